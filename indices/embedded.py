@@ -1,0 +1,327 @@
+"""The embedded search backend: in-process, persisted to a directory, no server.
+
+Each index keeps its documents in row order. Writes update rows in place; the derived structures
+(BM25 matrix, keyword postings, geo points) are rebuilt lazily on the next search, as a search
+engine's refresh would. Deleted ids keep a tombstone with their version, so a late or replayed
+write can never bring them back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from indices.analysis import ANALYZER_VERSION, analyze
+from indices.bm25 import BM25Matrix
+from indices.errors import IndexNotFound
+from indices.geo import haversine_km
+from indices.protocol import (
+    BulkResult,
+    Document,
+    Filter,
+    GeoDistance,
+    Hit,
+    Ids,
+    Terms,
+    Vector,
+    WithinReach,
+)
+from indices.vectors import VectorTable
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass
+class _Derived:
+    bm25: BM25Matrix
+    postings: dict[str, dict[str, npt.NDArray[np.int64]]]
+    point_rows: npt.NDArray[np.int64]
+    point_lat: npt.NDArray[np.float64]
+    point_lon: npt.NDArray[np.float64]
+    point_reach: npt.NDArray[np.float64]
+
+
+@dataclass
+class _Index:
+    dims: int
+    ids: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    versions: list[int] = field(default_factory=list)
+    alive: list[bool] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    terms: list[Counter[str] | None] = field(default_factory=list)
+    keywords: list[dict[str, list[str]]] = field(default_factory=list)
+    points: list[list[tuple[float, float]]] = field(default_factory=list)
+    reach: list[float | None] = field(default_factory=list)
+    tombstones: dict[str, int] = field(default_factory=dict)
+    vectors: VectorTable = field(init=False)
+    derived: _Derived | None = None
+
+    def __post_init__(self) -> None:
+        self.vectors = VectorTable(self.dims)
+
+    def current_version(self, doc_id: str) -> int | None:
+        row = self.rows.get(doc_id)
+        if row is not None and self.alive[row]:
+            return self.versions[row]
+        return self.tombstones.get(doc_id)
+
+    def write(self, doc: Document) -> None:
+        row = self.rows.get(doc.id)
+        if row is None:
+            row = len(self.ids)
+            self.rows[doc.id] = row
+            self.ids.append(doc.id)
+            for column in (self.versions, self.alive, self.texts, self.terms, self.keywords, self.points, self.reach):
+                column.append(None)  # type: ignore[arg-type]
+        self.versions[row] = doc.version
+        self.alive[row] = True
+        self.texts[row] = doc.text
+        self.terms[row] = Counter(analyze(doc.text))
+        self.keywords[row] = {name: list(values) for name, values in doc.keywords.items()}
+        self.points[row] = list(doc.points)
+        self.reach[row] = doc.reach_km
+        self.vectors.set(row, np.asarray(doc.vector, dtype=np.float32))
+        self.tombstones.pop(doc.id, None)
+        self.derived = None
+
+    def remove(self, doc_id: str, version: int) -> None:
+        row = self.rows.get(doc_id)
+        if row is not None:
+            self.alive[row] = False
+            self.texts[row] = ""
+            self.terms[row] = None
+            self.keywords[row] = {}
+            self.points[row] = []
+        self.tombstones[doc_id] = version
+        self.derived = None
+
+    def refresh(self) -> _Derived:
+        if self.derived is None:
+            postings: dict[str, dict[str, list[int]]] = {}
+            point_rows, point_lat, point_lon, point_reach = [], [], [], []
+            for row, alive in enumerate(self.alive):
+                if not alive:
+                    continue
+                for name, values in self.keywords[row].items():
+                    for value in values:
+                        postings.setdefault(name, {}).setdefault(value, []).append(row)
+                for lat, lon in self.points[row]:
+                    point_rows.append(row)
+                    point_lat.append(lat)
+                    point_lon.append(lon)
+                    point_reach.append(self.reach[row] if self.reach[row] is not None else -1.0)
+            self.derived = _Derived(
+                bm25=BM25Matrix(self.terms),
+                postings={
+                    name: {value: np.asarray(rows) for value, rows in values.items()}
+                    for name, values in postings.items()
+                },
+                point_rows=np.asarray(point_rows, dtype=np.int64),
+                point_lat=np.asarray(point_lat, dtype=np.float64),
+                point_lon=np.asarray(point_lon, dtype=np.float64),
+                point_reach=np.asarray(point_reach, dtype=np.float64),
+            )
+        return self.derived
+
+    def mask(self, filters: Sequence[Filter]) -> BoolArray:
+        derived = self.refresh()
+        mask = np.asarray(self.alive, dtype=bool)
+        for flt in filters:
+            keep = np.zeros(len(mask), dtype=bool)
+            if isinstance(flt, Terms):
+                field_postings = derived.postings.get(flt.field, {})
+                for value in flt.values:
+                    if value in field_postings:
+                        keep[field_postings[value]] = True
+            elif isinstance(flt, Ids):
+                keep[[self.rows[i] for i in flt.values if i in self.rows]] = True
+            elif isinstance(flt, WithinReach):
+                distances = haversine_km(flt.lat, flt.lon, derived.point_lat, derived.point_lon)
+                keep[derived.point_rows[distances <= derived.point_reach]] = True
+            elif isinstance(flt, GeoDistance):
+                for lat, lon in flt.centers:
+                    distances = haversine_km(lat, lon, derived.point_lat, derived.point_lon)
+                    keep[derived.point_rows[distances <= flt.km]] = True
+            else:  # pragma: no cover - exhaustive over Filter
+                raise TypeError(f"unknown filter {flt!r}")
+            mask &= keep
+        return mask
+
+
+class EmbeddedBackend:
+    """In-process :class:`~indices.protocol.SearchBackend`, persisted under ``path`` on ``flush``.
+
+    Args:
+        path: Directory holding one sub-directory per index (``None`` keeps everything in memory).
+        ann_threshold: From this many documents on, kNN uses the 1-bit scan plus exact rescoring.
+        rescore: How many 1-bit candidates are rescored exactly.
+    """
+
+    def __init__(self, path: Path | None = None, *, ann_threshold: int = 50_000, rescore: int = 3_000) -> None:
+        self.path = path
+        self.ann_threshold = ann_threshold
+        self.rescore = rescore
+        self._indices: dict[str, _Index] = {}
+        self._dirty: set[str] = set()
+        self._lock = threading.RLock()
+        if path is not None and path.exists():
+            for child in sorted(path.iterdir()):
+                if (child / "meta.json").exists():
+                    self._indices[child.name] = _load(child)
+
+    def _index(self, index: str) -> _Index:
+        try:
+            return self._indices[index]
+        except KeyError:
+            raise IndexNotFound(index) from None
+
+    def ensure_index(self, index: str, *, dims: int) -> None:
+        with self._lock:
+            if index not in self._indices:
+                self._indices[index] = _Index(dims=dims)
+                self._dirty.add(index)
+
+    def drop_index(self, index: str) -> None:
+        with self._lock:
+            self._indices.pop(index, None)
+            self._dirty.discard(index)
+            if self.path is not None and (self.path / index).exists():
+                shutil.rmtree(self.path / index)
+
+    def upsert(self, index: str, documents: Sequence[Document]) -> BulkResult:
+        result = BulkResult()
+        with self._lock:
+            idx = self._index(index)
+            for doc in documents:
+                current = idx.current_version(doc.id)
+                if doc.vector.shape != (idx.dims,):
+                    result.failed[doc.id] = f"vector has shape {doc.vector.shape}, index expects ({idx.dims},)"
+                elif current is not None and doc.version <= current:
+                    result.stale.append(doc.id)
+                else:
+                    idx.write(doc)
+                    result.written.append(doc.id)
+            if result.written:
+                self._dirty.add(index)
+        return result
+
+    def delete(self, index: str, ids_versions: Sequence[tuple[str, int]]) -> BulkResult:
+        result = BulkResult()
+        with self._lock:
+            idx = self._index(index)
+            for doc_id, version in ids_versions:
+                current = idx.current_version(doc_id)
+                if current is not None and version < current:
+                    result.stale.append(doc_id)
+                else:
+                    idx.remove(doc_id, version)
+                    result.written.append(doc_id)
+            self._dirty.add(index)
+        return result
+
+    def versions(self, index: str) -> dict[str, int]:
+        with self._lock:
+            idx = self._index(index)
+            return {i: v for i, v, a in zip(idx.ids, idx.versions, idx.alive, strict=True) if a}
+
+    def vectors(self, index: str, ids: Sequence[str]) -> dict[str, Vector]:
+        with self._lock:
+            idx = self._index(index)
+            rows = {i: idx.rows[i] for i in ids if i in idx.rows and idx.alive[idx.rows[i]]}
+            return {i: idx.vectors.get(row) for i, row in rows.items()}
+
+    def count(self, index: str) -> int:
+        with self._lock:
+            return sum(self._index(index).alive)
+
+    def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        with self._lock:
+            idx = self._index(index)
+            mask = idx.mask(filters)
+            scores = idx.refresh().bm25.scores(analyze(text))
+            scores[~mask] = 0.0
+            matched = np.flatnonzero(scores > 0)
+            top = matched[np.argsort(-scores[matched], kind="stable")[:k]]
+            return [Hit(idx.ids[row], float(scores[row])) for row in top]
+
+    def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        with self._lock:
+            idx = self._index(index)
+            mask = idx.mask(filters)
+            rows, scores = idx.vectors.search(
+                np.asarray(vector, dtype=np.float32),
+                mask,
+                k,
+                approximate=idx.vectors.size >= self.ann_threshold,
+                rescore=max(self.rescore, k),
+            )
+            return [Hit(idx.ids[row], float(score)) for row, score in zip(rows, scores, strict=True)]
+
+    def flush(self) -> None:
+        if self.path is None:
+            return
+        with self._lock:
+            for name in sorted(self._dirty):
+                if name in self._indices:
+                    _save(self._indices[name], self.path / name)
+            self._dirty.clear()
+
+
+def _save(idx: _Index, target: Path) -> None:
+    """Write the index next to ``target`` then swap it in, so a crash never leaves half an index."""
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    np.save(staging / "vectors.npy", idx.vectors.matrix)
+    meta = {
+        "dims": idx.dims,
+        "ids": idx.ids,
+        "versions": idx.versions,
+        "alive": idx.alive,
+        "analyzer": ANALYZER_VERSION,
+        "texts": idx.texts,
+        "terms": [dict(t) if t else None for t in idx.terms],
+        "keywords": idx.keywords,
+        "points": idx.points,
+        "reach": idx.reach,
+        "tombstones": idx.tombstones,
+    }
+    (staging / "meta.json").write_bytes(orjson.dumps(meta))
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(source: Path) -> _Index:
+    meta = orjson.loads((source / "meta.json").read_bytes())
+    idx = _Index(dims=meta["dims"])
+    idx.ids = meta["ids"]
+    idx.rows = {doc_id: row for row, doc_id in enumerate(idx.ids)}
+    idx.versions = meta["versions"]
+    idx.alive = meta["alive"]
+    idx.texts = meta["texts"]
+    if meta.get("analyzer") == ANALYZER_VERSION:
+        idx.terms = [Counter(t) if t else None for t in meta["terms"]]
+    else:  # built by another analyzer: analyse the stored texts again
+        idx.terms = [
+            Counter(analyze(text)) if alive else None for text, alive in zip(idx.texts, idx.alive, strict=True)
+        ]
+    idx.keywords = meta["keywords"]
+    idx.points = [[(p[0], p[1]) for p in pts] for pts in meta["points"]]
+    idx.reach = meta["reach"]
+    idx.tombstones = meta["tombstones"]
+    idx.vectors.load(np.load(source / "vectors.npy"))
+    return idx
