@@ -1,0 +1,541 @@
+"""The Elasticsearch search backend: the embedded backend's contract, on a search cluster.
+
+Names: the application only names the alias ``{prefix}-{index}``. It points at one physical index
+``{prefix}-{index}-v{mapping version}-{suffix}`` built from ``indices/mappings/v{N}.json``. A mapping
+change is :meth:`ElasticsearchBackend.create_physical_index` → fill (``upsert(..., physical=name)``)
+→ :meth:`ElasticsearchBackend.swap_alias` (one atomic ``_aliases`` call) → drop the old index.
+
+Versions are external (from the SQL store): Elasticsearch refuses a write whose version is not above
+the stored one (409, reported ``stale``). It forgets a deleted document's version after
+``index.gc_deletes`` (60 s), so a delete here deletes nothing: it overwrites the document with a
+tombstone ``{"deleted": true}`` at the delete's version (``external_gte``: like the embedded backend, a
+delete wins at an equal version). Every query, count and listing excludes tombstones; a newer upsert
+replaces one. Tombstones live as long as their physical index (a rebuild from the store drops them).
+
+Text is analysed in Python (:func:`indices.analysis.analyze`) and indexed with the ``whitespace``
+analyzer, so both backends score the same terms with the same BM25 (k1=1.2, b=0.75; Elasticsearch keeps
+the ``k1 + 1`` factor as a boost, so scores are on the same scale, up to Lucene's lossy length norms).
+kNN scores are turned back into cosines.
+
+Refresh: with ``refresh=wait_for`` (default) a write returns once searchable, as in the embedded
+backend. ``WithinReach`` needs each document's own radius and the node runs no scripts: the distinct
+``reach_km`` values are read with a terms aggregation at query time (one extra request), then the
+filter is "any r: reach_km == r and a point within r km".
+
+Writes sent to the alias during create → fill → swap land in the old index: a migration replays them
+afterwards (compare :meth:`ElasticsearchBackend.versions` with the store).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
+
+from indices.analysis import analyze
+from indices.errors import IndexNotFound, SearchError, SearchRequestError, SearchUnavailable
+from indices.protocol import (
+    BulkResult,
+    Document,
+    Filter,
+    GeoDistance,
+    Hit,
+    Ids,
+    Terms,
+    Vector,
+    WithinReach,
+)
+from indices.settings import SearchSettings, get_search_settings
+
+MAPPING_VERSION = 1
+MAX_WINDOW = 10_000  # index.max_result_window and the kNN num_candidates ceiling
+MAX_REACH_VALUES = 10_000
+PAGE_SIZE = 10_000  # hits per page when listing versions
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")  # no "-": it separates the parts of physical names
+_LIVE: dict[str, Any] = {"bool": {"must_not": [{"term": {"deleted": True}}]}}
+_MATCH_NONE: dict[str, Any] = {"match_none": {}}
+
+
+def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
+    """The index template of one mapping version (``settings``, ``mappings``), as stored in ``indices/mappings``."""
+    text = resources.files("indices").joinpath("mappings").joinpath(f"v{version}.json").read_text(encoding="utf-8")
+    spec: dict[str, Any] = json.loads(text)
+    return spec
+
+
+@dataclass(frozen=True, slots=True)
+class _Op:
+    id: str
+    action: dict[str, Any]
+    source: dict[str, Any]
+
+
+class ElasticsearchBackend:
+    """:class:`~indices.protocol.SearchBackend` over an Elasticsearch 8 cluster.
+
+    Args:
+        settings: Connection and index settings (default: :func:`~indices.settings.get_search_settings`).
+        client: A ready client (tests, or one shared client per process); built from ``settings`` if omitted.
+        **overrides: Fields of :class:`~indices.settings.SearchSettings` replacing those of ``settings``.
+    """
+
+    def __init__(
+        self, settings: SearchSettings | None = None, *, client: Elasticsearch | None = None, **overrides: Any
+    ) -> None:
+        base = settings or get_search_settings()
+        self.settings = SearchSettings.model_validate({**base.model_dump(), **overrides}) if overrides else base
+        self.client = client or _make_client(self.settings)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+    # -- names and lifecycle -------------------------------------------------------------------
+
+    def alias(self, index: str) -> str:
+        """The alias the application reads and writes for ``index``."""
+        if not _NAME.match(index):
+            raise ValueError(f"invalid index name {index!r} (lowercase letters, digits and '_')")
+        return f"{self.settings.index_prefix}-{index}"
+
+    def physical_indices(self, index: str) -> list[str]:
+        """Physical indices the alias of ``index`` points at (empty when the alias is missing)."""
+        with _translate(index):
+            return self._physical(self.alias(index))
+
+    def ensure_index(self, index: str, *, dims: int) -> None:
+        """Create the alias and its first physical index if missing (idempotent, safe between processes)."""
+        alias = self.alias(index)
+        first = f"{alias}-v{MAPPING_VERSION}-0"  # a fixed name, so racing processes cannot create two
+        with _translate(index):
+            if self.client.indices.exists_alias(name=alias):
+                return
+            try:
+                self._create(first, dims, aliases={alias: {}})
+            except ApiError as exc:
+                if _error_type(exc.body) != "resource_already_exists_exception":
+                    raise
+                if not self.client.indices.exists_alias(name=alias):  # left behind by an interrupted call
+                    self.client.indices.update_aliases(actions=[{"add": {"index": first, "alias": alias}}])
+
+    def create_physical_index(self, index: str, dims: int) -> str:
+        """Create a new, empty physical index for ``index`` with the current mapping; the alias is untouched.
+
+        Returns:
+            Its name, to fill with ``upsert(index, docs, physical=name)`` then pass to :meth:`swap_alias`.
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+        name = f"{self.alias(index)}-v{MAPPING_VERSION}-{stamp}"
+        with _translate(index):
+            self._create(name, dims)
+        return name
+
+    def swap_alias(self, index: str, new_physical: str) -> str | None:
+        """Point the alias of ``index`` at ``new_physical`` only, in one atomic ``_aliases`` call.
+
+        Returns:
+            The physical index the alias pointed at before (kept: drop it once satisfied), or None.
+        """
+        alias = self.alias(index)
+        self._check_physical(index, new_physical)
+        with _translate(index):
+            old = [name for name in self._physical(alias) if name != new_physical]
+            actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old]
+            actions.append({"add": {"index": new_physical, "alias": alias}})
+            self.client.indices.update_aliases(actions=actions)
+        return old[-1] if old else None
+
+    def drop_index(self, index: str) -> None:
+        """Delete the alias of ``index``, the indices behind it and any orphan physical index of ``index``."""
+        alias = self.alias(index)
+        own = re.compile(rf"^{re.escape(alias)}-v\d+-\d+$")
+        with _translate(index):
+            names = set(self._physical(alias))
+            found = self.client.indices.get(
+                index=f"{alias}-v*", allow_no_indices=True, ignore_unavailable=True, expand_wildcards="open,closed"
+            )
+            names.update(name for name in found if own.match(name))
+            if names:
+                self.client.indices.delete(index=",".join(sorted(names)))
+
+    def delete_physical_index(self, index: str, physical: str) -> None:
+        """Delete a physical index of ``index`` that the alias no longer points at (after :meth:`swap_alias`)."""
+        self._check_physical(index, physical)
+        with _translate(index):
+            if physical in self._physical(self.alias(index)):
+                raise SearchRequestError(f"{physical!r} is still behind the alias of {index!r}")
+            self.client.indices.delete(index=physical)
+
+    def mapping_version(self, index: str) -> int | None:
+        """Mapping version (``_meta``) of the physical index behind the alias, None when the alias is missing."""
+        alias = self.alias(index)
+        with _translate(index):
+            physical = self._physical(alias)
+            if not physical:
+                return None
+            mapping = self.client.indices.get_mapping(index=physical[-1])
+        return int(mapping[physical[-1]]["mappings"]["_meta"]["mapping_version"])
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def upsert(self, index: str, documents: Sequence[Document], *, physical: str | None = None) -> BulkResult:
+        """Write documents; one as old as (or older than) the stored one or its tombstone is reported stale.
+
+        Args:
+            index: Logical index name.
+            documents: Documents to write.
+            physical: Write to this physical index of ``index`` instead of the alias (filling a migration).
+        """
+        result = BulkResult()
+        ops = []
+        for doc in documents:
+            problem = _invalid(doc)
+            if problem:
+                result.failed[doc.id] = problem
+            else:
+                action = {"index": {"_id": doc.id, "version": doc.version, "version_type": "external"}}
+                ops.append(_Op(doc.id, action, _source(doc)))
+        self._bulk(index, physical, ops, result)
+        return result
+
+    def delete(self, index: str, ids_versions: Sequence[tuple[str, int]], *, physical: str | None = None) -> BulkResult:
+        """Replace documents with tombstones at the delete's version (stale when the stored version is newer)."""
+        result = BulkResult()
+        ops = []
+        for doc_id, version in ids_versions:
+            if not 0 <= version < 2**63:
+                result.failed[doc_id] = f"version {version} outside [0, 2**63)"
+            else:
+                action = {"index": {"_id": doc_id, "version": version, "version_type": "external_gte"}}
+                ops.append(_Op(doc_id, action, {"deleted": True}))
+        self._bulk(index, physical, ops, result)
+        return result
+
+    def flush(self) -> None:
+        """Make every write searchable (acknowledged writes are already durable in the translog)."""
+        with _translate(self.settings.index_prefix):
+            self.client.indices.refresh(
+                index=f"{self.settings.index_prefix}-*", allow_no_indices=True, ignore_unavailable=True
+            )
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def versions(self, index: str) -> dict[str, int]:
+        """Every live id with its version, paged with a point in time and ``search_after``."""
+        alias = self.alias(index)
+        out: dict[str, int] = {}
+        with _translate(index):
+            pit = self.client.open_point_in_time(index=alias, keep_alive="1m")["id"]
+            try:
+                after: list[Any] | None = None
+                while True:
+                    response = self.client.search(
+                        pit={"id": pit, "keep_alive": "1m"},
+                        query=_LIVE,
+                        sort=["_shard_doc"],
+                        size=PAGE_SIZE,
+                        version=True,
+                        source=False,
+                        track_total_hits=False,
+                        search_after=after,
+                    )
+                    pit = response.get("pit_id", pit)
+                    hits = response["hits"]["hits"]
+                    out.update((hit["_id"], int(hit["_version"])) for hit in hits)
+                    if len(hits) < PAGE_SIZE:
+                        break
+                    after = hits[-1]["sort"]
+            finally:
+                self.client.close_point_in_time(id=pit)
+        return out
+
+    def vectors(self, index: str, ids: Sequence[str]) -> dict[str, Vector]:
+        """Stored vectors of these live ids (missing or deleted ids are absent)."""
+        if not ids:
+            return {}
+        with _translate(index):
+            response = self.client.mget(index=self.alias(index), ids=list(ids), source_includes=["vector", "deleted"])
+        out = {}
+        for doc in response["docs"]:
+            source = doc.get("_source") or {}
+            if doc.get("found") and not source.get("deleted") and "vector" in source:
+                out[doc["_id"]] = np.asarray(source["vector"], dtype=np.float32)
+        return out
+
+    def count(self, index: str) -> int:
+        """Number of live documents."""
+        with _translate(index):
+            return int(self.client.count(index=self.alias(index), query=_LIVE)["count"])
+
+    def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        """BM25 over the same analysed terms as the embedded backend, best first."""
+        terms = analyze(text)
+        if not terms or k <= 0:
+            return []
+        alias = self.alias(index)
+        with _translate(index):
+            query = {
+                "bool": {
+                    "must": [{"match": {"text": {"query": " ".join(terms)}}}],
+                    "filter": self._filters(alias, filters),
+                }
+            }
+            # Several shards: score with global term statistics, as the single embedded index does.
+            search_type = "dfs_query_then_fetch" if self.settings.number_of_shards > 1 else None
+            response = self.client.search(
+                index=alias,
+                query=query,
+                size=min(k, MAX_WINDOW),
+                source=False,
+                track_total_hits=False,
+                search_type=search_type,
+            )
+        return [Hit(hit["_id"], float(hit["_score"])) for hit in response["hits"]["hits"]]
+
+    def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        """Approximate nearest neighbours (HNSW, filtered during the search) scored by cosine, best first."""
+        if k <= 0:
+            return []
+        k = min(k, MAX_WINDOW)
+        alias = self.alias(index)
+        with _translate(index):
+            knn: dict[str, Any] = {
+                "field": "vector",
+                "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
+                "k": k,
+                "num_candidates": min(max(k, self.settings.num_candidates), MAX_WINDOW),
+                "filter": self._filters(alias, filters),
+            }
+            if self.settings.rescore_oversample >= 1:
+                # Scores and order then come from the raw floats, not the int8 quantised copy.
+                knn["rescore_vector"] = {"oversample": self.settings.rescore_oversample}
+            response = self.client.search(index=alias, knn=knn, size=k, source=False, track_total_hits=False)
+        # Elasticsearch scores cosine as (1 + cos) / 2.
+        return [Hit(hit["_id"], 2.0 * float(hit["_score"]) - 1.0) for hit in response["hits"]["hits"]]
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _physical(self, alias: str) -> list[str]:
+        if not self.client.indices.exists_alias(name=alias):
+            return []
+        return sorted(self.client.indices.get_alias(name=alias))
+
+    def _check_physical(self, index: str, physical: str) -> None:
+        if not re.match(rf"^{re.escape(self.alias(index))}-v\d+-\d+$", physical):
+            raise ValueError(f"{physical!r} is not a physical index of {index!r}")
+
+    def _create(self, name: str, dims: int, aliases: dict[str, Any] | None = None) -> None:
+        spec = load_mapping()
+        mappings = copy.deepcopy(spec["mappings"])
+        vector = mappings["properties"]["vector"]
+        vector["dims"] = dims
+        vector["index_options"]["type"] = self.settings.vector_index_type
+        mappings["_meta"] = {"mapping_version": spec["version"], "dims": dims}
+        settings = {
+            "index": {
+                **spec["settings"]["index"],
+                "number_of_shards": self.settings.number_of_shards,
+                "number_of_replicas": self.settings.number_of_replicas,
+            }
+        }
+        self.client.indices.create(index=name, settings=settings, mappings=mappings, aliases=aliases)
+
+    def _bulk(self, index: str, physical: str | None, ops: list[_Op], result: BulkResult) -> None:
+        """Send ``ops`` in chunks; retry 429/5xx items and unanswered requests with exponential backoff.
+
+        Items still rejected with 429/5xx after the last round go to ``failed``. A whole request still
+        failing (no connection, or 429/5xx for the request) raises :class:`SearchUnavailable`: the cluster is
+        out of service, and replaying the whole call later is safe because every write carries its version.
+        """
+        if not ops:
+            return
+        if physical is None:
+            target, require_alias = self.alias(index), True
+        else:
+            self._check_physical(index, physical)
+            target, require_alias = physical, False
+            with _translate(index):
+                if not self.client.indices.exists(index=physical):  # a bulk would auto-create it
+                    raise IndexNotFound(physical)
+        refresh = "wait_for" if self.settings.refresh == "wait_for" else False
+        size, settings = self.settings.bulk_chunk_size, self.settings
+        pending: list[tuple[_Op, str]] = [(op, "") for op in ops]
+        unanswered: Exception | None = None
+        for attempt in range(settings.bulk_retries + 1):
+            if attempt:
+                time.sleep(settings.bulk_backoff_s * 2 ** (attempt - 1))
+            retry: list[tuple[_Op, str]] = []
+            unanswered = None
+            for start in range(0, len(pending), size):
+                chunk = [op for op, _ in pending[start : start + size]]
+                lines: list[dict[str, Any]] = []
+                for op in chunk:
+                    lines += (op.action, op.source)
+                try:
+                    response = self.client.bulk(
+                        index=target, operations=lines, refresh=refresh, require_alias=require_alias
+                    )
+                except (ApiError, TransportError) as exc:
+                    if not _retryable(exc):
+                        raise _translated(index, exc) from exc
+                    unanswered = exc
+                    retry += [(op, str(exc)) for op in chunk]
+                    continue
+                for op, item in zip(chunk, response["items"], strict=True):
+                    info = next(iter(item.values()))
+                    status, error = int(info["status"]), info.get("error") or {}
+                    if status < 300:
+                        result.written.append(op.id)
+                    elif status == 409:
+                        result.stale.append(op.id)
+                    elif error.get("type") == "index_not_found_exception":
+                        raise IndexNotFound(index)
+                    elif status == 429 or status >= 500:
+                        retry.append((op, f"{status} {_reason(error)}"))
+                    else:
+                        result.failed[op.id] = _reason(error)
+            pending = retry
+            if not pending:
+                break
+        if unanswered is not None:
+            raise SearchUnavailable(
+                f"bulk write to {target!r} failed after {settings.bulk_retries + 1} attempts: {unanswered}"
+            ) from unanswered
+        for op, reason in pending:
+            result.failed[op.id] = f"gave up after {settings.bulk_retries + 1} attempts: {reason}"
+        if settings.refresh == "true":
+            with _translate(index):
+                self.client.indices.refresh(index=target)
+
+    def _filters(self, alias: str, filters: Sequence[Filter]) -> list[dict[str, Any]]:
+        clauses = [_LIVE]
+        for flt in filters:
+            if isinstance(flt, Terms):
+                clauses.append({"terms": {f"keywords.{flt.field}": list(flt.values)}})
+            elif isinstance(flt, Ids):
+                clauses.append({"ids": {"values": list(flt.values)}})
+            elif isinstance(flt, GeoDistance):
+                clauses.append(_any([_near(lat, lon, flt.km) for lat, lon in flt.centers]))
+            elif isinstance(flt, WithinReach):
+                # No scripts: one clause per distinct reach r, "reach_km == r and a point within r km".
+                clauses.append(
+                    _any(
+                        [
+                            {"bool": {"filter": [{"term": {"reach_km": r}}, _near(flt.lat, flt.lon, r)]}}
+                            for r in self._reach_values(alias)
+                            if r >= 0
+                        ]
+                    )
+                )
+            else:  # pragma: no cover - exhaustive over Filter
+                raise TypeError(f"unknown filter {flt!r}")
+        return clauses
+
+    def _reach_values(self, alias: str) -> list[float]:
+        """Distinct ``reach_km`` of live documents with points (read at query time, so never out of date)."""
+        response = self.client.search(
+            index=alias,
+            size=0,
+            track_total_hits=False,
+            query={"bool": {"filter": [_LIVE, {"exists": {"field": "points"}}]}},
+            aggs={"reach": {"terms": {"field": "reach_km", "size": MAX_REACH_VALUES}}},
+        )
+        reach = response["aggregations"]["reach"]
+        if reach.get("sum_other_doc_count"):
+            raise SearchRequestError(f"more than {MAX_REACH_VALUES} distinct reach_km values in {alias!r}")
+        return sorted(float(bucket["key"]) for bucket in reach["buckets"])
+
+
+def _make_client(settings: SearchSettings) -> Elasticsearch:
+    options: dict[str, Any] = {"ca_certs": settings.ca_certs} if settings.ca_certs else {}
+    if settings.api_key is not None:
+        options["api_key"] = settings.api_key.get_secret_value()
+    elif settings.username is not None:
+        password = settings.password.get_secret_value() if settings.password is not None else ""
+        options["basic_auth"] = (settings.username, password)
+    # Every write carries its external version and every read is idempotent, so timeouts may be retried.
+    return Elasticsearch(
+        settings.url,
+        request_timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+        retry_on_timeout=True,
+        **options,
+    )
+
+
+def _source(doc: Document) -> dict[str, Any]:
+    return {
+        "text": " ".join(analyze(doc.text)),
+        "keywords": {name: list(values) for name, values in doc.keywords.items() if values},
+        "points": [{"lat": lat, "lon": lon} for lat, lon in doc.points],
+        "reach_km": doc.reach_km,
+        "vector": np.asarray(doc.vector, dtype=np.float32).tolist(),
+    }
+
+
+def _invalid(doc: Document) -> str | None:
+    """Reasons the server cannot report per item (one unserialisable item would fail the whole request)."""
+    if not 0 <= doc.version < 2**63:
+        return f"version {doc.version} outside [0, 2**63)"
+    vector = np.asarray(doc.vector)
+    if vector.ndim != 1 or not np.isfinite(vector).all():
+        return f"vector must be one-dimensional and finite, got shape {vector.shape}"
+    numbers = [c for point in doc.points for c in point] + ([doc.reach_km] if doc.reach_km is not None else [])
+    if not all(math.isfinite(n) for n in numbers):
+        return "points and reach_km must be finite"
+    return None
+
+
+def _near(lat: float, lon: float, km: float) -> dict[str, Any]:
+    return {"geo_distance": {"distance": f"{km!r}km", "points": {"lat": lat, "lon": lon}}}
+
+
+def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    # A bool with no clause at all matches everything, the opposite of "any of nothing".
+    return {"bool": {"should": clauses, "minimum_should_match": 1}} if clauses else _MATCH_NONE
+
+
+def _reason(error: dict[str, Any]) -> str:
+    reason = f"{error.get('type')}: {error.get('reason')}"
+    cause = error.get("caused_by") or {}
+    return f"{reason} (caused by {cause.get('type')}: {cause.get('reason')})" if cause else reason
+
+
+def _error_type(body: Any) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("type"))
+    return None
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, ApiError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, TransportError) and not isinstance(exc, SerializationError)
+
+
+def _translated(index: str, exc: ApiError | TransportError) -> SearchError:
+    if isinstance(exc, ApiError) and _error_type(exc.body) == "index_not_found_exception":
+        return IndexNotFound(index)
+    if _retryable(exc):
+        return SearchUnavailable(f"{index}: {exc}")
+    return SearchRequestError(f"{index}: {exc}")
+
+
+@contextmanager
+def _translate(index: str) -> Iterator[None]:
+    """Turn client errors into :mod:`indices.errors` ones."""
+    try:
+        yield
+    except (ApiError, TransportError) as exc:
+        raise _translated(index, exc) from exc
