@@ -49,22 +49,41 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -
 
 def build_rome() -> dict[str, str]:
     rome = RAW / "rome"
-    domains = {r["code_domaine_professionnel"]: r["libelle_domaine_professionnel"]
-               for r in read_csv(rome / "unix_domaine_professionnel_v460_utf8.csv")}
+    domains = {
+        r["code_domaine_professionnel"]: r["libelle_domaine_professionnel"]
+        for r in read_csv(rome / "unix_domaine_professionnel_v460_utf8.csv")
+    }
     definitions: dict[str, list[tuple[int, str]]] = {}
     for r in read_csv(rome / "unix_texte_v460_utf8.csv"):
         if r["libelle_type_texte"] == "definition":
             definitions.setdefault(r["code_rome"], []).append((int(r["position_phrase"]), r["libelle_texte"]))
     occupations = sorted(read_csv(rome / "unix_referentiel_code_rome_v460_utf8.csv"), key=lambda r: r["code_rome"])
-    write_csv(OUT / "rome" / "occupations.csv.gz", ["code", "label", "domain", "domain_label", "definition"], (
-        (o["code_rome"], o["libelle_rome"], o["code_rome"][:3], domains.get(o["code_rome"][:3], ""),
-         " ".join(t for _, t in sorted(definitions.get(o["code_rome"], []))))
-        for o in occupations))
+    write_csv(
+        OUT / "rome" / "occupations.csv.gz",
+        ["code", "label", "domain", "domain_label", "definition"],
+        (
+            (
+                o["code_rome"],
+                o["libelle_rome"],
+                o["code_rome"][:3],
+                domains.get(o["code_rome"][:3], ""),
+                " ".join(t for _, t in sorted(definitions.get(o["code_rome"], []))),
+            )
+            for o in occupations
+        ),
+    )
 
-    appellations = sorted(read_csv(rome / "unix_referentiel_appellation_v460_utf8.csv"), key=lambda r: int(r["code_ogr"]))
-    write_csv(OUT / "rome" / "appellations.csv.gz", ["code", "label", "short_label", "rome"], (
-        (a["code_ogr"], a["libelle_appellation_long"], a["libelle_appellation_court"], a["code_rome"])
-        for a in appellations))
+    appellations = sorted(
+        read_csv(rome / "unix_referentiel_appellation_v460_utf8.csv"), key=lambda r: int(r["code_ogr"])
+    )
+    write_csv(
+        OUT / "rome" / "appellations.csv.gz",
+        ["code", "label", "short_label", "rome"],
+        (
+            (a["code_ogr"], a["libelle_appellation_long"], a["libelle_appellation_court"], a["code_rome"])
+            for a in appellations
+        ),
+    )
 
     skills: dict[str, tuple[str, str]] = {}
     for r in read_csv(rome / "unix_referentiel_competence_v460_utf8.csv"):
@@ -75,34 +94,80 @@ def build_rome() -> dict[str, str]:
     for r in read_csv(rome / "unix_item_v460_utf8.csv"):  # items referenced by occupations but not in either list
         kind = {"1": "savoir_faire", "2": "savoir_etre", "3": "savoir"}.get(r["code_rubrique"], "savoir_faire")
         skills.setdefault(r["code_ogr"], (r["libelle"], kind))
-    links = sorted({(r["code_rome"], r["code_ogr"], {"Principale": "core", "Émergente": "emerging"}.get(r["coeur_metier"], ""))
-                    for r in read_csv(rome / "unix_coherence_item_v460_utf8.csv") if r["code_ogr"] in skills})
-    used = {ogr for _, ogr, _ in links}
-    write_csv(OUT / "rome" / "skills.csv.gz", ["code", "label", "kind"], (
-        (code, *skills[code]) for code in sorted(skills, key=int) if code in used))
+    links = sorted(
+        {
+            (r["code_rome"], r["code_ogr"], {"Principale": "core", "Émergente": "emerging"}.get(r["coeur_metier"], ""))
+            for r in read_csv(rome / "unix_coherence_item_v460_utf8.csv")
+            if r["code_ogr"] in skills
+        }
+    )
+    write_csv(
+        OUT / "rome" / "skills.csv.gz",
+        ["code", "label", "kind"],
+        ((code, *skills[code]) for code in sorted(skills, key=int)),
+    )
     write_csv(OUT / "rome" / "occupation_skills.csv.gz", ["rome", "skill", "importance"], links)
 
-    mobility = sorted((r["code_rome"], r["code_rome_cible"], int(r["numero_ordre"] or 0))
-                      for r in read_csv(rome / "unix_rubrique_mobilite_v460_utf8.csv"))
+    mobility = sorted(
+        (r["code_rome"], r["code_rome_cible"], int(r["numero_ordre"] or 0))
+        for r in read_csv(rome / "unix_rubrique_mobilite_v460_utf8.csv")
+    )
     write_csv(OUT / "rome" / "mobility.csv.gz", ["source", "target", "rank"], mobility)
     return {a["code_ogr"]: a["code_rome"] for a in appellations}
 
 
 def build_esco() -> None:
     rows = sorted(read_csv(RAW / "esco" / "skills_fr.csv"), key=lambda r: r["conceptUri"])
-    write_csv(OUT / "esco" / "skills.csv.gz", ["uri", "label", "alt_labels"], (
-        (r["conceptUri"].rsplit("/", 1)[-1], r["preferredLabel"], r["altLabels"]) for r in rows))
+    write_csv(
+        OUT / "esco" / "skills.csv.gz",
+        ["uri", "label", "alt_labels"],
+        ((r["conceptUri"].rsplit("/", 1)[-1], r["preferredLabel"], r["altLabels"]) for r in rows),
+    )
 
 
 def build_geo() -> dict[str, dict[str, str]]:
-    communes = {r["insee_com"]: r for r in read_csv(RAW / "geo" / "communes.csv")
-                if r["lat"] and r["lng"] and r["commune_type"] == "COM"}
-    write_csv(OUT / "geo" / "communes.csv.gz", ["insee", "name", "postal_code", "department", "lat", "lng", "population"], (
-        (c["insee_com"], c["commune"], c["code_postal"], c["insee_dep"], c["lat"], c["lng"], c["population_2021"] or 0)
-        for _, c in sorted(communes.items())))
-    pairs = sorted({(r["Code_postal"], r["Code_commune_INSEE"])
-                    for r in read_csv(RAW / "geo" / "laposte_hexasmal.csv", delimiter=";")
-                    if r["Code_commune_INSEE"] in communes})
+    rows = [r for r in read_csv(RAW / "geo" / "communes.csv") if r["lat"] and r["lng"]]
+    communes = {r["insee_com"]: r for r in rows if r["commune_type"] in ("COM", "ARM")}
+    # Paris, Lyon and Marseille only appear as arrondissements: add each city itself, at the
+    # population-weighted centre of its arrondissements, so that its INSEE code resolves too.
+    cities = {"75056": ("Paris", "75001"), "69123": ("Lyon", "69001"), "13055": ("Marseille", "13001")}
+    for code, (name, postal_code) in cities.items():
+        parts = [r for r in rows if r["insee_parente"] == code]
+        population = sum(int(r["population_2021"] or 0) for r in parts)
+        lat = sum(float(r["lat"]) * int(r["population_2021"] or 0) for r in parts) / population
+        lng = sum(float(r["lng"]) * int(r["population_2021"] or 0) for r in parts) / population
+        communes[code] = {
+            **parts[0],
+            "insee_com": code,
+            "commune": name,
+            "code_postal": postal_code,
+            "lat": f"{lat:.5f}",
+            "lng": f"{lng:.5f}",
+            "population_2021": str(population),
+        }
+    write_csv(
+        OUT / "geo" / "communes.csv.gz",
+        ["insee", "name", "postal_code", "department", "lat", "lng", "population"],
+        (
+            (
+                c["insee_com"],
+                c["commune"],
+                c["code_postal"],
+                c["insee_dep"],
+                c["lat"],
+                c["lng"],
+                c["population_2021"] or 0,
+            )
+            for _, c in sorted(communes.items())
+        ),
+    )
+    pairs = sorted(
+        {
+            (r["Code_postal"], r["Code_commune_INSEE"])
+            for r in read_csv(RAW / "geo" / "laposte_hexasmal.csv", delimiter=";")
+            if r["Code_commune_INSEE"] in communes
+        }
+    )
     write_csv(OUT / "geo" / "postal_codes.csv.gz", ["postal_code", "insee"], pairs)
     deps = {r["insee_dep"]: r for r in read_csv(RAW / "geo" / "departements.csv")}
     return {code: {"name": d["departement"], "chef_lieu": d["insee_com_cheflieu"]} for code, d in deps.items()}
@@ -145,18 +210,33 @@ def build_offers(appellation_rome: dict[str, str], departments: dict[str, dict[s
             insee = departments.get(dep.group(1), {}).get("chef_lieu") if dep else None
         contract = r["JobDescription_Contract_"]
         offers["pep-" + r["OfferID"]] = {
-            "source": "place-emploi-public", "external_ref": r["OfferID"],
+            "source": "place-emploi-public",
+            "external_ref": r["OfferID"],
             "url": f"https://place-emploi-public.gouv.fr/offre-emploi/{r['Offer_Reference_']}",
             "title": title_case(r["JobDescriptionTranslation_JobTitle_"]),
-            "description": clean_text(r["JobDescriptionTranslation_Description1_"] + "\n\n" + r["JobDescriptionTranslation_Description2_"]),
+            "description": clean_text(
+                r["JobDescriptionTranslation_Description1_"] + "\n\n" + r["JobDescriptionTranslation_Description2_"]
+            ),
             "employer": r["Offer_CustomFieldsTranslation_LongText2_"].strip() or r["Origin_Entity_"],
-            "employer_kind": {"Communes": "commune", "Structures de coopération territoriale": "intercommunalite"}.get(r["Origin_Entity_"], "etat"),
-            "commune_insee": insee, "workplace_precision": "commune" if match else "department",
-            "rome_code": None, "category": r["JobDescription_CustomFields_CustomCodeTableValue1_"] or None,
-            "contract_types": (["fonctionnaire", "contractuel"] if "titulaires" in contract
-                               else ["contractuel"] if "contractuels" in contract else ["fonctionnaire"]),
-            "experience_years": 0, "required_skills": [], "desired_skills": [],
-            "published_at": french_date(r["FirstPublicationDate"]), "closes_at": french_date(r["SchedulingData_DefaultPublicationEndDate_"]),
+            "employer_kind": {"Communes": "commune", "Structures de coopération territoriale": "intercommunalite"}.get(
+                r["Origin_Entity_"], "etat"
+            ),
+            "commune_insee": insee,
+            "workplace_precision": "commune" if match else "department",
+            "rome_code": None,
+            "category": r["JobDescription_CustomFields_CustomCodeTableValue1_"] or None,
+            "contract_types": (
+                ["fonctionnaire", "contractuel"]
+                if "titulaires" in contract
+                else ["contractuel"]
+                if "contractuels" in contract
+                else ["fonctionnaire"]
+            ),
+            "experience_years": 0,
+            "required_skills": [],
+            "desired_skills": [],
+            "published_at": french_date(r["FirstPublicationDate"]),
+            "closes_at": french_date(r["SchedulingData_DefaultPublicationEndDate_"]),
         }
     for name in ("last-export-to-pe.csv", "2021-03-03-PEP-PE-curl.csv", "1614957673544-export-pep2pe.csv"):
         for r in read_csv(pep / name, delimiter="|"):
@@ -169,34 +249,57 @@ def build_offers(appellation_rome: dict[str, str], departments: dict[str, dict[s
             ogr = r.get("Code_OGR") or r.get("Code_ogr") or ""
             title = r.get("Libelle_metier_OGR") or ""
             offers[key] = {
-                "source": "place-emploi-public", "external_ref": r["Par_ref_offre"], "url": r["Par_URL_offre"],
-                "title": title_case(title), "description": clean_text(r["Description"]),
-                "employer": f"Employeurs publics — {departments[dep]['name']} ({dep})", "employer_kind": "autre",
-                "commune_insee": departments[dep]["chef_lieu"], "workplace_precision": "department",
-                "rome_code": appellation_rome.get(ogr), "category": None,
-                "contract_types": ["contractuel"], "experience_years": 0,
-                "required_skills": [], "desired_skills": [],
-                "published_at": french_date(r["Off_date_creation"]), "closes_at": None,
+                "source": "place-emploi-public",
+                "external_ref": r["Par_ref_offre"],
+                "url": r["Par_URL_offre"],
+                "title": title_case(title),
+                "description": clean_text(r["Description"]),
+                "employer": f"Employeurs publics — {departments[dep]['name']} ({dep})",
+                "employer_kind": "autre",
+                "commune_insee": departments[dep]["chef_lieu"],
+                "workplace_precision": "department",
+                "rome_code": appellation_rome.get(ogr),
+                "category": None,
+                "contract_types": ["contractuel"],
+                "experience_years": 0,
+                "required_skills": [],
+                "desired_skills": [],
+                "published_at": french_date(r["Off_date_creation"]),
+                "closes_at": None,
             }
     for r in read_csv(RAW / "offers" / "france-travail-ardeche" / "offres_emploi.csv", delimiter="|"):
         skills = ast.literal_eval(r["competences"]) if r["competences"] else []
         years = re.match(r"(\d+) An", r["experienceLibelle"])
         months = re.match(r"(\d+) Mois", r["experienceLibelle"])
         offers["ft-" + r["id"]] = {
-            "source": "france-travail", "external_ref": r["id"], "url": r["origineOffre.urlOrigine"],
-            "title": title_case(r["intitule"]), "description": clean_text(r["description"]),
-            "employer": r["entreprise.nom"].strip().title() or "Employeur (Ardèche)", "employer_kind": "prive",
+            "source": "france-travail",
+            "external_ref": r["id"],
+            "url": r["origineOffre.urlOrigine"],
+            "title": title_case(r["intitule"]),
+            "description": clean_text(r["description"]),
+            "employer": r["entreprise.nom"].strip().title() or "Employeur (Ardèche)",
+            "employer_kind": "prive",
             "commune_insee": r["lieuTravail.commune"] or postal.get(r["lieuTravail.codePostal"]),
-            "workplace_precision": "commune", "rome_code": r["romeCode"] or None, "category": None,
-            "contract_types": [{"CDI": "cdi", "CDD": "cdd", "MIS": "interim", "SAI": "saisonnier"}.get(r["typeContrat"], "cdd")],
+            "workplace_precision": "commune",
+            "rome_code": r["romeCode"] or None,
+            "category": None,
+            "contract_types": [
+                {"CDI": "cdi", "CDD": "cdd", "MIS": "interim", "SAI": "saisonnier"}.get(r["typeContrat"], "cdd")
+            ],
             "experience_years": int(years.group(1)) if years else round(int(months.group(1)) / 12, 1) if months else 0,
             "required_skills": [s["code"] for s in skills if s.get("exigence") == "E" and s.get("code")],
             "desired_skills": [s["code"] for s in skills if s.get("exigence") != "E" and s.get("code")],
-            "published_at": french_date(r["dateCreation"]), "closes_at": None,
+            "published_at": french_date(r["dateCreation"]),
+            "closes_at": None,
         }
     rows = [dict(id=key, **value) for key, value in sorted(offers.items()) if value["commune_insee"] and value["title"]]
-    write_gz(OUT / "offers" / "offers.jsonl.gz", "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
-    print(f"data/offers/offers.jsonl.gz: {len(rows)} offers ({sum(1 for r in rows if r['rome_code'])} with a ROME code)")
+    write_gz(
+        OUT / "offers" / "offers.jsonl.gz",
+        "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows),
+    )
+    print(
+        f"data/offers/offers.jsonl.gz: {len(rows)} offers ({sum(1 for r in rows if r['rome_code'])} with a ROME code)"
+    )
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The matching domain: offers, candidates, reference data, embeddings, shortlists and jobs."""

@@ -1,0 +1,65 @@
+"""What each record looks like to the search engine: the text it is found by and its filter fields.
+
+Only what matching needs goes to the index: no name, no free contact detail. A candidate's
+mobility communes are indexed as places with a reach; their home address is never stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indices.protocol import Document
+from matcher.domain import Candidate, Offer
+from matcher.geo import Geography
+from matcher.taxonomy import Taxonomy
+
+DESCRIPTION_CHARS = 1_500  # the model reads ~256 tokens: the start of a description carries the job
+
+
+def offer_text(offer: Offer) -> str:
+    return f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}".strip()
+
+
+def candidate_text(candidate: Candidate, taxonomy: Taxonomy) -> str:
+    """The profile as prose: wanted job, occupations, skills, past jobs (never name or places)."""
+    occupations = [o.label for code in candidate.desired_occupations if (o := taxonomy.occupation(code))]
+    skills = [taxonomy.skill_label(code) for code in candidate.skills]
+    experiences = [e.title for e in candidate.experiences]
+    parts = [candidate.title, ", ".join(occupations), ". ".join(skills), ". ".join(experiences), candidate.summary]
+    return ". ".join(p for p in parts if p)
+
+
+def offer_document(offer: Offer, vector: np.ndarray, geography: Geography) -> Document:
+    commune = geography.get(offer.commune_insee)
+    return Document(
+        id=offer.id,
+        version=offer.version,
+        text=offer_text(offer),
+        vector=vector,
+        keywords={
+            "employer_id": [offer.employer_id],
+            "status": [offer.status.value],
+            "contract_types": [c.value for c in offer.contract_types],
+            "category": [offer.category.value] if offer.category else [],
+            "rome_code": [offer.rome_code] if offer.rome_code else [],
+        },
+        points=[(commune.lat, commune.lon)] if commune else [],
+    )
+
+
+def candidate_document(candidate: Candidate, vector: np.ndarray, taxonomy: Taxonomy, geography: Geography) -> Document:
+    places = [geography.get(code) for code in candidate.mobility.communes]
+    return Document(
+        id=candidate.id,
+        version=candidate.version,
+        text=candidate_text(candidate, taxonomy),
+        vector=vector,
+        keywords={
+            "visibility": [candidate.visibility.value],
+            "contract_types": [c.value for c in candidate.contract_types],
+            "rome_code": list(candidate.desired_occupations),
+            "driving_licences": list(candidate.driving_licences),
+        },
+        points=[(p.lat, p.lon) for p in places if p],
+        reach_km=candidate.mobility.radius_km,
+    )

@@ -1,0 +1,42 @@
+"""Errors of the matcher domain, translated to HTTP (problem+json) or CLI messages at the edges.
+
+MatcherError
+├── NotFound          an id that does not exist (or that the caller may not see)
+├── InvalidInput      a value that is well-formed but wrong (unknown commune, unknown skill code…)
+└── Conflict          a write that contradicts the current state
+"""
+
+from __future__ import annotations
+
+
+class MatcherError(Exception):
+    """Base class of every error the matcher raises on purpose."""
+
+    title = "Erreur"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(MatcherError):
+    title = "Ressource introuvable"
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier!r} introuvable")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class InvalidInput(MatcherError):
+    """``field`` is the dotted path of the faulty value, e.g. ``mobility.communes.0``."""
+
+    title = "Donnée invalide"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class Conflict(MatcherError):
+    title = "Conflit"

@@ -1,0 +1,92 @@
+"""From the store to a shortlist with the deterministic embedder: outbox, index, filters, explanations."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher import services
+from matcher.domain import CandidateIn, Visibility
+from matcher.jobs import pending_count, process_outbox, rebuild_indices
+from matcher.runtime import CANDIDATES, OFFERS, Runtime
+from matcher.samples import seed_demo
+from matcher.shortlist import build_matches, build_shortlist
+from tests.unit.test_services import candidate_in, employer, offer_in
+
+
+@pytest.fixture
+def demo(rt: Runtime) -> Runtime:
+    assert seed_demo(rt, candidates=300)
+    assert not seed_demo(rt)  # loading twice is a no-op
+    report = process_outbox(rt)
+    assert report.failed == {} and pending_count(rt) == 0
+    return rt
+
+
+def test_outbox_reaches_the_index_and_only_visible_candidates_are_indexed(demo: Runtime) -> None:
+    with demo.store.read() as session:
+        _, offers = services.list_offers(session, limit=1)
+        visible = services.list_candidates(session, visibility=Visibility.EMPLOYERS, limit=1)[1]
+    assert demo.backend.count(OFFERS) == offers == 744
+    assert demo.backend.count(CANDIDATES) == visible < 300
+
+
+def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(demo: Runtime) -> None:
+    offer_id = "ft-193FKBM"  # a real France Travail offer in Aubenas
+    shortlist = build_shortlist(demo, offer_id=offer_id, limit=10)
+    assert shortlist.entries
+    with demo.store.read() as session:
+        offer = services.get_offer(session, offer_id=offer_id)
+        candidates = services.get_candidates(session, candidate_ids=[e.candidate_id for e in shortlist.entries])
+    workplace = demo.geography.get(offer.commune_insee)
+    assert workplace is not None
+    for entry in shortlist.entries:
+        candidate = candidates[entry.candidate_id]
+        assert candidate.visibility == "employers"
+        nearest = min(
+            demo.geography.distance_km(workplace, demo.geography.get(c))  # type: ignore[arg-type]
+            for c in candidate.mobility.communes
+        )
+        assert nearest <= candidate.mobility.radius_km
+        assert entry.explanation.distance_km == pytest.approx(nearest, abs=0.06)
+        assert sum(c.contribution for c in entry.explanation.contributions) == pytest.approx(entry.score, abs=1e-12)
+        expected = set(offer.required_skills + offer.desired_skills)
+        have = set(candidate.skills)
+        assert {demo.taxonomy.skill_label(s) for s in expected & have} == set(entry.explanation.matched_skills)
+    assert [e.score for e in shortlist.entries] == sorted((e.score for e in shortlist.entries), reverse=True)
+
+
+def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
+    shortlist = build_shortlist(demo, offer_id="ft-193FKBM", limit=5)
+    top = shortlist.entries[0].candidate_id
+    with demo.store.transaction() as session:
+        current = services.get_candidate(session, candidate_id=top)
+        data = CandidateIn.model_validate(
+            {**current.model_dump(include=set(CandidateIn.model_fields)), "visibility": "private"}
+        )
+        services.update_candidate(
+            session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography
+        )
+    process_outbox(demo)
+    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-193FKBM", limit=50).entries}
+
+
+def test_matches_for_a_candidate_lie_in_their_mobility_area(rt: Runtime) -> None:
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        near = services.create_offer(session, data=offer_in(eid, commune_insee="07019"), **refs)  # Aubenas
+        services.create_offer(session, data=offer_in(eid, commune_insee="75056"), **refs)  # Paris: too far
+        closed = services.create_offer(session, data=offer_in(eid, status="closed"), **refs)
+        candidate = services.create_candidate(session, data=candidate_in(), **refs)
+    process_outbox(rt)
+    matches = build_matches(rt, candidate_id=candidate.id)
+    assert [m.offer_id for m in matches.entries] == [near.id]
+    assert closed.id not in {m.offer_id for m in matches.entries}
+    assert matches.entries[0].explanation.occupation_relation == "same"
+    assert matches.entries[0].explanation.matched_skills == [rt.taxonomy.skill_label("100063")]
+
+
+def test_rebuild_gives_back_the_same_index(demo: Runtime) -> None:
+    before = {i: demo.backend.versions(i) for i in (OFFERS, CANDIDATES)}
+    rebuild_indices(demo)
+    assert {i: demo.backend.versions(i) for i in (OFFERS, CANDIDATES)} == before

@@ -1,0 +1,60 @@
+import pytest
+
+from matcher.geo import Geography
+from matcher.settings import REPO_ROOT
+from matcher.taxonomy import Taxonomy, gendered_forms
+
+DATA = REPO_ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy(DATA / "rome")
+
+
+@pytest.fixture(scope="module")
+def geography() -> Geography:
+    return Geography(DATA / "geo")
+
+
+def test_rome_is_complete(taxonomy: Taxonomy) -> None:
+    assert len(taxonomy.occupations) == 1584
+    assert len(taxonomy.job_titles) == 13120
+    assert taxonomy.occupation("M1203").label.startswith("Comptable")  # type: ignore[union-attr]
+    assert len(taxonomy.core_skills("K1903")) > 3
+
+
+def test_job_title_to_rome(taxonomy: Taxonomy) -> None:
+    assert taxonomy.rome_for_title("Agente d'accueil") == taxonomy.rome_for_title("AGENT D'ACCUEIL H/F")
+    assert taxonomy.rome_for_title("Comptable") == "M1203"
+    assert taxonomy.rome_for_title("titre qui n'existe pas") is None
+    assert gendered_forms("Agent / Agente d'accueil") == ["Agent d'accueil", "Agente d'accueil"]
+
+
+def test_search_titles_for_autocomplete(taxonomy: Taxonomy) -> None:
+    labels = [t.label for t in taxonomy.search_titles("aide soig")]
+    assert labels and all("Aide-soignant" in label for label in labels)
+
+
+def test_mobility_relation(taxonomy: Taxonomy) -> None:
+    source = "A1203"
+    neighbour = taxonomy.neighbours(source)[0]
+    assert taxonomy.relation(source, source) == "same"
+    assert taxonomy.relation(source, neighbour) == "neighbour"
+    assert taxonomy.relation(neighbour, source) == "neighbour"  # either direction
+    assert taxonomy.relation("M1203", None) == "none"
+
+
+def test_postal_code_and_name_to_insee_to_coordinates(geography: Geography) -> None:
+    aubenas = geography.resolve("07200")[0]
+    assert (aubenas.insee, aubenas.name) == ("07019", "Aubenas")
+    assert geography.resolve("Lyon")[0].insee == "69123"
+    paris = geography.get("75056")
+    assert paris is not None and 48.8 < paris.lat < 48.9
+    assert geography.resolve("Nulle-Part-Sur-Mer") == []
+
+
+def test_distances(geography: Geography) -> None:
+    paris, lyon = geography.get("75056"), geography.get("69123")
+    assert paris and lyon
+    assert 390 < geography.distance_km(paris, lyon) < 400
