@@ -1,0 +1,24 @@
+"""Dependencies handed to routes: the runtime built at start-up, and the job runner."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from matcher.jobs import InProcessRunner
+from matcher.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_runner(request: Request) -> InProcessRunner:
+    runner: InProcessRunner = request.app.state.runner
+    return runner
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RunnerDep = Annotated[InProcessRunner, Depends(get_runner)]

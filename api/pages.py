@@ -1,0 +1,69 @@
+"""Server-rendered pages, in French, over the same services as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import RuntimeDep
+from matcher import services
+from matcher.domain import OfferStatus
+from matcher.shortlist import build_shortlist
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+RELATIONS = {
+    "same": "même métier",
+    "neighbour": "métier proche (mobilité ROME)",
+    "domain": "même domaine",
+    "none": "autre métier",
+}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
+    size = 50
+    with rt.store.read() as session:
+        offers, total = services.list_offers(
+            session, status=OfferStatus.PUBLISHED, limit=size, offset=(page - 1) * size
+        )
+        employers = {e.id: e for e in services.list_employers(session)}
+    communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in offers}
+    return templates.TemplateResponse(
+        request,
+        "home.html",
+        {
+            "offers": offers,
+            "total": total,
+            "page": page,
+            "pages": (total + size - 1) // size,
+            "employers": employers,
+            "communes": communes,
+        },
+    )
+
+
+@router.get("/offres/{offer_id}", response_class=HTMLResponse)
+def offer_page(request: Request, offer_id: str, rt: RuntimeDep) -> HTMLResponse:
+    with rt.store.read() as session:
+        offer = services.get_offer(session, offer_id=offer_id)
+        employer = services.get_employer(session, employer_id=offer.employer_id)
+    shortlist = build_shortlist(rt, offer_id=offer_id, limit=20)
+    occupation = rt.taxonomy.occupation(offer.rome_code) if offer.rome_code else None
+    return templates.TemplateResponse(
+        request,
+        "offer.html",
+        {
+            "offer": offer,
+            "employer": employer,
+            "shortlist": shortlist,
+            "occupation": occupation,
+            "commune": rt.geography.get(offer.commune_insee),
+            "relations": RELATIONS,
+        },
+    )

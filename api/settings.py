@@ -1,0 +1,21 @@
+"""Settings of the HTTP service (environment prefix ``API_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_page_size: int = 200
+    max_shortlist_size: int = 100
+
+
+@lru_cache
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()
