@@ -1,0 +1,21 @@
+# The two commands of the README: `make run` serves the demo, `make test` passes the tests.
+# Both install what they need first (uv, then the locked dependencies).
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+
+.PHONY: setup run test lint
+
+setup:
+	@test -x "$(UV)" || python3 -m pip install --quiet --user uv
+	@"$(UV)" sync --frozen --quiet
+
+run: setup
+	@HF_HUB_OFFLINE=1 "$(UV)" run --frozen --no-sync approche-directe
+
+lint: setup
+	"$(UV)" run --frozen --no-sync ruff check .
+	"$(UV)" run --frozen --no-sync ruff format --check matcher api indices tests scripts bench
+	"$(UV)" run --frozen --no-sync mypy
+	"$(UV)" run --frozen --no-sync lint-imports
+
+test: lint
+	HF_HUB_OFFLINE=1 "$(UV)" run --frozen --no-sync pytest
