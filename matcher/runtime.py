@@ -17,6 +17,16 @@ OFFERS = "offers"
 CANDIDATES = "candidates"
 
 
+def open_backend(settings: MatcherSettings) -> SearchBackend:
+    """The search backend named by the settings; nothing else in the code knows which one runs."""
+    if settings.search_backend == "elasticsearch":
+        from indices.elasticsearch import ElasticsearchBackend
+        from indices.settings import get_search_settings
+
+        return ElasticsearchBackend(get_search_settings())
+    return EmbeddedBackend(settings.index_dir, ann_threshold=settings.ann_threshold)
+
+
 @dataclass
 class Runtime:
     """The service's long-lived parts. Build with :meth:`open`; close with :meth:`close`."""
@@ -45,7 +55,7 @@ class Runtime:
                 )
             )
         if backend is None:
-            backend = EmbeddedBackend(settings.index_dir, ann_threshold=settings.ann_threshold)
+            backend = open_backend(settings)
         runtime = cls(settings=settings, store=store, embedder=CachedEmbedder(embedder, store), backend=backend)
         return runtime
 

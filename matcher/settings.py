@@ -34,7 +34,8 @@ class MatcherSettings(BaseSettings):
     embedding_precision: Literal["fp32", "bf16"] = "bf16"
     embedding_threads: int | None = None
 
-    search_backend: Literal["embedded"] = "embedded"
+    # embedded: in-process, persisted under data_dir/index. elasticsearch: configured by SEARCH_* variables.
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
     ann_threshold: int = 50_000
 
     demo_candidates: int = 2_000
