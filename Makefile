@@ -19,3 +19,4 @@ lint: setup
 
 test: lint
 	HF_HUB_OFFLINE=1 "$(UV)" run --frozen --no-sync pytest
+	HF_HUB_OFFLINE=1 "$(UV)" run --frozen --no-sync pytest --nbmake --nbmake-timeout=1800 notebooks

@@ -54,7 +54,8 @@ def offer_page(request: Request, offer_id: str, rt: RuntimeDep) -> HTMLResponse:
         offer = services.get_offer(session, offer_id=offer_id)
         employer = services.get_employer(session, employer_id=offer.employer_id)
     shortlist = build_shortlist(rt, offer_id=offer_id, limit=20)
-    occupation = rt.taxonomy.occupation(offer.rome_code) if offer.rome_code else None
+    code = offer.rome_code or (shortlist.entries[0].explanation.occupation if shortlist.entries else None)
+    occupation = rt.taxonomy.occupation(code) if code else None
     return templates.TemplateResponse(
         request,
         "offer.html",

@@ -9,18 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 from indices.protocol import Document
-from matcher.domain import Candidate, Offer
+from matcher.domain import Candidate, CandidateIn, Offer, OfferIn
 from matcher.geo import Geography
 from matcher.taxonomy import Taxonomy
 
 DESCRIPTION_CHARS = 1_500  # the model reads ~256 tokens: the start of a description carries the job
 
 
-def offer_text(offer: Offer) -> str:
+def offer_text(offer: OfferIn) -> str:
     return f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}".strip()
 
 
-def candidate_text(candidate: Candidate, taxonomy: Taxonomy) -> str:
+def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:
     """The profile as prose: wanted job, occupations, skills, past jobs (never name or places)."""
     occupations = [o.label for code in candidate.desired_occupations if (o := taxonomy.occupation(code))]
     skills = [taxonomy.skill_label(code) for code in candidate.skills]

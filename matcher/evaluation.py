@@ -34,8 +34,8 @@ def shortlist_relevance(
 ) -> RelevanceReport:
     """Share of top-``k`` shortlisted candidates whose code-derived occupation matches the offer's.
 
-    With ``hide_offer_rome`` the ranking does not see the offer's ROME code: it is guessed from the
-    title with the ROME job-title dictionary (still judged against the true code).
+    With ``hide_offer_rome`` the ranking does not see the offer's ROME code: it is inferred from the
+    title (still judged against the true code).
     """
     with rt.store.read() as session:
         offers = [
@@ -47,9 +47,7 @@ def shortlist_relevance(
     for number, offer in enumerate(offers, start=1):
         truth = offer.rome_code
         assert truth is not None
-        if hide_offer_rome:
-            offer = offer.model_copy(update={"rome_code": rt.taxonomy.rome_for_title(offer.title)})
-        shortlist = shortlist_for(rt, offer=offer, limit=k)
+        shortlist = shortlist_for(rt, offer=offer, limit=k, hide_occupation=hide_offer_rome)
         with rt.store.read() as session:
             candidates = get_candidates(session, candidate_ids=[e.candidate_id for e in shortlist.entries])
         labels = [candidates[e.candidate_id].desired_occupations[0] for e in shortlist.entries]

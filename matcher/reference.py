@@ -10,7 +10,9 @@ from pathlib import Path
 
 from indices.analysis import fold
 
-_NOISE = re.compile(r"\b[hf]\s*/\s*[hf]\b|\(\s*[hf]\s*/\s*[hf]\s*\)|[^\w]+")
+_NOISE = re.compile(r"\b[hf]\s*/\s*[hf]\b|\([^)]*\)|[^\w]+")
+# Feminine endings written inline: "Assistant.e", "administratif.ve", "Directeur/trice", "agent·e".
+_INLINE_FEMININE = re.compile(r"(?<=\w)[.·/-](?:e|es|ve|ive|trice|rice|euse|ne|le|se|fe|re)\b", re.IGNORECASE)
 
 
 def read_rows(path: Path) -> Iterator[dict[str, str]]:
@@ -20,4 +22,5 @@ def read_rows(path: Path) -> Iterator[dict[str, str]]:
 
 def normalize_label(text: str) -> str:
     """Key for label lookups: lower case, no accents, no 'H/F', single spaces."""
-    return " ".join(_NOISE.sub(" ", fold(text.lower())).split())
+    text = _INLINE_FEMININE.sub("", fold(text.lower()))
+    return " ".join(_NOISE.sub(" ", text).split())

@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 from indices.embedded import EmbeddedBackend
 from indices.protocol import SearchBackend
 from matcher.embedding import CachedEmbedder, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from matcher.geo import Geography
+from matcher.occupations import OccupationInferer
+from matcher.scoring import LearnedScorer, LinearScorer, Scorer
 from matcher.settings import MatcherSettings
+from matcher.skills import SkillExtractor
 from matcher.store.db import Store, make_engine, migrate
 from matcher.taxonomy import Taxonomy
 
 OFFERS = "offers"
 CANDIDATES = "candidates"
+
+
+# Reference data is read-only: one copy per process, whatever the number of runtimes.
+@lru_cache(maxsize=4)
+def load_taxonomy(folder: Path) -> Taxonomy:
+    return Taxonomy(folder)
+
+
+@lru_cache(maxsize=4)
+def load_geography(folder: Path) -> Geography:
+    return Geography(folder)
+
+
+@lru_cache(maxsize=4)
+def load_extractor(reference_dir: Path) -> SkillExtractor:
+    return SkillExtractor(load_taxonomy(reference_dir / "rome"), reference_dir / "esco")
 
 
 def open_backend(settings: MatcherSettings) -> SearchBackend:
@@ -63,13 +83,28 @@ class Runtime:
         for index in (OFFERS, CANDIDATES):
             self.backend.ensure_index(index, dims=self.embedder.dims)
 
-    @cached_property
+    @property
     def taxonomy(self) -> Taxonomy:
-        return Taxonomy(self.settings.reference_dir / "rome")
+        return load_taxonomy(self.settings.reference_dir / "rome")
+
+    @property
+    def geography(self) -> Geography:
+        return load_geography(self.settings.reference_dir / "geo")
 
     @cached_property
-    def geography(self) -> Geography:
-        return Geography(self.settings.reference_dir / "geo")
+    def inferer(self) -> OccupationInferer:
+        """ROME occupation from a title (embeds the 14,700 ROME titles once; the cache keeps them)."""
+        return OccupationInferer(self.taxonomy, self.embedder)
+
+    @property
+    def extractor(self) -> SkillExtractor:
+        return load_extractor(self.settings.reference_dir)
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The learned ranker when a model file exists, else the transparent hand-set weights."""
+        path = self.settings.ranker_path
+        return LearnedScorer.load(path) if path.exists() else LinearScorer()
 
     def close(self) -> None:
         self.backend.flush()

@@ -38,6 +38,9 @@ class MatcherSettings(BaseSettings):
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"
     ann_threshold: int = 50_000
 
+    # The learned ranker (plain JSON, reviewed like code); without it the hand-set weights rank.
+    ranker_model: Path | None = None
+
     demo_candidates: int = 2_000
     demo_seed: int = 20_260_101
     shortlist_size: int = 20
@@ -50,6 +53,10 @@ class MatcherSettings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def ranker_path(self) -> Path:
+        return self.ranker_model or REPO_ROOT / "matcher" / "models" / "ranker.json"
 
     @property
     def model_path(self) -> str:

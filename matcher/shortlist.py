@@ -7,28 +7,30 @@ when their profile is open to employers and the workplace lies inside their mobi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from pydantic import BaseModel
 
 from indices.hybrid import HybridHit, hybrid_search
-from indices.protocol import Filter, GeoDistance, Ids, Terms, WithinReach
+from indices.protocol import Filter, GeoDistance, Ids, SearchBackend, Terms, WithinReach
 from matcher.documents import candidate_text, offer_text
-from matcher.domain import Candidate, Offer, OfferStatus, Visibility
-from matcher.errors import InvalidInput
-from matcher.features import FEATURE_LABELS, FEATURES, PairFacts, expected_skills, pair_facts
+from matcher.domain import Offer, OfferStatus, Visibility
+from matcher.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, pair_facts
 from matcher.records import candidate_from_row, offer_from_row
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.scoring import LinearScorer, Scorer
+from matcher.scoring import BASE, Scorer
 from matcher.services import get_candidate, get_offer
 from matcher.store.tables import CandidateRow, OfferRow
+from matcher.views import candidate_view, offer_view
+
+LABELS = {**FEATURE_LABELS, BASE: "Socle commun à tous les profils"}
 
 
 class Contribution(BaseModel):
     feature: str
     label: str
-    value: float
+    value: float | None  # the feature's value in [0, 1]; None for the common base
     contribution: float
 
 
@@ -36,6 +38,8 @@ class Explanation(BaseModel):
     """Why a pair is where it is: contributions add up to the score."""
 
     contributions: list[Contribution]
+    occupation: str | None
+    occupation_source: str
     occupation_relation: str
     matched_skills: list[str]
     missing_skills: list[str]
@@ -79,39 +83,55 @@ class Matches(BaseModel):
     entries: list[MatchEntry]
 
 
-def _explain(facts: PairFacts, contributions: dict[str, float], rt: Runtime) -> Explanation:
+def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict[str, float]) -> Explanation:
     return Explanation(
         contributions=[
             Contribution(
-                feature=f, label=FEATURE_LABELS[f], value=round(facts.values[f], 6), contribution=contributions[f]
+                feature=f, label=LABELS[f], value=None if f == BASE else round(facts.values[f], 6), contribution=c
             )
-            for f in FEATURES
-            if f in contributions
+            for f, c in contributions.items()
         ],
+        occupation=offer.occupation,
+        occupation_source=offer.occupation_source,
         occupation_relation=facts.occupation_relation,
         matched_skills=[rt.taxonomy.skill_label(s) for s in facts.matched_skills],
         missing_skills=[rt.taxonomy.skill_label(s) for s in facts.missing_skills],
-        skills_source=facts.skills_source,
+        skills_source=offer.skills_source,
         distance_km=round(facts.distance_km, 1) if facts.distance_km is not None else None,
         contract_types=facts.contract_overlap,
     )
 
 
-def _complete_scores(
-    rt: Runtime, index: str, hits: Sequence[HybridHit], text: str, vector: np.ndarray
+def complete_scores(
+    backend: SearchBackend, index: str, hits: Sequence[HybridHit], text: str, vector: np.ndarray
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Cosine and BM25 for every fused hit, including those only one retriever returned."""
+    """Cosine and BM25 for every fused hit, including those only one retriever returned (BM25 scaled to [0, 1])."""
     cosine = {h.id: h.cosine for h in hits if h.cosine is not None}
     lexical = {h.id: h.bm25 for h in hits if h.bm25 is not None}
-    need_vectors = [h.id for h in hits if h.cosine is None]
-    for doc_id, stored in rt.backend.vectors(index, need_vectors).items():
+    for doc_id, stored in backend.vectors(index, [h.id for h in hits if h.cosine is None]).items():
         cosine[doc_id] = float(stored @ vector)
     need_bm25 = tuple(h.id for h in hits if h.bm25 is None)
     if need_bm25 and text.strip():
-        for hit in rt.backend.bm25(index, text, filters=[Ids(need_bm25)], k=len(need_bm25)):
+        for hit in backend.bm25(index, text, filters=[Ids(need_bm25)], k=len(need_bm25)):
             lexical[hit.id] = hit.score
     top = max(lexical.values(), default=0.0) or 1.0
     return ({h.id: cosine.get(h.id, 0.0) for h in hits}, {h.id: lexical.get(h.id, 0.0) / top for h in hits})
+
+
+def rank_pairs(
+    rt: Runtime, pairs: Sequence[tuple[OfferView, CandidateView, float, float]], scorer: Scorer, *, today: date
+) -> list[tuple[float, int, Explanation]]:
+    """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first."""
+    facts = [pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, today=today) for o, c, cos, lex in pairs]
+    scored = [
+        (score, i, explain(rt, pairs[i][0], fact, contributions))
+        for i, (fact, (score, contributions)) in enumerate(
+            zip(facts, scorer.score([f.values for f in facts]), strict=True)
+        )
+    ]
+    # Ties broken by candidate then offer text, so the same data always gives the same order.
+    scored.sort(key=lambda item: (-item[0], pairs[item[1]][1].id, pairs[item[1]][0].title))
+    return scored
 
 
 def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
@@ -121,34 +141,48 @@ def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, sco
     return shortlist_for(rt, offer=offer, limit=limit, scorer=scorer)
 
 
-def shortlist_for(rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
-    """Shortlist for an offer as given (it need not be stored: evaluation varies its fields)."""
-    scorer = scorer or LinearScorer()
+def shortlist_for(
+    rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
+) -> Shortlist:
+    """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
+    scorer = scorer or rt.scorer
     limit = limit or rt.settings.shortlist_size
-    workplace = rt.geography.get(offer.commune_insee)
-    if workplace is None:
-        raise InvalidInput("commune_insee", f"commune inconnue (code INSEE {offer.commune_insee})")
+    view = offer_view(
+        offer,
+        taxonomy=rt.taxonomy,
+        geography=rt.geography,
+        inferer=rt.inferer,
+        extractor=rt.extractor,
+        hide_occupation=hide_occupation,
+    )
     text = offer_text(offer)
     vector = rt.embedder.embed([text])[0]
-    filters: list[Filter] = [
-        Terms("visibility", (Visibility.EMPLOYERS.value,)),
-        WithinReach(workplace.lat, workplace.lon),
-    ]
+    filters: list[Filter] = [Terms("visibility", (Visibility.EMPLOYERS.value,))]
+    if view.place:
+        filters.append(WithinReach(*view.place))
     hits = hybrid_search(
         rt.backend, CANDIDATES, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth
     )
-    cosine, lexical = _complete_scores(rt, CANDIDATES, hits, text, vector)
+    cosine, lexical = complete_scores(rt.backend, CANDIDATES, hits, text, vector)
     with rt.store.read() as session:
         rows = session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits])).all()
         # The store is the truth: a profile closed since it was indexed is dropped here too.
-        candidates = {r.id: candidate_from_row(r) for r in rows if r.visibility == Visibility.EMPLOYERS.value}
-    skills = expected_skills(offer, rt.taxonomy)
-    scored = _score_pairs(rt, scorer, [(offer, c, cosine[c.id], lexical[c.id]) for c in candidates.values()], skills)
+        candidates = [candidate_from_row(r) for r in rows if r.visibility == Visibility.EMPLOYERS.value]
+    pairs = [
+        (
+            view,
+            candidate_view(c, candidate_id=c.id, text=candidate_text(c, rt.taxonomy), geography=rt.geography),
+            cosine[c.id],
+            lexical[c.id],
+        )
+        for c in candidates
+    ]
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date())
     entries = [
         ShortlistEntry(
-            rank=rank, candidate_id=candidate.id, title=candidate.title, score=score, explanation=explanation
+            rank=rank, candidate_id=pairs[i][1].id, title=pairs[i][1].title, score=score, explanation=explanation
         )
-        for rank, (score, _, candidate, explanation) in enumerate(scored[:limit], start=1)
+        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
     ]
     return Shortlist(
         offer_id=offer.id,
@@ -160,57 +194,48 @@ def shortlist_for(rt: Runtime, *, offer: Offer, limit: int | None = None, scorer
     )
 
 
-def _score_pairs(
-    rt: Runtime,
-    scorer: Scorer,
-    pairs: list[tuple[Offer, Candidate, float, float]],
-    skills: tuple[list[str], str] | None = None,
-) -> list[tuple[float, Offer, Candidate, Explanation]]:
-    facts = [
-        pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, geography=rt.geography, offer_skills=skills)
-        for o, c, cos, lex in pairs
-    ]
-    results = scorer.score([f.values for f in facts])
-    scored = [
-        (score, offer, candidate, _explain(fact, contributions, rt))
-        for (offer, candidate, _, _), fact, (score, contributions) in zip(pairs, facts, results, strict=True)
-    ]
-    # Ties broken by id so the same data always gives the same order.
-    scored.sort(key=lambda item: (-item[0], item[2].id, item[1].id))
-    return scored
-
-
 def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Matches:
     """Published offers whose workplace lies inside the candidate's mobility area, best first."""
-    scorer = scorer or LinearScorer()
+    scorer = scorer or rt.scorer
     limit = limit or rt.settings.shortlist_size
     with rt.store.read() as session:
         candidate = get_candidate(session, candidate_id=candidate_id)
-    centers = tuple((p.lat, p.lon) for code in candidate.mobility.communes if (p := rt.geography.get(code)))
     text = candidate_text(candidate, rt.taxonomy)
+    view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=rt.geography)
     vector = rt.embedder.embed([text])[0]
     filters: list[Filter] = [
         Terms("status", (OfferStatus.PUBLISHED.value,)),
-        GeoDistance(centers, candidate.mobility.radius_km),
+        GeoDistance(view.places, candidate.mobility.radius_km),
     ]
     hits = hybrid_search(rt.backend, OFFERS, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth)
-    cosine, lexical = _complete_scores(rt, OFFERS, hits, text, vector)
+    cosine, lexical = complete_scores(rt.backend, OFFERS, hits, text, vector)
     with rt.store.read() as session:
-        offers = [offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.id.in_([h.id for h in hits]))]
-    scored = _score_pairs(
-        rt, scorer, [(o, candidate, cosine[o.id], lexical[o.id]) for o in offers if o.status == OfferStatus.PUBLISHED]
-    )
+        offers = [
+            offer_from_row(r)
+            for r in session.query(OfferRow).filter(OfferRow.id.in_([h.id for h in hits]))
+            if r.status == OfferStatus.PUBLISHED.value
+        ]
+    pairs = [
+        (
+            offer_view(o, taxonomy=rt.taxonomy, geography=rt.geography, inferer=rt.inferer, extractor=rt.extractor),
+            view,
+            cosine[o.id],
+            lexical[o.id],
+        )
+        for o in offers
+    ]
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date())
     entries = [
         MatchEntry(
             rank=rank,
-            offer_id=offer.id,
-            title=offer.title,
-            employer_id=offer.employer_id,
-            commune_insee=offer.commune_insee,
+            offer_id=offers[i].id,
+            title=offers[i].title,
+            employer_id=offers[i].employer_id,
+            commune_insee=offers[i].commune_insee,
             score=score,
             explanation=explanation,
         )
-        for rank, (score, offer, _, explanation) in enumerate(scored[:limit], start=1)
+        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
     ]
     return Matches(
         candidate_id=candidate.id,

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from matcher.domain import CandidateIn
 from matcher.features import FEATURE_LABELS, FEATURES
 from matcher.scoring import DEFAULT_WEIGHTS, LinearScorer
@@ -22,7 +24,31 @@ def test_no_feature_names_a_protected_criterion() -> None:
 
 def test_the_feature_list_is_closed() -> None:
     # Adding a feature is a decision to review against art. 225-1: this test must then change too.
-    assert FEATURES == ("semantic", "lexical", "occupation", "skills", "proximity", "contract")
+    assert FEATURES == (
+        "semantic",
+        "lexical",
+        "title_match",
+        "same_occupation",
+        "neighbour_occupation",
+        "same_domain",
+        "required_skills",
+        "desired_skills",
+        "experience",
+        "contract",
+        "category",
+        "proximity",
+        "availability",
+    )
+
+
+def test_views_carry_no_protected_attribute() -> None:
+    from dataclasses import fields
+
+    from matcher.features import CandidateView, OfferView
+
+    for view in (CandidateView, OfferView):
+        for item in fields(view):
+            assert not PROTECTED.search(item.name), f"{view.__name__}.{item.name}"
 
 
 def test_candidate_display_name_is_not_in_the_indexed_text() -> None:
@@ -45,3 +71,4 @@ def test_linear_contributions_add_up_to_the_score() -> None:
     for row, (score, contributions) in zip(rows, scorer.score(rows), strict=True):
         assert abs(sum(contributions.values()) - score) < 1e-12
         assert contributions["semantic"] == DEFAULT_WEIGHTS["semantic"] * row["semantic"]
+    assert sum(DEFAULT_WEIGHTS.values()) == pytest.approx(1.0)

@@ -1,0 +1,58 @@
+"""The evaluation harness on a hand-written BEIR folder, and its metrics on hand-computed cases."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.benchmark import domain_split, load_benchmark
+from matcher.cli import app
+from matcher.harness import mrr_at, ndcg_at, recall_at
+
+TINY = Path(__file__).parents[1] / "data" / "tiny_beir"
+
+
+def test_metrics_by_hand() -> None:
+    grades = {"a": 2, "b": 1}
+    assert ndcg_at(["a", "b", "x"], grades) == pytest.approx(1.0)
+    assert ndcg_at(["x", "a"], grades) == pytest.approx((3 / math.log2(3)) / (3 + 1 / math.log2(3)))
+    assert recall_at(["x", "b"], grades, 50) == 0.5
+    assert mrr_at(["x", "y", "b"], grades) == pytest.approx(1 / 3)
+    assert mrr_at(["x"], grades) == 0.0 and ndcg_at([], {}) == 0.0
+
+
+def test_loads_beir_layout() -> None:
+    benchmark = load_benchmark(TINY)
+    assert len(benchmark.corpus) == 8 and len(benchmark.queries) == 3
+    assert benchmark.qrels["test"]["q2"] == {"d3": 1, "d4": 2}
+
+
+def test_domain_split_is_stable_and_keeps_occupations_apart() -> None:
+    assert domain_split("A1203") == domain_split("A1204")  # same domain, same side
+    sides = {domain_split(f"{letter}{n}01") for letter in "ABCDEFGHIJKLMN" for n in range(11, 19)}
+    assert sides == {"train", "test"}
+
+
+def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MATCHER_EMBEDDER", "hashing")
+    from matcher.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["evaluate", "--benchmark", str(TINY), "--output", str(tmp_path / "out")])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "| bm25 |" in result.output and "| ranker |" in result.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    metrics = results[0]["metrics"]
+    assert set(metrics) == {"bm25", "dense", "hybrid", "ranker"} and results[0]["queries"] == 3
+    assert metrics["bm25"]["recall@50"] == 1.0  # every relevant profile shares words with its offer
+    assert metrics["ranker"]["ndcg@10"] > 0.8
+    assert (tmp_path / "out" / "results.png").stat().st_size > 1000
+    assert "NDCG@10" in (tmp_path / "out" / "results.md").read_text()
