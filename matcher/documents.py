@@ -21,11 +21,15 @@ def offer_text(offer: OfferIn) -> str:
 
 
 def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:
-    """The profile as prose: wanted job, occupations, skills, past jobs (never name or places)."""
+    """The profile as matching reads it: wanted job, occupations, skills, past jobs.
+
+    Never the name, the places or the free summary: free text can state an age, a family situation or
+    a health condition, and text similarity would then weigh them (see the situation tests).
+    """
     occupations = [o.label for code in candidate.desired_occupations if (o := taxonomy.occupation(code))]
     skills = [taxonomy.skill_label(code) for code in candidate.skills]
     experiences = [e.title for e in candidate.experiences]
-    parts = [candidate.title, ", ".join(occupations), ". ".join(skills), ". ".join(experiences), candidate.summary]
+    parts = [candidate.title, ", ".join(occupations), ". ".join(skills), ". ".join(experiences)]
     return ". ".join(p for p in parts if p)
 
 

@@ -1,0 +1,85 @@
+"""Situation testing: profiles identical but for a marker of a protected criterion get the same score.
+
+Markers tried (art. 225-1 Code pénal): first name and surname (origin, sex), and a stated age, family
+situation, pregnancy or disability in the free summary. Scores come from the full pipeline: retrieval,
+features, the shipped ranker. (Home address is not a field: a candidate only gives a mobility area.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher import services
+from matcher.domain import CandidateIn
+from matcher.jobs import process_outbox
+from matcher.profiles import ProfileGenerator
+from matcher.runtime import Runtime
+from matcher.shortlist import build_shortlist
+from tests.unit.test_services import employer, offer_in
+
+NAMES = [
+    ("Camille Martin", "Mohamed Benali"),
+    ("Julie Petit", "Aminata Diallo"),
+    ("Pierre Durand", "Nguyen Van Anh"),
+    ("Sophie Bernard", "Fatima Zahra El Idrissi"),
+    ("Lucas Moreau", "Kevin Lefebvre"),
+]
+SUMMARIES = [
+    ("", "Mère de trois enfants, 52 ans."),
+    ("", "Homme, 24 ans, célibataire."),
+    ("", "En situation de handicap (RQTH)."),
+    ("", "Femme enceinte, disponible après le congé."),
+]
+
+
+def twins(rt: Runtime, count: int) -> list[tuple[CandidateIn, CandidateIn]]:
+    """Pairs differing only by protected markers, around Privas (07186) where the test offer is."""
+    generator = ProfileGenerator(rt.taxonomy, rt.geography, seed=11)
+    pairs = []
+    for number in range(count):
+        profile, _ = generator.profile(number)
+        base = profile.model_dump(mode="json")
+        base["visibility"] = "employers"
+        base["mobility"] = {"communes": ["07186"], "radius_km": 30}
+        if number % 2:
+            base["desired_occupations"] = ["A1203"]  # half of them in the offer's occupation
+        (name_a, name_b), (summary_a, summary_b) = NAMES[number % len(NAMES)], SUMMARIES[number % len(SUMMARIES)]
+        pairs.append(
+            (
+                CandidateIn.model_validate({**base, "display_name": name_a, "summary": summary_a}),
+                CandidateIn.model_validate({**base, "display_name": name_b, "summary": summary_b}),
+            )
+        )
+    return pairs
+
+
+@pytest.mark.parametrize("batch", range(4))
+def test_identical_profiles_but_a_protected_marker_score_identically(rt: Runtime, batch: int) -> None:
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        offer = services.create_offer(session, data=offer_in(eid), **refs)
+    pairs = twins(rt, 200)[batch * 50 : (batch + 1) * 50]
+    ids = []
+    with rt.store.transaction() as session:
+        for a, b in pairs:
+            ids.append(
+                (
+                    services.create_candidate(session, data=a, **refs).id,
+                    services.create_candidate(session, data=b, **refs).id,
+                )
+            )
+    process_outbox(rt)
+    shortlist = build_shortlist(rt, offer_id=offer.id, limit=100)
+    scores = {e.candidate_id: e.score for e in shortlist.entries}
+    ranks = {e.candidate_id: e.rank for e in shortlist.entries}
+    compared = 0
+    for a, b in ids:
+        assert (a in scores) == (b in scores)
+        if a in scores:
+            assert scores[a] == pytest.approx(scores[b], abs=1e-9)
+            assert abs(ranks[a] - ranks[b]) == 1 or scores[a] == scores[b]  # adjacent: only the id breaks the tie
+            compared += 1
+    assert compared >= 40
+    assert np.isfinite(list(scores.values())).all()
