@@ -12,6 +12,9 @@ from fastapi.templating import Jinja2Templates
 from api.deps import RuntimeDep
 from matcher import services
 from matcher.domain import OfferStatus
+from matcher.features import FEATURE_LABELS, FEATURES
+from matcher.ranker import load_ranker
+from matcher.scoring import LearnedScorer
 from matcher.shortlist import build_shortlist
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -44,6 +47,30 @@ def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1
             "pages": (total + size - 1) // size,
             "employers": employers,
             "communes": communes,
+        },
+    )
+
+
+@router.get("/modele", response_class=HTMLResponse)
+def model_card(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    """Public description of the ranking: purpose, criteria and weights, training data, evaluation, limits."""
+    scorer = rt.scorer
+    manifest = load_ranker(rt.settings.ranker_path)[1] if isinstance(scorer, LearnedScorer) else None
+    if isinstance(scorer, LearnedScorer):
+        weights = dict(zip(scorer.features, scorer.ranker.coef_.sum(axis=1).tolist(), strict=True))
+    else:
+        weights = dict(scorer.weights)  # type: ignore[attr-defined]
+    features = [(f, FEATURE_LABELS[f], weights.get(f, 0.0)) for f in FEATURES]
+    metrics = [(k, v) for k, v in manifest.metrics.items() if isinstance(v, dict)] if manifest else []
+    return templates.TemplateResponse(
+        request,
+        "model.html",
+        {
+            "features": sorted(features, key=lambda f: -f[2]),
+            "version": scorer.version,
+            "manifest": manifest,
+            "metrics": metrics,
+            "embedding_model": rt.embedder.model_id,
         },
     )
 

@@ -133,5 +133,7 @@ def test_openapi_and_pages(client: TestClient, employer_id: str) -> None:
     offer = client.post("/offers", json=offer_body(employer_id)).json()
     home = client.get("/")
     assert home.status_code == 200 and "Offres publiées" in home.text and offer["title"] in home.text
+    card = client.get("/modele")
+    assert card.status_code == 200 and "Limites connues" in card.text and "225-1" in card.text
     page = client.get(f"/offres/{offer['id']}")
     assert page.status_code == 200 and "Présélection" in page.text and 'lang="fr"' in page.text
