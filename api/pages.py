@@ -70,7 +70,7 @@ def model_card(request: Request, rt: RuntimeDep) -> HTMLResponse:
             "version": scorer.version,
             "manifest": manifest,
             "metrics": metrics,
-            "embedding_model": rt.embedder.model_id,
+            "embedding_model": rt.settings.embedding_model or "all-MiniLM-L6-v2",
         },
     )
 

@@ -43,6 +43,8 @@ def process_outbox(rt: Runtime, *, batch_size: int = 512, progress: Progress | N
     """Index everything the outbox holds, batch by batch, until it is empty."""
     report = IndexingReport()
     total = pending_count(rt)
+    if progress and total:
+        progress("indexation", 0, total)  # starts the clock: rates are then per second of work
     while True:
         with rt.store.read() as session:
             batch = session.scalars(

@@ -77,6 +77,8 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
         return False
     count = rt.settings.demo_candidates if candidates is None else candidates
     offers = list(shipped_offers(rt.settings.reference_dir))
+    if progress:
+        progress("offres", 0, len(offers))
     with rt.store.transaction() as session:
         known = set(session.scalars(select(EmployerRow.id)))
         for raw in offers:
@@ -96,6 +98,8 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
                 )
             if progress and number % 100 == 0:
                 progress("offres", number, len(offers))
+        if progress:
+            progress("candidats", 0, count)
         for number, (cid, profile, _) in enumerate(demo_candidates(rt, count), start=1):
             create_candidate(session, candidate_id=cid, data=profile, taxonomy=rt.taxonomy, geography=rt.geography)
             if progress and (number % 200 == 0 or number == count):
