@@ -171,6 +171,29 @@ class Candidate(CandidateIn):
     updated_at: datetime
 
 
+class Decision(StrEnum):
+    """What a recruiter did with a shortlisted candidate. The system itself never rejects anyone."""
+
+    CONTACTED = "contacted"
+    INTERESTED = "interested"
+    INTERVIEW = "interview"
+    HIRED = "hired"
+    REJECTED = "rejected"
+
+
+class FeedbackIn(Strict):
+    candidate_id: str
+    decision: Decision
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] | None = None
+    recruiter_id: str | None = None
+
+
+class Feedback(FeedbackIn):
+    id: int
+    offer_id: str
+    created_at: datetime
+
+
 class EmployerIn(Strict):
     name: Text
     kind: EmployerKind

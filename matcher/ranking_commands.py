@@ -11,6 +11,7 @@ import typer
 
 from matcher.benchmark import Benchmark, build_builtin, load_benchmark
 from matcher.features import FEATURES
+from matcher.feedback import feedback_training_set
 from matcher.harness import Prepared, Report, evaluate, prepare, training_set
 from matcher.progress import ProgressPrinter
 from matcher.ranker import AdditiveRanker, save_ranker
@@ -29,10 +30,23 @@ def builtin_folder(rt: Runtime) -> Path:
     return folder
 
 
-def fit_ranker(rt: Runtime, benchmark: Benchmark, prepared: Prepared) -> tuple[AdditiveRanker, np.ndarray, np.ndarray]:
-    """The ranker fitted on every (offer, retrieved candidate) pair of the train split."""
+# A recruiter's decision weighs as much as this many code-derived labels.
+FEEDBACK_WEIGHT = 10.0
+
+
+def fit_ranker(
+    rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, with_feedback: bool = True
+) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
+    """The ranker fitted on the benchmark's train split (code-derived labels) plus recruiters' decisions."""
     X, y = training_set(rt, benchmark, prepared)
-    return AdditiveRanker(n_segments=4, alpha=1.0).fit(X, y), X, y
+    weights = np.ones(len(y))
+    decided = 0
+    if with_feedback:
+        X_feedback, y_feedback = feedback_training_set(rt)
+        decided = len(y_feedback)
+        X, y = np.vstack([X, X_feedback]), np.concatenate([y, y_feedback])
+        weights = np.concatenate([weights, np.full(decided, FEEDBACK_WEIGHT)])
+    return AdditiveRanker(n_segments=4, alpha=1.0).fit(X, y, sample_weight=weights), X, y, decided
 
 
 def write_report(reports: list[Report], folder: Path) -> None:
@@ -68,13 +82,14 @@ def write_report(reports: list[Report], folder: Path) -> None:
 def train(
     benchmark: Path = typer.Option(None, help="Dossier BEIR (défaut : benchmark intégré)"),
     output: Path = typer.Option(None, help="Fichier du modèle (défaut : réglage MATCHER_RANKER_MODEL)"),
+    feedback: bool = typer.Option(True, help="Apprendre aussi des décisions des recruteurs"),
 ) -> None:
-    """Train the ranker on the benchmark's train split and report it on the test split."""
+    """Train the ranker on the benchmark's train split and recruiters' decisions; report it on the test split."""
     rt = Runtime.open(get_settings())
     try:
         data = load_benchmark(benchmark or builtin_folder(rt))
         prepared = prepare(rt, data, progress=ProgressPrinter())
-        ranker, X, y = fit_ranker(rt, data, prepared)
+        ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=feedback)
         scorer = LearnedScorer(ranker, FEATURES, "additive-v1")
         report = evaluate(rt, data, prepared, split="test", scorer=scorer, progress=ProgressPrinter())
         manifest = save_ranker(
@@ -84,7 +99,13 @@ def train(
             features=list(FEATURES),
             X=X,
             y=y,
-            labels=LABELS,
+            labels=LABELS
+            + (
+                f" + {decided} recruiter decisions (hired 3, interview 2, interested/contacted 1, "
+                f"rejected 0), weight {FEEDBACK_WEIGHT:g}"
+                if decided
+                else ""
+            ),
             metrics={"split": "test", **report.metrics},
         )
         typer.echo(

@@ -141,12 +141,13 @@ def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, sco
     return shortlist_for(rt, offer=offer, limit=limit, scorer=scorer)
 
 
-def shortlist_for(
-    rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
-) -> Shortlist:
-    """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
-    scorer = scorer or rt.scorer
-    limit = limit or rt.settings.shortlist_size
+def candidate_pairs(
+    rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
+) -> tuple[list[tuple[OfferView, CandidateView, float, float]], int]:
+    """(offer view, candidate view, cosine, scaled BM25) for every retrieved candidate, and how many were retrieved.
+
+    ``also`` adds candidates to score even if retrieval missed them (training on recruiters' decisions).
+    """
     view = offer_view(
         offer,
         taxonomy=rt.taxonomy,
@@ -163,6 +164,9 @@ def shortlist_for(
     hits = hybrid_search(
         rt.backend, CANDIDATES, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth
     )
+    retrieved = len(hits)
+    known = {h.id for h in hits}
+    hits += [HybridHit(i, 0.0, None, None, None, None) for i in dict.fromkeys(also) if i not in known]
     cosine, lexical = complete_scores(rt.backend, CANDIDATES, hits, text, vector)
     with rt.store.read() as session:
         rows = session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits])).all()
@@ -172,11 +176,21 @@ def shortlist_for(
         (
             view,
             candidate_view(c, candidate_id=c.id, text=candidate_text(c, rt.taxonomy), geography=rt.geography),
-            cosine[c.id],
-            lexical[c.id],
+            cosine.get(c.id, 0.0),
+            lexical.get(c.id, 0.0),
         )
         for c in candidates
     ]
+    return pairs, retrieved
+
+
+def shortlist_for(
+    rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
+) -> Shortlist:
+    """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
+    scorer = scorer or rt.scorer
+    limit = limit or rt.settings.shortlist_size
+    pairs, retrieved = candidate_pairs(rt, offer=offer, hide_occupation=hide_occupation)
     ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date())
     entries = [
         ShortlistEntry(
@@ -189,7 +203,7 @@ def shortlist_for(
         offer_version=offer.version,
         model_version=scorer.version,
         generated_at=datetime.now(UTC),
-        retrieved=len(hits),
+        retrieved=retrieved,
         entries=entries,
     )
 

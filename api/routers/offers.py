@@ -8,8 +8,8 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import Page
-from matcher import services
-from matcher.domain import Offer, OfferIn, OfferStatus
+from matcher import feedback, services
+from matcher.domain import Feedback, FeedbackIn, Offer, OfferIn, OfferStatus
 from matcher.shortlist import Shortlist, build_shortlist
 
 router = APIRouter(prefix="/offers", tags=["offres"])
@@ -67,3 +67,16 @@ def delete_offer(offer_id: str, rt: RuntimeDep, runner: RunnerDep, tasks: Backgr
 def get_shortlist(offer_id: str, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Shortlist:
     """Ranked candidates for direct approach, each with the explanation of its place."""
     return build_shortlist(rt, offer_id=offer_id, limit=limit)
+
+
+@router.post("/{offer_id}/feedback", status_code=status.HTTP_201_CREATED)
+def record_feedback(offer_id: str, data: FeedbackIn, rt: RuntimeDep) -> Feedback:
+    """A recruiter's decision on a candidate (contacted, interested, interview, hired, rejected with a reason)."""
+    with rt.store.transaction() as session:
+        return feedback.record_feedback(session, offer_id=offer_id, data=data)
+
+
+@router.get("/{offer_id}/feedback")
+def list_feedback(offer_id: str, rt: RuntimeDep) -> list[Feedback]:
+    with rt.store.read() as session:
+        return feedback.list_feedback(session, offer_id=offer_id)

@@ -99,6 +99,21 @@ class CandidateRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FeedbackRow(Base):
+    """A recruiter's decision on a shortlisted candidate. Append-only: a new decision adds a row."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_pair", "offer_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offer_id: Mapped[str] = mapped_column(String(64))
+    candidate_id: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    recruiter_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxRow(Base):
     """Work owed to the indexes, written in the same transaction as the change that caused it."""
 

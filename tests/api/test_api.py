@@ -77,6 +77,16 @@ def test_offer_lifecycle_and_shortlist(client: TestClient, employer_id: str) -> 
     matches = client.get(f"/candidates/{candidate['id']}/matches").json()
     assert [m["offer_id"] for m in matches["entries"]] == [offer["id"]]
 
+    decision = client.post(
+        f"/offers/{offer['id']}/feedback", json={"candidate_id": candidate["id"], "decision": "rejected"}
+    )
+    assert decision.status_code == 422 and decision.json()["errors"][0]["field"] == "reason"
+    decision = client.post(
+        f"/offers/{offer['id']}/feedback", json={"candidate_id": candidate["id"], "decision": "interview"}
+    )
+    assert decision.status_code == 201 and decision.json()["decision"] == "interview"
+    assert [f["decision"] for f in client.get(f"/offers/{offer['id']}/feedback").json()] == ["interview"]
+
     updated = client.put(f"/offers/{offer['id']}", json=offer_body(employer_id, title="Chef jardinier"))
     assert updated.json()["version"] == 2
     assert client.get(f"/offers/{offer['id']}").json()["title"] == "Chef jardinier"
