@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy.typing as npt
 import orjson
 
 from indices.analysis import ANALYZER_VERSION, analyze
-from indices.bm25 import BM25Matrix
+from indices.bm25 import BM25Matrix, TermRows
 from indices.errors import IndexNotFound
 from indices.geo import haversine_km
 from indices.protocol import (
@@ -58,7 +57,7 @@ class _Index:
     versions: list[int] = field(default_factory=list)
     alive: list[bool] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
-    terms: list[Counter[str] | None] = field(default_factory=list)
+    terms: TermRows = field(default_factory=TermRows)
     keywords: list[dict[str, list[str]]] = field(default_factory=list)
     points: list[list[tuple[float, float]]] = field(default_factory=list)
     reach: list[float | None] = field(default_factory=list)
@@ -81,12 +80,12 @@ class _Index:
             row = len(self.ids)
             self.rows[doc.id] = row
             self.ids.append(doc.id)
-            for column in (self.versions, self.alive, self.texts, self.terms, self.keywords, self.points, self.reach):
+            for column in (self.versions, self.alive, self.texts, self.keywords, self.points, self.reach):
                 column.append(None)  # type: ignore[arg-type]
         self.versions[row] = doc.version
         self.alive[row] = True
         self.texts[row] = doc.text
-        self.terms[row] = Counter(analyze(doc.text))
+        self.terms.set(row, analyze(doc.text))
         self.keywords[row] = {name: list(values) for name, values in doc.keywords.items()}
         self.points[row] = list(doc.points)
         self.reach[row] = doc.reach_km
@@ -99,7 +98,7 @@ class _Index:
         if row is not None:
             self.alive[row] = False
             self.texts[row] = ""
-            self.terms[row] = None
+            self.terms.clear(row)
             self.keywords[row] = {}
             self.points[row] = []
         self.tombstones[doc_id] = version
@@ -283,6 +282,8 @@ def _save(idx: _Index, target: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     np.save(staging / "vectors.npy", idx.vectors.matrix)
+    offsets, term_ids, term_tfs = idx.terms.flat()
+    np.savez(staging / "terms.npz", offsets=offsets, ids=term_ids, tfs=term_tfs)
     meta = {
         "dims": idx.dims,
         "ids": idx.ids,
@@ -290,7 +291,7 @@ def _save(idx: _Index, target: Path) -> None:
         "alive": idx.alive,
         "analyzer": ANALYZER_VERSION,
         "texts": idx.texts,
-        "terms": [dict(t) if t else None for t in idx.terms],
+        "vocabulary": list(idx.terms.vocabulary),
         "keywords": idx.keywords,
         "points": idx.points,
         "reach": idx.reach,
@@ -313,12 +314,12 @@ def _load(source: Path) -> _Index:
     idx.versions = meta["versions"]
     idx.alive = meta["alive"]
     idx.texts = meta["texts"]
-    if meta.get("analyzer") == ANALYZER_VERSION:
-        idx.terms = [Counter(t) if t else None for t in meta["terms"]]
-    else:  # built by another analyzer: analyse the stored texts again
-        idx.terms = [
-            Counter(analyze(text)) if alive else None for text, alive in zip(idx.texts, idx.alive, strict=True)
-        ]
+    if meta.get("analyzer") == ANALYZER_VERSION and (source / "terms.npz").exists():
+        with np.load(source / "terms.npz") as arrays:
+            idx.terms = TermRows.from_flat(meta["vocabulary"], arrays["offsets"], arrays["ids"], arrays["tfs"])
+    else:  # built by another analyzer or format: analyse the stored texts again
+        for row, (text, alive) in enumerate(zip(idx.texts, idx.alive, strict=True)):
+            idx.terms.set(row, analyze(text) if alive else [])
     idx.keywords = meta["keywords"]
     idx.points = [[(p[0], p[1]) for p in pts] for pts in meta["points"]]
     idx.reach = meta["reach"]

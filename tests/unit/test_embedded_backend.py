@@ -132,7 +132,7 @@ def test_index_built_by_another_analyzer_is_reanalysed(tmp_path: Path) -> None:
     first.flush()
     meta_path = tmp_path / "docs" / "meta.json"
     meta = orjson.loads(meta_path.read_bytes())
-    meta["analyzer"], meta["terms"] = -1, [{"stale-term": 1} for _ in meta["terms"]]
+    meta["analyzer"], meta["vocabulary"] = -1, ["stale-term" for _ in meta["vocabulary"]]
     meta_path.write_bytes(orjson.dumps(meta))
     again = EmbeddedBackend(tmp_path)
     assert [h.id for h in again.bm25("docs", "jardinier")] == ["gardener"]
