@@ -8,7 +8,16 @@ from dataclasses import asdict
 
 import typer
 
-from matcher.jobs import process_outbox, rebuild_indices
+from matcher import ranking_commands
+from matcher.index_admin import (
+    IndexCheck,
+    MigrationFailed,
+    MigrationReport,
+    check_indices,
+    migrate_indices,
+    uses_aliases,
+)
+from matcher.jobs import pending_count, process_outbox, rebuild_indices
 from matcher.progress import ProgressPrinter
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
 from matcher.samples import seed_demo
@@ -45,13 +54,76 @@ def seed(candidates: int = typer.Option(None, help="Nombre de candidats génér�
 
 @index_app.command("rebuild")
 def index_rebuild() -> None:
-    """Rebuild every index from the system of record."""
+    """Rebuild every index from the system of record (on Elasticsearch: a migration, the alias keeps serving)."""
     rt = Runtime.open(get_settings())
     try:
-        report = rebuild_indices(rt, progress=ProgressPrinter())
-        typer.echo(f"{report.indexed} documents indexés, {len(report.failed)} échecs.")
+        if uses_aliases(rt):
+            _migrate(rt)
+        else:
+            report = rebuild_indices(rt, progress=ProgressPrinter())
+            typer.echo(f"{report.indexed} documents indexés, {len(report.failed)} échecs.")
     finally:
         rt.close()
+
+
+@index_app.command("migrate")
+def index_migrate() -> None:
+    """Build new indexes from the store, swap the aliases, replay what changed meanwhile, drop the old ones.
+
+    On the embedded backend (no aliases) this is the same as ``index rebuild``.
+    """
+    rt = Runtime.open(get_settings())
+    try:
+        _migrate(rt)
+    finally:
+        rt.close()
+
+
+def _migrate(rt: Runtime) -> None:
+    try:
+        reports = migrate_indices(rt, progress=ProgressPrinter())
+    except MigrationFailed as exc:
+        typer.echo(f"{exc.title} : {exc.detail}", err=True)
+        raise typer.Exit(code=1) from exc
+    _echo_migration(reports)
+
+
+def _echo_migration(reports: list[MigrationReport]) -> None:
+    for r in reports:
+        where = f"{', '.join(r.old) or '-'} -> {r.new}" if r.new else "reconstruit (backend embarqué)"
+        typer.echo(f"{r.index}: {where} ; {r.filled} copiés, {r.replayed} rejoués, {r.removed} retirés")
+    if not all(r.check.consistent for r in reports):
+        _echo_checks([r.check for r in reports])
+        raise typer.Exit(code=1)
+
+
+@index_app.command("check")
+def index_check() -> None:
+    """Compare every index with the store (counts and versions); exit code 1 on any difference."""
+    rt = Runtime.open(get_settings())
+    try:
+        checks = check_indices(rt)
+        _echo_checks(checks)
+        if not all(c.consistent for c in checks):
+            pending = pending_count(rt)
+            if pending:
+                typer.echo(f"{pending} écritures attendent encore dans l'outbox.", err=True)
+            raise typer.Exit(code=1)
+    finally:
+        rt.close()
+
+
+def _echo_checks(checks: list[IndexCheck]) -> None:
+    for c in checks:
+        state = "cohérent" if c.consistent else "INCOHÉRENT"
+        typer.echo(
+            f"{c.index}: {state} ; store {c.expected}, index {c.indexed}, "
+            f"manquants {len(c.missing)}, périmés {len(c.stale)}, en trop {len(c.extra)}"
+        )
+        for label, ids in (("manquants", c.missing), ("périmés", c.stale), ("en trop", c.extra)):
+            if ids:
+                more = f" (+{len(ids) - 5})" if len(ids) > 5 else ""
+                typer.echo(f"  {label}: {', '.join(ids[:5])}{more}")
 
 
 @index_app.command("status")
@@ -91,6 +163,8 @@ def evaluate_shortlists(
     finally:
         rt.close()
 
+
+ranking_commands.register(app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,247 @@
+"""Full shortlist latency on the embedded backend: retrieve 200 (hybrid) → features → rank → top 50.
+
+    uv run python -m bench.shortlist [--candidates 100000] [--quick] [--queries 200] [--profile 50]
+
+Candidates: the deterministic ROME-derived profiles with their real embeddings (cached by
+``bench.search_backends``), stored in a SQLite file under ``var/bench/`` (built once) and indexed
+in memory as the service does (only profiles open to employers). Queries: real shipped offers; their
+vectors are in the embedding cache beforehand, as they are once an offer is indexed. Printed beside
+it, measured in the same run: the same shortlists with an exact kNN scan instead of the 1-bit scan, and
+the bare exact numpy scan (top 200 of all vectors). Then a cProfile breakdown per shortlist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import pstats
+import resource
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import insert
+
+from bench.search_backends import BENCH_DIR, QUICK, Corpus, bench_runtime, load_corpus, log, model_embedder, pct
+from indices.embedded import EmbeddedBackend
+from matcher.documents import offer_text
+from matcher.domain import CandidateIn, Offer, Visibility
+from matcher.runtime import CANDIDATES, Runtime
+from matcher.samples import offer_input, shipped_offers
+from matcher.settings import REPO_ROOT, MatcherSettings
+from matcher.shortlist import shortlist_for
+from matcher.store.tables import CandidateRow, SettingRow
+
+LIMIT = 50
+MARKER = "bench_candidates"
+STAGES = (  # (file suffix, function): what one shortlist spends in each part
+    ("matcher/shortlist.py", "shortlist_for"),
+    ("matcher/embedding.py", "embed"),
+    ("indices/hybrid.py", "hybrid_search"),
+    ("indices/embedded.py", "bm25"),
+    ("indices/embedded.py", "knn"),
+    ("indices/embedded.py", "mask"),
+    ("indices/bm25.py", "scores"),
+    ("indices/vectors.py", "search"),
+    ("matcher/shortlist.py", "_complete_scores"),
+    ("matcher/shortlist.py", "_score_pairs"),
+    ("matcher/features.py", "pair_facts"),
+    ("matcher/skills.py", "extract"),
+    ("matcher/shortlist.py", "_explain"),
+    ("matcher/records.py", "candidate_from_row"),
+    ("sqlalchemy/orm/query.py", "all"),
+)
+
+
+def store_candidates(rt: Runtime, corpus: Corpus) -> None:
+    """Write the corpus into the store once (plain inserts: these profiles are valid by construction)."""
+    count = len(corpus.ids)
+    with rt.store.read() as session:
+        marker = session.get(SettingRow, MARKER)
+        if marker is not None and marker.value == str(count):
+            return
+    log(f"storing {count} candidates in {rt.settings.sqlalchemy_url} ...")
+    with rt.store.transaction() as session:
+        session.query(CandidateRow).delete()
+        session.query(SettingRow).filter(SettingRow.key == MARKER).delete()
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        fields = set(CandidateIn.model_fields)
+        for start in range(0, count, 5_000):
+            rows = [
+                {
+                    **c.model_dump(mode="json", include=fields),
+                    "id": c.id,
+                    "version": 1,
+                    "consented_at": now if c.visibility == Visibility.EMPLOYERS else None,
+                }
+                for c in corpus.candidates[start : start + 5_000]
+            ]
+            session.execute(insert(CandidateRow), rows)
+        session.add(SettingRow(key=MARKER, value=str(count)))
+
+
+def index_candidates(rt: Runtime, corpus: Corpus) -> float:
+    """Index the profiles open to employers, as the outbox jobs would; returns seconds."""
+    started = time.perf_counter()
+    rt.backend.ensure_index(CANDIDATES, dims=corpus.vectors.shape[1])
+    visible = [d for d, c in zip(corpus.documents, corpus.candidates, strict=True) if c.visibility == "employers"]
+    for start in range(0, len(visible), 1_000):
+        rt.backend.upsert(CANDIDATES, visible[start : start + 1_000])
+    rt.backend.bm25(CANDIDATES, "agent", k=1)  # the refresh
+    return time.perf_counter() - started
+
+
+def load_offers(rt: Runtime, count: int) -> list[Offer]:
+    """Every k-th shipped offer, with its vector put in the embedding cache (as indexing does)."""
+    raws = [raw for raw in shipped_offers(rt.settings.reference_dir) if rt.geography.get(raw["commune_insee"])]
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    offers = [
+        Offer.model_validate(
+            {**offer_input(raw).model_dump(), "id": raw["id"], "version": 1, "created_at": now, "updated_at": now}
+        )
+        for raw in raws[:: max(1, len(raws) // count)][:count]
+    ]
+    rt.embedder.embed([offer_text(o) for o in offers])
+    return offers
+
+
+class GcPauses:
+    """Garbage collector pauses while timing (a 100k-document heap makes full collections visible)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self._started) * 1000)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def summary(self) -> str:
+        longest = max(self.pauses, default=0.0)
+        return f"{len(self.pauses)} GC pauses, {sum(self.pauses):.0f} ms in all, longest {longest:.0f} ms"
+
+
+def time_shortlists(rt: Runtime, offers: list[Offer]) -> tuple[list[float], GcPauses]:
+    """Latency (ms) of each offer's shortlist; ``offers`` were all run once before (lazy structures built)."""
+    timings = []
+    with GcPauses() as pauses:
+        for offer in offers:
+            started = time.perf_counter()
+            shortlist = shortlist_for(rt, offer=offer, limit=LIMIT)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert shortlist.retrieved <= rt.settings.retrieval_depth
+    return timings, pauses
+
+
+def exact_scan_ms(corpus: Corpus, rt: Runtime, offers: list[Offer]) -> list[float]:
+    """Bare exact numpy scan: cosine against every vector, top 200."""
+    vectors = rt.embedder.embed([offer_text(o) for o in offers])
+    depth, timings = rt.settings.retrieval_depth, []
+    for vector in vectors:
+        started = time.perf_counter()
+        scores = corpus.vectors @ vector
+        top = np.argpartition(-scores, depth)[:depth]
+        top = top[np.argsort(-scores[top])]
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def profile(rt: Runtime, offers: list[Offer]) -> str:
+    """Time per shortlist in each stage (cProfile cumulative time), then the heaviest functions."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for offer in offers:
+        shortlist_for(rt, offer=offer, limit=LIMIT)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    lines = [f"cProfile over {len(offers)} shortlists (profiler overhead included), ms per shortlist:"]
+    entries = stats.stats  # type: ignore[attr-defined]
+    for suffix, name in STAGES:
+        found = [(v[1], v[3]) for (file, _, func), v in entries.items() if func == name and file.endswith(suffix)]
+        if found:
+            calls, cumulative = sum(c for c, _ in found), sum(t for _, t in found)
+            label = f"{suffix}:{name}"
+            lines.append(f"  {label:<44} {1000 * cumulative / len(offers):8.2f}  ({calls / len(offers):.0f} calls)")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    lines.append("heaviest functions by own time:")
+    table = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(table) if "ncalls" in line), 0)
+    lines += ["  " + line.replace(str(REPO_ROOT) + "/", "") for line in table[start:] if line.strip()]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidates", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK} candidates")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--profile", type=int, default=50, help="shortlists profiled with cProfile (0: none)")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up (GC pause proposal)")
+    args = parser.parse_args()
+    count = QUICK if args.quick else args.candidates
+    corpus = load_corpus(bench_runtime("corpus"), count)
+    settings = MatcherSettings(data_dir=BENCH_DIR / f"shortlist-{count}")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    backend = EmbeddedBackend(None, ann_threshold=settings.ann_threshold)
+    rt = Runtime.open(settings, embedder=model_embedder(settings), backend=backend)
+    store_candidates(rt, corpus)
+    log("indexing ...")
+    index_s = index_candidates(rt, corpus)
+    # The service holds the index, not these: free them so the heap (and GC pauses) resemble the service's.
+    corpus.candidates.clear()
+    corpus.documents.clear()
+    corpus.texts.clear()
+    gc.collect()
+    offers = load_offers(rt, args.queries)
+    visible = backend.count(CANDIDATES)
+    log("warm-up: every offer once (builds what the service builds lazily, e.g. the occupation titles index) ...")
+    load_before = os.getloadavg()
+    for offer in offers:
+        shortlist_for(rt, offer=offer, limit=LIMIT)
+    if args.gc_freeze:
+        gc.freeze()  # what a service could do once its index is loaded
+    log("timing shortlists (1-bit kNN) ...")
+    approx, approx_gc = time_shortlists(rt, offers)
+    backend.ann_threshold = 10**12
+    log("timing shortlists (exact kNN) ...")
+    exact, exact_gc = time_shortlists(rt, offers)
+    backend.ann_threshold = settings.ann_threshold
+    scan = exact_scan_ms(corpus, rt, offers)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(
+        f"\n{count} ROME-derived candidates ({visible} open to employers, indexed in {index_s:.0f} s), "
+        f"{len(offers)} real offers; retrieve {settings.retrieval_depth} → features → rank → top {LIMIT}; "
+        f"peak RSS {rss:.1f} GiB"
+    )
+    print(f"{'':<52}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
+    for label, values in (
+        (f"shortlist, embedded 1-bit kNN (ann_threshold {settings.ann_threshold})", approx),
+        ("shortlist, embedded exact kNN scan (baseline)", exact),
+        (f"bare exact numpy scan, top {settings.retrieval_depth} (floor)", scan),
+    ):
+        print(f"{label:<52}{pct(values, 0.5):>10.1f}{pct(values, 0.95):>10.1f}{pct(values, 0.99):>10.1f}")
+    print(
+        f"target at 100k: p50 <= 20 ms, p99 <= 50 ms; 1-bit / exact p50 ratio {pct(approx, 0.5) / pct(exact, 0.5):.2f}"
+    )
+    frozen = " (gc.freeze() after the warm-up)" if args.gc_freeze else ""
+    print(f"during the 1-bit pass: {approx_gc.summary()}; during the exact pass: {exact_gc.summary()}{frozen}")
+    print(f"load average (1, 5, 15 min) before timing {load_before}, after {os.getloadavg()}")
+    if args.profile:
+        print("\n" + profile(rt, offers[: args.profile]))
+
+
+if __name__ == "__main__":
+    main()
