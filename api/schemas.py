@@ -16,15 +16,6 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class CommuneOut(BaseModel):
-    insee: str
-    name: str
-    postal_code: str
-    department: str
-    lat: float
-    lon: float
-
-
 class JobTitleOut(BaseModel):
     code: str
     label: str

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import text
 
 from api.deps import RuntimeDep
-from api.schemas import CommuneOut, Health, JobTitleOut
+from api.schemas import Health, JobTitleOut
 from matcher import services
 from matcher.domain import Employer, EmployerIn
+from matcher.geo import Commune
 from matcher.jobs import pending_count
 from matcher.runtime import CANDIDATES, OFFERS
 
@@ -45,13 +46,9 @@ def create_employer(data: EmployerIn, rt: RuntimeDep) -> Employer:
 
 
 @router.get("/reference/communes")
-def search_communes(rt: RuntimeDep, q: Search, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[CommuneOut]:
-    """Communes by name prefix, postal code or INSEE code."""
-    found = rt.geography.resolve(q) or rt.geography.search(q, limit)
-    return [
-        CommuneOut(insee=c.insee, name=c.name, postal_code=c.postal_code, department=c.department, lat=c.lat, lon=c.lon)
-        for c in found[:limit]
-    ]
+def search_communes(rt: RuntimeDep, q: Search, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[Commune]:
+    """Communes by name prefix, postal code or INSEE code (with coordinates and population)."""
+    return (rt.geography.resolve(q) or rt.geography.search(q, limit))[:limit]
 
 
 @router.get("/reference/job-titles")
