@@ -83,11 +83,11 @@ class Runtime:
         for index in (OFFERS, CANDIDATES):
             self.backend.ensure_index(index, dims=self.embedder.dims)
 
-    @property
+    @cached_property
     def taxonomy(self) -> Taxonomy:
         return load_taxonomy(self.settings.reference_dir / "rome")
 
-    @property
+    @cached_property
     def geography(self) -> Geography:
         return load_geography(self.settings.reference_dir / "geo")
 
@@ -96,7 +96,7 @@ class Runtime:
         """ROME occupation from a title (embeds the 14,700 ROME titles once; the cache keeps them)."""
         return OccupationInferer(self.taxonomy, self.embedder)
 
-    @property
+    @cached_property
     def extractor(self) -> SkillExtractor:
         return load_extractor(self.settings.reference_dir)
 

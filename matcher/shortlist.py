@@ -119,19 +119,26 @@ def complete_scores(
 
 
 def rank_pairs(
-    rt: Runtime, pairs: Sequence[tuple[OfferView, CandidateView, float, float]], scorer: Scorer, *, today: date
-) -> list[tuple[float, int, Explanation]]:
-    """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first."""
+    rt: Runtime,
+    pairs: Sequence[tuple[OfferView, CandidateView, float, float]],
+    scorer: Scorer,
+    *,
+    today: date,
+    explained: int | None = None,
+) -> list[tuple[float, int, Explanation | None]]:
+    """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first.
+
+    Only the first ``explained`` places (all when None) get an explanation: the others are not shown.
+    """
     facts = [pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, today=today) for o, c, cos, lex in pairs]
-    scored = [
-        (score, i, explain(rt, pairs[i][0], fact, contributions))
-        for i, (fact, (score, contributions)) in enumerate(
-            zip(facts, scorer.score([f.values for f in facts]), strict=True)
-        )
-    ]
+    scores = scorer.score([f.values for f in facts])
     # Ties broken by candidate then offer text, so the same data always gives the same order.
-    scored.sort(key=lambda item: (-item[0], pairs[item[1]][1].id, pairs[item[1]][0].title))
-    return scored
+    order = sorted(range(len(pairs)), key=lambda i: (-scores[i][0], pairs[i][1].id, pairs[i][0].title))
+    keep = len(order) if explained is None else explained
+    return [
+        (scores[i][0], i, explain(rt, pairs[i][0], facts[i], scores[i][1]) if rank < keep else None)
+        for rank, i in enumerate(order)
+    ]
 
 
 def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
@@ -191,12 +198,13 @@ def shortlist_for(
     scorer = scorer or rt.scorer
     limit = limit or rt.settings.shortlist_size
     pairs, retrieved = candidate_pairs(rt, offer=offer, hide_occupation=hide_occupation)
-    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date())
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
     entries = [
         ShortlistEntry(
             rank=rank, candidate_id=pairs[i][1].id, title=pairs[i][1].title, score=score, explanation=explanation
         )
         for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
+        if explanation is not None  # always true: the first ``limit`` places are explained
     ]
     return Shortlist(
         offer_id=offer.id,
@@ -238,7 +246,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         )
         for o in offers
     ]
-    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date())
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
     entries = [
         MatchEntry(
             rank=rank,
@@ -250,6 +258,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
             explanation=explanation,
         )
         for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
+        if explanation is not None  # always true: the first ``limit`` places are explained
     ]
     return Matches(
         candidate_id=candidate.id,
