@@ -11,9 +11,10 @@ versions are compared with the alias's, differences re-indexed), then delete the
 Queries keep answering from the old index until the swap and from the new one after it.
 
 The embedded backend has no aliases: there, migrating is rebuilding (:func:`matcher.jobs.rebuild_indices`:
-each index is dropped and filled again from the store in this process, then persisted on flush, each index
-directory replaced as a whole). A process already serving from the same directory keeps its own in-memory
-copy until it restarts. On Elasticsearch, ``matcher index rebuild`` is this migration (the alias keeps serving).
+each index is dropped, its directory removed, filled again from the store in this process and written back
+on flush). Searches in this process during the rebuild see a partial index; a process already serving from
+the same directory keeps its own in-memory copy until it restarts. On Elasticsearch, ``matcher index
+rebuild`` is this migration (the alias keeps serving).
 """
 
 from __future__ import annotations
