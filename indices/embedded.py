@@ -166,7 +166,7 @@ class EmbeddedBackend:
         rescore: How many 1-bit candidates are rescored exactly.
     """
 
-    def __init__(self, path: Path | None = None, *, ann_threshold: int = 50_000, rescore: int = 3_000) -> None:
+    def __init__(self, path: Path | None = None, *, ann_threshold: int = 50_000, rescore: int = 6_000) -> None:
         self.path = path
         self.ann_threshold = ann_threshold
         self.rescore = rescore
