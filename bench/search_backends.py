@@ -443,7 +443,8 @@ def main() -> None:
     truth = (queries, exact, exact_f)
     log("indexing into the embedded backend ...")
     embedded, seconds = build_embedded(corpus)
-    cols = [measure("embedded", embedded, seconds, ["1-bit scan + exact rescoring of 3,000 (ann_threshold=1)"], truth)]
+    detail = f"1-bit scan + exact rescoring of {embedded.rescore:,} (ann_threshold=1)"
+    cols = [measure("embedded", embedded, seconds, [detail], truth)]
     del embedded
     gc.collect()
     url = os.environ.get("ELASTICSEARCH_URL")
