@@ -28,11 +28,11 @@ index_app = typer.Typer(help="Index de recherche.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
 
-def prepare(rt: Runtime, *, demo: bool = True) -> None:
+def prepare(rt: Runtime, *, candidates: int | None = None) -> None:
     """Make the service ready: demo data loaded once, indexes caught up with the store."""
     progress = ProgressPrinter()
     rt.ensure_indices()
-    if demo and seed_demo(rt, progress=progress):
+    if seed_demo(rt, candidates=candidates, progress=progress):
         typer.echo("Données de démonstration chargées.", err=True)
     started = time.perf_counter()
     report = process_outbox(rt, progress=progress)
@@ -45,9 +45,7 @@ def seed(candidates: int = typer.Option(None, help="Nombre de candidats génér�
     """Load the demo offers and generated candidates, then index them."""
     rt = Runtime.open(get_settings())
     try:
-        rt.ensure_indices()
-        seed_demo(rt, candidates=candidates, progress=ProgressPrinter())
-        process_outbox(rt, progress=ProgressPrinter())
+        prepare(rt, candidates=candidates)
     finally:
         rt.close()
 

@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from matcher.domain import Candidate, CandidateIn, Employer, Offer, OfferIn
-from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
+from pydantic import BaseModel
 
+from matcher.domain import Candidate, Employer, Offer
+from matcher.store.tables import Base, CandidateRow, EmployerRow, OfferRow
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def offer_columns(data: OfferIn) -> dict[str, Any]:
-    values = data.model_dump(mode="json")
-    values["salary"] = data.salary.model_dump(mode="json") if data.salary else None
-    return values
+Model = TypeVar("Model", bound=BaseModel)
 
 
-def offer_from_row(row: OfferRow) -> Offer:
-    return Offer.model_validate({column: getattr(row, column) for column in Offer.model_fields if hasattr(row, column)})
-
-
-def candidate_columns(data: CandidateIn) -> dict[str, Any]:
+def columns(data: BaseModel) -> dict[str, Any]:
+    """Column values of an input model: its JSON form (enums as strings, dates as ISO text, lists as JSON)."""
     return data.model_dump(mode="json")
 
 
+def _from_row(model: type[Model], row: Base) -> Model:
+    return model.model_validate({field: getattr(row, field) for field in model.model_fields if hasattr(row, field)})
+
+
+def offer_from_row(row: OfferRow) -> Offer:
+    return _from_row(Offer, row)
+
+
 def candidate_from_row(row: CandidateRow) -> Candidate:
-    return Candidate.model_validate(
-        {column: getattr(row, column) for column in Candidate.model_fields if hasattr(row, column)}
-    )
+    return _from_row(Candidate, row)
 
 
 def employer_from_row(row: EmployerRow) -> Employer:
-    return Employer.model_validate(
-        {"id": row.id, "name": row.name, "kind": row.kind, "commune_insee": row.commune_insee, "siren": row.siren}
-    )
+    return _from_row(Employer, row)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from matcher.domain import Candidate, CandidateIn, Employer, EmployerIn, Offer, OfferIn, OfferStatus, Visibility
 from matcher.errors import InvalidInput, NotFound
 from matcher.geo import Geography
-from matcher.records import candidate_columns, candidate_from_row, employer_from_row, offer_columns, offer_from_row
+from matcher.records import candidate_from_row, columns, employer_from_row, offer_from_row
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, OutboxRow
 from matcher.taxonomy import Taxonomy
 
@@ -95,7 +95,7 @@ def create_offer(
     session: Session, *, data: OfferIn, taxonomy: Taxonomy, geography: Geography, offer_id: str | None = None
 ) -> Offer:
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
-    row = OfferRow(id=offer_id or new_id("off"), version=1, **offer_columns(data))
+    row = OfferRow(id=offer_id or new_id("off"), version=1, **columns(data))
     session.add(row)
     session.flush()
     enqueue(session, topic="offer", entity_id=row.id, version=row.version, action="upsert")
@@ -116,7 +116,7 @@ def get_offer(session: Session, *, offer_id: str) -> Offer:
 def update_offer(session: Session, *, offer_id: str, data: OfferIn, taxonomy: Taxonomy, geography: Geography) -> Offer:
     row = _offer_row(session, offer_id)
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
-    for column, value in offer_columns(data).items():
+    for column, value in columns(data).items():
         setattr(row, column, value)
     row.version += 1
     row.updated_at = datetime.now(UTC)
@@ -166,7 +166,7 @@ def create_candidate(
     session: Session, *, data: CandidateIn, taxonomy: Taxonomy, geography: Geography, candidate_id: str | None = None
 ) -> Candidate:
     check_candidate(data, taxonomy=taxonomy, geography=geography)
-    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **candidate_columns(data))
+    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **columns(data))
     _consent(row, row.visibility)
     session.add(row)
     session.flush()
@@ -195,7 +195,7 @@ def update_candidate(
 ) -> Candidate:
     row = _candidate_row(session, candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
-    for column, value in candidate_columns(data).items():
+    for column, value in columns(data).items():
         setattr(row, column, value)
     _consent(row, row.visibility)
     row.version += 1
