@@ -205,13 +205,6 @@ class Employer(EmployerIn):
     id: str
 
 
-class Recruiter(Strict):
-    id: str
-    employer_id: str
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
-    name: Text
-
-
 class Partner(Strict):
     id: str
     name: Text

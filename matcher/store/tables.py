@@ -29,15 +29,12 @@ class EmployerRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     commune_insee: Mapped[str | None] = mapped_column(String(5))
     siren: Mapped[str | None] = mapped_column(String(9))
-
-
-class RecruiterRow(Base):
-    __tablename__ = "recruiters"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    employer_id: Mapped[str] = mapped_column(ForeignKey("employers.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # Per-employer settings: AI ranking switch (off: plain filtered search), HR webhook, retention.
+    ai_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))  # HMAC key: must be readable to sign
+    retention_not_hired_days: Mapped[int] = mapped_column(Integer, default=90)
+    retention_pool_days: Mapped[int] = mapped_column(Integer, default=730)
 
 
 class PartnerRow(Base):
@@ -72,6 +69,7 @@ class OfferRow(Base):
     source: Mapped[str] = mapped_column(String(64), default="direct")
     external_ref: Mapped[str | None] = mapped_column(String(128))
     url: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column()  # end of the recruitment process (retention clock)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -95,6 +93,10 @@ class CandidateRow(Base):
     contract_types: Mapped[list[Any]] = mapped_column(default=list)
     visibility: Mapped[str] = mapped_column(String(16), index=True)
     consented_at: Mapped[datetime | None] = mapped_column()
+    talent_pool_consented_at: Mapped[datetime | None] = mapped_column()  # kept 2 years after last contact
+    last_contact_at: Mapped[datetime | None] = mapped_column()
+    source: Mapped[str] = mapped_column(String(64), default="direct")  # "direct" or a partner id
+    external_ref: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -149,3 +151,198 @@ class SettingRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(500))
     flag: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- people and access (issue 5) -------------------------------------------------------------
+
+
+class AccountRow(Base):
+    """A person who signs in: an admin, a recruiter (of one or several employers) or a job seeker."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | recruiter | seeker
+    password_hash: Mapped[str] = mapped_column(String(255))
+    employer_ids: Mapped[list[Any]] = mapped_column(default=list)  # recruiters: one, or several for a CDG
+    candidate_id: Mapped[str | None] = mapped_column(String(64), index=True)  # seekers: their profile
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKeyRow(Base):
+    """A partner's API key. Only a hash of the secret is kept; ``id`` is the public prefix."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class SyncItemRow(Base):
+    """What a partner last sent for one of its listings: makes bulk sync idempotent."""
+
+    __tablename__ = "sync_items"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # offer | candidate
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)  # the partner's own version (or updated_at as epoch ms)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class ChangeRow(Base):
+    """The change feed partners pull (``GET .../changes?since=cursor``); ``seq`` is the cursor."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_partner_seq", "partner_id", "kind", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedSearchRow(Base):
+    """A recruiter's saved candidate search, or a job seeker's offer alert (with a frequency)."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # candidates (recruiter) | offers (seeker alert)
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(500), default="")
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    frequency: Mapped[str] = mapped_column(String(16), default="none")  # none | daily | weekly
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShortlistRow(Base):
+    """A shortlist as built: who asked, which model, which candidates in which order, and why."""
+
+    __tablename__ = "shortlists"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(String(64), index=True)
+    employer_id: Mapped[str] = mapped_column(String(64), index=True)
+    offer_version: Mapped[int] = mapped_column(Integer)
+    built_by: Mapped[str | None] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ranking: Mapped[str] = mapped_column(String(16))  # model | search (AI ranking switched off)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    entries: Mapped[list[Any]] = mapped_column(default=list)  # [{candidate_id, version, rank, score, explanation}]
+
+
+# --- jobs, notifications, governance (issues 6 and 8) ------------------------------------------
+
+
+class DeliveryRow(Base):
+    """A signed webhook message owed to an employer (e.g. a shortlist was built), retried until acknowledged."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employer_id: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class DeliveryAttemptRow(Base):
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[float] = mapped_column(Float, default=0)
+
+
+class NotificationRow(Base):
+    """A message to a job seeker (an alert digest): one per seeker per period, whatever the number of offers."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_period", "account_id", "period", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))  # e.g. 2026-11-26 (daily) or 2026-W48 (weekly)
+    channel: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class DeadLetterRow(Base):
+    """A background task that kept failing after its retries; an admin can list and replay it."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task: Mapped[str] = mapped_column(String(100))
+    args: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[datetime | None] = mapped_column()
+
+
+class ErasureRow(Base):
+    """Tombstone of an erased person or listing: every write path refuses to bring it back."""
+
+    __tablename__ = "erasures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of kind:id or kind:source:external_ref
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))  # request | retention
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditRow(Base):
+    """Append-only audit log; each row's hash covers the previous one, so an edit breaks the chain."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)  # shortlist.built | shortlist.viewed | decision
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class MonitoringRow(Base):
+    """Self-declared, optional equality-monitoring data. Never read by ranking: only by the fairness report."""
+
+    __tablename__ = "equality_monitoring"
+
+    candidate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    disability: Mapped[bool | None] = mapped_column(Boolean)
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
