@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -194,7 +194,7 @@ class SyncItemRow(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # offer | candidate
     external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     entity_id: Mapped[str | None] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer)  # the partner's own version (or updated_at as epoch ms)
+    version: Mapped[int] = mapped_column(BigInteger)  # the partner's own version (or updated_at as epoch ms)
     content_hash: Mapped[str] = mapped_column(String(64))
     deleted_at: Mapped[datetime | None] = mapped_column()
 
@@ -211,7 +211,7 @@ class ChangeRow(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     entity_id: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(length=128), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=True),
     sa.Column('action', sa.String(length=16), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('seq')
     )
@@ -167,7 +167,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('partner_id', 'kind', 'external_id')

@@ -1,0 +1,92 @@
+"""Who is calling, and may they call this route: every request passes through :func:`authorize`.
+
+Credentials: a bearer JWT (people), a partner API key (``X-API-Key`` or bearer), or the signed
+session cookie of the pages. The route's rule comes from :data:`api.access.ACCESS`; a route
+without a rule is refused, so forgetting one fails closed (and fails the tests).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+
+from api.access import ACCESS, PUBLIC
+from api.limits import RateLimiter
+from matcher.accounts import KEY_PREFIX, Principal, active_principal, partner_principal
+from matcher.errors import Forbidden, Unauthenticated
+from matcher.runtime import Runtime
+from matcher.tokens import subject_of
+
+SESSION_ACCOUNT = "account_id"  # key of the account id in the pages' session cookie
+
+
+def _credentials(request: Request) -> tuple[str, str] | None:
+    """("key", value) or ("token", value) from the headers, if any."""
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return "key", api_key.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        value = value.strip()
+        return ("key" if value.startswith(f"{KEY_PREFIX}_") else "token"), value
+    return None
+
+
+def identify(request: Request, rt: Runtime) -> Principal | None:
+    """The caller's principal; None for an anonymous caller. Bad credentials are an error, not anonymity."""
+    presented = _credentials(request)
+    with rt.store.read() as session:
+        if presented is None:
+            account_id = request.session.get(SESSION_ACCOUNT) if "session" in request.scope else None
+            return active_principal(session, account_id=account_id) if account_id else None
+        kind, value = presented
+        if kind == "key":
+            principal = partner_principal(session, presented=value)
+        else:
+            subject = subject_of(rt.settings, value)
+            principal = active_principal(session, account_id=subject) if subject else None
+    if principal is None:
+        raise Unauthenticated("jeton ou clé d'API invalide, expiré ou révoqué")
+    return principal
+
+
+def authorize(request: Request) -> None:
+    """App-wide dependency: authenticate, apply the route's rule, then the caller's rate limit."""
+    route = request.scope.get("route")
+    rule = ACCESS.get((request.method, route.path)) if isinstance(route, APIRoute) else None
+    if rule is None:
+        raise Forbidden("aucune règle d'accès pour cette route")
+    rt: Runtime = request.app.state.runtime
+    principal = identify(request, rt)
+    request.state.principal = principal
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.check(_rate_key(request, principal))
+    if rule is PUBLIC:
+        return
+    if principal is None:
+        raise Unauthenticated("authentification requise")
+    if principal.role not in rule:
+        raise Forbidden("votre rôle ne permet pas cette opération")
+
+
+def _rate_key(request: Request, principal: Principal | None) -> str:
+    if principal is not None:
+        return f"{principal.role}:{principal.key_id or principal.subject}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def current_principal(request: Request) -> Principal:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:  # only reachable on a PUBLIC route that asks for a principal: a wiring bug
+        raise Unauthenticated("authentification requise")
+    return principal
+
+
+def optional_principal(request: Request) -> Principal | None:
+    return getattr(request.state, "principal", None)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+MaybePrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

@@ -1,0 +1,101 @@
+"""Request limits: a per-caller rate limit (token bucket) and a cap on body sizes.
+
+Both are in-process: with several API processes each enforces its share, which is what a
+small installation needs; a shared limiter (Redis) belongs in front of a large one.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """``per_minute`` requests per key on average, with bursts of up to that many."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self._clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        now = self._clock()
+        with self._lock:
+            bucket = self._buckets.setdefault(key, _Bucket(self.capacity, now))
+            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            if bucket.tokens < 1:
+                raise RateLimited(max(1, math.ceil((1 - bucket.tokens) / self.rate)))
+            bucket.tokens -= 1
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuse bodies above ``default`` bytes (``bulk`` on bulk paths), declared or streamed, with 413."""
+
+    def __init__(self, app: ASGIApp, *, default: int, bulk: int, bulk_prefixes: tuple[str, ...]) -> None:
+        self.app, self.default, self.bulk, self.bulk_prefixes = app, default, bulk, bulk_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = self.bulk if path.startswith(self.bulk_prefixes) else self.default
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await _too_large(send, limit)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps(
+        {
+            "type": "/problems/too-large",
+            "title": "Requête trop volumineuse",
+            "status": 413,
+            "detail": f"Le corps de la requête dépasse {limit} octets.",
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
