@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound
+from matcher.errors import Conflict, Erased, InvalidInput, MatcherError, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -45,6 +45,8 @@ async def _matcher_error(_: Request, exc: MatcherError) -> JSONResponse:
         )
     if isinstance(exc, Conflict):
         return problem(409, exc.title, exc.detail, type_="/problems/conflict")
+    if isinstance(exc, Erased):
+        return problem(410, exc.title, exc.detail, type_="/problems/erased")
     return problem(400, exc.title, exc.detail)
 
 

@@ -155,6 +155,10 @@ class CandidateIn(Strict):
     available_from: date | None = None
     contract_types: list[ContractType] = Field(min_length=1)
     visibility: Visibility = Visibility.PRIVATE
+    talent_pool: bool | None = Field(
+        default=None,
+        description="Accepte d'être gardé en vivier deux ans après le dernier contact (None : inchangé)",
+    )
 
     @property
     def experience_years(self) -> float:

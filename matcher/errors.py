@@ -3,7 +3,8 @@
 MatcherError
 ├── NotFound          an id that does not exist (or that the caller may not see)
 ├── InvalidInput      a value that is well-formed but wrong (unknown commune, unknown skill code…)
-└── Conflict          a write that contradicts the current state
+├── Conflict          a write that contradicts the current state
+└── Erased            a person or listing erased for good (tombstone): 410 Gone
 """
 
 from __future__ import annotations
@@ -40,3 +41,13 @@ class InvalidInput(MatcherError):
 
 class Conflict(MatcherError):
     title = "Conflit"
+
+
+class Erased(MatcherError):
+    """The person or listing was erased (GDPR art. 17): no write may bring it back."""
+
+    title = "Donnée effacée"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"ce {kind} a été effacé à la demande de la personne ou au terme de sa durée de conservation")
+        self.kind = kind

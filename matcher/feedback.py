@@ -8,6 +8,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher import audit
 from matcher.domain import Decision, Feedback, FeedbackIn
 from matcher.errors import InvalidInput, NotFound
 from matcher.features import FEATURES, pair_facts
@@ -32,11 +33,21 @@ def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Fee
         raise InvalidInput("reason", "un refus doit être motivé")
     if session.get(OfferRow, offer_id) is None:
         raise NotFound("offre", offer_id)
-    if session.get(CandidateRow, data.candidate_id) is None:
+    candidate = session.get(CandidateRow, data.candidate_id)
+    if candidate is None:
         raise InvalidInput("candidate_id", f"candidat inconnu : {data.candidate_id}")
     row = FeedbackRow(offer_id=offer_id, **data.model_dump(mode="json"))
     session.add(row)
+    candidate.last_contact_at = datetime.now(UTC)  # a recruiter's decision is a contact (retention clock)
     session.flush()
+    # The human decision joins the ranking event in the audit chain (AI Act art. 12, 14; GDPR art. 22).
+    audit.record(
+        session,
+        actor=data.recruiter_id,
+        action=audit.DECISION,
+        subject=data.candidate_id,
+        payload={"offer_id": offer_id, "decision": row.decision, "reason": row.reason, "feedback_id": row.id},
+    )
     return _feedback(row)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import Candidate, CandidateIn, Employer, EmployerIn, Offer, OfferIn, OfferStatus, Visibility
 from matcher.errors import InvalidInput, NotFound
 from matcher.geo import Geography
+from matcher.privacy import ensure_not_erased, withdraw_from_shortlists
 from matcher.records import candidate_from_row, columns, employer_from_row, offer_from_row
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, OutboxRow
 from matcher.taxonomy import Taxonomy
@@ -96,6 +98,7 @@ def create_offer(
 ) -> Offer:
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
     row = OfferRow(id=offer_id or new_id("off"), version=1, **columns(data))
+    row.closed_at = datetime.now(UTC) if data.status is OfferStatus.CLOSED else None
     session.add(row)
     session.flush()
     enqueue(session, topic="offer", entity_id=row.id, version=row.version, action="upsert")
@@ -118,10 +121,31 @@ def update_offer(session: Session, *, offer_id: str, data: OfferIn, taxonomy: Ta
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
     for column, value in columns(data).items():
         setattr(row, column, value)
-    row.version += 1
-    row.updated_at = datetime.now(UTC)
+    _touch_offer(row)
     session.flush()
     enqueue(session, topic="offer", entity_id=row.id, version=row.version, action="upsert")
+    return offer_from_row(row)
+
+
+def _touch_offer(row: OfferRow) -> None:
+    """A new version; closing an offer ends its recruitment process, which starts the retention clock."""
+    now = datetime.now(UTC)
+    row.version += 1
+    row.updated_at = now
+    if row.status == OfferStatus.CLOSED.value:
+        row.closed_at = row.closed_at or now
+    else:
+        row.closed_at = None
+
+
+def set_offer_status(session: Session, *, offer_id: str, status: OfferStatus) -> Offer:
+    """Publish or close an offer (a no-op when it already has that status)."""
+    row = _offer_row(session, offer_id)
+    if row.status != status.value:
+        row.status = status.value
+        _touch_offer(row)
+        session.flush()
+        enqueue(session, topic="offer", entity_id=row.id, version=row.version, action="upsert")
     return offer_from_row(row)
 
 
@@ -138,8 +162,10 @@ def list_offers(
     status: OfferStatus | None = None,
     limit: int = 50,
     offset: int = 0,
+    visible: Select[OfferRow] | None = None,
 ) -> tuple[list[Offer], int]:
-    query = select(OfferRow)
+    """A page of offers; ``visible`` is the caller's scope (see :func:`matcher.tenancy.offers_query`)."""
+    query = visible if visible is not None else select(OfferRow)
     if employer_id:
         query = query.where(OfferRow.employer_id == employer_id)
     if status:
@@ -154,20 +180,34 @@ def list_offers(
 # --- candidates ------------------------------------------------------------------------------
 
 
-def _consent(row: CandidateRow, visibility: str) -> None:
-    """Record when a candidate opened their profile to employers; forget it when they close it."""
-    if visibility == Visibility.EMPLOYERS.value and row.consented_at is None:
-        row.consented_at = datetime.now(UTC)
-    elif visibility != Visibility.EMPLOYERS.value:
+def _consent(session: Session, row: CandidateRow, data: CandidateIn, now: datetime) -> None:
+    """Record when a candidate opened their profile to employers (and joined the talent pool); forget it when
+    they close it. A withdrawal also takes them out of shortlists nobody has acted on yet."""
+    if data.visibility == Visibility.EMPLOYERS and row.consented_at is None:
+        row.consented_at = now
+    elif data.visibility != Visibility.EMPLOYERS:
+        if row.consented_at is not None:
+            withdraw_from_shortlists(session, row.id)
         row.consented_at = None
+    if data.talent_pool is not None:  # None: unchanged
+        row.talent_pool_consented_at = (row.talent_pool_consented_at or now) if data.talent_pool else None
+    row.last_contact_at = now  # an edit by the candidate restarts the retention clock
+
+
+def _candidate_columns(data: CandidateIn) -> dict[str, Any]:
+    values = columns(data)
+    values.pop("talent_pool", None)  # a consent, stored as its date
+    return values
 
 
 def create_candidate(
     session: Session, *, data: CandidateIn, taxonomy: Taxonomy, geography: Geography, candidate_id: str | None = None
 ) -> Candidate:
+    if candidate_id is not None:
+        ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
-    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **columns(data))
-    _consent(row, row.visibility)
+    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **_candidate_columns(data))
+    _consent(session, row, data, datetime.now(UTC))
     session.add(row)
     session.flush()
     enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
@@ -193,13 +233,15 @@ def get_candidates(session: Session, *, candidate_ids: list[str]) -> dict[str, C
 def update_candidate(
     session: Session, *, candidate_id: str, data: CandidateIn, taxonomy: Taxonomy, geography: Geography
 ) -> Candidate:
+    ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
     row = _candidate_row(session, candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
-    for column, value in columns(data).items():
+    for column, value in _candidate_columns(data).items():
         setattr(row, column, value)
-    _consent(row, row.visibility)
+    now = datetime.now(UTC)
+    _consent(session, row, data, now)
     row.version += 1
-    row.updated_at = datetime.now(UTC)
+    row.updated_at = now
     session.flush()
     enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
     return candidate_from_row(row)

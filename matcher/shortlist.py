@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -21,7 +22,7 @@ from matcher.records import candidate_from_row, offer_from_row
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
 from matcher.scoring import BASE, Scorer
 from matcher.services import get_candidate, get_offer
-from matcher.store.tables import CandidateRow, OfferRow
+from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
 from matcher.views import candidate_view, offer_view
 
 LABELS = {**FEATURE_LABELS, BASE: "Socle commun à tous les profils"}
@@ -46,20 +47,23 @@ class Explanation(BaseModel):
     skills_source: str
     distance_km: float | None
     contract_types: list[str]
+    note: str | None = None  # e.g. AI ranking switched off for this employer
 
 
 class ShortlistEntry(BaseModel):
     rank: int
     candidate_id: str
+    candidate_version: int | None = None  # the profile version ranked (audit, reproduction)
     title: str
-    score: float
+    score: float | None  # None when AI ranking is off: no model scored the place
     explanation: Explanation
 
 
 class Shortlist(BaseModel):
     offer_id: str
     offer_version: int
-    model_version: str
+    ranking: Literal["model", "search"] = "model"  # search: the employer switched AI ranking off
+    model_version: str | None
     generated_at: datetime
     retrieved: int
     entries: list[ShortlistEntry]
@@ -86,9 +90,7 @@ class Matches(BaseModel):
 def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict[str, float]) -> Explanation:
     return Explanation(
         contributions=[
-            Contribution(
-                feature=f, label=LABELS[f], value=None if f == BASE else round(facts.values[f], 6), contribution=c
-            )
+            Contribution(feature=f, label=LABELS[f], value=None if f == BASE else facts.values[f], contribution=c)
             for f, c in contributions.items()
         ],
         occupation=offer.occupation,
@@ -142,19 +144,38 @@ def rank_pairs(
 
 
 def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
-    """Rank visible candidates whose mobility area covers the offer's workplace."""
+    """Rank visible candidates whose mobility area covers the offer's workplace.
+
+    When the offer's employer switched AI ranking off (human oversight, AI Act art. 14), the places
+    are the search results in retrieval order, unscored, behind the same filters.
+    """
     with rt.store.read() as session:
         offer = get_offer(session, offer_id=offer_id)
+        employer = session.get(EmployerRow, offer.employer_id)
+        ai_ranking = employer is None or employer.ai_ranking is not False
+    if not ai_ranking:
+        return search_shortlist(rt, offer=offer, limit=limit)
     return shortlist_for(rt, offer=offer, limit=limit, scorer=scorer)
+
+
+Pair = tuple[OfferView, CandidateView, float, float]
 
 
 def candidate_pairs(
     rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
-) -> tuple[list[tuple[OfferView, CandidateView, float, float]], int]:
+) -> tuple[list[Pair], int]:
     """(offer view, candidate view, cosine, scaled BM25) for every retrieved candidate, and how many were retrieved.
 
     ``also`` adds candidates to score even if retrieval missed them (training on recruiters' decisions).
     """
+    pairs, retrieved, _ = _retrieve(rt, offer=offer, hide_occupation=hide_occupation, also=also)
+    return pairs, retrieved
+
+
+def _retrieve(
+    rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
+) -> tuple[list[Pair], int, dict[str, int]]:
+    """:func:`candidate_pairs`, plus the version of each profile read (for the audit log)."""
     view = offer_view(
         offer,
         taxonomy=rt.taxonomy,
@@ -176,9 +197,10 @@ def candidate_pairs(
     hits += [HybridHit(i, 0.0, None, None, None, None) for i in dict.fromkeys(also) if i not in known]
     cosine, lexical = complete_scores(rt.backend, CANDIDATES, hits, text, vector)
     with rt.store.read() as session:
-        rows = session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits])).all()
-        # The store is the truth: a profile closed since it was indexed is dropped here too.
-        candidates = [candidate_from_row(r) for r in rows if r.visibility == Visibility.EMPLOYERS.value]
+        rows = {r.id: r for r in session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits]))}
+        # The store is the truth: a profile closed since it was indexed, or without a dated consent, is dropped.
+        # Pairs keep the retrieval order (the order shown when AI ranking is off).
+        candidates = [candidate_from_row(rows[h.id]) for h in hits if h.id in rows and _consented(rows[h.id])]
     pairs = [
         (
             view,
@@ -188,7 +210,11 @@ def candidate_pairs(
         )
         for c in candidates
     ]
-    return pairs, retrieved
+    return pairs, retrieved, {c.id: c.version for c in candidates}
+
+
+def _consented(row: CandidateRow) -> bool:
+    return row.visibility == Visibility.EMPLOYERS.value and row.consented_at is not None
 
 
 def shortlist_for(
@@ -197,11 +223,16 @@ def shortlist_for(
     """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
     scorer = scorer or rt.scorer
     limit = limit or rt.settings.shortlist_size
-    pairs, retrieved = candidate_pairs(rt, offer=offer, hide_occupation=hide_occupation)
+    pairs, retrieved, versions = _retrieve(rt, offer=offer, hide_occupation=hide_occupation)
     ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
     entries = [
         ShortlistEntry(
-            rank=rank, candidate_id=pairs[i][1].id, title=pairs[i][1].title, score=score, explanation=explanation
+            rank=rank,
+            candidate_id=pairs[i][1].id,
+            candidate_version=versions[pairs[i][1].id],
+            title=pairs[i][1].title,
+            score=score,
+            explanation=explanation,
         )
         for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
         if explanation is not None  # always true: the first ``limit`` places are explained
@@ -210,6 +241,43 @@ def shortlist_for(
         offer_id=offer.id,
         offer_version=offer.version,
         model_version=scorer.version,
+        generated_at=datetime.now(UTC),
+        retrieved=retrieved,
+        entries=entries,
+    )
+
+
+AI_OFF_NOTE = (
+    "Classement par intelligence artificielle désactivé par cet employeur : les profils sont présentés dans "
+    "l'ordre de la recherche (mots-clés et proximité du texte), sans score de modèle. Les faits ci-dessous "
+    "(compétences, distance) sont indicatifs et n'ont servi à aucun classement."
+)
+
+
+def search_shortlist(rt: Runtime, *, offer: Offer, limit: int | None = None) -> Shortlist:
+    """Places in retrieval order, same filters (visibility, dated consent, mobility area), no model score."""
+    limit = limit or rt.settings.shortlist_size
+    pairs, retrieved, versions = _retrieve(rt, offer=offer)
+    today = datetime.now(UTC).date()
+    entries = []
+    for rank, (view, candidate, cosine, lexical) in enumerate(pairs[:limit], start=1):
+        facts = pair_facts(view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=today)
+        explanation = explain(rt, view, facts, {}).model_copy(update={"note": AI_OFF_NOTE})
+        entries.append(
+            ShortlistEntry(
+                rank=rank,
+                candidate_id=candidate.id,
+                candidate_version=versions[candidate.id],
+                title=candidate.title,
+                score=None,
+                explanation=explanation,
+            )
+        )
+    return Shortlist(
+        offer_id=offer.id,
+        offer_version=offer.version,
+        ranking="search",
+        model_version=None,
         generated_at=datetime.now(UTC),
         retrieved=retrieved,
         entries=entries,
