@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
-from api.routers import candidates, offers, reference
+from api.auth import authorize
+from api.limits import BodySizeLimit, RateLimiter
+from api.routers import admin, candidates, me, offers, partners, reference, searches, shortlists
+from api.routers import auth as auth_routes
 from matcher.jobs import InProcessRunner
 from matcher.runtime import Runtime
 from matcher.settings import get_settings
@@ -26,6 +29,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         rt.ensure_indices()
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)
+        app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_minute)
         try:
             yield
         finally:
@@ -37,9 +41,18 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         summary="Présélection de candidats pour les offres des employeurs publics, chaque place expliquée.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],
     )
     problems.install(app)
-    for router in (offers.router, candidates.router, reference.router, pages.router):
-        app.include_router(router)
+    routers = (auth_routes, offers, shortlists, candidates, searches, me, partners, admin, reference, pages)
+    for module in routers:
+        app.include_router(module.router)
+    settings = runtime.settings if runtime else get_settings()
+    app.add_middleware(
+        BodySizeLimit,
+        default=settings.max_body_bytes,
+        bulk=settings.max_bulk_body_bytes,
+        bulk_prefixes=("/partners/me/",),
+    )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

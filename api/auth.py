@@ -11,8 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from api.access import ACCESS, PUBLIC
+from api.access import ACCESS, _Public
 from api.limits import RateLimiter
 from matcher.accounts import KEY_PREFIX, Principal, active_principal, partner_principal
 from matcher.errors import Forbidden, Unauthenticated
@@ -52,7 +53,16 @@ def identify(request: Request, rt: Runtime) -> Principal | None:
     return principal
 
 
-def authorize(request: Request) -> None:
+# Declared for the OpenAPI document (security schemes); the values are read in :func:`identify`.
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def authorize(
+    request: Request,
+    _token: Annotated[str | None, Depends(_bearer)],
+    _key: Annotated[str | None, Depends(_api_key)],
+) -> None:
     """App-wide dependency: authenticate, apply the route's rule, then the caller's rate limit."""
     route = request.scope.get("route")
     rule = ACCESS.get((request.method, route.path)) if isinstance(route, APIRoute) else None
@@ -63,7 +73,7 @@ def authorize(request: Request) -> None:
     request.state.principal = principal
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(_rate_key(request, principal))
-    if rule is PUBLIC:
+    if isinstance(rule, _Public):
         return
     if principal is None:
         raise Unauthenticated("authentification requise")

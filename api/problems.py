@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.errors import Conflict, Erased, InvalidInput, MatcherError, NotFound
+from api.limits import RateLimited
+from matcher.errors import Conflict, Erased, Forbidden, InvalidInput, MatcherError, NotFound, Unauthenticated
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -47,7 +48,24 @@ async def _matcher_error(_: Request, exc: MatcherError) -> JSONResponse:
         return problem(409, exc.title, exc.detail, type_="/problems/conflict")
     if isinstance(exc, Erased):
         return problem(410, exc.title, exc.detail, type_="/problems/erased")
+    if isinstance(exc, Unauthenticated):
+        response = problem(401, exc.title, exc.detail, type_="/problems/unauthenticated")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    if isinstance(exc, Forbidden):
+        return problem(403, exc.title, exc.detail, type_="/problems/forbidden")
     return problem(400, exc.title, exc.detail)
+
+
+async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+    response = problem(
+        429,
+        "Trop de requêtes",
+        f"Limite de débit atteinte : réessayez dans {exc.retry_after} s.",
+        type_="/problems/rate-limited",
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -64,5 +82,6 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(MatcherError, _matcher_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

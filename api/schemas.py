@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
+
+from matcher.domain import ContractType, EducationLevel, Experience, MobilityArea
 
 T = TypeVar("T")
 
@@ -23,8 +26,32 @@ class JobTitleOut(BaseModel):
     rome_label: str
 
 
+class SkillOut(BaseModel):
+    code: str
+    label: str
+    kind: str
+
+
 class Health(BaseModel):
     status: str
     store: str
     index: dict[str, int]
     pending_jobs: int
+
+
+class CandidateCard(BaseModel):
+    """A profile as a recruiter sees it: no visibility, consent or source (those are the candidate's)."""
+
+    id: str
+    display_name: str
+    title: str
+    summary: str
+    desired_occupations: list[str]
+    skills: list[str]
+    experiences: list[Experience]
+    education_level: EducationLevel | None
+    languages: list[str]
+    driving_licences: list[str]
+    mobility: MobilityArea
+    available_from: date | None
+    contract_types: list[ContractType]

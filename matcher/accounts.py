@@ -18,12 +18,20 @@ from typing import Annotated
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import Strict, Text
 from matcher.errors import Conflict, InvalidInput, NotFound
-from matcher.store.tables import AccountRow, ApiKeyRow, CandidateRow, EmployerRow, PartnerRow
+from matcher.store.tables import (
+    AccountRow,
+    ApiKeyRow,
+    CandidateRow,
+    EmployerRow,
+    NotificationRow,
+    PartnerRow,
+    SavedSearchRow,
+)
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
@@ -278,3 +286,12 @@ def partner_principal(session: Session, *, presented: str) -> Principal | None:
     if partner is None:
         return None
     return Principal(role=Role.PARTNER, subject=partner.id, employer_ids=frozenset(partner.employer_ids), key_id=row.id)
+
+
+def delete_account(session: Session, *, account_id: str) -> None:
+    """Remove an account and what only it owned (saved searches, alerts); idempotent."""
+    session.execute(delete(SavedSearchRow).where(SavedSearchRow.account_id == account_id))
+    session.execute(delete(NotificationRow).where(NotificationRow.account_id == account_id))
+    row = session.get(AccountRow, account_id)
+    if row is not None:
+        session.delete(row)

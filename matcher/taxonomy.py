@@ -119,3 +119,16 @@ class Taxonomy:
                 found.append(title)
         found.sort(key=lambda t: (not normalize_label(t.label).startswith(words[0]), len(t.label)))
         return found[:limit]
+
+    def search_skills(self, query: str, limit: int = 10) -> list[Skill]:
+        """Skills whose label's words start with the query's words (for autocomplete), shortest first."""
+        words = normalize_label(query).split()
+        if not words:
+            return []
+        found = [
+            skill
+            for skill in self.skills.values()
+            if all(any(w.startswith(q) for w in normalize_label(skill.label).split()) for q in words)
+        ]
+        found.sort(key=lambda s: (not normalize_label(s.label).startswith(words[0]), len(s.label)))
+        return found[:limit]

@@ -1,4 +1,8 @@
-"""Candidate profiles and the offers matched to them."""
+"""Candidate profiles as recruiters and admins see them, and direct search by recruiters.
+
+Recruiters see only profiles opened to employers with recorded consent, and never the consent
+dates, sources or visibility settings: those are the candidate's own business (see /me).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
+from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from api.schemas import Page
-from matcher import services
+from api.schemas import CandidateCard, Page
+from matcher import privacy, services, tenancy
 from matcher.domain import Candidate, CandidateIn, Visibility
+from matcher.records import candidate_from_row
+from matcher.search import CandidateResults, SearchIn, search_candidates
 from matcher.shortlist import Matches, build_matches
 
 router = APIRouter(prefix="/candidates", tags=["candidats"])
+
+
+def card(candidate: Candidate) -> CandidateCard:
+    return CandidateCard.model_validate(candidate.model_dump(include=set(CandidateCard.model_fields)))
 
 
 @router.get("")
@@ -20,17 +31,19 @@ def list_candidates(
     rt: RuntimeDep,
     visibility: Visibility | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[Candidate]:
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> Page[CandidateCard]:
+    """Tous les profils (administration)."""
     with rt.store.read() as session:
         items, total = services.list_candidates(session, visibility=visibility, limit=limit, offset=offset)
-    return Page[Candidate](items=items, total=total, limit=limit, offset=offset)
+    return Page[CandidateCard](items=[card(c) for c in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_candidate(
     data: CandidateIn, rt: RuntimeDep, runner: RunnerDep, tasks: BackgroundTasks, response: Response
 ) -> Candidate:
+    """Import d'un profil par l'administration (les candidats créent le leur par /me/profile)."""
     with rt.store.transaction() as session:
         candidate = services.create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
     tasks.add_task(runner.kick)
@@ -38,10 +51,16 @@ def create_candidate(
     return candidate
 
 
+@router.post("/search")
+def search(data: SearchIn, rt: RuntimeDep) -> CandidateResults:
+    """Recherche directe : texte libre et filtres, parmi les profils ouverts aux employeurs."""
+    return search_candidates(rt, data)
+
+
 @router.get("/{candidate_id}")
-def get_candidate(candidate_id: str, rt: RuntimeDep) -> Candidate:
+def get_candidate(candidate_id: str, rt: RuntimeDep, principal: PrincipalDep) -> CandidateCard:
     with rt.store.read() as session:
-        return services.get_candidate(session, candidate_id=candidate_id)
+        return card(candidate_from_row(tenancy.visible_candidate_row(session, principal, candidate_id)))
 
 
 @router.put("/{candidate_id}")
@@ -57,13 +76,14 @@ def update_candidate(
 
 
 @router.delete("/{candidate_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_candidate(candidate_id: str, rt: RuntimeDep, runner: RunnerDep, tasks: BackgroundTasks) -> None:
-    with rt.store.transaction() as session:
-        services.delete_candidate(session, candidate_id=candidate_id)
-    tasks.add_task(runner.kick)
+def erase_candidate(candidate_id: str, rt: RuntimeDep, principal: PrincipalDep) -> None:
+    """Effacement (droit à l'effacement exercé auprès de l'administration) : store, index, caches ; irréversible."""
+    with rt.store.read() as session:
+        services.get_candidate(session, candidate_id=candidate_id)
+    privacy.erase_candidate(rt, candidate_id=candidate_id, actor=principal.subject)
 
 
 @router.get("/{candidate_id}/matches")
 def get_matches(candidate_id: str, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Matches:
-    """Published offers inside the candidate's mobility area, best first, each explained."""
+    """Offres publiées dans l'aire de mobilité du candidat, les meilleures d'abord, chacune expliquée."""
     return build_matches(rt, candidate_id=candidate_id, limit=limit)

@@ -1,16 +1,14 @@
-"""Employers and reference look-ups (communes, ROME job titles) for forms and partners."""
+"""Reference look-ups (communes, ROME job titles, skills) for forms and partners, and the health check."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 from sqlalchemy import text
 
 from api.deps import RuntimeDep
-from api.schemas import Health, JobTitleOut
-from matcher import services
-from matcher.domain import Employer, EmployerIn
+from api.schemas import Health, JobTitleOut, SkillOut
 from matcher.geo import Commune
 from matcher.jobs import pending_count
 from matcher.runtime import CANDIDATES, OFFERS
@@ -31,20 +29,6 @@ def health(rt: RuntimeDep) -> Health:
     )
 
 
-@router.get("/employers", tags=["employeurs"])
-def list_employers(rt: RuntimeDep) -> list[Employer]:
-    with rt.store.read() as session:
-        return services.list_employers(session)
-
-
-@router.post("/employers", tags=["employeurs"], status_code=status.HTTP_201_CREATED)
-def create_employer(data: EmployerIn, rt: RuntimeDep) -> Employer:
-    if data.commune_insee:
-        services.check_commune(rt.geography, "commune_insee", data.commune_insee)
-    with rt.store.transaction() as session:
-        return services.create_employer(session, data=data)
-
-
 @router.get("/reference/communes")
 def search_communes(rt: RuntimeDep, q: Search, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[Commune]:
     """Communes by name prefix, postal code or INSEE code (with coordinates and population)."""
@@ -63,3 +47,9 @@ def search_job_titles(rt: RuntimeDep, q: Search, limit: Annotated[int, Query(ge=
             )
         )
     return out
+
+
+@router.get("/reference/skills")
+def search_skills(rt: RuntimeDep, q: Search, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[SkillOut]:
+    """ROME skills (savoir-faire, savoirs) whose words start with the query's words."""
+    return [SkillOut(code=s.code, label=s.label, kind=s.kind) for s in rt.taxonomy.search_skills(q, limit)]

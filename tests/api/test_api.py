@@ -2,103 +2,98 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from matcher.runtime import Runtime
-from matcher.store.tables import OfferRow, OutboxRow
+from matcher.store.tables import AuditRow, OfferRow, OutboxRow, ShortlistRow
+from tests.api.conftest import World, candidate_body, offer_body
 from tests.unit.test_services import count
 
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(rt)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def employer_id(client: TestClient) -> str:
-    response = client.post(
-        "/employers", json={"name": "Commune de Privas", "kind": "commune", "commune_insee": "07186"}
-    )
-    assert response.status_code == 201
-    return str(response.json()["id"])
-
-
-def offer_body(employer_id: str, **changes: object) -> dict:
-    return {
-        "title": "Jardinier / Jardinière",
-        "description": "Entretien des espaces verts et fleurissement.",
-        "employer_id": employer_id,
-        "commune_insee": "07186",
-        "contract_types": ["contractuel"],
-        "rome_code": "A1203",
-        "required_skills": ["100063"],
-        **changes,
-    }
-
-
-def candidate_body(**changes: object) -> dict:
-    return {
-        "display_name": "Camille",
-        "title": "Jardinier paysagiste",
-        "desired_occupations": ["A1203"],
-        "skills": ["100063"],
-        "contract_types": ["contractuel", "cdd"],
-        "visibility": "employers",
-        "mobility": {"communes": ["07019"], "radius_km": 40},
-        **changes,
-    }
-
-
-def test_health(client: TestClient) -> None:
-    body = client.get("/health").json()
+def test_health_is_public(world: World) -> None:
+    body = world.client.get("/health").json()
     assert body["status"] == "ok" and body["store"] == "ok" and set(body["index"]) == {"offers", "candidates"}
 
 
-def test_offer_lifecycle_and_shortlist(client: TestClient, employer_id: str) -> None:
-    created = client.post("/offers", json=offer_body(employer_id))
+def test_offer_lifecycle_shortlist_and_decision(world: World, rt: Runtime) -> None:
+    client, hr = world.client, world.as_("recruiter")
+    created = client.post("/offers", json=offer_body(world.employer_a), headers=hr)
     assert created.status_code == 201
     offer = created.json()
     assert created.headers["location"] == f"/offers/{offer['id']}" and offer["version"] == 1
-    candidate = client.post("/candidates", json=candidate_body()).json()
+    candidate = client.post("/candidates", json=candidate_body(), headers=world.as_("admin")).json()
+
     # The background indexing ran after each response: the shortlist finds the candidate.
-    shortlist = client.get(f"/offers/{offer['id']}/shortlist").json()
-    assert [e["candidate_id"] for e in shortlist["entries"]] == [candidate["id"]]
-    entry = shortlist["entries"][0]
-    assert sum(c["contribution"] for c in entry["explanation"]["contributions"]) == pytest.approx(entry["score"])
-    assert entry["explanation"]["matched_skills"] == ["Tailler les arbres"]
-    assert "display_name" not in entry  # shortlists carry no name: the recruiter opens the profile if needed
-    matches = client.get(f"/candidates/{candidate['id']}/matches").json()
-    assert [m["offer_id"] for m in matches["entries"]] == [offer["id"]]
+    built = client.post(f"/offers/{offer['id']}/shortlists", json={"size": 5}, headers=hr)
+    assert built.status_code == 201
+    href = built.headers["location"]
+    page = client.get(href, headers=hr).json()
+    assert page["total"] == 1 and page["ranking"] == "model" and page["model_version"]
+    place = page["places"][0]
+    assert place["candidate_id"] == candidate["id"] and place["display_name"] == "Camille"
+    assert sum(c["contribution"] for c in place["explanation"]["contributions"]) == pytest.approx(place["score"])
+    assert place["explanation"]["matched_skills"] == ["Tailler les arbres"]
+    assert client.get(f"/offers/{offer['id']}/shortlists/latest", headers=hr).json()["id"] == page["id"]
+    assert [s["id"] for s in client.get(f"/offers/{offer['id']}/shortlists", headers=hr).json()] == [page["id"]]
+    # Built and viewed twice: three audit rows; the shortlist row keeps ids and scores, not names.
+    assert count(rt, AuditRow) == 3 and count(rt, ShortlistRow) == 1
+    with rt.store.read() as session:
+        kept = session.get(ShortlistRow, page["id"])
+        assert kept is not None and "Camille" not in str(kept.entries)
 
-    decision = client.post(
-        f"/offers/{offer['id']}/feedback", json={"candidate_id": candidate["id"], "decision": "rejected"}
-    )
-    assert decision.status_code == 422 and decision.json()["errors"][0]["field"] == "reason"
-    decision = client.post(
-        f"/offers/{offer['id']}/feedback", json={"candidate_id": candidate["id"], "decision": "interview"}
-    )
+    feedback = f"/offers/{offer['id']}/feedback"
+    rejected = client.post(feedback, json={"candidate_id": candidate["id"], "decision": "rejected"}, headers=hr)
+    assert rejected.status_code == 422 and rejected.json()["errors"][0]["field"] == "reason"
+    decision = client.post(feedback, json={"candidate_id": candidate["id"], "decision": "interview"}, headers=hr)
     assert decision.status_code == 201 and decision.json()["decision"] == "interview"
-    assert [f["decision"] for f in client.get(f"/offers/{offer['id']}/feedback").json()] == ["interview"]
+    assert decision.json()["recruiter_id"] == world.account_ids["recruiter"]  # who decided is never taken from the body
+    assert [f["decision"] for f in client.get(feedback, headers=hr).json()] == ["interview"]
+    assert client.get(href, headers=hr).json()["places"][0]["decision"] == "interview"
 
-    updated = client.put(f"/offers/{offer['id']}", json=offer_body(employer_id, title="Chef jardinier"))
+    updated = client.put(
+        f"/offers/{offer['id']}", json=offer_body(world.employer_a, title="Chef jardinier"), headers=hr
+    )
     assert updated.json()["version"] == 2
-    assert client.get(f"/offers/{offer['id']}").json()["title"] == "Chef jardinier"
-    assert client.delete(f"/offers/{offer['id']}").status_code == 204
-    assert client.get(f"/offers/{offer['id']}").status_code == 404
+    closed = client.post(f"/offers/{offer['id']}/close", headers=hr).json()
+    assert closed["status"] == "closed" and closed["version"] == 3
+    with rt.store.read() as session:
+        row = session.get(OfferRow, offer["id"])
+        assert row is not None and row.closed_at is not None  # the retention clock starts
+    assert client.post(f"/offers/{offer['id']}/publish", headers=hr).json()["status"] == "published"
+    assert client.delete(f"/offers/{offer['id']}", headers=hr).status_code == 204
+    assert client.get(f"/offers/{offer['id']}", headers=hr).status_code == 404
     assert client.get("/health").json()["index"]["offers"] == 0
 
 
-def test_unknown_commune_is_a_problem_naming_the_field_and_nothing_is_written(
-    client: TestClient, employer_id: str, rt: Runtime
-) -> None:
-    response = client.post("/offers", json=offer_body(employer_id, commune_insee="99999"))
+def test_matches_for_a_seeker_and_hidden_profiles(world: World) -> None:
+    client, seeker = world.client, world.as_("seeker")
+    offer = client.post("/offers", json=offer_body(world.employer_a), headers=world.as_("recruiter")).json()
+    assert client.get("/me/profile", headers=seeker).status_code == 404
+    profile = client.post("/me/profile", json=candidate_body(visibility="private"), headers=seeker)
+    assert profile.status_code == 201
+    assert client.post("/me/profile", json=candidate_body(), headers=seeker).status_code == 409
+    matches = client.get("/me/matches", headers=seeker).json()
+    assert [m["offer_id"] for m in matches["entries"]] == [offer["id"]]
+    # A private profile never reaches recruiters: not in shortlists, not readable.
+    hr = world.as_("recruiter")
+    built = client.post(f"/offers/{offer['id']}/shortlists", headers=hr).json()
+    assert client.get(built["href"], headers=hr).json()["total"] == 0
+    assert client.get(f"/candidates/{profile.json()['id']}", headers=hr).status_code == 404
+    # Once opened to employers (consent recorded), it is.
+    opened = client.put("/me/profile", json=candidate_body(), headers=seeker).json()
+    assert opened["consented_at"] is not None
+    built = client.post(f"/offers/{offer['id']}/shortlists", headers=hr).json()
+    assert client.get(built["href"], headers=hr).json()["places"][0]["candidate_id"] == opened["id"]
+    card = client.get(f"/candidates/{opened['id']}", headers=hr).json()
+    assert card["display_name"] == "Camille" and "consented_at" not in card and "visibility" not in card
+
+
+def test_unknown_commune_is_a_problem_naming_the_field_and_nothing_is_written(world: World, rt: Runtime) -> None:
+    response = world.client.post(
+        "/offers", json=offer_body(world.employer_a, commune_insee="99999"), headers=world.as_("recruiter")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
@@ -107,43 +102,62 @@ def test_unknown_commune_is_a_problem_naming_the_field_and_nothing_is_written(
     assert count(rt, OfferRow) == 0 and count(rt, OutboxRow) == 0
 
 
-def test_malformed_offer_lists_every_faulty_field(client: TestClient, employer_id: str) -> None:
-    response = client.post(
+def test_malformed_offer_lists_every_faulty_field(world: World) -> None:
+    response = world.client.post(
         "/offers",
-        json={**offer_body(employer_id), "contract_types": ["temps partiel"], "salary": {"minimum": -1}, "hacker": 1},
+        json={**offer_body(world.employer_a), "contract_types": ["temps partiel"], "salary": {"minimum": -1}, "x": 1},
+        headers=world.as_("recruiter"),
     )
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
     fields = {e["field"] for e in response.json()["errors"]}
-    assert {"contract_types.0", "salary.minimum", "hacker"} <= fields
+    assert {"contract_types.0", "salary.minimum", "x"} <= fields
 
 
-def test_unknown_ids_are_404_problems(client: TestClient) -> None:
-    for path in ("/offers/nope", "/offers/nope/shortlist", "/candidates/nope", "/candidates/nope/matches"):
-        response = client.get(path)
+def test_unknown_ids_are_404_problems(world: World) -> None:
+    for who, path in (
+        ("recruiter", "/offers/nope"),
+        ("recruiter", "/offers/nope/shortlists/latest"),
+        ("recruiter", "/candidates/nope"),
+        ("admin", "/candidates/nope/matches"),
+    ):
+        response = world.client.get(path, headers=world.as_(who))
         assert response.status_code == 404, path
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["title"] == "Ressource introuvable"
-    assert client.get("/does-not-exist").headers["content-type"] == PROBLEM
+    assert world.client.get("/does-not-exist").headers["content-type"] == PROBLEM
 
 
-def test_bad_query_parameters(client: TestClient) -> None:
-    response = client.get("/offers", params={"limit": 10_000})
+def test_bad_query_parameters(world: World) -> None:
+    response = world.client.get("/offers", params={"limit": 10_000}, headers=world.as_("recruiter"))
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
 
 
-def test_reference_lookups(client: TestClient) -> None:
+def test_reference_lookups(world: World) -> None:
+    client = world.client
     communes = client.get("/reference/communes", params={"q": "07200"}).json()
     assert communes[0]["name"] == "Aubenas" and communes[0]["insee"] == "07019"
     titles = client.get("/reference/job-titles", params={"q": "jardinier"}).json()
     assert titles and all("ardinier" in t["label"] for t in titles)
+    skills = client.get("/reference/skills", params={"q": "taill arbre"}).json()
+    assert any(s["label"] == "Tailler les arbres" for s in skills)
 
 
-def test_openapi_and_pages(client: TestClient, employer_id: str) -> None:
-    assert "/offers/{offer_id}/shortlist" in client.get("/openapi.json").json()["paths"]
-    offer = client.post("/offers", json=offer_body(employer_id)).json()
-    home = client.get("/")
-    assert home.status_code == 200 and "Offres publiées" in home.text and offer["title"] in home.text
-    card = client.get("/modele")
-    assert card.status_code == 200 and "Limites connues" in card.text and "225-1" in card.text
-    page = client.get(f"/offres/{offer['id']}")
-    assert page.status_code == 200 and "Présélection" in page.text and 'lang="fr"' in page.text
+def test_job_posting_export(world: World) -> None:
+    hr = world.as_("recruiter")
+    offer = world.client.post(
+        "/offers", json=offer_body(world.employer_a, salary={"minimum": 24000, "maximum": 28000}), headers=hr
+    ).json()
+    response = world.client.get(f"/offers/{offer['id']}/jobposting", headers=hr)
+    assert response.headers["content-type"].startswith("application/ld+json")
+    posting = response.json()
+    assert posting["@type"] == "JobPosting" and posting["title"] == offer["title"]
+    assert posting["jobLocation"]["address"]["addressLocality"] == "Privas"
+    assert posting["hiringOrganization"]["name"] == "Commune de Privas"
+    assert posting["baseSalary"]["value"]["minValue"] == 24000
+
+
+def test_openapi_and_pages(world: World) -> None:
+    paths = world.client.get("/openapi.json").json()["paths"]
+    assert "/offers/{offer_id}/shortlists" in paths and "/partners/me/offers" in paths
+    card = world.client.get("/modele")
+    assert card.status_code == 200 and "Limites connues" in card.text

@@ -1,0 +1,100 @@
+"""The role × route matrix: who may call what. Deny by default.
+
+:func:`api.auth.authorize` refuses any route missing here, and the tests walk the app's routes
+against this table both ways, so a new route cannot ship without a deliberate rule. Object-level
+checks (which offer, which profile) come on top, in :mod:`matcher.tenancy`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from matcher.accounts import Role
+
+A, R, S, P = Role.ADMIN, Role.RECRUITER, Role.SEEKER, Role.PARTNER
+
+
+class _Public:
+    """Marker of a route open to anonymous callers."""
+
+    def __repr__(self) -> str:
+        return "PUBLIC"
+
+
+PUBLIC: Final = _Public()
+Rule = frozenset[Role] | _Public
+
+
+def roles(*allowed: Role) -> frozenset[Role]:
+    return frozenset(allowed)
+
+
+ACCESS: dict[tuple[str, str], Rule] = {
+    # public: health, reference data for forms, sign-in, public pages
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/reference/communes"): PUBLIC,
+    ("GET", "/reference/job-titles"): PUBLIC,
+    ("GET", "/reference/skills"): PUBLIC,
+    ("POST", "/auth/token"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/modele"): PUBLIC,
+    # everyone signed in
+    ("GET", "/me"): roles(A, R, S),
+    ("GET", "/employers"): roles(A, R, S, P),
+    # offers: recruiters and partners within their employers; seekers read published ones
+    ("GET", "/offers"): roles(A, R, S, P),
+    ("POST", "/offers"): roles(A, R, P),
+    ("GET", "/offers/{offer_id}"): roles(A, R, S, P),
+    ("GET", "/offers/{offer_id}/jobposting"): roles(A, R, S, P),
+    ("PUT", "/offers/{offer_id}"): roles(A, R),
+    ("DELETE", "/offers/{offer_id}"): roles(A, R),
+    ("POST", "/offers/{offer_id}/publish"): roles(A, R),
+    ("POST", "/offers/{offer_id}/close"): roles(A, R),
+    # shortlists and decisions: recruiters only (a decision is a person's act, made by HR)
+    ("POST", "/offers/{offer_id}/shortlists"): roles(R),
+    ("GET", "/offers/{offer_id}/shortlists"): roles(R),
+    ("GET", "/offers/{offer_id}/shortlists/{shortlist_id}"): roles(R),
+    ("POST", "/offers/{offer_id}/feedback"): roles(R),
+    ("GET", "/offers/{offer_id}/feedback"): roles(A, R),
+    ("GET", "/offres/{offer_id}"): roles(A, R),
+    # candidates as others see them; direct search and saved searches by recruiters
+    ("GET", "/candidates"): roles(A),
+    ("POST", "/candidates"): roles(A),
+    ("POST", "/candidates/search"): roles(R),
+    ("GET", "/candidates/{candidate_id}"): roles(A, R),
+    ("PUT", "/candidates/{candidate_id}"): roles(A),
+    ("DELETE", "/candidates/{candidate_id}"): roles(A),
+    ("GET", "/candidates/{candidate_id}/matches"): roles(A),
+    ("GET", "/searches"): roles(R),
+    ("POST", "/searches"): roles(R),
+    ("GET", "/searches/{search_id}/results"): roles(R),
+    ("DELETE", "/searches/{search_id}"): roles(R),
+    # a job seeker's own space
+    ("GET", "/me/profile"): roles(S),
+    ("POST", "/me/profile"): roles(S),
+    ("PUT", "/me/profile"): roles(S),
+    ("GET", "/me/matches"): roles(S),
+    ("GET", "/me/alerts"): roles(S),
+    ("POST", "/me/alerts"): roles(S),
+    ("DELETE", "/me/alerts/{alert_id}"): roles(S),
+    ("GET", "/me/export"): roles(S),
+    ("DELETE", "/me"): roles(S),
+    # partner agencies
+    ("GET", "/partners/me"): roles(P),
+    ("PUT", "/partners/me/offers"): roles(P),
+    ("GET", "/partners/me/offers/changes"): roles(P),
+    # administration (employer settings also by that employer's recruiters)
+    ("POST", "/employers"): roles(A),
+    ("GET", "/employers/{employer_id}/settings"): roles(A, R),
+    ("PATCH", "/employers/{employer_id}/settings"): roles(A, R),
+    ("GET", "/accounts"): roles(A),
+    ("POST", "/accounts"): roles(A),
+    ("POST", "/accounts/{account_id}/disable"): roles(A),
+    ("POST", "/accounts/{account_id}/enable"): roles(A),
+    ("GET", "/partners"): roles(A),
+    ("POST", "/partners"): roles(A),
+    ("GET", "/partners/{partner_id}/keys"): roles(A),
+    ("POST", "/partners/{partner_id}/keys"): roles(A),
+    ("POST", "/partners/{partner_id}/keys/{key_id}/revoke"): roles(A),
+    ("POST", "/partners/{partner_id}/keys/{key_id}/rotate"): roles(A),
+}

@@ -1,0 +1,154 @@
+"""Administration: employers and their settings, accounts, partner agencies and their API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import AnyHttpUrl, BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.auth import PrincipalDep
+from api.deps import RuntimeDep
+from matcher import accounts, services
+from matcher.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
+from matcher.domain import Employer, EmployerIn, Strict
+from matcher.errors import NotFound
+from matcher.store.tables import EmployerRow
+
+router = APIRouter(tags=["administration"])
+
+
+class EmployerSettingsIn(Strict):
+    ai_ranking: bool | None = Field(default=None, description="Classement par le modèle (sinon : recherche filtrée)")
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=128)
+    retention_not_hired_days: int | None = Field(default=None, ge=30, le=730)
+    retention_pool_days: int | None = Field(default=None, ge=30, le=730)
+
+
+class EmployerSettings(BaseModel):
+    employer_id: str
+    ai_ranking: bool
+    webhook_url: str | None
+    webhook_secret_set: bool
+    retention_not_hired_days: int
+    retention_pool_days: int
+
+
+def _settings(row: EmployerRow) -> EmployerSettings:
+    return EmployerSettings(
+        employer_id=row.id,
+        ai_ranking=row.ai_ranking,
+        webhook_url=row.webhook_url,
+        webhook_secret_set=bool(row.webhook_secret),
+        retention_not_hired_days=row.retention_not_hired_days,
+        retention_pool_days=row.retention_pool_days,
+    )
+
+
+@router.get("/employers", tags=["employeurs"])
+def list_employers(rt: RuntimeDep, principal: PrincipalDep) -> list[Employer]:
+    with rt.store.read() as session:
+        employers = services.list_employers(session)
+    if principal.role in (Role.RECRUITER, Role.PARTNER):
+        employers = [e for e in employers if e.id in principal.employer_ids]
+    return employers
+
+
+@router.post("/employers", tags=["employeurs"], status_code=status.HTTP_201_CREATED)
+def create_employer(data: EmployerIn, rt: RuntimeDep) -> Employer:
+    if data.commune_insee:
+        services.check_commune(rt.geography, "commune_insee", data.commune_insee)
+    with rt.store.transaction() as session:
+        return services.create_employer(session, data=data)
+
+
+def _employer_row(session: Session, principal: Principal, employer_id: str) -> EmployerRow:
+    row = session.get(EmployerRow, employer_id)
+    if row is None or not principal.may_act_for(employer_id):
+        raise NotFound("employeur", employer_id)
+    return row
+
+
+@router.get("/employers/{employer_id}/settings", tags=["employeurs"])
+def get_employer_settings(employer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> EmployerSettings:
+    with rt.store.read() as session:
+        return _settings(_employer_row(session, principal, employer_id))
+
+
+@router.patch("/employers/{employer_id}/settings", tags=["employeurs"])
+def update_employer_settings(
+    employer_id: str, data: EmployerSettingsIn, rt: RuntimeDep, principal: PrincipalDep
+) -> EmployerSettings:
+    """Réglages de l'employeur : classement IA (désactivable), webhook RH, durées de conservation."""
+    with rt.store.transaction() as session:
+        row = _employer_row(session, principal, employer_id)
+        for field, value in data.model_dump(exclude_unset=True).items():
+            setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
+        return _settings(row)
+
+
+@router.get("/accounts")
+def list_accounts(rt: RuntimeDep) -> list[Account]:
+    with rt.store.read() as session:
+        return accounts.list_accounts(session)
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED)
+def create_account(data: AccountIn, rt: RuntimeDep) -> Account:
+    with rt.store.transaction() as session:
+        return accounts.create_account(session, data=data)
+
+
+@router.post("/accounts/{account_id}/disable")
+def disable_account(account_id: str, rt: RuntimeDep) -> Account:
+    """Désactive un compte : ses jetons cessent de valoir immédiatement."""
+    with rt.store.transaction() as session:
+        return accounts.set_disabled(session, account_id=account_id, disabled=True)
+
+
+@router.post("/accounts/{account_id}/enable")
+def enable_account(account_id: str, rt: RuntimeDep) -> Account:
+    with rt.store.transaction() as session:
+        return accounts.set_disabled(session, account_id=account_id, disabled=False)
+
+
+@router.get("/partners", tags=["partenaires"])
+def list_partners(rt: RuntimeDep) -> list[PartnerOut]:
+    with rt.store.read() as session:
+        return accounts.list_partners(session)
+
+
+@router.post("/partners", tags=["partenaires"], status_code=status.HTTP_201_CREATED)
+def create_partner(data: PartnerIn, rt: RuntimeDep) -> PartnerOut:
+    with rt.store.transaction() as session:
+        return accounts.create_partner(session, data=data)
+
+
+class KeyRequest(Strict):
+    label: str = Field(default="", max_length=200)
+
+
+@router.get("/partners/{partner_id}/keys", tags=["partenaires"])
+def list_keys(partner_id: str, rt: RuntimeDep) -> list[ApiKeyOut]:
+    with rt.store.read() as session:
+        return accounts.list_keys(session, partner_id=partner_id)
+
+
+@router.post("/partners/{partner_id}/keys", tags=["partenaires"], status_code=status.HTTP_201_CREATED)
+def issue_key(partner_id: str, rt: RuntimeDep, data: KeyRequest | None = None) -> IssuedKey:
+    """Une nouvelle clé : affichée une seule fois dans cette réponse, conservée seulement sous forme de hachage."""
+    with rt.store.transaction() as session:
+        return accounts.issue_key(session, partner_id=partner_id, label=(data or KeyRequest()).label)
+
+
+@router.post("/partners/{partner_id}/keys/{key_id}/revoke", tags=["partenaires"])
+def revoke_key(partner_id: str, key_id: str, rt: RuntimeDep) -> ApiKeyOut:
+    with rt.store.transaction() as session:
+        return accounts.revoke_key(session, partner_id=partner_id, key_id=key_id)
+
+
+@router.post("/partners/{partner_id}/keys/{key_id}/rotate", tags=["partenaires"], status_code=status.HTTP_201_CREATED)
+def rotate_key(partner_id: str, key_id: str, rt: RuntimeDep) -> IssuedKey:
+    """Révoque la clé et en émet une nouvelle, dans la même transaction."""
+    with rt.store.transaction() as session:
+        return accounts.rotate_key(session, partner_id=partner_id, key_id=key_id)

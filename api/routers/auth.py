@@ -1,0 +1,40 @@
+"""Sign-in for people (OAuth2 password flow → short-lived bearer token) and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from api.auth import PrincipalDep
+from api.deps import RuntimeDep
+from matcher import accounts, tokens
+from matcher.accounts import Account
+from matcher.errors import Unauthenticated
+
+router = APIRouter(tags=["authentification"])
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 scheme name, not a secret
+    expires_in: int
+
+
+@router.post("/auth/token")
+def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep) -> Token:
+    """Échange adresse et mot de passe contre un jeton porteur (JWT HS256, durée limitée)."""
+    with rt.store.transaction() as session:
+        row = accounts.authenticate(session, email=form.username, password=form.password)
+        if row is None:
+            raise Unauthenticated("adresse ou mot de passe incorrect")
+        token, lifetime = tokens.issue(rt.settings, subject=row.id)
+    return Token(access_token=token, expires_in=lifetime)
+
+
+@router.get("/me")
+def who_am_i(principal: PrincipalDep, rt: RuntimeDep) -> Account:
+    with rt.store.read() as session:
+        return accounts.get_account(session, account_id=principal.subject)

@@ -1,0 +1,64 @@
+"""Shortlists: built on request for an offer, kept, read page by page with an explanation per place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+from pydantic import BaseModel, Field
+
+from api.auth import PrincipalDep
+from api.deps import RunnerDep, RuntimeDep
+from matcher import shortlists
+from matcher.domain import Strict
+from matcher.shortlists import ShortlistPage, ShortlistSummary
+
+router = APIRouter(prefix="/offers/{offer_id}/shortlists", tags=["présélections"])
+
+
+class ShortlistRequest(Strict):
+    size: int = Field(default=20, ge=1, le=100, description="Nombre de places")
+
+
+class ShortlistCreated(BaseModel):
+    shortlist: ShortlistSummary
+    href: str
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def build_shortlist(
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    response: Response,
+    request: ShortlistRequest | None = None,
+) -> ShortlistCreated:
+    """Classe les candidats visibles dont l'aire de mobilité couvre le lieu de travail, et conserve le résultat."""
+    summary = shortlists.build(rt, principal=principal, offer_id=offer_id, size=(request or ShortlistRequest()).size)
+    href = f"/offers/{offer_id}/shortlists/{summary.id}"
+    response.headers["Location"] = href
+    tasks.add_task(runner.kick)  # the webhook delivery queued with it
+    return ShortlistCreated(shortlist=summary, href=href)
+
+
+@router.get("")
+def list_shortlists(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> list[ShortlistSummary]:
+    with rt.store.read() as session:
+        return shortlists.list_for_offer(session, principal=principal, offer_id=offer_id)
+
+
+@router.get("/{shortlist_id}")
+def read_shortlist(
+    offer_id: str,
+    shortlist_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> ShortlistPage:
+    """Une page de la présélection (``latest`` : la plus récente), chaque place expliquée."""
+    return shortlists.read(
+        rt, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, limit=limit, offset=offset
+    )
