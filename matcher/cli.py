@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import typer
 
-from matcher import ranking_commands
+from matcher import governance_commands, job_commands, ranking_commands
 from matcher.index_admin import (
     IndexCheck,
     MigrationFailed,
@@ -163,6 +163,8 @@ def evaluate_shortlists(
 
 
 ranking_commands.register(app)
+job_commands.register(app)
+governance_commands.register(app)
 
 if __name__ == "__main__":
     app()

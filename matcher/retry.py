@@ -1,0 +1,58 @@
+"""When a failed background task is tried again, and when it is given up (sent to the dead letters).
+
+Transient failures (a backend, the store, a broker or a webhook receiver out of reach; work the
+backend partly refused) are retried with exponential backoff; anything else is a bug or bad data,
+retrying it would not help, so it goes to the dead letters at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class TransientError(Exception):
+    """A failure that may well not happen again: retry later. Picklable (message only)."""
+
+
+@dataclass(frozen=True)
+class Done:
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Retry:
+    delay_s: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Dead:
+    dead_letter_id: int
+    error: str
+
+
+Outcome = Done | Retry | Dead
+
+
+def backoff_s(attempt: int, *, base_s: float, max_s: float) -> float:
+    """Delay before retry number ``attempt + 1``: base, 2 × base, 4 × base… capped at ``max_s``."""
+    return float(min(max_s, base_s * 2 ** min(attempt, 32)))
+
+
+def is_transient(exc: BaseException) -> bool:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from indices.errors import SearchUnavailable
+
+    if isinstance(exc, TransientError | SearchUnavailable | OSError | RedisConnectionError | RedisTimeoutError):
+        return True  # OSError covers refused connections, timeouts and urllib's URLError
+    if isinstance(exc, OperationalError):
+        return True  # database locked, restarting or out of reach
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]

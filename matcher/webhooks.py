@@ -1,0 +1,104 @@
+"""Signed webhook messages: how we sign them, and how a receiver checks them.
+
+Each request carries::
+
+    X-Matcher-Delivery: dlv_…            the delivery id (also in the body): the receiver's idempotency key
+    X-Matcher-Event: shortlist.built
+    X-Matcher-Timestamp: 1767225600      Unix seconds when this attempt was signed
+    X-Matcher-Signature: v1=<hex>        HMAC-SHA256(secret, f"{timestamp}.{body}")
+
+A receiver recomputes the signature over the raw body, refuses a timestamp outside the tolerance
+window (5 minutes), and refuses a message it has already seen (a replay): :class:`Verifier` does all
+three. Each retry is signed again with a new timestamp, so a retry is never mistaken for a replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Mapping
+
+DELIVERY = "X-Matcher-Delivery"
+EVENT = "X-Matcher-Event"
+TIMESTAMP = "X-Matcher-Timestamp"
+SIGNATURE = "X-Matcher-Signature"
+TOLERANCE_S = 300
+
+
+class SignatureError(ValueError):
+    """The message must be refused: bad or missing signature, stale timestamp, or a replay."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """``v1=<hex>``: HMAC-SHA256 with ``secret`` over ``f"{timestamp}.".encode() + body``."""
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"v1={digest}"
+
+
+def signed_headers(secret: str, *, delivery_id: str, event: str, body: bytes, timestamp: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        DELIVERY: delivery_id,
+        EVENT: event,
+        TIMESTAMP: str(timestamp),
+        SIGNATURE: sign(secret, timestamp, body),
+    }
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    raise SignatureError(f"en-tête {name} absent")
+
+
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None, tolerance_s: int = TOLERANCE_S
+) -> int:
+    """Check a received message; returns its timestamp.
+
+    Raises:
+        SignatureError: signature missing or wrong (tampered body, wrong secret), or timestamp outside
+            ``tolerance_s`` of ``now``.
+    """
+    raw = _header(headers, TIMESTAMP)
+    try:
+        timestamp = int(raw)
+    except ValueError:
+        raise SignatureError(f"horodatage illisible : {raw!r}") from None
+    expected = sign(secret, timestamp, body)
+    if not any(hmac.compare_digest(expected, s.strip()) for s in _header(headers, SIGNATURE).split(",")):
+        raise SignatureError("signature invalide")
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > tolerance_s:
+        raise SignatureError(f"horodatage hors de la fenêtre de {tolerance_s} s (rejeu ?)")
+    return timestamp
+
+
+class Verifier:
+    """A receiver's check: :func:`verify`, plus a memory of the signatures seen within the window.
+
+    A captured message sent again within the window carries a signature already seen: refused.
+    Sent later, its timestamp is stale: refused too. The memory thus never holds more than one
+    window's worth of messages.
+    """
+
+    def __init__(self, secret: str, *, tolerance_s: int = TOLERANCE_S) -> None:
+        self.secret = secret
+        self.tolerance_s = tolerance_s
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> str:
+        """Check the message and remember it; returns its delivery id. Raises :class:`SignatureError`."""
+        now = time.time() if now is None else now
+        timestamp = verify(self.secret, headers, body, now=now, tolerance_s=self.tolerance_s)
+        signature = _header(headers, SIGNATURE)
+        with self._lock:
+            self._seen = {s: t for s, t in self._seen.items() if abs(now - t) <= self.tolerance_s}
+            if signature in self._seen:
+                raise SignatureError("message déjà reçu (rejeu)")
+            self._seen[signature] = timestamp
+        return _header(headers, DELIVERY)
