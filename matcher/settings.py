@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,34 +55,6 @@ class MatcherSettings(BaseSettings):
     demo_seed: int = 20_260_101
     shortlist_size: int = 20
     retrieval_depth: int = 200
-
-    # Background jobs. No broker: the same tasks run in this process after each write (embedded default);
-    # a Redis URL (redis://host:6379/0): they go to Celery workers (`matcher worker`, `matcher beat`).
-    broker_url: str | None = None
-    result_backend: str | None = None  # default: the broker
-    task_queue: str = "matcher"
-    task_max_retries: int = 8  # transient failures; then the task goes to the dead letters
-    task_backoff_s: float = 2.0  # first retry delay, doubled at each retry
-    task_backoff_max_s: float = 600.0
-    task_visibility_timeout_s: int = 3600  # Redis re-delivers a task left unacknowledged this long
-    outbox_batch_size: int = 256
-    outbox_lease_s: float = 120.0  # work handed to a task is handed out again if still not done after this
-    dispatch_interval_s: float = 5.0  # beat: outbox dispatch and overdue deliveries sweep
-    # HR webhooks (signed deliveries).
-    webhook_timeout_s: float = 10.0
-    # Job seekers' alert digests: sent by the beat at this hour (Europe/Paris), through this sender.
-    digest_hour: int = 7
-    digest_max_offers: int = 20
-    alert_min_cosine: float = 0.45  # an alert with a query keeps offers its words match, or this similar
-    mail_sender: Literal["file", "smtp", "webhook"] = "file"  # file: JSON files under data_dir/outbox-mail
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
-    mail_from: str = "Approche directe <alertes@approche-directe.invalid>"
-    mail_webhook_url: str | None = None
-    mail_webhook_secret: SecretStr | None = None
 
     # Background jobs. No broker: the same tasks run in this process after each write (embedded default);
     # a Redis URL (redis://host:6379/0): they go to Celery workers (`matcher worker`, `matcher beat`).
