@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.documents import candidate_document, candidate_text, offer_document, offer_text
 from matcher.domain import Visibility
+from matcher.privacy import erased_ids
 from matcher.records import candidate_from_row, offer_from_row
 from matcher.retry import TransientError
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
@@ -168,8 +169,11 @@ def _index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: 
             vectors = rt.embedder.embed([offer_text(o) for o in offers])
             documents = [offer_document(o, v, rt.geography) for o, v in zip(offers, vectors, strict=True)]
         else:
+            erased = erased_ids(session, kind="candidate", ids=ids)  # a tombstone beats any replayed row
             found = [
-                candidate_from_row(r) for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
+                candidate_from_row(r)
+                for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
+                if r.id not in erased
             ]
             # Least privilege: only profiles their owners opened to employers are in the index.
             hidden = [(c.id, c.version) for c in found if c.visibility != Visibility.EMPLOYERS]
