@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from api import pages, problems
@@ -17,6 +18,23 @@ from api.routers import auth as auth_routes
 from matcher.jobs import InProcessRunner
 from matcher.runtime import Runtime
 from matcher.settings import get_settings
+
+# Every router the app serves; api.access must hold a rule for each of their routes (the tests check it).
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (auth_routes, offers, shortlists, candidates, searches, me, partners, admin, reference, pages)
+)
+
+
+def routes() -> list[tuple[str, str]]:
+    """(method, path) of every route, as :func:`api.auth.authorize` looks them up."""
+    return [
+        (method, route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    ]
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -44,9 +62,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     problems.install(app)
-    routers = (auth_routes, offers, shortlists, candidates, searches, me, partners, admin, reference, pages)
-    for module in routers:
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     settings = runtime.settings if runtime else get_settings()
     app.add_middleware(
         BodySizeLimit,
