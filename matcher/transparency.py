@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcher.retention import NOT_HIRED_DAYS, POOL_DAYS
 from matcher.shortlist import Explanation, Shortlist
-from matcher.store.tables import ShortlistRow
+from matcher.store.tables import EmployerRow, ShortlistRow
 
 ROLE = (
     "Aide à la décision. L'algorithme propose au recruteur une liste ordonnée de profils pour une approche "
@@ -153,3 +157,10 @@ def render(data: dict[str, Any]) -> str:
         lines.append(f"Compétences attendues absentes : {', '.join(facts['compétences_manquantes'])}.")
     lines += ["", "4. Opérations effectuées", *(f"- {o}" for o in data["opérations"]), "", data["recours"]]
     return "\n".join(lines)
+
+
+def model_card_facts(session: Session) -> dict[str, int]:
+    """Figures the public model card shows: employers with AI ranking off, default retention durations."""
+    employers = session.scalar(select(func.count()).select_from(EmployerRow)) or 0
+    ai_off = session.scalar(select(func.count()).select_from(EmployerRow).where(EmployerRow.ai_ranking.is_(False)))
+    return {"employers": employers, "ai_off": ai_off or 0, "not_hired_days": NOT_HIRED_DAYS, "pool_days": POOL_DAYS}

@@ -73,3 +73,33 @@ def test_an_employer_without_ai_ranking_gets_search_order_with_the_same_filters_
     with rt.store.transaction() as session:
         session.get(EmployerRow, eid).ai_ranking = True  # type: ignore[union-attr]
     assert build_shortlist(rt, offer_id=offer_id, limit=50).ranking == "model"
+
+
+def test_the_model_card_says_how_it_was_trained_who_decides_and_who_switched_ai_off(rt: Runtime) -> None:
+    from jinja2 import Environment, FileSystemLoader
+
+    from matcher.settings import REPO_ROOT
+
+    eid, _ = shortlisted(rt, candidates=1)
+    with rt.store.transaction() as session:
+        session.get(EmployerRow, eid).ai_ranking = False  # type: ignore[union-attr]
+    with rt.store.read() as session:
+        facts = transparency.model_card_facts(session)
+    assert facts == {"employers": 1, "ai_off": 1, "not_hired_days": 90, "pool_days": 730}
+    page = Environment(loader=FileSystemLoader(REPO_ROOT / "api" / "templates"), autoescape=True).get_template(
+        "model.html"
+    )
+    html = " ".join(
+        page.render(features=[], version="v", manifest=None, metrics=[], embedding_model="m", **facts).split()
+    )
+    for section in (
+        "Finalité",
+        "Critères",
+        "données d'entraînement",
+        "Contrôle humain",
+        "Désactivation",
+        "Équité",
+        "Limites connues",
+    ):
+        assert section in html
+    assert "n'est pas entraîné sur des recrutements réels" in html and "1 employeur sur 1" in html
