@@ -63,7 +63,8 @@ class _Process:
 def make_celery(settings: MatcherSettings, *, runtime: Runtime | None = None, eager: bool = False) -> Celery:
     """A Celery app for these settings (``runtime``: use this one instead of opening one per process)."""
     broker = settings.broker_url or "memory://"
-    app = Celery("matcher", broker=broker, backend=settings.result_backend or broker, set_as_current=False)
+    backend = settings.result_backend or (broker if broker.startswith("redis") else None)
+    app = Celery("matcher", broker=broker, backend=backend, set_as_current=False)
     app.conf.update(
         task_default_queue=settings.task_queue,
         task_acks_late=True,
@@ -78,7 +79,7 @@ def make_celery(settings: MatcherSettings, *, runtime: Runtime | None = None, ea
         timezone="Europe/Paris",
         beat_schedule=beat_schedule(settings),
         task_always_eager=eager,
-        task_eager_propagates=eager,
+        task_eager_propagates=False,  # eager retries (tests) are re-run by apply(), not raised
         worker_hijack_root_logger=False,
     )
     process = _Process(app, settings, runtime)
