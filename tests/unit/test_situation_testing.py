@@ -1,7 +1,8 @@
 """Situation testing: profiles identical but for a marker of a protected criterion get the same score.
 
-Markers tried (art. 225-1 Code pénal): first name and surname (origin, sex), and a stated age, family
-situation, pregnancy or disability in the free summary. Scores come from the full pipeline: retrieval,
+Markers tried (art. 225-1 Code pénal): first name and surname (origin, sex), a civility (sex), and in the
+free summary a stated age or birth year, family situation, pregnancy, disability, nationality, or a home
+address in another commune of the same mobility area. Scores come from the full pipeline: retrieval,
 features, the shipped ranker. (Home address is not a field: a candidate only gives a mobility area.)
 """
 
@@ -24,12 +25,17 @@ NAMES = [
     ("Pierre Durand", "Nguyen Van Anh"),
     ("Sophie Bernard", "Fatima Zahra El Idrissi"),
     ("Lucas Moreau", "Kevin Lefebvre"),
+    ("M. Dominique Roux", "Mme Dominique Roux"),
+    ("Monsieur Claude Girard", "Madame Claude Girard"),
 ]
 SUMMARIES = [
     ("", "Mère de trois enfants, 52 ans."),
     ("", "Homme, 24 ans, célibataire."),
     ("", "En situation de handicap (RQTH)."),
     ("", "Femme enceinte, disponible après le congé."),
+    ("Né en 1961.", "Née en 2002."),
+    ("Domicile : 2 place de l'Hôtel de Ville, 07000 Privas.", "Domicile : 14 rue Jean Jaurès, 07200 Aubenas."),
+    ("Nationalité française.", "Nationalité malienne, titre de séjour."),
 ]
 
 
@@ -52,6 +58,16 @@ def twins(rt: Runtime, count: int) -> list[tuple[CandidateIn, CandidateIn]]:
             )
         )
     return pairs
+
+
+def test_the_twins_cover_every_marker_over_at_least_200_pairs(rt: Runtime) -> None:
+    pairs = twins(rt, 200)
+    assert len(pairs) == 200 and all(
+        a.model_dump(exclude={"display_name", "summary"}) == b.model_dump(exclude={"display_name", "summary"})
+        for a, b in pairs
+    )
+    assert {(a.display_name, b.display_name) for a, b in pairs} == set(NAMES)
+    assert {(a.summary, b.summary) for a, b in pairs} == set(SUMMARIES)
 
 
 @pytest.mark.parametrize("batch", range(4))
