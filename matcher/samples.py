@@ -5,17 +5,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import re
+import secrets
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from matcher.accounts import AccountIn, PartnerIn, Role, create_account, create_partner, issue_key
 from matcher.domain import CandidateIn, EmployerIn, EmployerKind, OfferIn
 from matcher.profiles import Demand, ProfileGenerator
 from matcher.runtime import Runtime
 from matcher.services import create_candidate, create_employer, create_offer
-from matcher.store.tables import EmployerRow, OfferRow, SettingRow
+from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, SettingRow
 
 SEEDED = "demo_seeded"
 Progress = Callable[[str, int, int], None]
@@ -106,3 +111,69 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
                 progress("candidats", number, count)
         session.add(SettingRow(key=SEEDED, value=json.dumps({"offers": len(offers), "candidates": count})))
     return True
+
+
+# --- demo accounts ---------------------------------------------------------------------------
+
+DEMO_DOMAIN = "demo.approche-directe.fr"
+
+
+def slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40] or "employeur"
+
+
+def demo_accounts_path(rt: Runtime) -> Path:
+    return rt.settings.data_dir / "demo-accounts.json"
+
+
+def seed_demo_accounts(rt: Runtime, *, seekers: int = 2) -> dict[str, Any]:
+    """One account per role on the demo data, with a random password; kept in ``data_dir`` (mode 0600).
+
+    The recruiters act for the two employers with the most offers; the seekers own the first demo
+    profiles; the partner agency publishes for the first employer. Created once, then read back.
+    """
+    path = demo_accounts_path(rt)
+    if path.exists():
+        loaded: dict[str, Any] = json.loads(path.read_text())
+        return loaded
+    password = secrets.token_urlsafe(12)
+    with rt.store.transaction() as session:
+        top = session.execute(
+            select(OfferRow.employer_id, func.count().label("n"))
+            .group_by(OfferRow.employer_id)
+            .order_by(func.count().desc(), OfferRow.employer_id)
+            .limit(2)
+        ).all()
+        employers = [session.get(EmployerRow, employer) for employer, _ in top]
+        made: dict[str, Any] = {"password": password, "recruiters": [], "seekers": []}
+        admin = AccountIn(email=f"admin@{DEMO_DOMAIN}", name="Administration", role=Role.ADMIN, password=password)
+        made["admin"] = create_account(session, data=admin).email
+        for employer in employers:
+            assert employer is not None
+            data = AccountIn(
+                email=f"rh@{slug(employer.name)}.{DEMO_DOMAIN}",
+                name=f"RH — {employer.name}"[:200],
+                role=Role.RECRUITER,
+                password=password,
+                employer_ids=[employer.id],
+            )
+            made["recruiters"].append({"email": create_account(session, data=data).email, "employer": employer.name})
+        profiles = session.scalars(select(CandidateRow.id).order_by(CandidateRow.id).limit(seekers)).all()
+        for number, candidate_id in enumerate(profiles, start=1):
+            data = AccountIn(
+                email=f"candidat{number}@{DEMO_DOMAIN}",
+                name=f"Candidat {number}",
+                role=Role.SEEKER,
+                password=password,
+                candidate_id=candidate_id,
+            )
+            made["seekers"].append(create_account(session, data=data).email)
+        first = [e.id for e in employers if e is not None][:1]
+        partner = create_partner(session, data=PartnerIn(name="Agence partenaire (démo)", employer_ids=first))
+        made["partner_key"] = issue_key(session, partner_id=partner.id, label="démo").key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(made, handle, ensure_ascii=False, indent=2)
+    return made

@@ -147,7 +147,10 @@ def _validate(session: Session, partner: Principal, raw: Any, geography: Geograp
         if version is None:
             raise InvalidInput("dateModified", "dateModified ou datePosted est nécessaire pour ordonner les versions")
         employer_id = _employer_of_posting(session, partner, raw)
-        return _Item(external_id, version, offer_from_posting(raw, geography=geography, employer_id=employer_id))
+        offer = offer_from_posting(raw, geography=geography, employer_id=employer_id)
+        return _Item(
+            external_id, version, offer.model_copy(update={"source": partner.subject, "external_ref": external_id})
+        )
     try:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:

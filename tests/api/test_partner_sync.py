@@ -1,0 +1,132 @@
+"""Partner bulk sync: idempotent by (partner, external id) and version, tombstones, per-item results, change feed."""
+
+from __future__ import annotations
+
+import json
+
+from matcher.runtime import Runtime
+from matcher.store.tables import ChangeRow, OfferRow
+from tests.api.conftest import World, offer_body
+from tests.unit.test_services import count
+
+COMMUNES = ("07186", "07019", "26362", "38185", "69123")
+
+
+def listing(world: World, n: int, version: int = 1, title: str = "Agent d'entretien") -> dict:
+    return {
+        "external_id": f"ext-{n:05d}",
+        "version": version,
+        "offer": offer_body(world.employer_a, title=f"{title} {n}", commune_insee=COMMUNES[n % len(COMMUNES)]),
+    }
+
+
+def push(world: World, items: list[dict]) -> dict:
+    response = world.client.put("/partners/me/offers", json=items, headers=world.as_("partner"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_push_5000_then_again_then_100_changed_and_50_deleted_and_pull_exactly_those(world: World, rt: Runtime) -> None:
+    first = push(world, [listing(world, n) for n in range(5000)])
+    assert first["counts"]["created"] == 5000 and first["counts"]["rejected"] == 0
+    cursor = first["cursor"]
+    assert count(rt, OfferRow) == 5000
+
+    again = push(world, [listing(world, n) for n in range(5000)])
+    assert again["counts"]["unchanged"] == 5000 and again["cursor"] == cursor
+
+    changed = [listing(world, n, version=2, title="Agent polyvalent") for n in range(100)]
+    deleted = [{"external_id": f"ext-{n:05d}", "version": 2, "deleted": True} for n in range(4950, 5000)]
+    third = push(world, changed + deleted)
+    assert third["counts"]["updated"] == 100 and third["counts"]["deleted"] == 50
+    assert count(rt, OfferRow) == 4950
+
+    feed, since = [], cursor
+    while True:
+        page = world.client.get(
+            "/partners/me/offers/changes", params={"since": since, "limit": 40}, headers=world.as_("partner")
+        ).json()
+        feed += page["changes"]
+        since = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert len(feed) == 150
+    assert {c["external_id"] for c in feed if c["action"] == "updated"} == {f"ext-{n:05d}" for n in range(100)}
+    assert {c["external_id"] for c in feed if c["action"] == "deleted"} == {f"ext-{n:05d}" for n in range(4950, 5000)}
+    assert since == third["cursor"]
+    # The index caught up with the store: every surviving offer, at its last version.
+    assert rt.backend.count("offers") == 4950
+
+
+def test_stale_replays_and_late_upserts_after_a_delete_are_refused(world: World, rt: Runtime) -> None:
+    push(world, [listing(world, 1, version=5)])
+    replay = push(world, [listing(world, 1, version=4, title="Ancien")])["items"][0]
+    assert replay["status"] == "rejected" and "antérieure" in replay["errors"][0]["message"]
+    conflict = push(world, [listing(world, 1, version=5, title="Autre contenu")])["items"][0]
+    assert conflict["status"] == "rejected" and conflict["errors"][0]["field"] == "version"
+    gone = push(world, [{"external_id": "ext-00001", "version": 6, "deleted": True}])["items"][0]
+    assert gone["status"] == "deleted"
+    late = push(world, [listing(world, 1, version=5)])["items"][0]
+    assert late["status"] == "rejected" and count(rt, OfferRow) == 0  # the tombstone holds
+    revived = push(world, [listing(world, 1, version=7, title="Republiée")])["items"][0]
+    assert revived["status"] == "created" and count(rt, OfferRow) == 1
+
+
+def test_per_item_rejections_name_the_field_and_do_not_block_the_batch(world: World, rt: Runtime) -> None:
+    items = [
+        listing(world, 1),
+        {**listing(world, 2), "offer": {**listing(world, 2)["offer"], "commune_insee": "99999"}},
+        {"external_id": "ext-3", "offer": listing(world, 3)["offer"]},
+        {**listing(world, 4), "surprise": True},
+        "not an object",
+        listing(world, 5),
+    ]
+    report = push(world, items)
+    statuses = [i["status"] for i in report["items"]]
+    assert statuses == ["created", "rejected", "rejected", "rejected", "rejected", "created"]
+    fields = [i["errors"][0]["field"] for i in report["items"] if i["status"] == "rejected"]
+    assert fields == ["commune_insee", "version", "surprise", ""]
+    assert count(rt, OfferRow) == 2 and count(rt, ChangeRow) == 2
+
+
+def test_json_lines_and_schema_org_job_postings(world: World, rt: Runtime) -> None:
+    posting = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "identifier": {"@type": "PropertyValue", "value": "jp-42"},
+        "title": "Auxiliaire de puériculture",
+        "description": "<p>Accueil des enfants en crèche municipale.</p>",
+        "datePosted": "2026-11-02",
+        "dateModified": "2026-11-20T10:00:00+00:00",
+        "employmentType": ["TEMPORARY"],
+        "hiringOrganization": {"@type": "Organization", "name": "Privas", "identifier": world.employer_a},
+        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "postalCode": "07000"}},
+        "baseSalary": {"@type": "MonetaryAmount", "value": {"minValue": 1900, "maxValue": 2100, "unitText": "MONTH"}},
+    }
+    lines = "\n".join(json.dumps(item) for item in (posting, listing(world, 7)))
+    response = world.client.put(
+        "/partners/me/offers",
+        content=lines.encode(),
+        headers={**world.as_("partner"), "Content-Type": "application/x-ndjson"},
+    )
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert [i["status"] for i in items] == ["created", "created"]
+    offer = world.client.get(f"/offers/{items[0]['offer_id']}", headers=world.as_("recruiter")).json()
+    assert offer["commune_insee"] == "07186" and offer["contract_types"] == ["cdd"]
+    assert offer["salary"] == {"minimum": 22800.0, "maximum": 25200.0} and "<p>" not in offer["description"]
+    assert offer["source"] == world.partner_id and offer["external_ref"] == "jp-42"
+    again = world.client.put(
+        "/partners/me/offers",
+        content=lines.encode(),
+        headers={**world.as_("partner"), "Content-Type": "application/x-ndjson"},
+    )
+    assert [i["status"] for i in again.json()["items"]] == ["unchanged", "unchanged"]
+
+
+def test_unreadable_bodies_are_problems(world: World) -> None:
+    for body, field in ((b"{not json", "body"), (b'{"a": 1}', "body")):
+        response = world.client.put(
+            "/partners/me/offers", content=body, headers={**world.as_("partner"), "Content-Type": "application/json"}
+        )
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
