@@ -31,7 +31,7 @@ def groups(session: Session, attribute: str) -> dict[str, str]:
         raise ValueError(f"unknown monitoring attribute {attribute!r}")
     column = getattr(MonitoringRow, attribute)
     rows = session.execute(select(MonitoringRow.candidate_id, column).where(column.is_not(None)))
-    return {cid: str(value) for cid, value in rows}
+    return {cid: ({True: "oui", False: "non"}[value] if isinstance(value, bool) else str(value)) for cid, value in rows}
 
 
 @dataclass(frozen=True)
