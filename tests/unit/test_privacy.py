@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -35,6 +36,8 @@ from matcher.store.tables import (
     SyncItemRow,
 )
 from tests.unit.test_services import candidate_in, employer, offer_in
+
+T = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def setup_person(rt: Runtime) -> tuple[str, str]:
@@ -174,6 +177,16 @@ def test_an_erased_person_stays_erased_whatever_is_replayed(rt: Runtime) -> None
     process_outbox(rt)
     assert cid not in rt.backend.versions(CANDIDATES)
     assert count(rt, CandidateRow, CandidateRow.id == cid) == 0
+    # Even a row written behind the services' back (a restored backup, a raw import) is never indexed.
+    with rt.store.transaction() as session:
+        session.add(
+            CandidateRow(
+                id=cid, version=9, consented_at=T, **services._candidate_columns(candidate_in(display_name="Camille"))
+            )
+        )
+        session.add(OutboxRow(topic="candidate", entity_id=cid, version=9, action="upsert"))
+    process_outbox(rt)
+    assert cid not in rt.backend.versions(CANDIDATES)
     # Over HTTP the refusal is a 410 Gone problem, in French.
     response = asyncio.run(_matcher_error(None, Erased("candidat")))  # type: ignore[arg-type]
     assert response.status_code == 410 and "effacé" in json.loads(response.body)["detail"]
