@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.errors import Conflict, NotFound
@@ -65,3 +65,9 @@ def take_for_replay(session: Session, *, dead_letter_id: int) -> tuple[str, list
         raise Conflict(f"lettre morte {dead_letter_id} déjà rejouée le {row.replayed_at:%Y-%m-%d %H:%M}")
     row.replayed_at = datetime.now(UTC)
     return row.task, list(row.args)
+
+
+def waiting_count(session: Session) -> int:
+    """Dead letters not replayed yet (for /health)."""
+    query = select(func.count()).select_from(DeadLetterRow).where(DeadLetterRow.replayed_at.is_(None))
+    return session.scalar(query) or 0

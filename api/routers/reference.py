@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import RuntimeDep
 from api.schemas import Health, JobTitleOut, SkillOut
+from matcher import deadletters
 from matcher.geo import Commune
-from matcher.jobs import pending_count
+from matcher.jobs import broker_status, pending_count
 from matcher.runtime import CANDIDATES, OFFERS
 
 router = APIRouter(tags=["référentiels"])
@@ -18,14 +20,33 @@ Search = Annotated[str, Query(min_length=1, max_length=100)]
 
 
 @router.get("/health", tags=["exploitation"])
-def health(rt: RuntimeDep) -> Health:
-    with rt.store.read() as session:
-        session.execute(text("SELECT 1"))
+def health(rt: RuntimeDep, response: Response) -> Health:
+    """Store, search backend and job broker reachability; 503 when one of them is out of reach."""
+    store, pending, dead = "ok", -1, -1
+    try:
+        with rt.store.read() as session:
+            session.execute(text("SELECT 1"))
+            dead = deadletters.waiting_count(session)
+        pending = pending_count(rt)
+    except SQLAlchemyError:
+        store = "unreachable"
+    search, index = "ok", {}
+    try:
+        index = {i: rt.backend.count(i) for i in (OFFERS, CANDIDATES)}
+    except Exception:  # any backend failure means the same to a load balancer
+        search = "unreachable"
+    broker = broker_status(rt.settings)
+    healthy = store == search == "ok" and broker != "unreachable"
+    if not healthy:
+        response.status_code = 503
     return Health(
-        status="ok",
-        store="ok",
-        index={i: rt.backend.count(i) for i in (OFFERS, CANDIDATES)},
-        pending_jobs=pending_count(rt),
+        status="ok" if healthy else "degraded",
+        store=store,
+        search=search,
+        broker=broker,
+        index=index,
+        pending_jobs=pending,
+        dead_letters=dead,
     )
 
 
