@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,15 +11,18 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from api import pages, problems
 from api.auth import authorize
 from api.limits import BodySizeLimit, RateLimiter
 from api.routers import admin, candidates, me, offers, partners, reference, searches, shortlists
 from api.routers import auth as auth_routes
+from api.settings import get_api_settings
 from matcher.jobs import InProcessRunner
 from matcher.runtime import Runtime
 from matcher.settings import get_settings
+from matcher.tokens import signing_key
 
 # Every router the app serves; api.access must hold a rule for each of their routes (the tests check it).
 ROUTERS: tuple[APIRouter, ...] = tuple(
@@ -62,6 +67,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     problems.install(app)
+    pages.install(app)  # HTML error pages and sign-in redirects for page routes
     for router in ROUTERS:
         app.include_router(router)
     settings = runtime.settings if runtime else get_settings()
@@ -70,6 +76,15 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         default=settings.max_body_bytes,
         bulk=settings.max_bulk_body_bytes,
         bulk_prefixes=("/partners/me/",),
+    )
+    # The pages' signed session cookie (account id, CSRF token); its key is derived from the token signing key.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=hmac.new(signing_key(settings).encode(), b"pages-session", hashlib.sha256).hexdigest(),
+        session_cookie="approche_session",
+        max_age=8 * 3600,
+        same_site="lax",
+        https_only=get_api_settings().session_https_only,
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

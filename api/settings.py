@@ -14,6 +14,7 @@ class ApiSettings(BaseSettings):
     port: int = 8000
     max_page_size: int = 200
     max_shortlist_size: int = 100
+    session_https_only: bool = False  # pages' session cookie sent over HTTPS only (set true behind TLS)
 
 
 @lru_cache

@@ -1,0 +1,167 @@
+"""What every page shares: templates, rendering, flash messages, the CSRF token and French labels."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from matcher.accounts import Principal, Role
+from matcher.geo import Commune
+from matcher.runtime import Runtime
+
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+CSRF_FIELD = "csrf"
+_CSRF_KEY = "csrf"
+_FLASH_KEY = "flash"
+NAME_KEY = "name"  # the signed-in person's name, for the banner
+
+ROLE_LABELS = {Role.ADMIN: "administration", Role.RECRUITER: "recruteur", Role.SEEKER: "candidat"}
+STATUS_LABELS = {"draft": "brouillon", "published": "publiée", "closed": "clôturée"}
+DECISION_LABELS = {
+    "contacted": "Contacté",
+    "interested": "Intéressé",
+    "interview": "Entretien",
+    "hired": "Recruté",
+    "rejected": "Écarté (motif obligatoire)",
+}
+CONTRACT_LABELS = {
+    "fonctionnaire": "Fonctionnaire",
+    "contractuel": "Contractuel",
+    "cdd": "CDD",
+    "cdi": "CDI",
+    "apprentissage": "Apprentissage",
+    "interim": "Intérim",
+    "saisonnier": "Saisonnier",
+    "stage": "Stage",
+}
+RELATIONS = {
+    "same": "même métier",
+    "neighbour": "métier proche (mobilité ROME)",
+    "domain": "même domaine",
+    "none": "autre métier",
+}
+
+
+class CsrfRefused(Exception):
+    """A state-changing form came without the session's token."""
+
+
+def csrf_token(request: Request) -> str:
+    """The session's synchronizer token, created on first use."""
+    token = request.session.get(_CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session[_CSRF_KEY] = token
+    return token
+
+
+def new_csrf_token(request: Request) -> None:
+    request.session[_CSRF_KEY] = secrets.token_urlsafe(32)
+
+
+def csrf_field(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+
+
+async def check_csrf(request: Request) -> None:
+    """Router-wide dependency: every state-changing page request carries the session's token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()  # parsed once, cached for the route's own Form() parameters
+    sent = form.get(CSRF_FIELD)
+    expected = request.session.get(_CSRF_KEY)
+    if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+        raise CsrfRefused
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A message shown once, on the next page rendered (post/redirect/get)."""
+    request.session[_FLASH_KEY] = [*request.session.get(_FLASH_KEY, []), [kind, message]]
+
+
+def principal_of(request: Request) -> Principal | None:
+    return getattr(request.state, "principal", None)
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    principal = principal_of(request)
+    has_session = "session" in request.scope
+    context.update(
+        principal=principal,
+        person=request.session.get(NAME_KEY) if has_session and principal else None,
+        flashes=request.session.pop(_FLASH_KEY, []) if has_session else [],
+        path=request.url.path,
+    )
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"  # pages show personal data: never from a shared cache
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def home_of(principal: Principal) -> str:
+    """Where a person lands after signing in."""
+    if principal.role is Role.ADMIN:
+        return "/admin/employeurs"
+    if principal.role is Role.RECRUITER:
+        return "/recruteur/offres"
+    return "/candidat/offres" if principal.candidate_id else "/candidat/profil"
+
+
+def safe_next(value: str | None) -> str | None:
+    """A local path to go back to after signing in (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def login_url(next_path: str) -> str:
+    return f"/connexion?suite={quote(next_path, safe='/')}"
+
+
+_CODE = re.compile(r"\(([A-Za-z0-9]+)\)\s*$")
+
+
+def code_of(value: str) -> str:
+    """The code of a picked suggestion, written ``label (CODE)``, or the value itself."""
+    found = _CODE.search(value.strip())
+    return found.group(1) if found else value.strip()
+
+
+_ROME = re.compile(r"^[A-N]\d{4}$")
+
+
+def rome_code(rt: Runtime, text: str) -> str | None:
+    """A ROME code typed or picked, or that of the first job title matching the text."""
+    code = code_of(text).upper()
+    if _ROME.match(code):
+        return code
+    titles = rt.taxonomy.search_titles(text, 1)
+    return titles[0].rome if titles else None
+
+
+def commune_of(rt: Runtime, text: str) -> Commune | None:
+    """The commune typed or picked (name, postal code or INSEE code), most populous first."""
+    found = rt.geography.resolve(code_of(text)) if text.strip() else []
+    return found[0] if found else None
+
+
+templates.env.globals.update(
+    csrf_field=csrf_field,
+    ROLE_LABELS=ROLE_LABELS,
+    STATUS_LABELS=STATUS_LABELS,
+    DECISION_LABELS=DECISION_LABELS,
+    CONTRACT_LABELS=CONTRACT_LABELS,
+    RELATIONS=RELATIONS,
+)

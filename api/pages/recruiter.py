@@ -1,0 +1,154 @@
+"""Recruiters' pages: their employers' offers, kept shortlists with explanations and decisions, direct search,
+webhook deliveries. Same services and object-level checks as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api.auth import PrincipalDep
+from api.deps import RunnerDep, RuntimeDep
+from api.pages.common import commune_of, flash, redirect, render, rome_code
+from matcher import deliveries, feedback, services, shortlists, tenancy
+from matcher.domain import ContractType, Decision, FeedbackIn
+from matcher.errors import InvalidInput
+from matcher.records import offer_from_row
+from matcher.search import SearchFilters, SearchIn, search_candidates
+
+router = APIRouter()
+
+
+@router.get("/recruteur/offres")
+def offers(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    with rt.store.read() as session:
+        items, total = services.list_offers(session, limit=200, visible=tenancy.offers_query(principal))
+        employers = {e.id: e.name for e in services.list_employers(session) if principal.may_act_for(e.id)}
+    communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in items}
+    return render(request, "recruiter_offers.html", offers=items, total=total, employers=employers, communes=communes)
+
+
+@router.get("/offres/{offer_id}")
+def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    """The offer and its latest kept shortlist, each place explained, with the decision form."""
+    with rt.store.read() as session:
+        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
+        employer = services.get_employer(session, employer_id=offer.employer_id)
+        kept = shortlists.list_for_offer(session, principal=principal, offer_id=offer_id)
+    page = (
+        shortlists.read(rt, principal=principal, offer_id=offer_id, shortlist_id=kept[0].id, limit=50, offset=0)
+        if kept
+        else None
+    )
+    explained = [p.explanation for p in page.places if p.explanation] if page else []
+    code = offer.rome_code or next((e.occupation for e in explained if e.occupation), None)
+    widest = max((c.contribution for e in explained for c in e.contributions), default=0.0)
+    return render(
+        request,
+        "offer.html",
+        offer=offer,
+        employer=employer,
+        shortlist=page,
+        earlier=len(kept) - 1 if kept else 0,
+        occupation=rt.taxonomy.occupation(code) if code else None,
+        commune=rt.geography.get(offer.commune_insee),
+        widest=max(widest, 1e-6),
+        decisions=list(Decision),
+    )
+
+
+@router.post("/offres/{offer_id}/preselection")
+def build_shortlist(
+    request: Request, offer_id: str, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
+) -> Response:
+    summary = shortlists.build(rt, principal=principal, offer_id=offer_id)
+    tasks.add_task(runner.kick)  # its webhook delivery
+    flash(request, f"Présélection construite : {summary.size} profils classés.")
+    return redirect(f"/offres/{offer_id}")
+
+
+@router.post("/offres/{offer_id}/decisions")
+def record_decision(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    candidate_id: Annotated[str, Form(max_length=100)],
+    decision: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    anchor = f"/offres/{offer_id}#place-{candidate_id}"
+    try:
+        data = FeedbackIn(candidate_id=candidate_id, decision=decision, reason=reason.strip() or None)  # type: ignore[arg-type]
+    except ValidationError:
+        message = "Décision non enregistrée : choisissez une décision ; un motif compte au moins 3 caractères."
+        flash(request, message, "error")
+        return redirect(anchor)
+    try:
+        with rt.store.transaction() as session:
+            tenancy.offer_row(session, principal, offer_id)
+            tenancy.visible_candidate_row(session, principal, candidate_id)
+            data = data.model_copy(update={"recruiter_id": principal.subject})
+            feedback.record_feedback(session, offer_id=offer_id, data=data)
+    except InvalidInput as exc:
+        flash(request, f"Décision non enregistrée : {exc.detail}.", "error")
+        return redirect(anchor)
+    flash(request, "Décision enregistrée.")
+    return redirect(anchor)
+
+
+@router.get("/recruteur/candidats")
+def search(
+    request: Request,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    metier: Annotated[str, Query(max_length=200)] = "",
+    commune: Annotated[str, Query(max_length=200)] = "",
+    contrat: Annotated[list[ContractType] | None, Query()] = None,
+) -> Response:
+    """Direct search among profiles opened to employers: text and filters (no ranking model)."""
+    asked = bool(q or metier or commune or contrat)
+    errors: dict[str, str] = {}
+    rome = rome_code(rt, metier) if metier else None
+    if metier and rome is None:
+        errors["metier"] = "Métier inconnu : choisissez-le dans la liste proposée."
+    place = commune_of(rt, commune)
+    if commune and place is None:
+        errors["commune"] = "Commune inconnue : saisissez un nom, un code postal ou un code INSEE."
+    results = None
+    if asked and not errors:
+        filters = SearchFilters(
+            rome_codes=[rome] if rome else [],
+            contract_types=contrat or [],
+            commune_insee=place.insee if place else None,
+        )
+        results = search_candidates(rt, SearchIn(query=q, filters=filters, limit=30))
+    hits = results.items if results else []
+    return render(
+        request,
+        "recruiter_search.html",
+        q=q,
+        metier=metier,
+        commune=commune,
+        contrat=[c.value for c in contrat or []],
+        contract_types=list(ContractType),
+        errors=errors,
+        results=results,
+        occupations={c: rt.taxonomy.occupation(c) for h in hits for c in h.desired_occupations},
+    )
+
+
+@router.get("/recruteur/webhooks")
+def webhook_deliveries(
+    request: Request, rt: RuntimeDep, principal: PrincipalDep, page: Annotated[int, Query(ge=1, le=1000)] = 1
+) -> Response:
+    size = 50
+    with rt.store.read() as session:
+        items = deliveries.list_deliveries(
+            session, employer_ids=sorted(principal.employer_ids), limit=size, offset=(page - 1) * size
+        )
+        employers = {e.id: e.name for e in services.list_employers(session) if principal.may_act_for(e.id)}
+    return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, size=size)

@@ -1,0 +1,54 @@
+"""Signing in and out of the pages: a signed session cookie holding the account id (see :mod:`api.auth`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from api.auth import SESSION_ACCOUNT
+from api.deps import RuntimeDep
+from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, safe_next
+from matcher import accounts
+
+router = APIRouter()
+
+
+@router.get("/connexion")
+def login_form(request: Request, suite: str | None = None) -> Response:
+    principal = principal_of(request)
+    if principal is not None:
+        return redirect(safe_next(suite) or home_of(principal))
+    return render(request, "login.html", suite=safe_next(suite) or "", email="", error=None)
+
+
+@router.post("/connexion")
+def login(
+    request: Request,
+    rt: RuntimeDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    suite: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    with rt.store.transaction() as session:
+        row = accounts.authenticate(session, email=email, password=password) if email and password else None
+        if row is None:
+            error = "Adresse électronique ou mot de passe incorrect."
+            next_path = safe_next(suite) or ""
+            return render(request, "login.html", status_code=400, suite=next_path, email=email, error=error)
+        principal = accounts.principal_of(row)
+        name = row.name
+    # A fresh session: nothing from before signing in carries over, not even the CSRF token.
+    request.session.clear()
+    request.session[SESSION_ACCOUNT] = principal.subject
+    request.session[NAME_KEY] = name
+    new_csrf_token(request)
+    return redirect(safe_next(suite) or home_of(principal))
+
+
+@router.post("/deconnexion")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    flash(request, "Vous êtes déconnecté.")
+    return redirect("/connexion")

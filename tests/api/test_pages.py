@@ -1,0 +1,209 @@
+"""Pages over the session cookie: sign-in and sign-out, CSRF on every form, redirects and French error pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.access import ACCESS
+from api.pages import router as pages_router
+from matcher import feedback, search, services
+from matcher.domain import CandidateIn, OfferIn
+from matcher.runtime import Runtime
+from tests.api.conftest import PASSWORD, World, candidate_body, offer_body
+
+HTML = {"Accept": "text/html"}
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Sign in through the form; returns the CSRF token of the new session."""
+    client.follow_redirects = False  # the tests look at each redirect
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post("/connexion", data={"email": email, "password": password, "csrf": token})
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get(response.headers["location"]).text)
+
+
+def seeded_offer(rt: Runtime, world: World) -> tuple[str, str]:
+    with rt.store.transaction() as session:
+        offer = services.create_offer(
+            session, data=OfferIn.model_validate(offer_body(world.employer_a)), taxonomy=rt.taxonomy, geography=rt.geography
+        )
+        candidate = services.create_candidate(
+            session, data=CandidateIn.model_validate(candidate_body()), taxonomy=rt.taxonomy, geography=rt.geography
+        )
+    return offer.id, candidate.id
+
+
+def test_every_page_route_has_a_rule() -> None:
+    page_routes = {
+        (method, route.path) for route in pages_router.routes if isinstance(route, APIRoute) for method in route.methods
+    }
+    missing = page_routes - set(ACCESS)
+    assert not missing
+
+
+def test_sign_in_and_out(world: World) -> None:
+    client = world.client
+    assert client.get("/connexion").status_code == 200
+    token = sign_in(client, "rh@privas.example.fr")
+    offers = client.get("/recruteur/offres")
+    assert offers.status_code == 200 and "RH Privas" in offers.text and 'lang="fr"' in offers.text
+    cookie = client.cookies.get("approche_session")
+    assert cookie
+    out = client.post("/deconnexion", data={"csrf": token})
+    assert out.status_code == 303 and out.headers["location"] == "/connexion"
+    again = client.get("/recruteur/offres", headers=HTML)
+    assert again.status_code == 303 and again.headers["location"] == "/connexion?suite=/recruteur/offres"
+
+
+def test_session_cookie_flags(world: World) -> None:
+    world.client.follow_redirects = False
+    response = world.client.get("/connexion")
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=lax" in header
+
+
+def test_wrong_password_is_refused_in_french(world: World) -> None:
+    client = world.client
+    client.follow_redirects = False
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post("/connexion", data={"email": "rh@privas.example.fr", "password": "nope", "csrf": token})
+    assert response.status_code == 400 and "mot de passe incorrect" in response.text
+    assert client.get("/recruteur/offres", headers=HTML).status_code == 303
+
+
+def test_sign_in_goes_back_where_asked_but_never_off_site(world: World) -> None:
+    client = world.client
+    client.follow_redirects = False
+    token = csrf_of(client.get("/connexion").text)
+    data = {"email": "rh@privas.example.fr", "password": PASSWORD, "csrf": token, "suite": "//evil.example/x"}
+    assert client.post("/connexion", data=data).headers["location"] == "/recruteur/offres"
+
+
+def test_login_itself_needs_the_csrf_token(world: World) -> None:
+    client = world.client
+    client.follow_redirects = False
+    client.get("/connexion")
+    response = client.post("/connexion", data={"email": "rh@privas.example.fr", "password": PASSWORD})
+    assert response.status_code == 403 and "Formulaire refusé" in response.text
+    assert client.get("/recruteur/offres", headers=HTML).status_code == 303  # still signed out
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+def test_decision_without_the_right_token_is_refused_and_changes_nothing(
+    rt: Runtime, world: World, token: str | None
+) -> None:
+    offer_id, candidate_id = seeded_offer(rt, world)
+    client = world.client
+    sign_in(client, "rh@privas.example.fr")
+    data = {"candidate_id": candidate_id, "decision": "contacted"}
+    if token is not None:
+        data["csrf"] = token
+    response = client.post(f"/offres/{offer_id}/decisions", data=data)
+    assert response.status_code == 403 and "Formulaire refusé" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    with rt.store.read() as session:
+        assert feedback.list_feedback(session, offer_id=offer_id) == []
+
+
+def test_alert_with_a_forged_token_is_refused_then_accepted_with_the_real_one(rt: Runtime, world: World) -> None:
+    client = world.client
+    token = sign_in(client, "camille@example.fr")
+    refused = client.post("/candidat/alertes", data={"name": "Jardins", "csrf": "x" + token})
+    assert refused.status_code == 403
+    seeker = world.account_ids["seeker"]
+    with rt.store.read() as session:
+        assert search.list_saved(session, account_id=seeker, kind="offers") == []
+    accepted = client.post("/candidat/alertes", data={"name": "Jardins", "csrf": token, "frequency": "weekly"})
+    assert accepted.status_code == 303
+    with rt.store.read() as session:
+        assert [s.name for s in search.list_saved(session, account_id=seeker, kind="offers")] == ["Jardins"]
+
+
+def test_decision_recorded_with_the_session_recruiter(rt: Runtime, world: World) -> None:
+    offer_id, candidate_id = seeded_offer(rt, world)
+    client = world.client
+    token = sign_in(client, "rh@privas.example.fr")
+    rejected = client.post(
+        f"/offres/{offer_id}/decisions", data={"candidate_id": candidate_id, "decision": "rejected", "csrf": token}
+    )
+    assert rejected.status_code == 303  # refused with a message: a rejection needs its reason
+    with rt.store.read() as session:
+        assert feedback.list_feedback(session, offer_id=offer_id) == []
+    data = {"candidate_id": candidate_id, "decision": "rejected", "reason": "Pas de permis C", "csrf": token}
+    assert client.post(f"/offres/{offer_id}/decisions", data=data).status_code == 303
+    decisions = world.client.get(f"/offers/{offer_id}/feedback", headers=world.as_("recruiter")).json()
+    assert [(d["decision"], d["reason"], d["recruiter_id"]) for d in decisions] == [
+        ("rejected", "Pas de permis C", world.account_ids["recruiter"])
+    ]
+
+
+def test_other_employer_gets_the_french_404_page(rt: Runtime, world: World) -> None:
+    offer_id, _ = seeded_offer(rt, world)
+    client = world.client
+    sign_in(client, "rh@aubenas.example.fr")
+    response = client.get(f"/offres/{offer_id}")
+    assert response.status_code == 404 and "Page introuvable" in response.text
+
+
+def test_wrong_role_gets_the_french_403_page(world: World) -> None:
+    client = world.client
+    sign_in(client, "camille@example.fr")
+    response = client.get("/admin/comptes")
+    assert response.status_code == 403 and "Accès refusé" in response.text
+
+
+def test_api_clients_keep_problem_json(world: World) -> None:
+    world.client.follow_redirects = False
+    response = world.client.get("/offers", headers={"Accept": "application/json"})
+    assert response.status_code == 401 and response.headers["content-type"] == "application/problem+json"
+    unknown = world.client.get("/nowhere", headers={"Accept": "application/json"})
+    assert unknown.headers["content-type"] == "application/problem+json"
+    page = world.client.get("/nowhere", headers=HTML)
+    assert page.status_code == 404 and "Page introuvable" in page.text
+
+
+def test_admin_pages_and_key_shown_once(world: World) -> None:
+    client = world.client
+    token = sign_in(client, "admin@example.fr")
+    for path in ("/admin/employeurs", "/admin/comptes", "/admin/partenaires", f"/admin/partenaires/{world.partner_id}"):
+        assert client.get(path).status_code == 200, path
+    issued = client.post(f"/admin/partenaires/{world.partner_id}/cles", data={"label": "recette", "csrf": token})
+    assert issued.status_code == 201
+    key = re.search(r'value="(adk_[^"]+)"', issued.text)
+    assert key and world.client.get("/partners/me", headers={"X-API-Key": key.group(1)}).status_code == 200
+    assert key.group(1) not in client.get(f"/admin/partenaires/{world.partner_id}").text
+
+
+def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
+    client = world.client
+    token = sign_in(client, "camille@example.fr")
+    form = {
+        "csrf": token,
+        "display_name": "Camille",
+        "title": "Jardinier paysagiste",
+        "occupation_new": "Jardinier paysagiste",
+        "skill_new": "100063",
+        "commune_new": "07200",
+        "radius_km": "40",
+        "contract_types": ["contractuel"],
+        "visibility": "employers",
+        "talent_pool": "oui",
+    }
+    saved = client.post("/candidat/profil", data=form)
+    assert saved.status_code == 303 and saved.headers["location"] == "/candidat/offres"
+    profile = world.client.get("/me/profile", headers=world.as_("seeker")).json()
+    assert profile["desired_occupations"] and profile["skills"] == ["100063"] and profile["visibility"] == "employers"
+    assert client.get("/candidat/offres").status_code == 200
+    export = client.get("/candidat/donnees/export")
+    assert export.headers["content-disposition"].startswith("attachment") and export.json()["consent"]["talent_pool_since"]
