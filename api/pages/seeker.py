@@ -52,11 +52,16 @@ def _profile_state(rt: Runtime, values: dict[str, Any], talent_pool: bool) -> di
         "occupations": occupations,
         "skills": [(c, rt.taxonomy.skill_label(c)) for c in values.get("skills", [])],
         "communes": places,
-        "radius_km": values["mobility"]["radius_km"],
+        "radius_km": _number(values["mobility"]["radius_km"]),
         "contract_types": [str(c) for c in values.get("contract_types", [])],
         "visibility": str(values.get("visibility", "private")),
         "talent_pool": talent_pool,
     }
+
+
+def _number(value: object) -> object:
+    """20.0 shows as 20; what the person typed shows as typed."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _current(rt: Runtime, principal: Principal) -> tuple[dict[str, Any], bool]:

@@ -36,7 +36,10 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
 def seeded_offer(rt: Runtime, world: World) -> tuple[str, str]:
     with rt.store.transaction() as session:
         offer = services.create_offer(
-            session, data=OfferIn.model_validate(offer_body(world.employer_a)), taxonomy=rt.taxonomy, geography=rt.geography
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_a)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
         )
         candidate = services.create_candidate(
             session, data=CandidateIn.model_validate(candidate_body()), taxonomy=rt.taxonomy, geography=rt.geography
@@ -46,7 +49,10 @@ def seeded_offer(rt: Runtime, world: World) -> tuple[str, str]:
 
 def test_every_page_route_has_a_rule() -> None:
     page_routes = {
-        (method, route.path) for route in pages_router.routes if isinstance(route, APIRoute) for method in route.methods
+        (method, route.path)
+        for route in pages_router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
     }
     missing = page_routes - set(ACCESS)
     assert not missing
@@ -206,4 +212,6 @@ def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
     assert profile["desired_occupations"] and profile["skills"] == ["100063"] and profile["visibility"] == "employers"
     assert client.get("/candidat/offres").status_code == 200
     export = client.get("/candidat/donnees/export")
-    assert export.headers["content-disposition"].startswith("attachment") and export.json()["consent"]["talent_pool_since"]
+    assert (
+        export.headers["content-disposition"].startswith("attachment") and export.json()["consent"]["talent_pool_since"]
+    )
