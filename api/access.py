@@ -52,6 +52,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/offers/{offer_id}/shortlists"): roles(R),
     ("GET", "/offers/{offer_id}/shortlists"): roles(R),
     ("GET", "/offers/{offer_id}/shortlists/{shortlist_id}"): roles(R),
+    ("GET", "/offers/{offer_id}/shortlists/{shortlist_id}/candidates/{candidate_id}/statement"): roles(R),
     ("POST", "/offers/{offer_id}/feedback"): roles(R),
     ("GET", "/offers/{offer_id}/feedback"): roles(A, R),
     # candidates as others see them; direct search and saved searches by recruiters
@@ -71,6 +72,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/me/profile"): roles(S),
     ("PUT", "/me/profile"): roles(S),
     ("GET", "/me/matches"): roles(S),
+    ("GET", "/me/explanations"): roles(S),
     ("GET", "/me/alerts"): roles(S),
     ("POST", "/me/alerts"): roles(S),
     ("DELETE", "/me/alerts/{alert_id}"): roles(S),
@@ -84,6 +86,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/employers"): roles(A),
     ("GET", "/employers/{employer_id}/settings"): roles(A, R),
     ("PATCH", "/employers/{employer_id}/settings"): roles(A, R),
+    ("GET", "/audit/verify"): roles(A),
     ("GET", "/accounts"): roles(A),
     ("POST", "/accounts"): roles(A),
     ("POST", "/accounts/{account_id}/disable"): roles(A),

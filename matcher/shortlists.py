@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher import audit, tenancy
+from matcher import audit, tenancy, transparency
 from matcher.accounts import Principal
 from matcher.domain import Decision, Visibility
 from matcher.errors import NotFound
@@ -179,3 +179,31 @@ def _place(entry: dict[str, Any], profile: CandidateRow, decisions: dict[str, De
         explanation=Explanation.model_validate(entry["explanation"]) if entry["explanation"] else None,
         decision=decisions.get(entry["candidate_id"]),
     )
+
+
+def statement(
+    session: Session, *, principal: Principal, offer_id: str, shortlist_id: str, candidate_id: str
+) -> dict[str, Any]:
+    """The CRPA statement (role of the algorithm, data, weights, operations) for one place of a kept shortlist."""
+    row = _row(session, principal, offer_id, shortlist_id)
+    found = transparency.for_kept_shortlist(row, candidate_id)
+    if found is None:
+        raise NotFound("place", candidate_id)
+    return {**found, "texte": transparency.render(found)}
+
+
+def statements_about(session: Session, *, candidate_id: str) -> list[dict[str, Any]]:
+    """Every kept shortlist a person appears on, with its statement: what they may ask under the CRPA."""
+    out = []
+    for row in session.scalars(select(ShortlistRow).order_by(ShortlistRow.built_at)):
+        found = transparency.for_kept_shortlist(row, candidate_id)
+        if found is not None:
+            out.append(
+                {
+                    "shortlist_id": row.id,
+                    "built_at": row.built_at.isoformat(),
+                    **found,
+                    "texte": transparency.render(found),
+                }
+            )
+    return out

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep
 from api.deps import RuntimeDep
-from matcher import accounts, services
+from matcher import accounts, audit, services
 from matcher.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
 from matcher.domain import Employer, EmployerIn, Strict
 from matcher.errors import NotFound
@@ -152,3 +152,17 @@ def rotate_key(partner_id: str, key_id: str, rt: RuntimeDep) -> IssuedKey:
     """Révoque la clé et en émet une nouvelle, dans la même transaction."""
     with rt.store.transaction() as session:
         return accounts.rotate_key(session, partner_id=partner_id, key_id=key_id)
+
+
+class AuditCheck(BaseModel):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+
+
+@router.get("/audit/verify", tags=["exploitation"])
+def verify_audit_log(rt: RuntimeDep) -> AuditCheck:
+    """Vérifie la chaîne de hachage du journal d'audit : une ligne modifiée ou supprimée est détectée."""
+    with rt.store.read() as session:
+        report = audit.verify(session)
+    return AuditCheck(ok=report.ok, checked=report.checked, first_broken_seq=report.first_broken_seq)

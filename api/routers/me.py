@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from matcher import accounts, privacy, search, services, tenancy
+from matcher import accounts, privacy, search, services, shortlists, tenancy
 from matcher.domain import Candidate, CandidateIn
 from matcher.errors import Conflict
 from matcher.search import SavedSearch, SavedSearchIn
@@ -59,6 +59,13 @@ def update_profile(
 def my_matches(rt: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Matches:
     """Les offres publiées dans votre aire de mobilité, les plus proches de votre profil d'abord, avec pourquoi."""
     return build_matches(rt, candidate_id=tenancy.own_candidate_id(principal), limit=limit)
+
+
+@router.get("/explanations")
+def my_explanations(rt: RuntimeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Les présélections où figure votre profil, et pour chacune l'explication du traitement algorithmique."""
+    with rt.store.read() as session:
+        return shortlists.statements_about(session, candidate_id=tenancy.own_candidate_id(principal))
 
 
 @router.get("/alerts")

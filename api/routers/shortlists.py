@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import BaseModel, Field
@@ -62,3 +62,14 @@ def read_shortlist(
     return shortlists.read(
         rt, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, limit=limit, offset=offset
     )
+
+
+@router.get("/{shortlist_id}/candidates/{candidate_id}/statement")
+def explain_place(
+    offer_id: str, shortlist_id: str, candidate_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Explication du traitement algorithmique pour une place (CRPA, art. L311-3-1 et R311-3-1-2)."""
+    with rt.store.read() as session:
+        return shortlists.statement(
+            session, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, candidate_id=candidate_id
+        )

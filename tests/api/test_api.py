@@ -161,3 +161,18 @@ def test_openapi_and_pages(world: World) -> None:
     assert "/offers/{offer_id}/shortlists" in paths and "/partners/me/offers" in paths
     card = world.client.get("/modele")
     assert card.status_code == 200 and "Limites connues" in card.text
+
+
+def test_transparency_statements_and_audit_check(world: World, rt: Runtime) -> None:
+    client, hr, seeker = world.client, world.as_("recruiter"), world.as_("seeker")
+    offer = client.post("/offers", json=offer_body(world.employer_a), headers=hr).json()
+    mine = client.post("/me/profile", json=candidate_body(), headers=seeker).json()
+    built = client.post(f"/offers/{offer['id']}/shortlists", headers=hr).json()
+    statement = client.get(f"{built['href']}/candidates/{mine['id']}/statement", headers=hr).json()
+    assert statement["texte"].startswith("Traitement algorithmique") and "Aide à la décision" in statement["texte"]
+    assert statement["rang"] == 1
+    assert client.get(f"{built['href']}/candidates/nobody/statement", headers=hr).status_code == 404
+    about_me = client.get("/me/explanations", headers=seeker).json()
+    assert [s["shortlist_id"] for s in about_me] == [built["shortlist"]["id"]]
+    check = client.get("/audit/verify", headers=world.as_("admin")).json()
+    assert check["ok"] is True and check["checked"] >= 1
