@@ -32,11 +32,11 @@ def worker(
     loglevel: str = typer.Option("INFO", help="Niveau de journalisation"),
 ) -> None:
     """Run a Celery worker on the configured broker (tasks acknowledged late, retried with backoff)."""
-    from matcher.worker import celery_app
+    from matcher.worker import make_celery
 
     _require_broker()
     settings = get_settings()
-    celery_app(settings).worker_main(
+    make_celery(settings, warm=True).worker_main(
         [
             "worker",
             f"--loglevel={loglevel}",

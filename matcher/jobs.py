@@ -52,11 +52,27 @@ class InProcessRunner:
         self._lock = threading.RLock()
         self._again = threading.Event()
         self._timers: set[threading.Timer] = set()
+        self._timer_lock = threading.Lock()
+        self._pending_dispatch: threading.Timer | None = None
         self._local = Context(rt=rt, executor=self, leases=self.leases)
         # With a broker, dispatching hands the work to Celery; without, to this runner.
         self.context = context_for(rt) if rt.settings.broker_url else self._local
 
     def kick(self) -> None:
+        """Dispatch what the last writes owe. With a broker, kicks within ``dispatch_debounce_s`` share one
+        dispatch, so a burst of writes goes out in batches (the embedding batches) rather than one task per row.
+        """
+        delay = self.rt.settings.dispatch_debounce_s
+        if self.rt.settings.broker_url and delay > 0:
+            with self._timer_lock:
+                if self._pending_dispatch is None or not self._pending_dispatch.is_alive():
+                    self._pending_dispatch = threading.Timer(delay, self._drain)
+                    self._pending_dispatch.daemon = True
+                    self._pending_dispatch.start()
+            return
+        self._drain()
+
+    def _drain(self) -> None:
         self._again.set()
         while self._again.is_set():
             if not self._lock.acquire(blocking=False):
@@ -88,7 +104,7 @@ class InProcessRunner:
 
     def close(self) -> None:
         """Cancel the pending retries (their work stays pending in the store)."""
-        for timer in list(self._timers):
+        for timer in [*self._timers, *([self._pending_dispatch] if self._pending_dispatch else [])]:
             timer.cancel()
 
 

@@ -68,6 +68,7 @@ class MatcherSettings(BaseSettings):
     outbox_batch_size: int = 256
     outbox_lease_s: float = 120.0  # work handed to a task is handed out again if still not done after this
     dispatch_interval_s: float = 5.0  # beat: outbox dispatch and overdue deliveries sweep
+    dispatch_debounce_s: float = 0.2  # with a broker, writes within this share one dispatch (bigger batches)
     # HR webhooks (signed deliveries).
     webhook_timeout_s: float = 10.0
     # Job seekers' alert digests: sent by the beat at this hour (Europe/Paris), through this sender.

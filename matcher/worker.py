@@ -37,8 +37,8 @@ class CeleryExecutor:
 class _Process:
     """This process's runtime and task context, opened on first use (after the fork, in a worker)."""
 
-    def __init__(self, app: Celery, settings: MatcherSettings, runtime: Runtime | None) -> None:
-        self.app, self.settings, self.runtime = app, settings, runtime
+    def __init__(self, app: Celery, settings: MatcherSettings, runtime: Runtime | None, warm: bool) -> None:
+        self.app, self.settings, self.runtime, self.warm = app, settings, runtime, warm
         self._context: Context | None = None
         self._lock = threading.Lock()
 
@@ -54,14 +54,27 @@ class _Process:
                 self._context = Context(rt=rt, executor=CeleryExecutor(self.app), leases=leases)
             return self._context
 
-    def forget(self, **_: Any) -> None:
-        """A forked worker child must not reuse its parent's connections: open anew."""
+    def process_init(self, **_: Any) -> None:
+        """In a forked worker child: never reuse the parent's connections; load the heavy parts now, once."""
         if self.runtime is None:
             self._context = None
+        if self.warm:
+            rt = self.context().rt
+            rt.embedder.embed(["préchauffage"])  # loads the model
+            rt.taxonomy.occupation("A1203"), rt.geography.get("07186")
+            log.warning("matcher worker process ready")  # what scripts wait for (bench.ingest)
 
 
-def make_celery(settings: MatcherSettings, *, runtime: Runtime | None = None, eager: bool = False) -> Celery:
-    """A Celery app for these settings (``runtime``: use this one instead of opening one per process)."""
+def make_celery(
+    settings: MatcherSettings, *, runtime: Runtime | None = None, eager: bool = False, warm: bool = False
+) -> Celery:
+    """A Celery app for these settings.
+
+    Args:
+        runtime: use this one instead of opening one per process (tests).
+        eager: run tasks at once, in the caller (tests).
+        warm: open the runtime and load the model in each worker process as it starts (``matcher worker``).
+    """
     broker = settings.broker_url or "memory://"
     backend = settings.result_backend or (broker if broker.startswith("redis") else None)
     app = Celery("matcher", broker=broker, backend=backend, set_as_current=False)
@@ -82,15 +95,16 @@ def make_celery(settings: MatcherSettings, *, runtime: Runtime | None = None, ea
         task_eager_propagates=False,  # eager retries (tests) are re-run by apply(), not raised
         worker_hijack_root_logger=False,
     )
-    process = _Process(app, settings, runtime)
-    worker_process_init.connect(process.forget, weak=False)
+    process = _Process(app, settings, runtime, warm)
+    worker_process_init.connect(process.process_init, weak=False)
     for name in JOBS:
         _register(app, process, name)
     return app
 
 
 def _register(app: Celery, process: _Process, name: str) -> None:
-    @app.task(name=name, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+    # shared=False: several apps in one process (tests, benchmarks) each keep their own tasks.
+    @app.task(name=name, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, shared=False)
     def task(self: Any, *args: Any) -> dict[str, Any]:
         outcome = run_job(process.context(), name, list(args), attempt=self.request.retries)
         if isinstance(outcome, Retry):
