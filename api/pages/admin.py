@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import RuntimeDep
-from api.pages.common import commune_of, flash, redirect, render
+from api.pages.common import commune_of, flash, redirect, render, router
 from api.routers.admin import EmployerSettingsIn
 from matcher import accounts, services
 from matcher.accounts import AccountIn, PartnerIn, Role
@@ -18,7 +18,6 @@ from matcher.errors import Conflict, InvalidInput, NotFound
 from matcher.runtime import Runtime
 from matcher.store.tables import EmployerRow
 
-router = APIRouter()
 KIND_LABELS = {
     "commune": "Commune",
     "intercommunalite": "Intercommunalité",

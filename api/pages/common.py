@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -81,6 +81,10 @@ async def check_csrf(request: Request) -> None:
     expected = request.session.get(_CSRF_KEY)
     if not isinstance(sent, str) or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
         raise CsrfRefused
+
+
+# The one router of every page: the CSRF check guards each state-changing route registered on it.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import RuntimeDep
-from api.pages.common import render
+from api.pages.common import render, router
 from matcher import services
 from matcher.domain import OfferStatus
 from matcher.features import FEATURE_LABELS, FEATURES
 from matcher.ranker import load_ranker
 from matcher.scoring import LearnedScorer
-
-router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)

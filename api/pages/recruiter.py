@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from api.pages.common import commune_of, flash, redirect, render, rome_code
+from api.pages.common import commune_of, flash, redirect, render, rome_code, router
 from matcher import deliveries, feedback, services, shortlists, tenancy
 from matcher.domain import ContractType, Decision, FeedbackIn
 from matcher.errors import InvalidInput
 from matcher.records import offer_from_row
 from matcher.search import SearchFilters, SearchIn, search_candidates
-
-router = APIRouter()
 
 
 @router.get("/recruteur/offres")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import BackgroundTasks, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from api.pages.common import code_of, commune_of, flash, redirect, render, rome_code
+from api.pages.common import code_of, commune_of, flash, redirect, render, rome_code, router
 from matcher import accounts, privacy, search, services, tenancy
 from matcher.accounts import Principal
 from matcher.domain import CandidateIn, ContractType
@@ -22,7 +22,6 @@ from matcher.search import Frequency, SavedSearchIn
 from matcher.shortlist import build_matches
 from matcher.store.tables import CandidateRow
 
-router = APIRouter()
 ALERTS = "offers"
 FIELD_LABELS = {
     "display_name": "Nom affiché",

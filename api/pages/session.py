@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 
 from api.auth import SESSION_ACCOUNT
 from api.deps import RuntimeDep
-from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, safe_next
+from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, router, safe_next
 from matcher import accounts
-
-router = APIRouter()
 
 
 @router.get("/connexion")

@@ -54,8 +54,8 @@ def test_every_page_route_has_a_rule() -> None:
         if isinstance(route, APIRoute)
         for method in route.methods or ()
     }
-    missing = page_routes - set(ACCESS)
-    assert not missing
+    assert len(page_routes) > 30  # flat routes, so the matrix test of api.app.routes() sees every page
+    assert not page_routes - set(ACCESS)
 
 
 def test_sign_in_and_out(world: World) -> None:
