@@ -35,12 +35,17 @@ def _credentials(request: Request) -> tuple[str, str] | None:
     return None
 
 
-def identify(request: Request, rt: Runtime) -> Principal | None:
-    """The caller's principal; None for an anonymous caller. Bad credentials are an error, not anonymity."""
+def identify(request: Request, rt: Runtime, *, cookie: bool = True) -> Principal | None:
+    """The caller's principal; None for an anonymous caller. Bad credentials are an error, not anonymity.
+
+    ``cookie``: whether the pages' session cookie counts (pages only: the JSON API wants a bearer
+    token or a key, so a cookie riding along on a cross-site request can never act on it).
+    """
     presented = _credentials(request)
     with rt.store.read() as session:
         if presented is None:
-            account_id = request.session.get(SESSION_ACCOUNT) if "session" in request.scope else None
+            use_cookie = cookie and "session" in request.scope
+            account_id = request.session.get(SESSION_ACCOUNT) if use_cookie else None
             return active_principal(session, account_id=account_id) if account_id else None
         kind, value = presented
         if kind == "key":
@@ -69,7 +74,7 @@ def authorize(
     if rule is None:
         raise Forbidden("aucune règle d'accès pour cette route")
     rt: Runtime = request.app.state.runtime
-    principal = identify(request, rt)
+    principal = identify(request, rt, cookie=not route.include_in_schema)  # pages are out of the API schema
     request.state.principal = principal
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(_rate_key(request, principal))

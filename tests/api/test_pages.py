@@ -215,3 +215,11 @@ def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
     assert (
         export.headers["content-disposition"].startswith("attachment") and export.json()["consent"]["talent_pool_since"]
     )
+
+
+def test_the_session_cookie_opens_pages_but_never_the_json_api(world: World) -> None:
+    client = world.client
+    sign_in(client, "rh@privas.example.fr")
+    assert client.get("/recruteur/offres", follow_redirects=False).status_code == 200
+    api = client.get("/offers")  # same browser, same cookie: the API wants a bearer token or a key
+    assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"
