@@ -70,8 +70,7 @@ def authorize(
 ) -> None:
     """App-wide dependency: authenticate, apply the route's rule, then the caller's rate limit."""
     route = request.scope.get("route")
-    rule = ACCESS.get((request.method, route.path)) if isinstance(route, APIRoute) else None
-    if rule is None:
+    if not isinstance(route, APIRoute) or (rule := ACCESS.get((request.method, route.path))) is None:
         raise Forbidden("aucune règle d'accès pour cette route")
     rt: Runtime = request.app.state.runtime
     principal = identify(request, rt, cookie=not route.include_in_schema)  # pages are out of the API schema

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from typing import Any
 
 import uvicorn
 
@@ -15,13 +16,25 @@ from matcher.runtime import Runtime
 from matcher.settings import get_settings
 
 
+def demo_accounts_text(accounts: dict[str, Any]) -> str:
+    """The demo accounts to sign in with (demo data only: the password is random, kept in data_dir)."""
+    lines = [
+        f"Comptes de démonstration (mot de passe : {accounts['password']})",
+        f"  Administration  {accounts['admin']}",
+    ]
+    lines += [f"  Recrutement     {r['email']}  ({r['employer']})" for r in accounts["recruiters"]]
+    lines += [f"  Candidat        {email}" for email in accounts["seekers"]]
+    lines.append(f"  Partenaire      clé d'API {accounts['partner_key']}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
     settings, api_settings = get_settings(), get_api_settings()
     runtime = Runtime.open(settings)
     try:
-        prepare(runtime)
+        accounts = prepare(runtime)
         # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause requests for a second with a large index in memory.
         gc.freeze()
@@ -30,7 +43,8 @@ def main() -> None:
             f"\nPrêt en {time.perf_counter() - started:.1f} s.\n"
             f"  Pages       {base}/\n"
             f"  API (docs)  {base}/docs\n"
-            f"  Santé       {base}/health\n",
+            f"  Santé       {base}/health\n\n"
+            f"{demo_accounts_text(accounts)}",
             flush=True,
         )
         uvicorn.run(create_app(runtime), host=api_settings.host, port=api_settings.port, log_level="warning")

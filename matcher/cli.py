@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
+from typing import Any
 
 import typer
 
@@ -20,7 +21,7 @@ from matcher.index_admin import (
 from matcher.jobs import pending_count, process_outbox, rebuild_indices
 from matcher.progress import ProgressPrinter
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.samples import seed_demo
+from matcher.samples import seed_demo, seed_demo_accounts
 from matcher.settings import get_settings
 
 app = typer.Typer(help="Appariement offres / candidats pour les employeurs publics.", no_args_is_help=True)
@@ -28,16 +29,18 @@ index_app = typer.Typer(help="Index de recherche.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
 
-def prepare(rt: Runtime, *, candidates: int | None = None) -> None:
-    """Make the service ready: demo data loaded once, indexes caught up with the store."""
+def prepare(rt: Runtime, *, candidates: int | None = None) -> dict[str, Any]:
+    """Make the service ready: demo data and accounts loaded once, indexes caught up. Returns the demo accounts."""
     progress = ProgressPrinter()
     rt.ensure_indices()
     if seed_demo(rt, candidates=candidates, progress=progress):
         typer.echo("Données de démonstration chargées.", err=True)
+    accounts = seed_demo_accounts(rt)
     started = time.perf_counter()
     report = process_outbox(rt, progress=progress)
     if report.rows:
         typer.echo(f"Indexation : {report.indexed} documents en {time.perf_counter() - started:.1f} s.", err=True)
+    return accounts
 
 
 @app.command()

@@ -4,6 +4,8 @@ MatcherError
 ├── NotFound          an id that does not exist (or that the caller may not see)
 ├── InvalidInput      a value that is well-formed but wrong (unknown commune, unknown skill code…)
 ├── Conflict          a write that contradicts the current state
+├── Unauthenticated   no credentials, or credentials that are invalid, expired or revoked
+├── Forbidden         valid credentials whose role may not use this operation
 └── Erased            a person or listing erased for good (tombstone): 410 Gone
 """
 
@@ -41,6 +43,14 @@ class InvalidInput(MatcherError):
 
 class Conflict(MatcherError):
     title = "Conflit"
+
+
+class Unauthenticated(MatcherError):
+    title = "Authentification requise"
+
+
+class Forbidden(MatcherError):
+    title = "Accès refusé"
 
 
 class Erased(MatcherError):
