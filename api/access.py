@@ -86,6 +86,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/employers"): roles(A),
     ("GET", "/employers/{employer_id}/settings"): roles(A, R),
     ("PATCH", "/employers/{employer_id}/settings"): roles(A, R),
+    ("GET", "/employers/{employer_id}/deliveries"): roles(A, R),
     ("GET", "/audit/verify"): roles(A),
     ("GET", "/accounts"): roles(A),
     ("POST", "/accounts"): roles(A),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from pydantic import AnyHttpUrl, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep
 from api.deps import RuntimeDep
-from matcher import accounts, audit, services
+from matcher import accounts, audit, deliveries, services
 from matcher.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
+from matcher.deliveries import Delivery
 from matcher.domain import Employer, EmployerIn, Strict
 from matcher.errors import NotFound
 from matcher.store.tables import EmployerRow
@@ -85,6 +88,20 @@ def update_employer_settings(
         for field, value in data.model_dump(exclude_unset=True).items():
             setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
         return _settings(row)
+
+
+@router.get("/employers/{employer_id}/deliveries", tags=["employeurs"])
+def list_deliveries(
+    employer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[Delivery]:
+    """Les envois au webhook RH de l'employeur (présélections), avec chaque tentative et son résultat."""
+    with rt.store.read() as session:
+        _employer_row(session, principal, employer_id)
+        return deliveries.list_deliveries(session, employer_ids=[employer_id], limit=limit, offset=offset)
 
 
 @router.get("/accounts")

@@ -176,3 +176,20 @@ def test_transparency_statements_and_audit_check(world: World, rt: Runtime) -> N
     assert [s["shortlist_id"] for s in about_me] == [built["shortlist"]["id"]]
     check = client.get("/audit/verify", headers=world.as_("admin")).json()
     assert check["ok"] is True and check["checked"] >= 1
+
+
+def test_webhook_settings_and_deliveries_are_visible_to_that_employer_only(world: World) -> None:
+    client, hr = world.client, world.as_("recruiter")
+    settings_url = f"/employers/{world.employer_a}/settings"
+    secret = "s" * 32
+    saved = client.patch(
+        settings_url, json={"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": secret}, headers=hr
+    )
+    assert saved.status_code == 200 and saved.json()["webhook_secret_set"] is True and secret not in saved.text
+    offer = client.post("/offers", json=offer_body(world.employer_a), headers=hr).json()
+    built = client.post(f"/offers/{offer['id']}/shortlists", headers=hr).json()
+    deliveries = client.get(f"/employers/{world.employer_a}/deliveries", headers=hr).json()
+    assert [d["subject_id"] for d in deliveries] == [built["shortlist"]["id"]]
+    assert deliveries[0]["event"] == "shortlist.built"
+    theirs = world.as_("other_recruiter")
+    assert client.get(f"/employers/{world.employer_a}/deliveries", headers=theirs).status_code == 404
