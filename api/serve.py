@@ -14,6 +14,7 @@ from api.settings import get_api_settings
 from matcher.cli import prepare
 from matcher.runtime import Runtime
 from matcher.settings import get_settings
+from matcher.shortlist import warm_up
 
 
 def demo_accounts_text(accounts: dict[str, Any]) -> str:
@@ -35,6 +36,7 @@ def main() -> None:
     runtime = Runtime.open(settings)
     try:
         accounts = prepare(runtime)
+        warm_up(runtime)  # the first seeker's matches should not pay for reading every offer
         # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause requests for a second with a large index in memory.
         gc.freeze()

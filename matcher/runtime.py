@@ -16,6 +16,7 @@ from matcher.settings import MatcherSettings
 from matcher.skills import SkillExtractor
 from matcher.store.db import Store, make_engine, migrate
 from matcher.taxonomy import Taxonomy
+from matcher.views import OfferViews
 
 OFFERS = "offers"
 CANDIDATES = "candidates"
@@ -99,6 +100,12 @@ class Runtime:
     @cached_property
     def extractor(self) -> SkillExtractor:
         return load_extractor(self.settings.reference_dir)
+
+    @cached_property
+    def offer_views(self) -> OfferViews:
+        return OfferViews(
+            taxonomy=self.taxonomy, geography=self.geography, inferer=self.inferer, extractor=self.extractor
+        )
 
     @cached_property
     def scorer(self) -> Scorer:

@@ -307,7 +307,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         ]
     pairs = [
         (
-            offer_view(o, taxonomy=rt.taxonomy, geography=rt.geography, inferer=rt.inferer, extractor=rt.extractor),
+            rt.offer_views.of(o),
             view,
             cosine[o.id],
             lexical[o.id],
@@ -335,3 +335,14 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         retrieved=len(hits),
         entries=entries,
     )
+
+
+def warm_up(rt: Runtime) -> int:
+    """Build the views of every published offer once, before the first seeker asks for matches."""
+    with rt.store.read() as session:
+        offers = [
+            offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.status == OfferStatus.PUBLISHED.value)
+        ]
+    for offer in offers:
+        rt.offer_views.of(offer)
+    return len(offers)

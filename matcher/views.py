@@ -7,8 +7,11 @@ view says which, so explanations can too.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from indices.analysis import analyze
-from matcher.domain import CandidateIn, EducationLevel, OfferIn
+from matcher.domain import CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.features import GUESS_WEIGHT, CandidateView, OfferView
 from matcher.geo import Geography
 from matcher.occupations import OccupationInferer
@@ -74,6 +77,44 @@ def offer_view(
         category=offer.category.value if offer.category else None,
         place=(commune.lat, commune.lon) if commune else None,
     )
+
+
+class OfferViews:
+    """Views of stored offers kept by (id, version): a version never changes, so neither does its view.
+
+    Building a view may extract skills from the offer's text (~2 ms); a seeker's matches look at up to
+    ``retrieval_depth`` offers, so without this cache every page of matches redoes hundreds of them.
+    """
+
+    def __init__(
+        self,
+        *,
+        taxonomy: Taxonomy,
+        geography: Geography,
+        inferer: OccupationInferer | None,
+        extractor: SkillExtractor | None,
+        size: int = 50_000,
+    ) -> None:
+        self._taxonomy, self._geography, self._inferer, self._extractor = taxonomy, geography, inferer, extractor
+        self._size = size
+        self._views: OrderedDict[tuple[str, int], OfferView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, offer: Offer) -> OfferView:
+        key = (offer.id, offer.version)
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+        view = offer_view(
+            offer, taxonomy=self._taxonomy, geography=self._geography, inferer=self._inferer, extractor=self._extractor
+        )
+        with self._lock:
+            self._views[key] = view
+            if len(self._views) > self._size:
+                self._views.popitem(last=False)
+        return view
 
 
 def candidate_view(candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography) -> CandidateView:
