@@ -1,7 +1,9 @@
 """French text analysis shared by every backend.
 
-Lowercase, elision (l', d', qu'…), stop words, accent folding, then Snowball French stemming.
-Folding first makes "comptabilité" and "comptabilite" (as people type it) the same term.
+Lowercase, elision (l', d', qu'…), stop words, accent folding, feminine job-title words to their
+masculine form, then Snowball French stemming. Folding first makes "comptabilité" and "comptabilite"
+(as people type it) the same term; the gender step makes "Jardinière" and "Jardinier" the same term,
+so that a person's sex, as their job title states it, never changes a score.
 Elasticsearch receives the tokens produced here (whitespace analyzer), so both backends score
 exactly the same terms.
 """
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -132,7 +135,8 @@ STOP_WORDS = frozenset(
 _stemmer = snowballstemmer.stemmer("french")
 
 # Bump when analyze() changes: indexes built with another version re-analyse their texts.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
+LEXICON = Path(__file__).parent / "lexicon" / "feminine-fr.tsv"  # from ROME job titles
 
 
 def fold(text: str) -> str:
@@ -144,9 +148,46 @@ def fold(text: str) -> str:
 _FOLDED_STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS)
 
 
+@cache
+def feminine_forms() -> dict[str, str]:
+    """Feminine job-title word (lowercase, accented) -> its masculine form."""
+    lines = LEXICON.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t") for line in lines if line and not line.startswith("#"))
+
+
+@cache
+def _folded_forms() -> dict[str, str]:
+    return {fold(f): fold(m) for f, m in feminine_forms().items()}
+
+
+def _masculine(word: str, forms: dict[str, str]) -> str:
+    if word in forms:
+        return forms[word]
+    if word.endswith("s") and word[:-1] in forms:  # plural: "jardinières" -> "jardiniers"
+        return forms[word[:-1]] + "s"
+    return word
+
+
+def masculine(text: str) -> str:
+    """The text with feminine job-title words in their masculine form ("Cheffe de projet" -> "Chef de projet").
+
+    For text that a model reads as it is (embeddings), so that it sees the same words for everyone.
+    """
+    forms = feminine_forms()
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        found = _masculine(word.lower(), forms)
+        if found == word.lower():
+            return word
+        return found.capitalize() if word[0].isupper() else found
+
+    return _TOKEN.sub(swap, text)
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
+    return str(_stemmer.stemWord(_masculine(word, _folded_forms())))
 
 
 def analyze(text: str) -> list[str]:

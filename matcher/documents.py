@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indices.analysis import masculine
 from indices.protocol import Document
 from matcher.domain import Candidate, CandidateIn, Offer, OfferIn
 from matcher.geo import Geography
@@ -28,8 +29,9 @@ def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:
     """
     occupations = [o.label for code in candidate.desired_occupations if (o := taxonomy.occupation(code))]
     skills = [taxonomy.skill_label(code) for code in candidate.skills]
-    experiences = [e.title for e in candidate.experiences]
-    parts = [candidate.title, ", ".join(occupations), ". ".join(skills), ". ".join(experiences)]
+    experiences = [masculine(e.title) for e in candidate.experiences]
+    # Job titles in one grammatical gender: the model must read the same text for a woman and a man.
+    parts = [masculine(candidate.title), ", ".join(occupations), ". ".join(skills), ". ".join(experiences)]
     return ". ".join(p for p in parts if p)
 
 

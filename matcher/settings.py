@@ -45,7 +45,7 @@ class MatcherSettings(BaseSettings):
     # Sign-in. Without a secret, one is generated once and kept in data_dir/auth-secret (mode 0600).
     auth_secret: SecretStr | None = None
     token_minutes: int = 60
-    token_audience: str = "approche-directe"
+    token_audience: str = "approche-directe"  # noqa: S105 - the JWT audience, not a secret
     # Limits: requests per minute per caller (API key, account or address), and body sizes.
     rate_limit_per_minute: int = 600
     max_body_bytes: int = 1_000_000

@@ -1,4 +1,4 @@
-from indices.analysis import analyze, fold
+from indices.analysis import analyze, fold, masculine
 
 
 def test_folds_accents() -> None:
@@ -13,3 +13,17 @@ def test_elision_stop_words_and_stemming() -> None:
 
 def test_plural_and_feminine_forms_meet() -> None:
     assert analyze("jardiniers")[0] == analyze("jardinier")[0]
+
+
+def test_feminine_job_titles_become_masculine_terms_and_text() -> None:
+    for masculine_form, feminine_form in [
+        ("Jardinier", "Jardinière"),
+        ("vendeurs", "vendeuses"),
+        ("Directeur adjoint", "Directrice adjointe"),
+        ("Chef de projet", "Cheffe de projet"),
+        ("technicien territorial", "technicienne territoriale"),
+    ]:
+        assert analyze(masculine_form) == analyze(feminine_form)
+        assert masculine(feminine_form) == masculine_form
+    # Words that are not feminine job-title forms stay as they are.
+    assert masculine("Conseillère en vente, analyse de données") == "Conseiller en vente, analyse de données"

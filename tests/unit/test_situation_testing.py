@@ -99,3 +99,54 @@ def test_identical_profiles_but_a_protected_marker_score_identically(rt: Runtime
             compared += 1
     assert compared >= 40
     assert np.isfinite(list(scores.values())).all()
+
+
+GENDERED_TITLES = [
+    ("Jardinier paysagiste", "Jardinière paysagiste"),
+    ("Agent d'entretien des espaces verts", "Agente d'entretien des espaces verts"),
+    ("Animateur périscolaire", "Animatrice périscolaire"),
+    ("Technicien territorial principal", "Technicienne territoriale principale"),
+    ("Chef de projet urbanisme", "Cheffe de projet urbanisme"),
+    ("Infirmier scolaire", "Infirmière scolaire"),
+    ("Conseiller en insertion professionnelle", "Conseillère en insertion professionnelle"),
+    ("Chargé de mission développement local", "Chargée de mission développement local"),
+    ("Directeur des services techniques", "Directrice des services techniques"),
+    ("Éducateur de jeunes enfants", "Éducatrice de jeunes enfants"),
+    ("Policier municipal", "Policière municipale"),
+    ("Vendeur conseil", "Vendeuse conseil"),
+]
+
+
+def test_a_job_title_in_the_feminine_scores_as_in_the_masculine(rt: Runtime) -> None:
+    """The sex a job title states ("Jardinière") never changes a score: text is read in one gender."""
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        offer = services.create_offer(session, data=offer_in(eid), **refs)
+    generator = ProfileGenerator(rt.taxonomy, rt.geography, seed=23)
+    ids = []
+    with rt.store.transaction() as session:
+        for number in range(96):  # 192 profiles: all within the retrieval depth (200), none cut at its edge
+            base = generator.profile(number)[0].model_dump(mode="json")
+            base |= {"visibility": "employers", "mobility": {"communes": ["07186"], "radius_km": 30}}
+            if number % 2:
+                base["desired_occupations"] = ["A1203"]
+            masculine, feminine = GENDERED_TITLES[number % len(GENDERED_TITLES)]
+            experiences = [{**e, "title": masculine} for e in base["experiences"][:1]]
+            pair = [
+                CandidateIn.model_validate(
+                    {**base, "title": title, "experiences": [{**e, "title": title} for e in experiences]}
+                )
+                for title in (masculine, feminine)
+            ]
+            ids.append(tuple(services.create_candidate(session, data=c, **refs).id for c in pair))
+    process_outbox(rt)
+    shortlist = build_shortlist(rt, offer_id=offer.id, limit=200)
+    scores = {e.candidate_id: e.score for e in shortlist.entries}
+    compared = 0
+    for a, b in ids:
+        assert (a in scores) == (b in scores)
+        if a in scores:
+            assert scores[a] == pytest.approx(scores[b], abs=1e-9), (a, b)
+            compared += 1
+    assert compared >= 80
