@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import RuntimeDep
 from api.pages.common import render, router
-from matcher import services
+from matcher import services, transparency
 from matcher.domain import OfferStatus
 from matcher.features import FEATURE_LABELS, FEATURES
 from matcher.ranker import load_ranker
@@ -48,6 +48,8 @@ def model_card(request: Request, rt: RuntimeDep) -> HTMLResponse:
         weights = dict(scorer.weights)  # type: ignore[attr-defined]
     features = [(f, FEATURE_LABELS[f], weights.get(f, 0.0)) for f in FEATURES]
     metrics = [(k, v) for k, v in manifest.metrics.items() if isinstance(v, dict)] if manifest else []
+    with rt.store.read() as session:
+        facts = transparency.model_card_facts(session)
     return render(
         request,
         "model.html",
@@ -56,4 +58,5 @@ def model_card(request: Request, rt: RuntimeDep) -> HTMLResponse:
         manifest=manifest,
         metrics=metrics,
         embedding_model=rt.settings.embedding_model or "all-MiniLM-L6-v2",
+        **facts,
     )
