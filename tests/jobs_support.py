@@ -87,4 +87,3 @@ def flaky(rt: Runtime, failures: int) -> Iterator[FlakyBackend]:
         yield rt.backend  # type: ignore[misc]
     finally:
         rt.backend = original
-
