@@ -193,3 +193,13 @@ def test_webhook_settings_and_deliveries_are_visible_to_that_employer_only(world
     assert deliveries[0]["event"] == "shortlist.built"
     theirs = world.as_("other_recruiter")
     assert client.get(f"/employers/{world.employer_a}/deliveries", headers=theirs).status_code == 404
+
+
+def test_an_erased_profile_is_gone_for_good_over_http(world: World) -> None:
+    client, admin = world.client, world.as_("admin")
+    created = client.post("/candidates", json=candidate_body(), headers=admin).json()
+    assert client.delete(f"/candidates/{created['id']}", headers=admin).status_code == 204
+    replayed = client.put(f"/candidates/{created['id']}", json=candidate_body(), headers=admin)
+    assert replayed.status_code == 410 and replayed.headers["content-type"] == PROBLEM
+    assert "effacé" in replayed.json()["detail"]
+    assert client.get(f"/candidates/{created['id']}", headers=world.as_("recruiter")).status_code == 404

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
 
-from api.problems import _matcher_error
 from matcher import audit, services
 from matcher.documents import candidate_text
 from matcher.domain import Decision, FeedbackIn
@@ -187,9 +185,7 @@ def test_an_erased_person_stays_erased_whatever_is_replayed(rt: Runtime) -> None
         session.add(OutboxRow(topic="candidate", entity_id=cid, version=9, action="upsert"))
     process_outbox(rt)
     assert cid not in rt.backend.versions(CANDIDATES)
-    # Over HTTP the refusal is a 410 Gone problem, in French.
-    response = asyncio.run(_matcher_error(None, Erased("candidat")))  # type: ignore[arg-type]
-    assert response.status_code == 410 and "effacé" in json.loads(response.body)["detail"]
+    # Over HTTP the refusal is a 410 Gone problem, in French: tests/api/test_api.py.
 
 
 def test_withdrawing_consent_leaves_the_index_and_the_shortlists_not_acted_on(rt: Runtime) -> None:
