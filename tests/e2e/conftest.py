@@ -129,10 +129,10 @@ def _seed(rt: Runtime) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and Playwright's event loop end with the browser tests, before other modules run.
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    os.environ.setdefault("MATCHER_EMBEDDER", "hashing")
     settings = MatcherSettings(data_dir=data_dir, embedder="hashing", shortlist_size=10, rate_limit_per_minute=10_000)
     rt = Runtime.open(settings, embedder=HashingEmbedder())
     rt.ensure_indices()
@@ -160,7 +160,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     rt.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     executable = chromium_path()
     with sync_playwright() as playwright:
