@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
@@ -207,6 +207,27 @@ class EmployerIn(Strict):
 
 class Employer(EmployerIn):
     id: str
+
+
+class EmployerSettingsIn(Strict):
+    """An employer's own settings; fields left out keep their value."""
+
+    ai_ranking: bool | None = Field(default=None, description="Classement par le modèle (sinon : recherche filtrée)")
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=128)
+    retention_not_hired_days: int | None = Field(default=None, ge=30, le=730)
+    retention_pool_days: int | None = Field(default=None, ge=30, le=730)
+
+
+class EmployerSettings(BaseModel):
+    """The settings as shown back: whether a webhook secret is set, never the secret."""
+
+    employer_id: str
+    ai_ranking: bool
+    webhook_url: str | None
+    webhook_secret_set: bool
+    retention_not_hired_days: int
+    retention_pool_days: int
 
 
 class Partner(Strict):

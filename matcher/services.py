@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from matcher.domain import Candidate, CandidateIn, Employer, EmployerIn, Offer, OfferIn, OfferStatus, Visibility
+from matcher.domain import (
+    Candidate,
+    CandidateIn,
+    Employer,
+    EmployerIn,
+    EmployerSettings,
+    EmployerSettingsIn,
+    Offer,
+    OfferIn,
+    OfferStatus,
+    Visibility,
+)
 from matcher.errors import InvalidInput, NotFound
 from matcher.geo import Geography
 from matcher.privacy import ensure_not_erased, withdraw_from_shortlists
@@ -84,6 +95,26 @@ def get_employer(session: Session, *, employer_id: str) -> Employer:
     if row is None:
         raise NotFound("employeur", employer_id)
     return employer_from_row(row)
+
+
+def employer_settings(row: EmployerRow) -> EmployerSettings:
+    return EmployerSettings(
+        employer_id=row.id,
+        ai_ranking=row.ai_ranking,
+        webhook_url=row.webhook_url,
+        webhook_secret_set=bool(row.webhook_secret),
+        retention_not_hired_days=row.retention_not_hired_days,
+        retention_pool_days=row.retention_pool_days,
+    )
+
+
+def update_employer_settings(session: Session, *, employer_id: str, data: EmployerSettingsIn) -> EmployerSettings:
+    row = session.get(EmployerRow, employer_id)
+    if row is None:
+        raise NotFound("employeur", employer_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
+    return employer_settings(row)
 
 
 def list_employers(session: Session) -> list[Employer]:

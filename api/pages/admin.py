@@ -10,10 +10,9 @@ from pydantic import ValidationError
 
 from api.deps import RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, router
-from api.routers.admin import EmployerSettingsIn
 from matcher import accounts, services
 from matcher.accounts import AccountIn, PartnerIn, Role
-from matcher.domain import EmployerIn, EmployerKind
+from matcher.domain import EmployerIn, EmployerKind, EmployerSettingsIn
 from matcher.errors import Conflict, InvalidInput, NotFound
 from matcher.runtime import Runtime
 from matcher.store.tables import EmployerRow
@@ -135,10 +134,7 @@ def update_employer_settings(
         form["webhook_url"] = webhook_url
         return render(request, "admin_employer.html", status_code=422, employer=form, error=_errors(exc))
     with rt.store.transaction() as session:
-        row = session.get(EmployerRow, employer_id)
-        assert row is not None
-        for field, value in data.model_dump(exclude_unset=True).items():
-            setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
+        services.update_employer_settings(session, employer_id=employer_id, data=data)
     flash(request, "Réglages enregistrés.")
     return redirect(f"/admin/employeurs/{employer_id}")
 

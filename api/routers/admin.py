@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep
@@ -13,39 +13,11 @@ from api.deps import RuntimeDep
 from matcher import accounts, audit, deliveries, services
 from matcher.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
 from matcher.deliveries import Delivery
-from matcher.domain import Employer, EmployerIn, Strict
+from matcher.domain import Employer, EmployerIn, EmployerSettings, EmployerSettingsIn, Strict
 from matcher.errors import NotFound
 from matcher.store.tables import EmployerRow
 
 router = APIRouter(tags=["administration"])
-
-
-class EmployerSettingsIn(Strict):
-    ai_ranking: bool | None = Field(default=None, description="Classement par le modèle (sinon : recherche filtrée)")
-    webhook_url: AnyHttpUrl | None = None
-    webhook_secret: str | None = Field(default=None, min_length=16, max_length=128)
-    retention_not_hired_days: int | None = Field(default=None, ge=30, le=730)
-    retention_pool_days: int | None = Field(default=None, ge=30, le=730)
-
-
-class EmployerSettings(BaseModel):
-    employer_id: str
-    ai_ranking: bool
-    webhook_url: str | None
-    webhook_secret_set: bool
-    retention_not_hired_days: int
-    retention_pool_days: int
-
-
-def _settings(row: EmployerRow) -> EmployerSettings:
-    return EmployerSettings(
-        employer_id=row.id,
-        ai_ranking=row.ai_ranking,
-        webhook_url=row.webhook_url,
-        webhook_secret_set=bool(row.webhook_secret),
-        retention_not_hired_days=row.retention_not_hired_days,
-        retention_pool_days=row.retention_pool_days,
-    )
 
 
 @router.get("/employers", tags=["employeurs"])
@@ -75,7 +47,7 @@ def _employer_row(session: Session, principal: Principal, employer_id: str) -> E
 @router.get("/employers/{employer_id}/settings", tags=["employeurs"])
 def get_employer_settings(employer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> EmployerSettings:
     with rt.store.read() as session:
-        return _settings(_employer_row(session, principal, employer_id))
+        return services.employer_settings(_employer_row(session, principal, employer_id))
 
 
 @router.patch("/employers/{employer_id}/settings", tags=["employeurs"])
@@ -84,10 +56,8 @@ def update_employer_settings(
 ) -> EmployerSettings:
     """Réglages de l'employeur : classement IA (désactivable), webhook RH, durées de conservation."""
     with rt.store.transaction() as session:
-        row = _employer_row(session, principal, employer_id)
-        for field, value in data.model_dump(exclude_unset=True).items():
-            setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
-        return _settings(row)
+        _employer_row(session, principal, employer_id)
+        return services.update_employer_settings(session, employer_id=employer_id, data=data)
 
 
 @router.get("/employers/{employer_id}/deliveries", tags=["employeurs"])

@@ -223,3 +223,20 @@ def test_the_session_cookie_opens_pages_but_never_the_json_api(world: World) -> 
     assert client.get("/recruteur/offres", follow_redirects=False).status_code == 200
     api = client.get("/offers")  # same browser, same cookie: the API wants a bearer token or a key
     assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_admin_turns_ai_ranking_off_from_the_page_and_the_api_sees_it(world: World) -> None:
+    client = world.client
+    token = sign_in(client, "admin@example.fr")
+    response = client.post(
+        f"/admin/employeurs/{world.employer_a}",
+        data={"csrf": token, "ai_ranking": "", "webhook_url": "https://rh.example.fr/hook", "webhook_secret": "x" * 20},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    seen = world.client.get(f"/employers/{world.employer_a}/settings", headers=world.as_("admin")).json()
+    assert (
+        seen["ai_ranking"] is False
+        and seen["webhook_url"] == "https://rh.example.fr/hook"
+        and seen["webhook_secret_set"]
+    )
