@@ -240,3 +240,20 @@ def test_admin_turns_ai_ranking_off_from_the_page_and_the_api_sees_it(world: Wor
         and seen["webhook_url"] == "https://rh.example.fr/hook"
         and seen["webhook_secret_set"]
     )
+
+
+def test_with_ai_ranking_off_the_shortlist_is_a_plain_search_on_the_api_and_the_page(world: World) -> None:
+    client, hr = world.client, world.as_("recruiter")
+    assert (
+        client.patch(f"/employers/{world.employer_a}/settings", json={"ai_ranking": False}, headers=hr).status_code
+        == 200
+    )
+    offer = client.post("/offers", json=offer_body(world.employer_a), headers=hr).json()
+    client.post("/candidates", json=candidate_body(), headers=world.as_("admin"))
+    built = client.post(f"/offers/{offer['id']}/shortlists", headers=hr).json()
+    page = client.get(built["href"], headers=hr).json()
+    assert page["ranking"] == "search" and page["model_version"] is None
+    assert page["places"] and all(p["score"] is None for p in page["places"])
+    sign_in(client, "rh@privas.example.fr")
+    html = client.get(f"/offres/{offer['id']}")
+    assert html.status_code == 200 and "classement IA désactivé" in html.text
