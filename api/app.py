@@ -53,6 +53,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)
         app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_minute)
+        app.state.sign_in_limiter = RateLimiter(rt.settings.sign_in_attempts_per_minute)
         try:
             yield
         finally:

@@ -85,6 +85,13 @@ def authorize(
         raise Forbidden("votre rôle ne permet pas cette opération")
 
 
+def check_sign_in_rate(request: Request, email: str) -> None:
+    """Sign-in attempts per address and e-mail, much fewer than requests: guessing passwords stays slow."""
+    limiter: RateLimiter = request.app.state.sign_in_limiter
+    host = request.client.host if request.client else "unknown"
+    limiter.check(f"{host}:{email.strip().lower()}")
+
+
 def _rate_key(request: Request, principal: Principal | None) -> str:
     if principal is not None:
         return f"{principal.role}:{principal.key_id or principal.subject}"

@@ -48,6 +48,7 @@ class MatcherSettings(BaseSettings):
     token_audience: str = "approche-directe"  # noqa: S105 - the JWT audience, not a secret
     # Limits: requests per minute per caller (API key, account or address), and body sizes.
     rate_limit_per_minute: int = 600
+    sign_in_attempts_per_minute: int = 10  # per address and e-mail
     max_body_bytes: int = 1_000_000
     max_bulk_body_bytes: int = 32_000_000
 

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from api.auth import SESSION_ACCOUNT
+from api.auth import SESSION_ACCOUNT, check_sign_in_rate
 from api.deps import RuntimeDep
+from api.limits import RateLimited
 from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, router, safe_next
 from matcher import accounts
 
@@ -29,6 +30,15 @@ def login(
     password: Annotated[str, Form(max_length=200)] = "",
     suite: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    try:
+        check_sign_in_rate(request, email)
+    except RateLimited as limited:
+        error = f"Trop de tentatives de connexion : réessayez dans {limited.retry_after} s."
+        response = render(
+            request, "login.html", status_code=429, suite=safe_next(suite) or "", email=email, error=error
+        )
+        response.headers["Retry-After"] = str(limited.retry_after)
+        return response
     with rt.store.transaction() as session:
         row = accounts.authenticate(session, email=email, password=password) if email and password else None
         if row is None:

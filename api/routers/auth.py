@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.auth import PrincipalDep
+from api.auth import PrincipalDep, check_sign_in_rate
 from api.deps import RuntimeDep
 from matcher import accounts, tokens
 from matcher.accounts import Account
@@ -24,8 +24,9 @@ class Token(BaseModel):
 
 
 @router.post("/auth/token")
-def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep) -> Token:
+def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep, request: Request) -> Token:
     """Échange adresse et mot de passe contre un jeton porteur (JWT HS256, durée limitée)."""
+    check_sign_in_rate(request, form.username)
     with rt.store.transaction() as session:
         row = accounts.authenticate(session, email=form.username, password=form.password)
         if row is None:

@@ -39,7 +39,9 @@ def _json_lines(ctx: object, value: object) -> bytes:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     data_dir = Path(tmp_path_factory.mktemp("schemathesis"))
     # A generous rate limit: the generated requests are many, and 429 is not what is tested here.
-    settings_ = MatcherSettings(data_dir=data_dir, embedder="hashing", rate_limit_per_minute=100_000)
+    settings_ = MatcherSettings(
+        data_dir=data_dir, embedder="hashing", rate_limit_per_minute=100_000, sign_in_attempts_per_minute=100_000
+    )
     rt = Runtime.open(settings_, embedder=HashingEmbedder())
     rt.ensure_indices()
     with rt.store.transaction() as session:

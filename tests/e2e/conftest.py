@@ -133,7 +133,13 @@ def _seed(rt: Runtime) -> dict[str, Any]:
 @pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    settings = MatcherSettings(data_dir=data_dir, embedder="hashing", shortlist_size=10, rate_limit_per_minute=10_000)
+    settings = MatcherSettings(
+        data_dir=data_dir,
+        embedder="hashing",
+        shortlist_size=10,
+        rate_limit_per_minute=10_000,
+        sign_in_attempts_per_minute=10_000,
+    )
     rt = Runtime.open(settings, embedder=HashingEmbedder())
     rt.ensure_indices()
     seeded = _seed(rt)
