@@ -214,13 +214,14 @@ class _Batch:
             return Status.REJECTED, prev.entity_id, "même version, contenu différent : incrémentez la version"
         if not self.partner.may_act_for(item.offer.employer_id):
             raise InvalidInput("offer.employer_id", f"employeur hors de votre périmètre : {item.offer.employer_id}")
-        if prev is not None and prev.deleted_at is None and prev.entity_id:
+        live = self._live_offer(prev)
+        if prev is not None and live is not None:
             if item.digest == prev.content_hash:
                 prev.version = item.version
                 return Status.UNCHANGED, prev.entity_id, ""
             offer = services.update_offer(
                 self.session,
-                offer_id=prev.entity_id,
+                offer_id=live,
                 data=item.offer,
                 taxonomy=self.taxonomy,
                 geography=self.geography,
@@ -231,33 +232,37 @@ class _Batch:
                 self.session, data=item.offer, taxonomy=self.taxonomy, geography=self.geography
             )
             status = Status.CREATED
-        self._remember(item, prev, offer.id, deleted=False)
+        self._remember(item, prev, offer.id, action=status.value)
         return status, offer.id, ""
+
+    def _live_offer(self, prev: SyncItemRow | None) -> str | None:
+        """The offer a listing stands for, unless deleted (by the partner, or by a recruiter meanwhile)."""
+        if prev is None or prev.deleted_at is not None or prev.entity_id is None:
+            return None
+        return prev.entity_id if self.session.get(OfferRow, prev.entity_id) is not None else None
 
     def _delete(self, item: _Item, prev: SyncItemRow | None) -> tuple[Status, str | None, str]:
         if prev is not None and prev.deleted_at is not None:
             prev.version = max(prev.version, item.version)
             return Status.UNCHANGED, None, ""
         if prev is None:  # never seen: keep a tombstone so an older upsert arriving late stays dead
-            self._remember(item, None, None, deleted=True, record=False)
+            self._remember(item, None, None, action=None)
             return Status.UNCHANGED, None, ""
         if prev.entity_id and self.session.get(OfferRow, prev.entity_id) is not None:
             services.delete_offer(self.session, offer_id=prev.entity_id)
-        self._remember(item, prev, prev.entity_id, deleted=True)
+        self._remember(item, prev, prev.entity_id, action=Status.DELETED.value)
         return Status.DELETED, prev.entity_id, ""
 
-    def _remember(
-        self, item: _Item, prev: SyncItemRow | None, entity_id: str | None, *, deleted: bool, record: bool = True
-    ) -> None:
+    def _remember(self, item: _Item, prev: SyncItemRow | None, entity_id: str | None, *, action: str | None) -> None:
+        """Record what the partner last sent; ``action`` (created, updated, deleted) goes to the change feed."""
         now = datetime.now(UTC)
         row = prev or SyncItemRow(partner_id=self.partner.subject, kind=KIND, external_id=item.external_id)
         row.entity_id, row.version, row.content_hash = entity_id, item.version, item.digest
-        row.deleted_at = now if deleted else None
+        row.deleted_at = now if item.offer is None else None  # a delete leaves a tombstone
         if prev is None:
             self.session.add(row)
             self.known[item.external_id] = row
-        if record:
-            action = "deleted" if deleted else ("created" if prev is None or prev.deleted_at else "updated")
+        if action is not None:
             self.session.add(
                 ChangeRow(
                     partner_id=self.partner.subject,
@@ -326,6 +331,14 @@ def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: _Ite
             external_id=item.external_id,
             status=Status.REJECTED,
             errors=[FieldError(field=error.field, message=error.detail)],
+        )
+    except IntegrityError:  # e.g. an offer already holds this (source, external ref): this item only is refused
+        batch.known.pop(item.external_id, None)
+        return ItemResult(
+            index=index,
+            external_id=item.external_id,
+            status=Status.REJECTED,
+            errors=[FieldError(field="external_id", message="conflit avec une offre existante")],
         )
     errors = [FieldError(field="version", message=reason)] if status is Status.REJECTED else []
     return ItemResult(

@@ -11,12 +11,12 @@ from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import Page
 from matcher import feedback, services, tenancy
-from matcher.accounts import Principal
+from matcher.accounts import Principal, Role
 from matcher.domain import Feedback, FeedbackIn, Offer, OfferIn, OfferStatus
 from matcher.errors import InvalidInput
 from matcher.jsonld import posting_from_offer
 from matcher.records import offer_from_row
-from matcher.store.tables import EmployerRow
+from matcher.store.tables import EmployerRow, OfferRow
 
 router = APIRouter(prefix="/offers", tags=["offres"])
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -26,6 +26,16 @@ Offset = Annotated[int, Query(ge=0, le=100_000)]
 def _in_scope(principal: Principal, data: OfferIn) -> None:
     if not principal.may_act_for(data.employer_id):
         raise InvalidInput("employer_id", f"employeur hors de votre périmètre : {data.employer_id}")
+
+
+def _provenance(principal: Principal, data: OfferIn, *, current: OfferRow | None = None) -> OfferIn:
+    """Where an offer comes from is not the caller's to claim (admins' imports aside): a partner's offers carry
+    its id, a recruiter's are "direct", and an edit keeps the source and reference the offer already has."""
+    if principal.role is Role.ADMIN:
+        return data
+    if current is not None:
+        return data.model_copy(update={"source": current.source, "external_ref": current.external_ref})
+    return data.model_copy(update={"source": principal.subject if principal.role is Role.PARTNER else "direct"})
 
 
 @router.get("")
@@ -60,7 +70,9 @@ def create_offer(
 ) -> Offer:
     _in_scope(principal, data)
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        offer = services.create_offer(
+            session, data=_provenance(principal, data), taxonomy=rt.taxonomy, geography=rt.geography
+        )
     tasks.add_task(runner.kick)
     response.headers["Location"] = f"/offers/{offer.id}"
     return offer
@@ -92,9 +104,13 @@ def update_offer(
 ) -> Offer:
     _in_scope(principal, data)
     with rt.store.transaction() as session:
-        tenancy.offer_row(session, principal, offer_id)
+        current = tenancy.offer_row(session, principal, offer_id)
         offer = services.update_offer(
-            session, offer_id=offer_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
+            session,
+            offer_id=offer_id,
+            data=_provenance(principal, data, current=current),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
         )
     tasks.add_task(runner.kick)
     return offer

@@ -130,3 +130,20 @@ def test_unreadable_bodies_are_problems(world: World) -> None:
             "/partners/me/offers", content=body, headers={**world.as_("partner"), "Content-Type": "application/json"}
         )
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+
+
+def test_callers_cannot_claim_another_source_and_a_recruiter_deleted_listing_comes_back(
+    world: World, rt: Runtime
+) -> None:
+    hr, partner = world.as_("recruiter"), world.as_("partner")
+    claimed = offer_body(world.employer_a, source=world.partner_id, external_ref="ext-00001")
+    mine = world.client.post("/offers", json=claimed, headers=hr).json()
+    assert mine["source"] == "direct"  # not the partner's: its sync of ext-00001 is not blocked
+    assert push(world, [listing(world, 1)])["items"][0]["status"] == "created"
+    synced = world.client.get("/offers", params={"limit": 200}, headers=hr).json()["items"]
+    offer_id = next(o["id"] for o in synced if o["source"] == world.partner_id)
+    edited = world.client.put(f"/offers/{offer_id}", json=offer_body(world.employer_a, title="Retouchée"), headers=hr)
+    assert edited.json()["source"] == world.partner_id and edited.json()["external_ref"] == "ext-00001"
+    assert world.client.delete(f"/offers/{offer_id}", headers=hr).status_code == 204
+    back = push(world, [listing(world, 1, version=2)])
+    assert back["items"][0]["status"] == "created" and count(rt, OfferRow) == 2
