@@ -5,12 +5,13 @@ Rules, with each employer's durations (``EmployerRow.retention_not_hired_days``,
 
 - ``not_hired``: a candidate a recruiter decided on is kept until 3 months after the end of the
   process (``OfferRow.closed_at``) of every offer they were decided on; while one is open, nothing runs.
+  An offer deleted since counts as a process that ended with its last decision.
 - ``no_process``: a candidate never in a process is kept 3 months after their last contact (profile
   edit or recruiter decision; creation or last update when none was recorded).
 - ``talent_pool``: a candidate who consented to the talent pool is kept 2 years after their last contact.
 - Hired candidates are never purged here: their data moves to HR files under other rules.
 
-Where several employers are involved, the longest of their durations applies.
+Where several processes are involved, the latest of their deadlines applies.
 """
 
 from __future__ import annotations
@@ -47,34 +48,36 @@ def _utc(at: datetime) -> datetime:
 class _Process:
     hired: bool = False
     open: bool = False
-    end: datetime | None = None  # the latest end of a closed process
-    not_hired_days: int = NOT_HIRED_DAYS
+    end: datetime | None = None  # the latest deadline of a closed process
     pool_days: int = POOL_DAYS
 
 
 def _processes(session: Session) -> dict[str, _Process]:
     """Per candidate: the processes (offers with a recruiter decision) they took part in."""
+    # Outer joins: decisions outlive a deleted offer, and must keep counting (a hired person stays hired).
     rows = session.execute(
         select(
             FeedbackRow.candidate_id,
             FeedbackRow.decision,
+            FeedbackRow.created_at,
+            OfferRow.id,
             OfferRow.closed_at,
             EmployerRow.retention_not_hired_days,
             EmployerRow.retention_pool_days,
         )
-        .join(OfferRow, OfferRow.id == FeedbackRow.offer_id)
-        .join(EmployerRow, EmployerRow.id == OfferRow.employer_id)
+        .outerjoin(OfferRow, OfferRow.id == FeedbackRow.offer_id)
+        .outerjoin(EmployerRow, EmployerRow.id == OfferRow.employer_id)
     )
     out: dict[str, _Process] = {}
-    for candidate_id, decision, closed_at, not_hired_days, pool_days in rows:
-        process = out.setdefault(candidate_id, _Process(not_hired_days=0, pool_days=0))
+    for candidate_id, decision, decided_at, offer_id, closed_at, not_hired_days, pool_days in rows:
+        process = out.setdefault(candidate_id, _Process(pool_days=0))
         process.hired |= decision == Decision.HIRED.value
-        if closed_at is None:
+        ended = _utc(decided_at) if offer_id is None else (_utc(closed_at) if closed_at else None)
+        if ended is None:
             process.open = True
         else:
-            end = _utc(closed_at) + timedelta(days=not_hired_days or NOT_HIRED_DAYS)
+            end = ended + timedelta(days=not_hired_days or NOT_HIRED_DAYS)
             process.end = max(process.end, end) if process.end else end
-        process.not_hired_days = max(process.not_hired_days, not_hired_days or NOT_HIRED_DAYS)
         process.pool_days = max(process.pool_days, pool_days or POOL_DAYS)
     return out
 

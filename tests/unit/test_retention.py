@@ -119,3 +119,21 @@ def test_a_dry_run_lists_without_erasing(rt: Runtime, dry_run: bool) -> None:
         report = purge(rt, dry_run=dry_run)
     assert [i.candidate_id for i in report.items] == [cid] and report.erased == (0 if dry_run else 1)
     assert present(rt, cid) == ((True, True) if dry_run else (False, False))
+
+
+def test_decisions_outlive_a_deleted_offer(rt: Runtime) -> None:
+    """A deleted offer ends its process at its last decision; a person hired on it is still never purged."""
+    with time_machine.travel(T0, tick=False):
+        eid = employer(rt)
+        with rt.store.transaction() as session:
+            offer = services.create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
+        hired, seen = new_candidate(rt), new_candidate(rt)
+        with rt.store.transaction() as session:
+            record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=hired, decision=Decision.HIRED))
+            record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=seen, decision=Decision.INTERVIEW))
+    with time_machine.travel(T0 + 10 * DAY, tick=False), rt.store.transaction() as session:
+        services.delete_offer(session, offer_id=offer.id)
+    assert purge_at(rt, T0 + 90 * DAY - DAY) == []
+    assert purge_at(rt, T0 + 90 * DAY + DAY) == [seen]
+    assert purge_at(rt, T0 + 5 * 365 * DAY) == []
+    assert present(rt, hired) == (True, True)
