@@ -46,7 +46,13 @@ def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Fee
         actor=data.recruiter_id,
         action=audit.DECISION,
         subject=data.candidate_id,
-        payload={"offer_id": offer_id, "decision": row.decision, "reason": row.reason, "feedback_id": row.id},
+        # The reason's free text stays in the feedback row, which erasure reaches; the log never forgets.
+        payload={
+            "offer_id": offer_id,
+            "decision": row.decision,
+            "reason_given": row.reason is not None,
+            "feedback_id": row.id,
+        },
     )
     return _feedback(row)
 

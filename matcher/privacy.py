@@ -10,6 +10,7 @@ partner update or a replayed job cannot bring the person back.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from matcher.store.tables import (
     Base,
     CandidateRow,
     ChangeRow,
+    DeliveryRow,
     EmbeddingRow,
     ErasureRow,
     FeedbackRow,
@@ -224,6 +226,7 @@ def erase_candidate(
             "accounts": _delete(session, AccountRow, AccountRow.id.in_(account_ids)),
             "monitoring": _delete(session, MonitoringRow, MonitoringRow.candidate_id == candidate_id),
             "embedding_cache": _delete(session, EmbeddingRow, EmbeddingRow.content_hash == text_hash),
+            "webhook_deliveries": _scrub_deliveries(session, candidate_id),
         }
         removed.update(_erase_sync_state(session, row))
         session.delete(row)
@@ -243,6 +246,18 @@ def erase_candidate(
     rt.backend.delete(CANDIDATES, [(candidate_id, version)])
     rt.backend.flush()
     return ErasureReport(erased=True, reason=reason, removed=removed)
+
+
+def _scrub_deliveries(session: Session, candidate_id: str) -> int:
+    """Take the person out of every webhook message kept (sent or still owed): bodies are signed when sent."""
+    scrubbed = 0
+    for delivery in session.scalars(select(DeliveryRow).where(DeliveryRow.body.contains(candidate_id))):
+        body = json.loads(delivery.body)
+        kept = [e for e in body.get("entries", []) if e.get("candidate_id") != candidate_id]
+        if len(kept) != len(body.get("entries", [])):
+            delivery.body = json.dumps({**body, "entries": kept}, ensure_ascii=False, separators=(",", ":"))
+            scrubbed += 1
+    return scrubbed
 
 
 def _erase_sync_state(session: Session, row: CandidateRow) -> dict[str, int]:

@@ -166,7 +166,8 @@ def test_a_recruiter_decision_is_an_audit_row_and_a_contact(rt: Runtime) -> None
     with rt.store.read() as session:
         row = session.scalar(select(AuditRow).where(AuditRow.action == audit.DECISION))
         assert row is not None and (row.actor, row.subject) == ("rec_9", cid)
-        assert row.payload["decision"] == "rejected" and row.payload["reason"] == "pas de permis"
+        assert row.payload["decision"] == "rejected" and row.payload["reason_given"] is True
+        assert "pas de permis" not in str(row.payload)  # free text stays where erasure reaches it
         assert audit.verify(session).ok
         stored = session.get(CandidateRow, cid)
         assert stored is not None and stored.last_contact_at is not None

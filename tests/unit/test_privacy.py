@@ -23,6 +23,7 @@ from matcher.store.tables import (
     AuditRow,
     CandidateRow,
     ChangeRow,
+    DeliveryRow,
     EmbeddingRow,
     ErasureRow,
     FeedbackRow,
@@ -232,3 +233,27 @@ def test_talent_pool_consent_is_dated_kept_and_cleared(rt: Runtime) -> None:
         assert session.get(CandidateRow, cid).talent_pool_consented_at == first  # type: ignore[union-attr]
         services.update_candidate(session, candidate_id=cid, data=candidate_in(talent_pool=False), **refs)
         assert session.get(CandidateRow, cid).talent_pool_consented_at is None  # type: ignore[union-attr]
+
+
+def test_erasure_takes_the_person_out_of_webhook_messages_kept_or_owed(rt: Runtime) -> None:
+    cid, _ = setup_person(rt)
+    body = {"delivery_id": "dlv_1", "entries": [{"candidate_id": cid, "rank": 1}, {"candidate_id": "other", "rank": 2}]}
+    with rt.store.transaction() as session:
+        for status in ("pending", "delivered"):
+            session.add(
+                DeliveryRow(
+                    id=f"dlv_{status}",
+                    employer_id="e",
+                    event="shortlist.built",
+                    subject_id="sl",
+                    url="https://rh.example.fr/hook",
+                    body=json.dumps(body),
+                    status=status,
+                )
+            )
+    report = erase_candidate(rt, candidate_id=cid)
+    assert report.removed["webhook_deliveries"] == 2
+    with rt.store.read() as session:
+        bodies = [json.loads(d.body) for d in session.scalars(select(DeliveryRow))]
+    assert all(cid not in json.dumps(b) for b in bodies)
+    assert all([e["candidate_id"] for e in b["entries"]] == ["other"] for b in bodies)
