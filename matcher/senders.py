@@ -77,7 +77,8 @@ class WebhookSender:
         self.url, self.secret, self.timeout_s = url, secret, timeout_s
 
     def send(self, message: Message) -> None:
-        body = json.dumps(asdict(message), ensure_ascii=False).encode()
+        # delivery_id in the signed body: what a receiver's Verifier returns (the header is not signed)
+        body = json.dumps({"delivery_id": message.key, **asdict(message)}, ensure_ascii=False).encode()
         headers = webhooks.signed_headers(
             self.secret, delivery_id=message.key, event="alert.digest", body=body, timestamp=int(time.time())
         )

@@ -10,12 +10,15 @@ Each request carries::
 A receiver recomputes the signature over the raw body, refuses a timestamp outside the tolerance
 window (5 minutes), and refuses a message it has already seen (a replay): :class:`Verifier` does all
 three. Each retry is signed again with a new timestamp, so a retry is never mistaken for a replay.
+The delivery id a receiver gets is the one in the signed body (``delivery_id``): the
+``X-Matcher-Delivery`` header is not signed, so a header that disagrees with the body is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -54,15 +57,10 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     raise SignatureError(f"en-tête {name} absent")
 
 
-def verify(
-    secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None, tolerance_s: int = TOLERANCE_S
-) -> int:
-    """Check a received message; returns its timestamp.
-
-    Raises:
-        SignatureError: signature missing or wrong (tampered body, wrong secret), or timestamp outside
-            ``tolerance_s`` of ``now``.
-    """
+def _check(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None, tolerance_s: int
+) -> tuple[int, str]:
+    """:func:`verify`'s checks; returns the timestamp and the signature that matched (``v1=<hex>``)."""
     raw = _header(headers, TIMESTAMP)
     try:
         timestamp = int(raw)
@@ -74,15 +72,48 @@ def verify(
     now = time.time() if now is None else now
     if abs(now - timestamp) > tolerance_s:
         raise SignatureError(f"horodatage hors de la fenêtre de {tolerance_s} s (rejeu ?)")
-    return timestamp
+    return timestamp, expected
+
+
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: float | None = None, tolerance_s: int = TOLERANCE_S
+) -> int:
+    """Check a received message; returns its timestamp.
+
+    Raises:
+        SignatureError: signature missing or wrong (tampered body, wrong secret), or timestamp outside
+            ``tolerance_s`` of ``now``.
+    """
+    return _check(secret, headers, body, now=now, tolerance_s=tolerance_s)[0]
+
+
+def signed_delivery_id(headers: Mapping[str, str], body: bytes) -> str:
+    """The delivery id of a message whose signature was checked: the body's ``delivery_id``.
+
+    Raises:
+        SignatureError: no ``delivery_id`` in the body, or an ``X-Matcher-Delivery`` header that
+            names another one (the header is not signed).
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise SignatureError("corps illisible (JSON attendu)") from None
+    delivery = data.get("delivery_id") if isinstance(data, dict) else None
+    if not isinstance(delivery, str) or not delivery:
+        raise SignatureError("delivery_id absent du corps signé")
+    for key, value in headers.items():
+        if key.lower() == DELIVERY.lower() and value.strip() != delivery:
+            raise SignatureError(f"en-tête {DELIVERY} différent du delivery_id signé")
+    return delivery
 
 
 class Verifier:
     """A receiver's check: :func:`verify`, plus a memory of the signatures seen within the window.
 
-    A captured message sent again within the window carries a signature already seen: refused.
-    Sent later, its timestamp is stale: refused too. The memory thus never holds more than one
-    window's worth of messages.
+    A captured message sent again within the window carries a signature already seen: refused (the
+    memory holds the signature that matched, not the raw header, so padding the header with other
+    entries does not make it new). Sent later, its timestamp is stale: refused too. The memory thus
+    never holds more than one window's worth of messages.
     """
 
     def __init__(self, secret: str, *, tolerance_s: int = TOLERANCE_S) -> None:
@@ -92,13 +123,13 @@ class Verifier:
         self._lock = threading.Lock()
 
     def verify(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> str:
-        """Check the message and remember it; returns its delivery id. Raises :class:`SignatureError`."""
+        """Check the message and remember it; returns its (signed) delivery id. Raises :class:`SignatureError`."""
         now = time.time() if now is None else now
-        timestamp = verify(self.secret, headers, body, now=now, tolerance_s=self.tolerance_s)
-        signature = _header(headers, SIGNATURE)
+        timestamp, signature = _check(self.secret, headers, body, now=now, tolerance_s=self.tolerance_s)
+        delivery = signed_delivery_id(headers, body)
         with self._lock:
             self._seen = {s: t for s, t in self._seen.items() if abs(now - t) <= self.tolerance_s}
             if signature in self._seen:
                 raise SignatureError("message déjà reçu (rejeu)")
             self._seen[signature] = timestamp
-        return _header(headers, DELIVERY)
+        return delivery

@@ -113,6 +113,24 @@ def test_the_verifier_refuses_a_replay_but_not_a_retry() -> None:
         verifier.verify(first, body, now=2000)  # later on, the stale timestamp refuses it
 
 
+def test_a_padded_signature_header_or_a_forged_delivery_id_is_refused() -> None:
+    verifier = webhooks.Verifier(SECRET)
+    body = b'{"delivery_id":"dlv_1"}'
+    first = webhooks.signed_headers(SECRET, delivery_id="dlv_1", event="e", body=body, timestamp=1000)
+    assert verifier.verify(first, body, now=1001) == "dlv_1"
+    padded = {**first, webhooks.SIGNATURE: first[webhooks.SIGNATURE] + ",x"}  # same digest, new raw header
+    with pytest.raises(webhooks.SignatureError, match="rejeu"):
+        verifier.verify(padded, body, now=1002)
+    with pytest.raises(webhooks.SignatureError, match="rejeu"):
+        verifier.verify({**first, webhooks.SIGNATURE: "v1=00, " + first[webhooks.SIGNATURE]}, body, now=1002)
+    # A fresh, genuine message whose (unsigned) delivery header is swapped: refused, never another id.
+    retry = webhooks.signed_headers(SECRET, delivery_id="dlv_1", event="e", body=body, timestamp=1010)
+    with pytest.raises(webhooks.SignatureError, match="delivery_id"):
+        webhooks.Verifier(SECRET).verify({**retry, webhooks.DELIVERY: "dlv_forged"}, body, now=1011)
+    without_header = {k: v for k, v in retry.items() if k != webhooks.DELIVERY}
+    assert webhooks.Verifier(SECRET).verify(without_header, body, now=1011) == "dlv_1"  # the id comes from the body
+
+
 def test_a_receiver_failing_three_times_gets_the_shortlist_once_signed(fast_rt: Runtime, receiver: Receiver) -> None:
     shortlist_id = built_shortlist(fast_rt, webhook_url=receiver.url)
     runner = InProcessRunner(fast_rt)
