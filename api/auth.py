@@ -73,7 +73,11 @@ def authorize(
     if not isinstance(route, APIRoute) or (rule := ACCESS.get((request.method, route.path))) is None:
         raise Forbidden("aucune règle d'accès pour cette route")
     rt: Runtime = request.app.state.runtime
-    principal = identify(request, rt, cookie=not route.include_in_schema)  # pages are out of the API schema
+    try:
+        principal = identify(request, rt, cookie=not route.include_in_schema)  # pages are out of the API schema
+    except Unauthenticated:
+        _count_bad_credentials(request)
+        raise
     request.state.principal = principal
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.check(_rate_key(request, principal))
@@ -83,6 +87,12 @@ def authorize(
         raise Unauthenticated("authentification requise")
     if principal.role not in rule:
         raise Forbidden("votre rôle ne permet pas cette opération")
+
+
+def _count_bad_credentials(request: Request) -> None:
+    """Guessing tokens or keys is as slow as guessing passwords: the sign-in limit, per address."""
+    limiter: RateLimiter = request.app.state.sign_in_limiter
+    limiter.check(f"bad-credentials:{request.client.host if request.client else 'unknown'}")
 
 
 def check_sign_in_rate(request: Request, email: str) -> None:

@@ -36,10 +36,18 @@ class RateLimiter:
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
+        self.max_keys = 100_000
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the buckets that have refilled: forgetting them changes nothing (keys are caller-chosen)."""
+        refill = self.capacity / self.rate
+        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < refill}
 
     def check(self, key: str) -> None:
         now = self._clock()
         with self._lock:
+            if len(self._buckets) > self.max_keys:
+                self._forget_full(now)
             bucket = self._buckets.setdefault(key, _Bucket(self.capacity, now))
             bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
             bucket.updated = now

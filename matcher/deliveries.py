@@ -32,6 +32,20 @@ class DeliveryFailed(TransientError):
     """The receiver did not acknowledge (no answer, or not 2xx): try again later."""
 
 
+class DeliveryRefused(Exception):
+    """Permanent: the delivery cannot be sent as configured (no signing secret, a refused URL); not retried."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is an answer, not a place to go: following it would skip :func:`webhooks.check_destination`."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 class DeliveryAttempt(BaseModel):
     at: datetime
     status_code: int | None
@@ -105,6 +119,8 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
 
     Raises:
         DeliveryFailed: no 2xx answer; the attempt is recorded and ``next_attempt_at`` set.
+        DeliveryRefused: permanent (no signing secret, or a URL :func:`webhooks.check_destination`
+            refuses); the attempt is recorded, nothing is sent, it goes to the dead letters.
     """
     with rt.store.read() as session:
         row = session.get(DeliveryRow, delivery)
@@ -114,9 +130,19 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
         secret = employer.webhook_secret if employer else None
         url, event, body = row.url, row.event, row.body.encode()
     if not secret:
-        raise DeliveryFailed(f"employeur {row.employer_id} sans secret de signature")
+        error = f"employeur {row.employer_id} sans secret de signature"
+        _record(rt, delivery, None, error, 0.0, False, now, final=True)
+        raise DeliveryRefused(f"livraison {delivery} impossible : {error}")
+    try:
+        webhooks.check_destination(url, allow_private=rt.settings.webhook_allow_private)
+    except webhooks.DestinationUnresolved as exc:  # DNS may answer later: retried like a receiver out of reach
+        _record(rt, delivery, None, str(exc), 0.0, False, now)
+        raise DeliveryFailed(f"livraison {delivery} non envoyée : {exc}") from None
+    except webhooks.DestinationRefused as exc:
+        _record(rt, delivery, None, f"destination refusée : {exc}", 0.0, False, now, final=True)
+        raise DeliveryRefused(f"livraison {delivery} refusée : {exc}") from None
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 (the URL is an https/http webhook set by the employer's admin)
+    request = urllib.request.Request(  # noqa: S310 (checked above: https, or http when allowed)
         url,
         data=body,
         method="POST",
@@ -126,7 +152,7 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
     status: int | None = None
     error: str | None = None
     try:
-        with urllib.request.urlopen(request, timeout=rt.settings.webhook_timeout_s) as response:  # noqa: S310
+        with _opener.open(request, timeout=rt.settings.webhook_timeout_s) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         status, error = exc.code, f"HTTP {exc.code}"
@@ -140,7 +166,15 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
 
 
 def _record(
-    rt: Runtime, delivery: str, status: int | None, error: str | None, ms: float, ok: bool, now: datetime | None
+    rt: Runtime,
+    delivery: str,
+    status: int | None,
+    error: str | None,
+    ms: float,
+    ok: bool,
+    now: datetime | None,
+    *,
+    final: bool = False,
 ) -> None:
     from matcher.retry import backoff_s
 
@@ -155,6 +189,8 @@ def _record(
         row.attempts += 1
         if ok:
             row.status, row.delivered_at, row.next_attempt_at = "delivered", now, None
+        elif final:
+            row.status, row.next_attempt_at = "dead", None  # no retry (its task goes to the dead letters)
         else:
             delay = backoff_s(row.attempts - 1, base_s=rt.settings.task_backoff_s, max_s=rt.settings.task_backoff_max_s)
             row.next_attempt_at = datetime.fromtimestamp(now.timestamp() + delay, UTC)

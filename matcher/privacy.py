@@ -93,7 +93,8 @@ def erased_ids(session: Session, *, kind: str, ids: list[str]) -> set[str]:
 # --- shortlists -------------------------------------------------------------------------------
 
 
-def _shortlists_with(session: Session, candidate_id: str) -> list[ShortlistRow]:
+def shortlists_with(session: Session, candidate_id: str) -> list[ShortlistRow]:
+    """The kept shortlists a person is on."""
     # The JSON text prefilter keeps this a single indexed-ish scan; entries are then checked exactly.
     rows = session.scalars(select(ShortlistRow).where(cast(ShortlistRow.entries, String).contains(candidate_id)))
     return [r for r in rows if any(e.get("candidate_id") == candidate_id for e in r.entries)]
@@ -111,7 +112,7 @@ def withdraw_from_shortlists(session: Session, candidate_id: str, *, everywhere:
     """
     decided = set() if everywhere else _decided_offers(session, candidate_id)
     changed = 0
-    for row in _shortlists_with(session, candidate_id):
+    for row in shortlists_with(session, candidate_id):
         if row.offer_id in decided:
             continue
         row.entries = [e for e in row.entries if e.get("candidate_id") != candidate_id]
@@ -156,7 +157,7 @@ def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
             "model_version": s.model_version,
             "entry": next(e for e in s.entries if e.get("candidate_id") == candidate_id),
         }
-        for s in _shortlists_with(session, candidate_id)
+        for s in shortlists_with(session, candidate_id)
     ]
     monitoring = session.get(MonitoringRow, candidate_id)
     sync = session.scalars(

@@ -22,6 +22,7 @@ from matcher.errors import InvalidInput, NotFound
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
 from matcher.services import check_commune, new_id
 from matcher.store.tables import CandidateRow, SavedSearchRow
+from matcher.tenancy import open_to_employers
 
 Query = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
@@ -116,9 +117,7 @@ def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
             relevance=round(h.score, 6),
         )
         for h in page
-        if (row := rows.get(h.id)) is not None
-        and row.visibility == Visibility.EMPLOYERS.value  # the store is the truth, the index may lag
-        and row.consented_at is not None
+        if (row := rows.get(h.id)) is not None and open_to_employers(row)  # the store is the truth, the index may lag
     ]
     return CandidateResults(total=len(hits), limit=search.limit, offset=search.offset, items=items)
 

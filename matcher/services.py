@@ -108,10 +108,20 @@ def employer_settings(row: EmployerRow) -> EmployerSettings:
     )
 
 
-def update_employer_settings(session: Session, *, employer_id: str, data: EmployerSettingsIn) -> EmployerSettings:
+def update_employer_settings(
+    session: Session, *, employer_id: str, data: EmployerSettingsIn, allow_private: bool
+) -> EmployerSettings:
+    """``allow_private``: the setting ``webhook_allow_private`` (else a webhook URL must be https to a public host)."""
+    from matcher import webhooks
+
     row = session.get(EmployerRow, employer_id)
     if row is None:
         raise NotFound("employeur", employer_id)
+    if data.webhook_url is not None:
+        try:
+            webhooks.check_destination(str(data.webhook_url), allow_private=allow_private)
+        except webhooks.DestinationRefused as exc:
+            raise InvalidInput("webhook_url", str(exc)) from None
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(row, field, str(value) if field == "webhook_url" and value is not None else value)
     return employer_settings(row)

@@ -72,6 +72,9 @@ class MatcherSettings(BaseSettings):
     dispatch_debounce_s: float = 0.2  # with a broker, writes within this share one dispatch (bigger batches)
     # HR webhooks (signed deliveries).
     webhook_timeout_s: float = 10.0
+    # Off: webhook URLs must be https to a public address (no SSRF into our network). On: http and
+    # private/loopback addresses allowed too (local receivers, tests).
+    webhook_allow_private: bool = False
     # Job seekers' alert digests: sent by the beat at this hour (Europe/Paris), through this sender.
     digest_hour: int = 7
     digest_max_offers: int = 20

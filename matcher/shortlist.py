@@ -23,6 +23,7 @@ from matcher.runtime import CANDIDATES, OFFERS, Runtime
 from matcher.scoring import BASE, Scorer
 from matcher.services import get_candidate, get_offer
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
+from matcher.tenancy import open_to_employers
 from matcher.views import candidate_view, offer_view
 
 LABELS = {**FEATURE_LABELS, BASE: "Socle commun à tous les profils"}
@@ -200,7 +201,7 @@ def _retrieve(
         rows = {r.id: r for r in session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits]))}
         # The store is the truth: a profile closed since it was indexed, or without a dated consent, is dropped.
         # Pairs keep the retrieval order (the order shown when AI ranking is off).
-        candidates = [candidate_from_row(rows[h.id]) for h in hits if h.id in rows and _consented(rows[h.id])]
+        candidates = [candidate_from_row(rows[h.id]) for h in hits if h.id in rows and open_to_employers(rows[h.id])]
     pairs = [
         (
             view,
@@ -211,10 +212,6 @@ def _retrieve(
         for c in candidates
     ]
     return pairs, retrieved, {c.id: c.version for c in candidates}
-
-
-def _consented(row: CandidateRow) -> bool:
-    return row.visibility == Visibility.EMPLOYERS.value and row.consented_at is not None
 
 
 def shortlist_for(

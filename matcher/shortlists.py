@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from matcher import audit, tenancy, transparency
 from matcher.accounts import Principal
-from matcher.domain import Decision, Visibility
+from matcher.domain import Decision
 from matcher.errors import NotFound
+from matcher.privacy import shortlists_with
 from matcher.runtime import Runtime
 from matcher.services import enqueue, new_id
 from matcher.shortlist import Explanation, build_shortlist
@@ -145,7 +146,7 @@ def read(
         profiles = {
             r.id: r
             for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
-            if r.visibility == Visibility.EMPLOYERS.value and r.consented_at is not None
+            if tenancy.open_to_employers(r)
         }
         decisions = _latest_decisions(session, offer_id, ids)
         places = [_place(e, profiles[e["candidate_id"]], decisions) for e in page if e["candidate_id"] in profiles]
@@ -186,6 +187,7 @@ def statement(
 ) -> dict[str, Any]:
     """The CRPA statement (role of the algorithm, data, weights, operations) for one place of a kept shortlist."""
     row = _row(session, principal, offer_id, shortlist_id)
+    tenancy.visible_candidate_row(session, principal, candidate_id)  # a withdrawn profile is out of sight here too
     found = transparency.for_kept_shortlist(row, candidate_id)
     if found is None:
         raise NotFound("place", candidate_id)
@@ -195,7 +197,7 @@ def statement(
 def statements_about(session: Session, *, candidate_id: str) -> list[dict[str, Any]]:
     """Every kept shortlist a person appears on, with its statement: what they may ask under the CRPA."""
     out = []
-    for row in session.scalars(select(ShortlistRow).order_by(ShortlistRow.built_at)):
+    for row in sorted(shortlists_with(session, candidate_id), key=lambda r: r.built_at):
         found = transparency.for_kept_shortlist(row, candidate_id)
         if found is not None:
             out.append(

@@ -38,6 +38,11 @@ def offers_query(principal: Principal) -> Select[OfferRow]:
     return query
 
 
+def open_to_employers(row: CandidateRow) -> bool:
+    """Recruiters may find and see a profile only while it is open to employers with a recorded, dated consent."""
+    return row.visibility == Visibility.EMPLOYERS.value and row.consented_at is not None
+
+
 def visible_candidate_row(session: Session, principal: Principal, candidate_id: str) -> CandidateRow:
     """A profile as a recruiter may see it: only when opened to employers with recorded consent."""
     row = session.get(CandidateRow, candidate_id)
@@ -45,7 +50,7 @@ def visible_candidate_row(session: Session, principal: Principal, candidate_id: 
         raise NotFound("candidat", candidate_id)
     if principal.role is Role.ADMIN or (principal.role is Role.SEEKER and principal.candidate_id == row.id):
         return row
-    if principal.role is Role.RECRUITER and row.visibility == Visibility.EMPLOYERS and row.consented_at is not None:
+    if principal.role is Role.RECRUITER and open_to_employers(row):
         return row
     raise NotFound("candidat", candidate_id)
 

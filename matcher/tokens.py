@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 import jwt
 
@@ -22,7 +24,12 @@ def signing_key(settings: MatcherSettings) -> str:
     """The configured secret, or one generated on first use and kept readable by this user only."""
     if settings.auth_secret is not None:
         return settings.auth_secret.get_secret_value()
-    path = settings.data_dir / "auth-secret"
+    return _secret_file(settings.data_dir / "auth-secret")
+
+
+@cache
+def _secret_file(path: Path) -> str:
+    """Read once per process (every request checks a token)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 
 DELIVERY = "X-Matcher-Delivery"
@@ -32,6 +35,59 @@ TOLERANCE_S = 300
 
 class SignatureError(ValueError):
     """The message must be refused: bad or missing signature, stale timestamp, or a replay."""
+
+
+class DestinationRefused(ValueError):
+    """A webhook URL we will not send to: not https, or a host that is not a public address."""
+
+
+class DestinationUnresolved(DestinationRefused):
+    """The webhook's host name does not resolve (now): refused when saving, retried when sending."""
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    # is_global is False for private, loopback, link-local, reserved, shared (100.64/10) and unspecified
+    return ip.is_global and not ip.is_multicast
+
+
+def check_destination(url: str, *, allow_private: bool) -> None:
+    """Refuse a webhook URL that could reach inside our network (SSRF).
+
+    Only ``https`` is allowed (``http`` too when ``allow_private``), and every address the host
+    resolves to must be public (not private, loopback, link-local, reserved or multicast) unless
+    ``allow_private`` (local receivers, tests). The check resolves the name itself: a host that
+    resolves differently a moment later (DNS rebinding) is not caught here.
+
+    Raises:
+        DestinationRefused: the URL may not be used (:class:`DestinationUnresolved`: its host does
+            not resolve).
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise DestinationRefused("adresse de webhook illisible") from None
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (scheme == "http" and allow_private):
+        raise DestinationRefused("l'adresse du webhook doit commencer par https://")
+    host = parts.hostname
+    if not host:
+        raise DestinationRefused("l'adresse du webhook ne nomme aucun hôte")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise DestinationUnresolved(f"l'hôte du webhook {host!r} est introuvable") from None
+    addresses = {str(info[4][0]) for info in infos}
+    private = sorted(a for a in addresses if not _is_public(a))
+    if not addresses or private:
+        raise DestinationRefused(
+            f"l'hôte du webhook {host!r} désigne une adresse non publique ({', '.join(private) or 'aucune'})"
+        )
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

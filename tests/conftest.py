@@ -25,7 +25,11 @@ def require_service(env_var: str, what: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> MatcherSettings:
-    return MatcherSettings(data_dir=tmp_path, embedder="hashing", demo_candidates=300, shortlist_size=10)
+    # webhook_allow_private: tests send webhooks to local receivers (http://127.0.0.1:…), which the
+    # default (https to public addresses only) refuses.
+    return MatcherSettings(
+        data_dir=tmp_path, embedder="hashing", demo_candidates=300, shortlist_size=10, webhook_allow_private=True
+    )
 
 
 @pytest.fixture

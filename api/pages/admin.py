@@ -134,7 +134,9 @@ def update_employer_settings(
         form["webhook_url"] = webhook_url
         return render(request, "admin_employer.html", status_code=422, employer=form, error=_errors(exc))
     with rt.store.transaction() as session:
-        services.update_employer_settings(session, employer_id=employer_id, data=data)
+        services.update_employer_settings(
+            session, employer_id=employer_id, data=data, allow_private=rt.settings.webhook_allow_private
+        )
     flash(request, "Réglages enregistrés.")
     return redirect(f"/admin/employeurs/{employer_id}")
 

@@ -57,7 +57,9 @@ def update_employer_settings(
     """Réglages de l'employeur : classement IA (désactivable), webhook RH, durées de conservation."""
     with rt.store.transaction() as session:
         _employer_row(session, principal, employer_id)
-        return services.update_employer_settings(session, employer_id=employer_id, data=data)
+        return services.update_employer_settings(
+            session, employer_id=employer_id, data=data, allow_private=rt.settings.webhook_allow_private
+        )
 
 
 @router.get("/employers/{employer_id}/deliveries", tags=["employeurs"])
@@ -145,6 +147,7 @@ class AuditCheck(BaseModel):
     ok: bool
     checked: int
     first_broken_seq: int | None
+    head: str = Field(description="Empreinte de la dernière ligne : à consigner ailleurs pour détecter une troncature")
 
 
 @router.get("/audit/verify", tags=["exploitation"])
@@ -152,4 +155,4 @@ def verify_audit_log(rt: RuntimeDep) -> AuditCheck:
     """Vérifie la chaîne de hachage du journal d'audit : une ligne modifiée ou supprimée est détectée."""
     with rt.store.read() as session:
         report = audit.verify(session)
-    return AuditCheck(ok=report.ok, checked=report.checked, first_broken_seq=report.first_broken_seq)
+    return AuditCheck(ok=report.ok, checked=report.checked, first_broken_seq=report.first_broken_seq, head=report.head)

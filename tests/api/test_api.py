@@ -175,7 +175,10 @@ def test_transparency_statements_and_audit_check(world: World, rt: Runtime) -> N
     about_me = client.get("/me/explanations", headers=seeker).json()
     assert [s["shortlist_id"] for s in about_me] == [built["shortlist"]["id"]]
     check = client.get("/audit/verify", headers=world.as_("admin")).json()
-    assert check["ok"] is True and check["checked"] >= 1
+    assert check["ok"] is True and check["checked"] >= 1 and len(check["head"]) == 64
+    # Once the person withdraws, their place is out of sight, statement included.
+    client.put("/me/profile", json=candidate_body(visibility="private"), headers=seeker)
+    assert client.get(f"{built['href']}/candidates/{mine['id']}/statement", headers=hr).status_code == 404
 
 
 def test_webhook_settings_and_deliveries_are_visible_to_that_employer_only(world: World) -> None:
@@ -193,6 +196,22 @@ def test_webhook_settings_and_deliveries_are_visible_to_that_employer_only(world
     assert deliveries[0]["event"] == "shortlist.built"
     theirs = world.as_("other_recruiter")
     assert client.get(f"/employers/{world.employer_a}/deliveries", headers=theirs).status_code == 404
+
+
+def test_a_webhook_url_into_our_network_or_over_http_is_refused(world: World, rt: Runtime) -> None:
+    rt.settings.webhook_allow_private = False  # the default (the shared settings allow local receivers)
+    client, hr = world.client, world.as_("recruiter")
+    settings_url = f"/employers/{world.employer_a}/settings"
+    for url in (
+        "http://127.0.0.1:9/hook",
+        "https://127.0.0.1/hook",
+        "https://169.254.169.254/",
+        "http://93.184.216.34/",
+    ):
+        refused = client.patch(settings_url, json={"webhook_url": url, "webhook_secret": "s" * 32}, headers=hr)
+        assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM, url
+        assert refused.json()["errors"][0]["field"] == "webhook_url", url
+    assert client.get(settings_url, headers=hr).json()["webhook_url"] is None  # nothing saved
 
 
 def test_an_erased_profile_is_gone_for_good_over_http(world: World) -> None:

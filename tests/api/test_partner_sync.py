@@ -135,7 +135,7 @@ def test_unreadable_bodies_are_problems(world: World) -> None:
 def test_callers_cannot_claim_another_source_and_a_recruiter_deleted_listing_comes_back(
     world: World, rt: Runtime
 ) -> None:
-    hr, partner = world.as_("recruiter"), world.as_("partner")
+    hr = world.as_("recruiter")
     claimed = offer_body(world.employer_a, source=world.partner_id, external_ref="ext-00001")
     mine = world.client.post("/offers", json=claimed, headers=hr).json()
     assert mine["source"] == "direct"  # not the partner's: its sync of ext-00001 is not blocked

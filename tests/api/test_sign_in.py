@@ -21,3 +21,10 @@ def test_password_guessing_is_slowed_per_address_and_email(world: World) -> None
     token = page.text.split('name="csrf" value="')[1].split('"')[0]
     refused = client.post("/connexion", data={"email": "admin@example.fr", "password": "x", "csrf": token})
     assert refused.status_code == 429 and "Trop de tentatives" in refused.text
+
+
+def test_guessing_tokens_or_keys_is_slowed_too(world: World) -> None:
+    client = world.client
+    guesses = [client.get("/offers", headers={"X-API-Key": f"adk_guess_{n}"}).status_code for n in range(11)]
+    assert guesses == [401] * 10 + [429]
+    assert client.get("/offers", headers=world.as_("recruiter")).status_code == 200  # valid callers are not locked out

@@ -18,10 +18,11 @@ from matcher.dispatch import dispatch
 from matcher.embedding import HashingEmbedder
 from matcher.jobs import InProcessRunner, pending_count
 from matcher.leases import MemoryLeases
+from matcher.retry import Dead
 from matcher.runtime import Runtime
 from matcher.settings import MatcherSettings
-from matcher.store.tables import DeliveryRow
-from matcher.tasks import Context
+from matcher.store.tables import DeliveryRow, EmployerRow
+from matcher.tasks import Context, run_job
 from tests.jobs_support import built_shortlist
 
 SECRET = "s3cret"
@@ -76,11 +77,67 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def fast_rt(tmp_path: Path) -> Iterator[Runtime]:
-    settings = MatcherSettings(data_dir=tmp_path, embedder="hashing", task_backoff_s=0.05, task_backoff_max_s=0.2)
+    settings = MatcherSettings(
+        data_dir=tmp_path,
+        embedder="hashing",
+        task_backoff_s=0.05,
+        task_backoff_max_s=0.2,
+        webhook_allow_private=True,  # the receivers here listen on 127.0.0.1
+    )
     runtime = Runtime.open(settings, embedder=HashingEmbedder())
     runtime.ensure_indices()
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def strict_rt(tmp_path: Path) -> Iterator[Runtime]:
+    """The default: webhooks only over https to public addresses."""
+    runtime = Runtime.open(MatcherSettings(data_dir=tmp_path, embedder="hashing"), embedder=HashingEmbedder())
+    runtime.ensure_indices()
+    yield runtime
+    runtime.close()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.submitted: list[tuple[str, list]] = []
+
+    def submit(self, name: str, args: list) -> None:
+        self.submitted.append((name, args))
+
+
+def _deliver_once(rt: Runtime) -> tuple[object, str]:
+    """Dispatch (owes the delivery), then one try of its task; returns the outcome and the delivery id."""
+    recorder = Recorder()
+    ctx = Context(rt=rt, executor=recorder, leases=MemoryLeases())
+    dispatch(ctx)
+    [(name, args)] = [(n, a) for n, a in recorder.submitted if n == "matcher.deliver_webhook"]
+    return run_job(ctx, name, args, attempt=0), args[0]
+
+
+def test_check_destination_refuses_what_could_reach_inside() -> None:
+    for url in (
+        "http://93.184.216.34/hook",  # not https
+        "ftp://93.184.216.34/hook",
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata (link-local)
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[fe80::1]/hook",
+        "https://224.0.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https:///hook",
+    ):
+        with pytest.raises(webhooks.DestinationRefused):
+            webhooks.check_destination(url, allow_private=False)
+    webhooks.check_destination("https://93.184.216.34/hook", allow_private=False)  # a public address
+    webhooks.check_destination("http://127.0.0.1:9/hook", allow_private=True)
+    with pytest.raises(webhooks.DestinationRefused, match="https"):
+        webhooks.check_destination("ftp://127.0.0.1/hook", allow_private=True)
 
 
 def test_sign_and_verify() -> None:
@@ -183,3 +240,32 @@ def test_no_webhook_no_delivery(fast_rt: Runtime) -> None:
     with fast_rt.store.read() as session:
         assert list(session.scalars(select(DeliveryRow))) == []
     assert pending_count(fast_rt) == 0
+
+
+def test_a_refused_destination_fails_at_once_recorded_not_retried(strict_rt: Runtime) -> None:
+    built_shortlist(strict_rt, webhook_url="http://127.0.0.1:9/hook")  # saved before the check existed
+    outcome, delivery = _deliver_once(strict_rt)
+    assert isinstance(outcome, Dead) and "refusée" in outcome.error
+    with strict_rt.store.read() as session:
+        [row] = list_deliveries(session, employer_ids=[session.get(DeliveryRow, delivery).employer_id])
+    assert row.status == "dead" and row.attempts == 1 and row.next_attempt_at is None
+    assert row.history[0].status_code is None and "destination refusée" in (row.history[0].error or "")
+
+
+def test_an_employer_without_a_secret_fails_at_once_recorded_not_retried(fast_rt: Runtime) -> None:
+    built_shortlist(fast_rt, webhook_url="http://127.0.0.1:9/hook")
+    recorder = Recorder()
+    ctx = Context(rt=fast_rt, executor=recorder, leases=MemoryLeases())
+    dispatch(ctx)
+    [args] = [a for n, a in recorder.submitted if n == "matcher.deliver_webhook"]
+    with fast_rt.store.transaction() as session:  # the secret is removed once the delivery is owed
+        row = session.get(DeliveryRow, args[0])
+        assert row is not None
+        employer_row = session.get(EmployerRow, row.employer_id)
+        assert employer_row is not None
+        employer_row.webhook_secret = None
+    outcome = run_job(ctx, "matcher.deliver_webhook", args, attempt=0)
+    assert isinstance(outcome, Dead) and "secret" in outcome.error
+    with fast_rt.store.read() as session:
+        row = session.get(DeliveryRow, args[0])
+        assert row is not None and row.status == "dead" and row.attempts == 1 and row.next_attempt_at is None
