@@ -130,9 +130,9 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
         secret = employer.webhook_secret if employer else None
         url, event, body = row.url, row.event, row.body.encode()
     if not secret:
-        error = f"employeur {row.employer_id} sans secret de signature"
-        _record(rt, delivery, None, error, 0.0, False, now, final=True)
-        raise DeliveryRefused(f"livraison {delivery} impossible : {error}")
+        missing = f"employeur {row.employer_id} sans secret de signature"
+        _record(rt, delivery, None, missing, 0.0, False, now, final=True)
+        raise DeliveryRefused(f"livraison {delivery} impossible : {missing}")
     try:
         webhooks.check_destination(url, allow_private=rt.settings.webhook_allow_private)
     except webhooks.DestinationUnresolved as exc:  # DNS may answer later: retried like a receiver out of reach

@@ -247,7 +247,9 @@ def test_a_refused_destination_fails_at_once_recorded_not_retried(strict_rt: Run
     outcome, delivery = _deliver_once(strict_rt)
     assert isinstance(outcome, Dead) and "refusée" in outcome.error
     with strict_rt.store.read() as session:
-        [row] = list_deliveries(session, employer_ids=[session.get(DeliveryRow, delivery).employer_id])
+        owed = session.get(DeliveryRow, delivery)
+        assert owed is not None
+        [row] = list_deliveries(session, employer_ids=[owed.employer_id])
     assert row.status == "dead" and row.attempts == 1 and row.next_attempt_at is None
     assert row.history[0].status_code is None and "destination refusée" in (row.history[0].error or "")
 
