@@ -18,7 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 from matcher.errors import NotFound
 from matcher.runtime import Runtime
 from matcher.store.tables import AuditRow, SettingRow
+
+if TYPE_CHECKING:  # matcher.shortlist imports the services, which import the audit log
+    from matcher.shortlist import Shortlist
 
 GENESIS = "0" * 64
 ANCHOR = "audit.anchor"  # SettingRow key: "<seq>:<hash>" of the last purged row
@@ -141,27 +144,24 @@ def purge_before(session: Session, *, now: datetime, keep_days: int = MIN_RETENT
 # --- shortlists: what was ranked, and can it be ranked again the same way ---------------------
 
 
-def shortlist_payload(
-    *, shortlist_id: str, shortlist: Any, parameters: dict[str, Any], candidate_versions: dict[str, int] | None = None
-) -> dict[str, Any]:
+def shortlist_payload(*, shortlist_id: str, shortlist: Shortlist, parameters: dict[str, Any]) -> dict[str, Any]:
     """The ``shortlist.built`` payload for a :class:`matcher.shortlist.Shortlist`: enough to re-score it.
 
     Each entry keeps the feature values the model read, so :func:`reproduce_shortlist` can replay the
     scoring with the recorded inputs even after the profiles have changed.
     """
-    versions = candidate_versions or {}
     return {
         "shortlist_id": shortlist_id,
         "offer_id": shortlist.offer_id,
         "offer_version": shortlist.offer_version,
         "model_version": shortlist.model_version,
-        "ranking": getattr(shortlist, "ranking", "model"),
+        "ranking": shortlist.ranking,
         "retrieved": shortlist.retrieved,
         "parameters": parameters,
         "entries": [
             {
                 "candidate_id": e.candidate_id,
-                "candidate_version": versions.get(e.candidate_id, getattr(e, "candidate_version", None)),
+                "candidate_version": e.candidate_version,
                 "rank": e.rank,
                 "score": e.score,
                 "features": {c.feature: c.value for c in e.explanation.contributions if c.value is not None},
@@ -172,7 +172,7 @@ def shortlist_payload(
 
 
 def record_shortlist_built(
-    session: Session, *, actor: str | None, shortlist_id: str, shortlist: Any, parameters: dict[str, Any]
+    session: Session, *, actor: str | None, shortlist_id: str, shortlist: Shortlist, parameters: dict[str, Any]
 ) -> AuditRow:
     payload = shortlist_payload(shortlist_id=shortlist_id, shortlist=shortlist, parameters=parameters)
     return record(session, actor=actor, action=SHORTLIST_BUILT, subject=shortlist_id, payload=payload)

@@ -73,16 +73,9 @@ def build(rt: Runtime, *, principal: Principal, offer_id: str, size: int | None 
         employer_id = offer.employer_id
     size = size or rt.settings.shortlist_size
     result = build_shortlist(rt, offer_id=offer_id, limit=size)
-    ranking: str = getattr(result, "ranking", "model")
+    ranking = result.ranking
     shortlist_id = new_id("sl")
     with rt.store.transaction() as session:
-        versions = dict(
-            session.execute(
-                select(CandidateRow.id, CandidateRow.version).where(
-                    CandidateRow.id.in_([e.candidate_id for e in result.entries])
-                )
-            ).all()
-        )
         row = ShortlistRow(
             id=shortlist_id,
             offer_id=offer_id,
@@ -96,10 +89,10 @@ def build(rt: Runtime, *, principal: Principal, offer_id: str, size: int | None 
             entries=[
                 {
                     "candidate_id": e.candidate_id,
-                    "candidate_version": versions.get(e.candidate_id),
+                    "candidate_version": e.candidate_version,
                     "rank": e.rank,
                     "score": e.score,
-                    "explanation": e.explanation.model_dump(mode="json") if e.explanation else None,
+                    "explanation": e.explanation.model_dump(mode="json"),
                 }
                 for e in result.entries
             ],
