@@ -3,9 +3,16 @@
 An alert is a saved search of kind ``offers`` (query text, filters, frequency ``daily`` or ``weekly``).
 A digest goes out at most once per period (a day, an ISO week; the notifications' unique index on
 (account, period) holds it even against two concurrent runs), only to an active seeker account whose
-profile still exists, and only when something new matched. New offers are the published offers
-created since the alert's last digest and already indexed; they are matched with the search backend
-(hybrid BM25 + kNN, restricted to those offers and to the alert's filters).
+profile still exists, and only when something new matched. New offers are the offers published now
+whose last write (``updated_at``: creation, publication, or an edit) falls after the alert's last
+digest, that are already indexed and that this seeker was not sent before; so an offer created as a
+draft and published later reaches the digest after its publication, and an edit of an offer already
+sent does not send it again. They are matched with the search backend (:func:`matching_offer_ids`:
+hybrid BM25 + kNN, restricted to those offers and to the alert's filters).
+
+"Already indexed": the window ``(last digest, until]`` stops just before the oldest offer write still
+waiting in the outbox (live rows: a row parked in the dead letters waits for an admin, not for us),
+and an offer that still has a live outbox row is left out; it comes in a later digest, once indexed.
 
 The notification row is written before sending; a message whose sending failed keeps ``sent_at``
 empty and is sent again by the next run.
@@ -15,39 +22,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from indices.hybrid import hybrid_search
-from indices.protocol import Filter, GeoDistance, Ids, Terms
 from matcher.domain import OfferStatus
+from matcher.errors import InvalidInput
+from matcher.indexing import live
 from matcher.retry import TransientError
-from matcher.runtime import OFFERS, Runtime
+from matcher.runtime import Runtime
+from matcher.search import SearchFilters, matching_offer_ids
 from matcher.senders import Message, Sender, sender_from_settings
 from matcher.store.tables import AccountRow, CandidateRow, NotificationRow, OfferRow, OutboxRow, SavedSearchRow
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 FREQUENCIES = ("daily", "weekly")
-DEFAULT_RADIUS_KM = 30.0
 
 
 class DigestsIncomplete(TransientError):
     """Some digests could not be sent; they stay recorded and are sent by the next run."""
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def period_key(frequency: str, moment: datetime) -> str:
     """``2026-11-26`` (daily) or ``2026-W48`` (weekly), in French local time."""
-    local = aware(moment).astimezone(PARIS)
+    local = moment.astimezone(PARIS)
     if frequency == "weekly":
         year, week, _ = local.isocalendar()
         return f"{year}-W{week:02d}"
@@ -95,15 +97,20 @@ def send_digests(rt: Runtime, *, now: datetime, sender: Sender | None = None) ->
 
 
 def _indexed_until(rt: Runtime, now: datetime) -> datetime:
-    """Offers created before this are indexed: the oldest offer still waiting in the outbox bounds the window."""
+    """Offer writes up to this are indexed: the window stops just before the oldest one still in the outbox.
+
+    Bounded by the oldest live ``offer`` outbox row and by the ``updated_at`` of the offers such rows
+    are for (written just before their row, in the same transaction), less a microsecond: an offer
+    written at that very moment falls in the next window, not in this one.
+    """
     with rt.store.read() as session:
-        oldest = session.scalar(
-            select(OutboxRow.created_at)
-            .where(OutboxRow.processed_at.is_(None), OutboxRow.topic == "offer")
-            .order_by(OutboxRow.id)
-            .limit(1)
+        waiting = (live(), OutboxRow.topic == "offer")
+        oldest_row = session.scalar(select(func.min(OutboxRow.created_at)).where(*waiting))
+        oldest_offer = session.scalar(
+            select(func.min(OfferRow.updated_at)).join(OutboxRow, OutboxRow.entity_id == OfferRow.id).where(*waiting)
         )
-    return min(now, aware(oldest)) if oldest else now
+    bounds = [b for b in (oldest_row, oldest_offer) if b is not None]
+    return min(now, min(bounds) - timedelta(microseconds=1)) if bounds else now
 
 
 def _due(rt: Runtime, now: datetime) -> list[tuple[AccountRow, str, list[SavedSearchRow]]]:
@@ -145,18 +152,24 @@ Found = list[tuple[SavedSearchRow, list[OfferRow]]]
 
 def _matches(rt: Runtime, alerts: Sequence[SavedSearchRow], until: datetime) -> Found:
     found: Found = []
+    if not alerts:
+        return found
+    sent_before = _sent_offer_ids(rt, alerts[0].account_id)
     for alert in alerts:
-        since = aware(alert.last_sent_at or alert.created_at)
+        since = alert.last_sent_at or alert.created_at
+        indexing = exists().where(live(), OutboxRow.topic == "offer", OutboxRow.entity_id == OfferRow.id)
         with rt.store.read() as session:
             new = {
                 r.id: r
                 for r in session.scalars(
                     select(OfferRow).where(
                         OfferRow.status == OfferStatus.PUBLISHED.value,
-                        OfferRow.created_at > since,
-                        OfferRow.created_at <= until,
+                        OfferRow.updated_at > since,
+                        OfferRow.updated_at <= until,
+                        ~indexing,
                     )
                 )
+                if r.id not in sent_before
             }
             session.expunge_all()
         if not new:
@@ -167,25 +180,20 @@ def _matches(rt: Runtime, alerts: Sequence[SavedSearchRow], until: datetime) -> 
     return found
 
 
+def _sent_offer_ids(rt: Runtime, account_id: str) -> set[str]:
+    """The offers already listed in this seeker's digests (an edited offer is not new to them)."""
+    with rt.store.read() as session:
+        bodies = session.scalars(select(NotificationRow.body).where(NotificationRow.account_id == account_id))
+        return {o["id"] for body in bodies for a in body.get("alerts", []) for o in a.get("offers", [])}
+
+
 def _search(rt: Runtime, alert: SavedSearchRow, ids: list[str]) -> list[str]:
     """The offers among ``ids`` that the alert's query and filters match, best first."""
-    filters: list[Filter] = [Ids(tuple(ids)), Terms("status", (OfferStatus.PUBLISHED.value,))]
-    spec = alert.filters or {}
-    if spec.get("rome_codes"):
-        filters.append(Terms("rome_code", tuple(spec["rome_codes"])))
-    if spec.get("contract_types"):
-        filters.append(Terms("contract_types", tuple(spec["contract_types"])))
-    if spec.get("commune_insee"):
-        commune = rt.geography.get(spec["commune_insee"])
-        if commune is None:
-            return []
-        filters.append(GeoDistance(((commune.lat, commune.lon),), float(spec.get("radius_km") or DEFAULT_RADIUS_KM)))
-    text = alert.query.strip()
-    vector = rt.embedder.embed([text or alert.name])[0]
-    hits = hybrid_search(rt.backend, OFFERS, text=text, vector=vector, filters=filters, k=len(ids), depth=len(ids))
-    if not text:
-        return [h.id for h in hits]  # filters only: every new offer they keep
-    return [h.id for h in hits if h.bm25 is not None or (h.cosine or 0.0) >= rt.settings.alert_min_cosine]
+    try:
+        filters = SearchFilters.model_validate(alert.filters or {})
+        return matching_offer_ids(rt, alert.query.strip(), filters, ids=ids, min_cosine=rt.settings.alert_min_cosine)
+    except InvalidInput:
+        return []  # a commune that no longer exists: nothing can be near it
 
 
 def _body(period: str, frequency: str, found: Found) -> dict[str, Any]:

@@ -7,6 +7,7 @@ one account; the job runner sends seekers' alerts as digests at the chosen frequ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -122,11 +123,37 @@ def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
     return CandidateResults(total=len(hits), limit=search.limit, offset=search.offset, items=items)
 
 
-def matching_offer_ids(rt: Runtime, query: str, filters: SearchFilters, *, k: int = 200) -> list[str]:
-    """Published offers matching an alert's text and filters (used by alert digests)."""
+def matching_offer_ids(
+    rt: Runtime,
+    query: str,
+    filters: SearchFilters,
+    *,
+    k: int = 200,
+    ids: Sequence[str] | None = None,
+    min_cosine: float | None = None,
+) -> list[str]:
+    """Published offers matching an alert's text and filters, best first (used by alert digests).
+
+    ``ids``: only among these offers (all of them may come back). ``min_cosine``: with query text, keep
+    only the hits its words match or whose vector is at least this similar.
+
+    Raises:
+        InvalidInput: ``filters`` name a commune that does not exist.
+    """
+    from indices.protocol import Ids
+
     flt = [Terms("status", (OfferStatus.PUBLISHED.value,)), *_filters(rt, filters, index=OFFERS)]
+    depth = None
+    if ids is not None:
+        if not ids:
+            return []
+        flt.insert(0, Ids(tuple(ids)))
+        k = depth = len(ids)
     vector = rt.embedder.embed([query or "offre"])[0]
-    return [h.id for h in hybrid_search(rt.backend, OFFERS, text=query, vector=vector, filters=flt, k=k)]
+    hits = hybrid_search(rt.backend, OFFERS, text=query, vector=vector, filters=flt, k=k, depth=depth)
+    if query and min_cosine is not None:
+        hits = [h for h in hits if h.bm25 is not None or (h.cosine or 0.0) >= min_cosine]
+    return [h.id for h in hits]
 
 
 # --- saved searches --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from matcher import services
 from matcher.alerts import DigestsIncomplete, period_key, send_digests
-from matcher.domain import EmployerIn
+from matcher.domain import EmployerIn, OfferStatus
 from matcher.jobs import process_outbox
 from matcher.runtime import Runtime
 from matcher.senders import FileSender, Message
@@ -164,3 +164,39 @@ def test_the_file_sender_writes_one_json_per_message(rt: Runtime) -> None:
     send_digests(rt, now=MONDAY, sender=FileSender(folder))
     [written] = list(folder.glob("*.json"))
     assert written.name == f"digest-{camille}-2026-01-05.json"
+
+
+def _listed(message: Message) -> set[str]:
+    return {o["id"] for a in message.data["alerts"] for o in a["offers"]}
+
+
+def test_an_offer_not_yet_indexed_comes_in_a_later_digest(rt: Runtime) -> None:
+    camille = seeker(rt, "camille")
+    alert(rt, camille)
+    indexed = offers_at(rt, MONDAY - timedelta(hours=5), count=1)
+    with time_machine.travel(MONDAY - timedelta(hours=3), tick=False):
+        waiting = add_offers(rt, 1, employer_id=_employer(rt))  # its outbox row is not processed yet
+    outbox = Outbox()
+    assert send_digests(rt, now=MONDAY, sender=outbox)["digests"] == 1
+    assert _listed(outbox.sent[0]) == set(indexed)  # not the offer the search cannot find yet…
+    process_outbox(rt)
+    assert send_digests(rt, now=MONDAY + timedelta(days=1), sender=outbox)["digests"] == 1
+    assert _listed(outbox.sent[1]) == set(waiting)  # …which comes the next day, not lost
+
+
+def test_an_offer_published_after_its_creation_reaches_a_digest_once(rt: Runtime) -> None:
+    camille = seeker(rt, "camille")
+    alert(rt, camille)
+    draft = offers_at(rt, MONDAY - timedelta(hours=4), count=1, status="draft")
+    sent = offers_at(rt, MONDAY - timedelta(hours=3), count=1)
+    outbox = Outbox()
+    assert send_digests(rt, now=MONDAY, sender=outbox)["digests"] == 1
+    assert _listed(outbox.sent[0]) == set(sent)
+    with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
+        with rt.store.transaction() as session:
+            services.set_offer_status(session, offer_id=draft[0], status=OfferStatus.PUBLISHED)
+            services.set_offer_status(session, offer_id=sent[0], status=OfferStatus.CLOSED)
+            services.set_offer_status(session, offer_id=sent[0], status=OfferStatus.PUBLISHED)  # an edit
+        process_outbox(rt)
+    assert send_digests(rt, now=MONDAY + timedelta(days=1), sender=outbox)["digests"] == 1
+    assert _listed(outbox.sent[1]) == set(draft)  # published yesterday; the one already sent is not sent again
