@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from matcher import deliveries
 from matcher.indexing import INDEX_TOPICS, live
+from matcher.leases import new_owner
 from matcher.store.tables import OutboxRow
 
 if TYPE_CHECKING:
@@ -44,16 +45,17 @@ def dispatch(ctx: Context) -> dict[str, Any]:
         if not page:
             break
         after = page[-1][0]
-        claimed = set(ctx.leases.claim([f"outbox:{i}" for i, _, _ in page], settings.outbox_lease_s))
+        owner = new_owner()  # travels with the tasks: only they may extend or release these claims
+        claimed = set(ctx.leases.claim([f"outbox:{i}" for i, _, _ in page], settings.outbox_lease_s, owner=owner))
         mine = [(i, topic, entity) for i, topic, entity in page if f"outbox:{i}" in claimed]
         counts["rows"] += len(mine)
         index_ids = [i for i, topic, _ in mine if topic in INDEX_TOPICS]
         for start in range(0, len(index_ids), settings.outbox_batch_size):
-            ctx.executor.submit("matcher.index_outbox", [index_ids[start : start + settings.outbox_batch_size]])
+            ctx.executor.submit("matcher.index_outbox", [index_ids[start : start + settings.outbox_batch_size], owner])
             counts["index_tasks"] += 1
         for row_id, topic, entity in mine:
             if topic == "shortlist":
-                counts["deliveries"] += _owe_delivery(ctx, row_id, entity)
+                counts["deliveries"] += _owe_delivery(ctx, row_id, entity, owner)
             elif topic not in INDEX_TOPICS:
                 counts["skipped"] += 1
                 _close(ctx, row_id, f"sujet inconnu : {topic}")
@@ -61,23 +63,25 @@ def dispatch(ctx: Context) -> dict[str, Any]:
             break
     older_than = datetime.now(UTC) - timedelta(seconds=settings.outbox_lease_s)
     overdue = deliveries.overdue(ctx.rt, older_than=older_than)
-    for delivery in ctx.leases.claim([f"delivery:{d}" for d in overdue], settings.outbox_lease_s):
-        ctx.executor.submit("matcher.deliver_webhook", [delivery.removeprefix("delivery:")])
+    owner = new_owner()
+    for delivery in ctx.leases.claim([f"delivery:{d}" for d in overdue], settings.outbox_lease_s, owner=owner):
+        ctx.executor.submit("matcher.deliver_webhook", [delivery.removeprefix("delivery:"), owner])
         counts["deliveries"] += 1
     return counts
 
 
-def _owe_delivery(ctx: Context, row_id: int, shortlist_id: str) -> int:
+def _owe_delivery(ctx: Context, row_id: int, shortlist_id: str, row_owner: str) -> int:
     with ctx.rt.store.transaction() as session:
         delivery = deliveries.owe_shortlist(session, shortlist_id=shortlist_id)
         row = session.get(OutboxRow, row_id)
         if row is not None:
             row.processed_at = datetime.now(UTC)
             row.attempts += 1
-    ctx.leases.release([f"outbox:{row_id}"])
-    if delivery is None or not ctx.leases.claim([f"delivery:{delivery}"], ctx.rt.settings.outbox_lease_s):
+    ctx.leases.release([f"outbox:{row_id}"], owner=row_owner)
+    owner = new_owner()
+    if delivery is None or not ctx.leases.claim([f"delivery:{delivery}"], ctx.rt.settings.outbox_lease_s, owner=owner):
         return 0
-    ctx.executor.submit("matcher.deliver_webhook", [delivery])
+    ctx.executor.submit("matcher.deliver_webhook", [delivery, owner])
     return 1
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from matcher import deadletters, deliveries
 from matcher.indexing import DEAD_MARK, index_outbox_rows
-from matcher.leases import Leases
+from matcher.leases import Leases, new_owner
 from matcher.retry import Dead, Done, Outcome, Retry, backoff_s, describe, is_transient
 from matcher.runtime import Runtime
 from matcher.store.tables import OutboxRow
@@ -45,10 +45,18 @@ class Context:
 @dataclass(frozen=True)
 class Job:
     run: Callable[..., dict[str, Any]]
-    # Claims held while the task owns its work (extended across retries, released at the end).
-    lease_keys: Callable[[list[Any]], list[str]] = lambda args: []
+    # Claims held while the task owns its work (extended across retries, released at the end). A job
+    # with claims takes one argument (its work) and, after it, the owner token of the claim.
+    lease_keys: Callable[[list[Any]], list[str]] | None = None
     on_dead: Callable[[Context, list[Any], int, str], None] | None = None
     on_replay: Callable[[Context, list[Any]], None] | None = None
+
+    def split(self, args: list[Any]) -> tuple[list[Any], list[str], str]:
+        """(the work's arguments, its lease keys, the owner token); no token (an older message): ``""``."""
+        if self.lease_keys is None:
+            return args, [], ""
+        work = args[:1]
+        return work, self.lease_keys(work), str(args[1]) if len(args) > 1 else ""
 
 
 # --- indexing --------------------------------------------------------------------------------
@@ -169,25 +177,25 @@ def run_job(ctx: Context, name: str, args: list[Any], *, attempt: int) -> Outcom
     then) or :class:`Dead` (recorded in the dead letters, its claims released).
     """
     job = JOBS[name]
-    keys = job.lease_keys(args)
+    work, keys, owner = job.split(args)
     settings = ctx.rt.settings
     try:
-        result = job.run(ctx, *args)
+        result = job.run(ctx, *work)
     except Exception as exc:
         error = describe(exc)
         if is_transient(exc) and attempt < settings.task_max_retries:
             delay = backoff_s(attempt, base_s=settings.task_backoff_s, max_s=settings.task_backoff_max_s)
-            ctx.leases.extend(keys, delay + settings.outbox_lease_s)
-            log.warning("%s%s failed (try %d), retry in %.1f s: %s", name, args, attempt + 1, delay, error)
+            ctx.leases.extend(keys, delay + settings.outbox_lease_s, owner=owner)
+            log.warning("%s%s failed (try %d), retry in %.1f s: %s", name, work, attempt + 1, delay, error)
             return Retry(delay, error)
         with ctx.rt.store.transaction() as session:
-            dead_id = deadletters.record(session, task=name, args=args, error=error, attempts=attempt + 1)
+            dead_id = deadletters.record(session, task=name, args=work, error=error, attempts=attempt + 1)
         if job.on_dead:
-            job.on_dead(ctx, args, dead_id, error)
-        ctx.leases.release(keys)
-        log.error("%s%s gave up after %d tries (dead letter %d): %s", name, args, attempt + 1, dead_id, error)
+            job.on_dead(ctx, work, dead_id, error)
+        ctx.leases.release(keys, owner=owner)
+        log.error("%s%s gave up after %d tries (dead letter %d): %s", name, work, attempt + 1, dead_id, error)
         return Dead(dead_id, error)
-    ctx.leases.release(keys)
+    ctx.leases.release(keys, owner=owner)
     return Done(result)
 
 
@@ -196,8 +204,10 @@ def replay(ctx: Context, *, dead_letter_id: int) -> str:
     with ctx.rt.store.transaction() as session:
         name, args = deadletters.take_for_replay(session, dead_letter_id=dead_letter_id)
     job = JOBS[name]
-    ctx.leases.extend(job.lease_keys(args), ctx.rt.settings.outbox_lease_s)
+    work, keys, _ = job.split(args)
+    owner = new_owner()
+    ctx.leases.extend(keys, ctx.rt.settings.outbox_lease_s, owner=owner)
     if job.on_replay:
-        job.on_replay(ctx, args)
-    ctx.executor.submit(name, args)
+        job.on_replay(ctx, work)
+    ctx.executor.submit(name, [*work, owner] if job.lease_keys else work)
     return name

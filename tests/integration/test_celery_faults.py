@@ -242,3 +242,10 @@ def test_offers_pushed_while_the_search_backend_is_down_are_indexed_once_it_retu
         worker.stop()
         rt.close()
         backend.close()
+
+
+def test_only_the_owner_of_a_redis_lease_extends_or_releases_it(redis_url: str, queue: str) -> None:
+    from matcher.leases import RedisLeases
+    from tests.unit.test_jobs_retry import check_lease_owners
+
+    check_lease_owners(RedisLeases(redis_url, namespace=queue))
