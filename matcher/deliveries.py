@@ -197,12 +197,19 @@ def _record(
 
 
 def set_status(rt: Runtime, delivery: str, status: str) -> None:
-    """``dead`` when the retries are spent; ``pending`` again when an admin replays it."""
+    """``dead`` when the retries are spent (a replay: :func:`make_pending`)."""
     with rt.store.transaction() as session:
         row = session.get(DeliveryRow, delivery)
         if row is not None and row.status != "delivered":
             row.status = status
             row.next_attempt_at = None
+
+
+def make_pending(session: Session, delivery: str) -> None:
+    """``pending`` again (an admin replays it), in the caller's transaction; a delivered one stays delivered."""
+    row = session.get(DeliveryRow, delivery)
+    if row is not None and row.status != "delivered":
+        row.status, row.next_attempt_at = "pending", None
 
 
 def overdue(rt: Runtime, *, older_than: datetime, limit: int = 500) -> list[str]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from matcher import deadletters, deliveries
 from matcher.indexing import DEAD_MARK, index_outbox_rows
@@ -49,7 +50,8 @@ class Job:
     # with claims takes one argument (its work) and, after it, the owner token of the claim.
     lease_keys: Callable[[list[Any]], list[str]] | None = None
     on_dead: Callable[[Context, list[Any], int, str], None] | None = None
-    on_replay: Callable[[Context, list[Any]], None] | None = None
+    # Makes the work pending again, in the transaction that marks the dead letter replayed.
+    on_replay: Callable[[Session, list[Any]], None] | None = None
 
     def split(self, args: list[Any]) -> tuple[list[Any], list[str], str]:
         """(the work's arguments, its lease keys, the owner token); no token (an older message): ``""``."""
@@ -78,11 +80,10 @@ def _park_rows(ctx: Context, args: list[Any], dead_id: int, error: str) -> None:
                 row.last_error = f"{DEAD_MARK} #{dead_id}: {error}"[:500]
 
 
-def _unpark_rows(ctx: Context, args: list[Any]) -> None:
-    with ctx.rt.store.transaction() as session:
-        for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(args[0]))):
-            if row.last_error and row.last_error.startswith(DEAD_MARK):
-                row.last_error = None
+def _unpark_rows(session: Session, args: list[Any]) -> None:
+    for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(args[0]))):
+        if row.last_error and row.last_error.startswith(DEAD_MARK):
+            row.last_error = None
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ JOBS: dict[str, Job] = {
         _deliver,
         lease_keys=lambda args: [f"delivery:{args[0]}"],
         on_dead=lambda ctx, args, _id, _error: deliveries.set_status(ctx.rt, args[0], "dead"),
-        on_replay=lambda ctx, args: deliveries.set_status(ctx.rt, args[0], "pending"),
+        on_replay=lambda session, args: deliveries.make_pending(session, args[0]),
     ),
     "matcher.send_digests": Job(_digests),
     "matcher.purge_retention": Job(_retention),
@@ -200,14 +201,18 @@ def run_job(ctx: Context, name: str, args: list[Any], *, attempt: int) -> Outcom
 
 
 def replay(ctx: Context, *, dead_letter_id: int) -> str:
-    """Submit a dead letter's task again (its work made pending again first); returns the task name."""
+    """Submit a dead letter's task again; returns the task name.
+
+    The dead letter is marked replayed and its work made pending again in one transaction (both or
+    neither); its claims are taken before that commits, so no dispatcher hands the work out meanwhile.
+    """
+    owner = new_owner()
     with ctx.rt.store.transaction() as session:
         name, args = deadletters.take_for_replay(session, dead_letter_id=dead_letter_id)
-    job = JOBS[name]
-    work, keys, _ = job.split(args)
-    owner = new_owner()
-    ctx.leases.extend(keys, ctx.rt.settings.outbox_lease_s, owner=owner)
-    if job.on_replay:
-        job.on_replay(ctx, work)
+        job = JOBS[name]
+        work, keys, _ = job.split(args)
+        if job.on_replay:
+            job.on_replay(session, work)
+        ctx.leases.extend(keys, ctx.rt.settings.outbox_lease_s, owner=owner)
     ctx.executor.submit(name, [*work, owner] if job.lease_keys else work)
     return name

@@ -107,6 +107,25 @@ def test_a_bug_is_not_retried(frt: Runtime, monkeypatch: pytest.MonkeyPatch) -> 
     assert calls == ["rec_1", "rec_1"] and len(_dead(frt)) == 1 and _dead(frt)[0].id != letter.id
 
 
+def test_a_replay_marks_the_letter_and_makes_its_work_pending_together(
+    frt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ctx: object, records: list[str], *_: object) -> dict:
+        raise KeyError(records[0])
+
+    def unpark_fails(session: object, args: list) -> None:
+        raise RuntimeError("store gone mid-replay")
+
+    monkeypatch.setitem(JOBS, "matcher.broken", Job(broken, lease_keys=lambda a: a[0], on_replay=unpark_fails))
+    runner = InProcessRunner(frt)
+    assert isinstance(run_job(runner.context, "matcher.broken", [["rec_1"], "owner"], attempt=0), Dead)
+    [letter] = _dead(frt)
+    assert letter.args == [["rec_1"]]  # the work, not the claim's owner token
+    with pytest.raises(RuntimeError):
+        replay(runner.context, dead_letter_id=letter.id)
+    assert [d.id for d in _dead(frt)] == [letter.id]  # not marked replayed: it can be replayed again
+
+
 def test_celery_tasks_retry_with_backoff_and_end_in_the_dead_letters(frt: Runtime, fast: MatcherSettings) -> None:
     add_offers(frt, 2)
     app = make_celery(fast, runtime=frt, eager=True)
