@@ -41,16 +41,36 @@ def backoff_s(attempt: int, *, base_s: float, max_s: float) -> float:
 
 
 def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` may well not happen again: something out of reach, not a bug or bad data.
+
+    Named classes only: an ``OSError`` such as ``PermissionError`` or ``FileNotFoundError`` is a
+    setup mistake, and ``SMTPRecipientsRefused`` a bad address; retrying them would not help.
+    """
+    import smtplib
+    import socket
+    import urllib.error
+
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from indices.errors import SearchUnavailable
 
-    if isinstance(exc, TransientError | SearchUnavailable | OSError | RedisConnectionError | RedisTimeoutError):
-        return True  # OSError covers refused connections, timeouts and urllib's URLError
-    if isinstance(exc, OperationalError):
-        return True  # database locked, restarting or out of reach
+    transient = (
+        TransientError,  # ours: DeliveryFailed, IndexingIncomplete, DigestsIncomplete…
+        SearchUnavailable,
+        ConnectionError,  # refused, reset, aborted, broken pipe
+        TimeoutError,  # socket.timeout too
+        socket.gaierror,  # name resolution failing for now
+        urllib.error.URLError,  # receiver out of reach (or answering an HTTP error)
+        smtplib.SMTPServerDisconnected,
+        smtplib.SMTPConnectError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        OperationalError,  # database locked, restarting or out of reach
+    )
+    if isinstance(exc, transient):
+        return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import smtplib
+import socket
 import time
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,21 @@ def test_only_transient_failures_are_retried() -> None:
     assert is_transient(TimeoutError())
     assert not is_transient(KeyError("bug"))
     assert not is_transient(ValueError("bad data"))
+    for permanent in (
+        PermissionError("data_dir en lecture seule"),
+        FileNotFoundError("modèle absent"),
+        smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"unknown user")}),
+        OSError("quelconque"),
+    ):
+        assert not is_transient(permanent), permanent
+    for transient in (
+        ConnectionResetError(),
+        socket.gaierror(-3, "Temporary failure in name resolution"),
+        urllib.error.URLError("connexion refusée"),
+        smtplib.SMTPServerDisconnected(),
+        smtplib.SMTPConnectError(421, "busy"),
+    ):
+        assert is_transient(transient), transient
 
 
 def test_a_transient_failure_is_retried_then_succeeds(frt: Runtime) -> None:
