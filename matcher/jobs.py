@@ -51,6 +51,7 @@ class InProcessRunner:
         self.leases = MemoryLeases()
         self._lock = threading.RLock()
         self._again = threading.Event()
+        self._busy = False  # a drain or a task runs (read and written only while holding _lock)
         self._timers: set[threading.Timer] = set()
         self._timer_lock = threading.Lock()
         self._pending_dispatch: threading.Timer | None = None
@@ -76,27 +77,40 @@ class InProcessRunner:
         self._again.set()
         while self._again.is_set():
             if not self._lock.acquire(blocking=False):
-                return  # the running drain will see the flag
+                return  # whoever holds the lock (a drain, a task) sees the flag once it lets go
+            if self._busy:  # this thread already holds it (a kick from a task a drain runs): that drain loops
+                self._lock.release()
+                return
+            self._busy = True
             try:
                 self._again.clear()
                 dispatch(self.context)
             except Exception:  # the write is stored; the beat's next dispatch hands it out
                 log.exception("dispatch failed; pending work stays in the outbox")
             finally:
+                self._busy = False
                 self._lock.release()
 
     def submit(self, name: str, args: list[Any], attempt: int = 0) -> None:
         """Run a task here now; a transient failure is tried again later on a timer."""
         with self._lock:
-            outcome = run_job(self._local, name, args, attempt=attempt)
+            nested, self._busy = self._busy, True  # nested: run by a drain, which re-checks the flag itself
+            try:
+                outcome = run_job(self._local, name, args, attempt=attempt)
+            finally:
+                self._busy = nested
         if isinstance(outcome, Retry):
             timer = threading.Timer(outcome.delay_s, self._retry, (name, args, attempt + 1))
             timer.daemon = True
-            self._timers.add(timer)
+            with self._timer_lock:
+                self._timers.add(timer)
             timer.start()
+        if not nested and self._again.is_set():
+            self._drain()  # a kick came while this task (a retry on a timer) held the lock: dispatch it now
 
     def _retry(self, name: str, args: list[Any], attempt: int) -> None:
-        self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
+        with self._timer_lock:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
         try:
             self.submit(name, args, attempt)
         except Exception:
@@ -104,7 +118,9 @@ class InProcessRunner:
 
     def close(self) -> None:
         """Cancel the pending retries (their work stays pending in the store)."""
-        for timer in [*self._timers, *([self._pending_dispatch] if self._pending_dispatch else [])]:
+        with self._timer_lock:
+            timers = [*self._timers, *([self._pending_dispatch] if self._pending_dispatch else [])]
+        for timer in timers:
             timer.cancel()
 
 

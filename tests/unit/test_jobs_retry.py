@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import threading
 import time
 import urllib.error
 from pathlib import Path
@@ -203,3 +204,26 @@ def check_lease_owners(leases: Leases) -> None:
 
 def test_only_the_owner_of_a_lease_extends_or_releases_it() -> None:
     check_lease_owners(MemoryLeases())
+
+
+def test_a_kick_while_a_retry_holds_the_runner_is_dispatched_after_it(
+    frt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, go_on = threading.Event(), threading.Event()
+
+    def slow(ctx: object, record_id: str) -> dict:
+        started.set()
+        go_on.wait(5)
+        return {}
+
+    monkeypatch.setitem(JOBS, "matcher.slow", Job(slow))
+    runner = InProcessRunner(frt)
+    retry = threading.Thread(target=runner._retry, args=("matcher.slow", ["rec_1"], 1))  # as its timer runs it
+    retry.start()
+    assert started.wait(5)
+    add_offers(frt, 2)
+    runner.kick()  # the retry holds the runner: this drain leaves it the flag
+    assert pending_count(frt) == 2
+    go_on.set()
+    retry.join(5)
+    assert pending_count(frt) == 0 and frt.backend.count(OFFERS) == 2
