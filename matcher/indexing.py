@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.documents import candidate_document, candidate_text, offer_document, offer_text
@@ -56,8 +56,9 @@ def live() -> ColumnElement[bool]:
 
 
 def pending_count(rt: Runtime) -> int:
+    """Outbox rows waiting to be handed out (:func:`live`); rows parked in the dead letters count there, not here."""
     with rt.store.read() as session:
-        return len(session.scalars(select(OutboxRow.id).where(OutboxRow.processed_at.is_(None))).all())
+        return session.scalar(select(func.count()).select_from(OutboxRow).where(live())) or 0
 
 
 def process_outbox(rt: Runtime, *, batch_size: int = 512, progress: Progress | None = None) -> IndexingReport:
@@ -68,7 +69,7 @@ def process_outbox(rt: Runtime, *, batch_size: int = 512, progress: Progress | N
     report = IndexingReport()
     query = select(OutboxRow.id).where(live(), OutboxRow.topic.in_(INDEX_TOPICS)).order_by(OutboxRow.id)
     with rt.store.read() as session:
-        total = len(session.scalars(query).all())
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     if progress and total:
         progress("indexation", 0, total)  # starts the clock: rates are then per second of work
     after = 0
