@@ -86,19 +86,13 @@ def create_employer(
 
 
 def _employer_row(rt: Runtime, employer_id: str) -> dict[str, Any]:
+    """The employer's name and its settings as the API shows them (never the webhook secret), for the form."""
     with rt.store.read() as session:
         row = session.get(EmployerRow, employer_id)
         if row is None:
             raise NotFound("employeur", employer_id)
-        return {
-            "id": row.id,
-            "name": row.name,
-            "ai_ranking": row.ai_ranking,
-            "webhook_url": row.webhook_url or "",
-            "webhook_secret_set": bool(row.webhook_secret),
-            "retention_not_hired_days": row.retention_not_hired_days,
-            "retention_pool_days": row.retention_pool_days,
-        }
+        settings = services.employer_settings(row).model_dump()
+    return {"id": row.id, "name": row.name, **settings, "webhook_url": settings["webhook_url"] or ""}
 
 
 @router.get("/admin/employeurs/{employer_id}")
