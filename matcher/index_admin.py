@@ -30,7 +30,7 @@ from sqlalchemy import select
 from indices.protocol import BulkResult, Document, Filter, Hit, Vector
 from matcher.domain import Visibility
 from matcher.errors import MatcherError
-from matcher.jobs import IndexingReport, _index_records, rebuild_indices
+from matcher.indexing import IndexingReport, index_records, rebuild_indices
 from matcher.runtime import CANDIDATES, OFFERS, Runtime
 from matcher.store.tables import CandidateRow, OfferRow
 
@@ -139,7 +139,7 @@ def replay(rt: Runtime, check: IndexCheck, report: IndexingReport) -> tuple[int,
     again = check.missing + check.stale
     before = report.indexed
     for start in range(0, len(again), REPLAY_BATCH):
-        _index_records(rt, TOPICS[index], index, again[start : start + REPLAY_BATCH], report)
+        index_records(rt, TOPICS[index], index, again[start : start + REPLAY_BATCH], report)
     removed = 0
     if check.extra:
         indexed = rt.backend.versions(index)

@@ -155,7 +155,7 @@ def _process_batch(rt: Runtime, batch: Sequence[OutboxRow], report: IndexingRepo
         upserts = [r.entity_id for (t, _), r in latest.items() if t == topic and r.action == "upsert"]
         deletes = [(r.entity_id, r.version) for (t, _), r in latest.items() if t == topic and r.action == "delete"]
         if upserts:
-            _index_records(rt, topic, index, upserts, report)
+            index_records(rt, topic, index, upserts, report)
         if deletes:
             result = rt.backend.delete(index, deletes)
             report.deleted += len(result.written)
@@ -163,7 +163,8 @@ def _process_batch(rt: Runtime, batch: Sequence[OutboxRow], report: IndexingRepo
             report.failed.update(result.failed)
 
 
-def _index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: IndexingReport) -> None:
+def index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: IndexingReport) -> None:
+    """Embed and index these records as the store holds them now (profiles closed or erased are skipped)."""
     with rt.store.read() as session:
         if topic == "offer":
             offers = [offer_from_row(r) for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(ids)))]
@@ -205,7 +206,7 @@ def rebuild_indices(rt: Runtime, *, progress: Progress | None = None) -> Indexin
         with rt.store.read() as session:
             ids = list(session.scalars(select(table.id).order_by(table.id)))
         for start in range(0, len(ids), 512):
-            _index_records(rt, topic, index, ids[start : start + 512], report)
+            index_records(rt, topic, index, ids[start : start + 512], report)
             if progress:
                 progress(f"reconstruction {index}", min(start + 512, len(ids)), len(ids))
     rt.backend.flush()

@@ -15,7 +15,6 @@ from typing import Any
 from matcher.dispatch import dispatch
 from matcher.indexing import (
     IndexingReport,
-    _index_records,
     pending_count,
     process_outbox,
     rebuild_indices,
@@ -29,7 +28,6 @@ from matcher.tasks import Context, run_job
 __all__ = [
     "InProcessRunner",
     "IndexingReport",
-    "_index_records",
     "broker_status",
     "context_for",
     "pending_count",
