@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from matcher.accounts import Role
+from matcher.access.accounts import Role
 
 A, R, S, P = Role.ADMIN, Role.RECRUITER, Role.SEEKER, Role.PARTNER
 

@@ -19,10 +19,10 @@ from api.limits import BodySizeLimit, RateLimiter
 from api.routers import admin, candidates, me, offers, partners, reference, searches, shortlists
 from api.routers import auth as auth_routes
 from api.settings import get_api_settings
-from matcher.jobs import InProcessRunner
+from matcher.access.tokens import signing_key
+from matcher.core.settings import get_settings
+from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
-from matcher.settings import get_settings
-from matcher.tokens import signing_key
 
 # Every router the app serves; api.access must hold a rule for each of their routes (the tests check it).
 ROUTERS: tuple[APIRouter, ...] = tuple(

@@ -15,10 +15,10 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from api.access import ACCESS, _Public
 from api.limits import RateLimiter
-from matcher.accounts import KEY_PREFIX, Principal, active_principal, partner_principal
-from matcher.errors import Forbidden, Unauthenticated
+from matcher.access.accounts import KEY_PREFIX, Principal, active_principal, partner_principal
+from matcher.access.tokens import subject_of
+from matcher.core.errors import Forbidden, Unauthenticated
 from matcher.runtime import Runtime
-from matcher.tokens import subject_of
 
 SESSION_ACCOUNT = "account_id"  # key of the account id in the pages' session cookie
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from matcher.jobs import InProcessRunner
+from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
 
 

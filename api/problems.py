@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.limits import RateLimited
-from matcher.errors import Conflict, Erased, Forbidden, InvalidInput, MatcherError, NotFound, Unauthenticated
+from matcher.core.errors import Conflict, Erased, Forbidden, InvalidInput, MatcherError, NotFound, Unauthenticated
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"

@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from matcher.domain import ContractType, EducationLevel, Experience, MobilityArea
+from matcher.core.models import ContractType, EducationLevel, Experience, MobilityArea
 
 T = TypeVar("T")
 

@@ -11,10 +11,10 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import get_api_settings
-from matcher.cli import prepare
+from matcher.cli.main import prepare
+from matcher.core.settings import get_settings
+from matcher.ranking.pipeline import warm_up
 from matcher.runtime import Runtime
-from matcher.settings import get_settings
-from matcher.shortlist import warm_up
 
 
 def demo_accounts_text(accounts: dict[str, Any]) -> str:

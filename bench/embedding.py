@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from matcher.embedding import SentenceTransformerEmbedder
-from matcher.samples import shipped_offers
-from matcher.settings import get_settings
+from matcher.core.settings import get_settings
+from matcher.demo.samples import shipped_offers
+from matcher.embedding.transformer import SentenceTransformerEmbedder
 
 
 def texts(count: int) -> tuple[list[str], list[str]]:

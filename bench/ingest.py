@@ -29,12 +29,14 @@ from pathlib import Path
 
 from indices.elasticsearch import ElasticsearchBackend
 from indices.settings import SearchSettings
-from matcher import services
-from matcher.domain import EmployerIn, OfferIn
-from matcher.jobs import InProcessRunner, pending_count
-from matcher.runtime import OFFERS, Runtime
-from matcher.samples import shipped_offers
-from matcher.settings import MatcherSettings, get_settings
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import create_offer
+from matcher.core.indexes import OFFERS
+from matcher.core.models import EmployerIn, OfferIn
+from matcher.core.settings import MatcherSettings, get_settings
+from matcher.demo.samples import shipped_offers
+from matcher.jobs.runner import InProcessRunner, pending_count
+from matcher.runtime import Runtime
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,7 +70,7 @@ def start_workers(
     with log.open("ab") as out:
         return [
             subprocess.Popen(
-                [sys.executable, "-m", "matcher.cli", "worker", "--concurrency", "1", "--loglevel", "INFO"],
+                [sys.executable, "-m", "matcher.cli.main", "worker", "--concurrency", "1", "--loglevel", "INFO"],
                 cwd=REPO,
                 env=env,
                 stdout=out,
@@ -103,7 +105,7 @@ def run(
     runner = InProcessRunner(rt)
     try:
         with rt.store.transaction() as session:
-            employer = services.create_employer(session, data=EmployerIn(name="Commune de Privas", kind="commune")).id
+            employer = create_employer(session, data=EmployerIn(name="Commune de Privas", kind="commune")).id
         log = data / "workers.log"
         while workers and log.read_text(errors="replace").count("matcher worker process ready") < workers:
             time.sleep(0.2)  # every worker process has loaded its runtime and model
@@ -114,7 +116,7 @@ def run(
             data_in = OfferIn(title=title, description=description, employer_id=employer, commune_insee="07186",
                               contract_types=["contractuel"])  # fmt: skip
             with rt.store.transaction() as session:
-                services.create_offer(session, data=data_in, taxonomy=rt.taxonomy, geography=rt.geography)
+                create_offer(session, data=data_in, taxonomy=rt.taxonomy, geography=rt.geography)
             pool.submit(runner.kick)
         accepted = time.perf_counter() - started
         pool.shutdown(wait=True)

@@ -21,13 +21,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from matcher import accounts, services, tokens
-from matcher.accounts import AccountIn, PartnerIn, Role
-from matcher.domain import EmployerIn, EmployerKind
-from matcher.embedding import HashingEmbedder
+from matcher.access import accounts, tokens
+from matcher.access.accounts import AccountIn, PartnerIn, Role
+from matcher.catalog.employers import create_employer
+from matcher.core.models import EmployerIn, EmployerKind
+from matcher.core.settings import MatcherSettings
+from matcher.demo.samples import offer_input, shipped_offers
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.runtime import Runtime
-from matcher.samples import offer_input, shipped_offers
-from matcher.settings import MatcherSettings
 
 
 class _NoRunner:
@@ -40,7 +41,7 @@ def _world(data_dir: Path) -> tuple[Runtime, dict[str, str], dict[str, str], str
     rt = Runtime.open(settings, embedder=HashingEmbedder())
     rt.ensure_indices()
     with rt.store.transaction() as session:
-        employer = services.create_employer(session, data=EmployerIn(name="Employeur", kind=EmployerKind.COMMUNE)).id
+        employer = create_employer(session, data=EmployerIn(name="Employeur", kind=EmployerKind.COMMUNE)).id
         recruiter = accounts.create_account(
             session,
             data=AccountIn(

@@ -34,12 +34,14 @@ from indices.geo import haversine_km
 from indices.hybrid import hybrid_search
 from indices.protocol import Document, Filter, SearchBackend, Terms, WithinReach
 from indices.settings import SearchSettings
-from matcher.documents import candidate_document, candidate_text, offer_text
-from matcher.domain import Candidate, Offer, Visibility
-from matcher.embedding import HashingEmbedder, SentenceTransformerEmbedder
-from matcher.runtime import CANDIDATES, Runtime
-from matcher.samples import candidate_generator, offer_input, shipped_offers
-from matcher.settings import REPO_ROOT, MatcherSettings
+from matcher.core.indexes import CANDIDATES
+from matcher.core.models import Candidate, Offer, Visibility
+from matcher.core.settings import REPO_ROOT, MatcherSettings
+from matcher.demo.samples import candidate_generator, offer_input, shipped_offers
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.embedding.transformer import SentenceTransformerEmbedder
+from matcher.indexing.documents import candidate_document, candidate_text, offer_text
+from matcher.runtime import Runtime
 
 Matrix = npt.NDArray[np.float32]
 BENCH_DIR = REPO_ROOT / "var" / "bench"

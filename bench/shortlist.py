@@ -27,12 +27,13 @@ from sqlalchemy import insert
 
 from bench.search_backends import BENCH_DIR, QUICK, Corpus, bench_runtime, load_corpus, log, model_embedder, pct
 from indices.embedded import EmbeddedBackend
-from matcher.documents import offer_text
-from matcher.domain import CandidateIn, Offer, Visibility
-from matcher.runtime import CANDIDATES, Runtime
-from matcher.samples import offer_input, shipped_offers
-from matcher.settings import REPO_ROOT, MatcherSettings
-from matcher.shortlist import shortlist_for
+from matcher.core.indexes import CANDIDATES
+from matcher.core.models import CandidateIn, Offer, Visibility
+from matcher.core.settings import REPO_ROOT, MatcherSettings
+from matcher.demo.samples import offer_input, shipped_offers
+from matcher.indexing.documents import offer_text
+from matcher.ranking.pipeline import shortlist_for
+from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, SettingRow
 
 LIMIT = 50

@@ -8,18 +8,19 @@ from pathlib import Path
 
 from indices.embedded import EmbeddedBackend
 from indices.protocol import SearchBackend
-from matcher.embedding import CachedEmbedder, Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from matcher.geo import Geography
-from matcher.occupations import OccupationInferer
-from matcher.scoring import LearnedScorer, LinearScorer, Scorer
-from matcher.settings import MatcherSettings
-from matcher.skills import SkillExtractor
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.cache import CachedEmbedder
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.embedding.protocol import Embedder
+from matcher.embedding.transformer import SentenceTransformerEmbedder
+from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
+from matcher.ranking.views import OfferViews
+from matcher.reference.geography import Geography
+from matcher.reference.occupations import OccupationInferer
+from matcher.reference.skills import SkillExtractor
+from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store, make_engine, migrate
-from matcher.taxonomy import Taxonomy
-from matcher.views import OfferViews
-
-OFFERS = "offers"
-CANDIDATES = "candidates"
 
 
 # Reference data is read-only: one copy per process, whatever the number of runtimes.

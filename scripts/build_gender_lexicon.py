@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from matcher.core.settings import REPO_ROOT
 from matcher.runtime import load_taxonomy
-from matcher.settings import REPO_ROOT
 
 OUT = REPO_ROOT / "indices" / "lexicon" / "feminine-fr.tsv"
 NOT_GENDER = frozenset({"pricing"})  # "Pricing manager / Responsable prix": a translation, not a gender

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from matcher.embedding import HashingEmbedder
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings
 
 
 def require_service(env_var: str, what: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 
 from indices.errors import SearchUnavailable
 from indices.protocol import BulkResult, SearchBackend
-from matcher import services
+from matcher.catalog.offers import create_offer
+from matcher.core.outbox import enqueue
 from matcher.runtime import Runtime
-from matcher.services import enqueue
 from matcher.store.tables import EmployerRow, ShortlistRow
 from tests.unit.test_services import employer, offer_in
 
@@ -22,7 +22,7 @@ def add_offers(rt: Runtime, count: int, employer_id: str | None = None, **change
     with rt.store.transaction() as session:
         for n in range(count):
             data = offer_in(employer_id, **{"title": f"Jardinier H/F n°{n}", **changes})
-            ids.append(services.create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography).id)
+            ids.append(create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography).id)
     return ids
 
 

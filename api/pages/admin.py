@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from api.deps import RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, router
-from matcher import accounts, services
-from matcher.accounts import AccountIn, PartnerIn, Role
-from matcher.domain import EmployerIn, EmployerKind, EmployerSettingsIn
-from matcher.errors import Conflict, InvalidInput, NotFound
+from matcher.access import accounts
+from matcher.access.accounts import AccountIn, PartnerIn, Role
+from matcher.catalog import employers as employer_records
+from matcher.core.errors import Conflict, InvalidInput, NotFound
+from matcher.core.models import EmployerIn, EmployerKind, EmployerSettingsIn
 from matcher.runtime import Runtime
 from matcher.store.tables import EmployerRow
 
@@ -39,7 +40,7 @@ def _employers_page(
     request: Request, rt: Runtime, *, error: str | None = None, form: dict[str, Any] | None = None
 ) -> Response:
     with rt.store.read() as session:
-        employers = services.list_employers(session)
+        employers = employer_records.list_employers(session)
     return render(
         request,
         "admin_employers.html",
@@ -80,7 +81,7 @@ def create_employer(
     except ValidationError as exc:
         return _employers_page(request, rt, error=_errors(exc), form=form)
     with rt.store.transaction() as session:
-        employer = services.create_employer(session, data=data)
+        employer = employer_records.create_employer(session, data=data)
     flash(request, f"Employeur « {employer.name} » créé.")
     return redirect(f"/admin/employeurs/{employer.id}")
 
@@ -91,7 +92,7 @@ def _employer_row(rt: Runtime, employer_id: str) -> dict[str, Any]:
         row = session.get(EmployerRow, employer_id)
         if row is None:
             raise NotFound("employeur", employer_id)
-        settings = services.employer_settings(row).model_dump()
+        settings = employer_records.employer_settings(row).model_dump()
     return {"id": row.id, "name": row.name, **settings, "webhook_url": settings["webhook_url"] or ""}
 
 
@@ -128,7 +129,7 @@ def update_employer_settings(
         form["webhook_url"] = webhook_url
         return render(request, "admin_employer.html", status_code=422, employer=form, error=_errors(exc))
     with rt.store.transaction() as session:
-        services.update_employer_settings(
+        employer_records.update_employer_settings(
             session, employer_id=employer_id, data=data, allow_private=rt.settings.webhook_allow_private
         )
     flash(request, "Réglages enregistrés.")
@@ -140,7 +141,7 @@ def _accounts_page(
 ) -> Response:
     with rt.store.read() as session:
         people = accounts.list_accounts(session)
-        employers = {e.id: e.name for e in services.list_employers(session)}
+        employers = {e.id: e.name for e in employer_records.list_employers(session)}
     return render(
         request,
         "admin_accounts.html",
@@ -203,7 +204,7 @@ def enable_account(request: Request, account_id: str, rt: RuntimeDep) -> Respons
 def _partners_page(request: Request, rt: Runtime, *, error: str | None = None) -> Response:
     with rt.store.read() as session:
         partners = accounts.list_partners(session)
-        employers = {e.id: e.name for e in services.list_employers(session)}
+        employers = {e.id: e.name for e in employer_records.list_employers(session)}
     return render(
         request,
         "admin_partners.html",
@@ -246,7 +247,7 @@ def _partner_page(
         if partner is None:
             raise NotFound("partenaire", partner_id)
         keys = accounts.list_keys(session, partner_id=partner_id)
-        employers = {e.id: e.name for e in services.list_employers(session)}
+        employers = {e.id: e.name for e in employer_records.list_employers(session)}
     return render(
         request,
         "admin_partner.html",

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from matcher.accounts import Principal, Role
-from matcher.geo import Commune
+from matcher.access.accounts import Principal, Role
+from matcher.reference.geography import Commune
 from matcher.runtime import Runtime
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")

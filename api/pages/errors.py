@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.pages.common import CsrfRefused, login_url, redirect, render
-from matcher.errors import Conflict, Erased, Forbidden, InvalidInput, MatcherError, NotFound, Unauthenticated
+from matcher.core.errors import Conflict, Erased, Forbidden, InvalidInput, MatcherError, NotFound, Unauthenticated
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 

@@ -9,21 +9,21 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import RuntimeDep
 from api.pages.common import render, router
-from matcher import services, transparency
-from matcher.domain import OfferStatus
-from matcher.features import FEATURE_LABELS, FEATURES
-from matcher.ranker import load_ranker
-from matcher.scoring import LearnedScorer
+from matcher.catalog.employers import list_employers
+from matcher.catalog.offers import list_offers
+from matcher.core.models import OfferStatus
+from matcher.governance import transparency
+from matcher.ranking.features import FEATURE_LABELS, FEATURES
+from matcher.ranking.ranker import load_ranker
+from matcher.ranking.scorer import LearnedScorer
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
     size = 50
     with rt.store.read() as session:
-        offers, total = services.list_offers(
-            session, status=OfferStatus.PUBLISHED, limit=size, offset=(page - 1) * size
-        )
-        employers = {e.id: e for e in services.list_employers(session)}
+        offers, total = list_offers(session, status=OfferStatus.PUBLISHED, limit=size, offset=(page - 1) * size)
+        employers = {e.id: e for e in list_employers(session)}
     communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in offers}
     return render(
         request,

@@ -12,18 +12,23 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, rome_code, router
-from matcher import deliveries, feedback, services, shortlists, tenancy
-from matcher.domain import ContractType, Decision, FeedbackIn
-from matcher.errors import InvalidInput
-from matcher.records import offer_from_row
-from matcher.search import SearchFilters, SearchIn, search_candidates
+from matcher.access import tenancy
+from matcher.catalog.employers import get_employer, list_employers
+from matcher.catalog.offers import list_offers
+from matcher.catalog.search import SearchFilters, SearchIn, search_candidates
+from matcher.core.errors import InvalidInput
+from matcher.core.models import ContractType, Decision, FeedbackIn
+from matcher.core.records import offer_from_row
+from matcher.notify import deliveries
+from matcher.shortlists.decisions import record_feedback
+from matcher.shortlists.kept import build, list_for_offer, read
 
 
 @router.get("/recruteur/offres")
 def offers(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Response:
     with rt.store.read() as session:
-        items, total = services.list_offers(session, limit=200, visible=tenancy.offers_query(principal))
-        employers = {e.id: e.name for e in services.list_employers(session) if principal.may_act_for(e.id)}
+        items, total = list_offers(session, limit=200, visible=tenancy.offers_query(principal))
+        employers = {e.id: e.name for e in list_employers(session) if principal.may_act_for(e.id)}
     communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in items}
     return render(request, "recruiter_offers.html", offers=items, total=total, employers=employers, communes=communes)
 
@@ -33,12 +38,10 @@ def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: Princ
     """The offer and its latest kept shortlist, each place explained, with the decision form."""
     with rt.store.read() as session:
         offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
-        employer = services.get_employer(session, employer_id=offer.employer_id)
-        kept = shortlists.list_for_offer(session, principal=principal, offer_id=offer_id)
+        employer = get_employer(session, employer_id=offer.employer_id)
+        kept = list_for_offer(session, principal=principal, offer_id=offer_id)
     page = (
-        shortlists.read(rt, principal=principal, offer_id=offer_id, shortlist_id=kept[0].id, limit=50, offset=0)
-        if kept
-        else None
+        read(rt, principal=principal, offer_id=offer_id, shortlist_id=kept[0].id, limit=50, offset=0) if kept else None
     )
     explained = [p.explanation for p in page.places if p.explanation] if page else []
     code = offer.rome_code or next((e.occupation for e in explained if e.occupation), None)
@@ -61,7 +64,7 @@ def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: Princ
 def build_shortlist(
     request: Request, offer_id: str, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Response:
-    summary = shortlists.build(rt, principal=principal, offer_id=offer_id)
+    summary = build(rt, principal=principal, offer_id=offer_id)
     tasks.add_task(runner.kick)  # its webhook delivery
     flash(request, f"Présélection construite : {summary.size} profils classés.")
     return redirect(f"/offres/{offer_id}")
@@ -89,7 +92,7 @@ def record_decision(
             tenancy.offer_row(session, principal, offer_id)
             tenancy.visible_candidate_row(session, principal, candidate_id)
             data = data.model_copy(update={"recruiter_id": principal.subject})
-            feedback.record_feedback(session, offer_id=offer_id, data=data)
+            record_feedback(session, offer_id=offer_id, data=data)
     except InvalidInput as exc:
         flash(request, f"Décision non enregistrée : {exc.detail}.", "error")
         return redirect(anchor)
@@ -148,5 +151,5 @@ def webhook_deliveries(
         items = deliveries.list_deliveries(
             session, employer_ids=sorted(principal.employer_ids), limit=size, offset=(page - 1) * size
         )
-        employers = {e.id: e.name for e in services.list_employers(session) if principal.may_act_for(e.id)}
+        employers = {e.id: e.name for e in list_employers(session) if principal.may_act_for(e.id)}
     return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, size=size)

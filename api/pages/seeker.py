@@ -13,13 +13,18 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import code_of, commune_of, flash, redirect, render, rome_code, router
-from matcher import accounts, privacy, search, services, tenancy
-from matcher.accounts import Principal
-from matcher.domain import CandidateIn, ContractType
-from matcher.errors import InvalidInput
+from matcher.access import accounts, tenancy
+from matcher.access.accounts import Principal
+from matcher.catalog import search
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.employers import list_employers
+from matcher.catalog.search import Frequency, SavedSearchIn
+from matcher.core import records
+from matcher.core.errors import InvalidInput
+from matcher.core.models import CandidateIn, ContractType
+from matcher.governance import privacy
+from matcher.ranking.pipeline import build_matches
 from matcher.runtime import Runtime
-from matcher.search import Frequency, SavedSearchIn
-from matcher.shortlist import build_matches
 from matcher.store.tables import CandidateRow
 
 ALERTS = "offers"
@@ -68,7 +73,7 @@ def _current(rt: Runtime, principal: Principal) -> tuple[dict[str, Any], bool]:
         empty = {"mobility": {"communes": [], "radius_km": 30}, "contract_types": ["contractuel"]}
         return empty, False
     with rt.store.read() as session:
-        candidate = services.get_candidate(session, candidate_id=principal.candidate_id)
+        candidate = records.get_candidate(session, candidate_id=principal.candidate_id)
         row = session.get(CandidateRow, principal.candidate_id)
         pool = row is not None and row.talent_pool_consented_at is not None
     return candidate.model_dump(mode="json", include=set(CandidateIn.model_fields)), pool
@@ -160,12 +165,10 @@ def save_profile(
         try:
             with rt.store.transaction() as session:
                 if principal.candidate_id is None:
-                    candidate = services.create_candidate(
-                        session, data=data, taxonomy=rt.taxonomy, geography=rt.geography
-                    )
+                    candidate = create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
                     accounts.link_profile(session, account_id=principal.subject, candidate_id=candidate.id)
                 else:
-                    services.update_candidate(
+                    update_candidate(
                         session,
                         candidate_id=principal.candidate_id,
                         data=data,
@@ -210,8 +213,8 @@ def matches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Respon
         return redirect("/candidat/profil")
     found = build_matches(rt, candidate_id=principal.candidate_id, limit=20)
     with rt.store.read() as session:
-        candidate = services.get_candidate(session, candidate_id=principal.candidate_id)
-        employers = {e.id: e.name for e in services.list_employers(session)}
+        candidate = records.get_candidate(session, candidate_id=principal.candidate_id)
+        employers = {e.id: e.name for e in list_employers(session)}
     explained = [e.explanation for e in found.entries]
     widest = max((c.contribution for e in explained for c in e.contributions), default=0.0)
     return render(

@@ -11,7 +11,7 @@ from api.auth import SESSION_ACCOUNT, check_sign_in_rate
 from api.deps import RuntimeDep
 from api.limits import RateLimited
 from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, router, safe_next
-from matcher import accounts
+from matcher.access import accounts
 
 
 @router.get("/connexion")

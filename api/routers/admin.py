@@ -10,11 +10,15 @@ from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep
 from api.deps import RuntimeDep
-from matcher import accounts, audit, deliveries, services
-from matcher.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
-from matcher.deliveries import Delivery
-from matcher.domain import Employer, EmployerIn, EmployerSettings, EmployerSettingsIn, Strict
-from matcher.errors import NotFound
+from matcher.access import accounts
+from matcher.access.accounts import Account, AccountIn, ApiKeyOut, IssuedKey, PartnerIn, PartnerOut, Principal, Role
+from matcher.catalog import employers as employer_records
+from matcher.catalog import validation
+from matcher.core.errors import NotFound
+from matcher.core.models import Employer, EmployerIn, EmployerSettings, EmployerSettingsIn, Strict
+from matcher.governance import audit
+from matcher.notify import deliveries
+from matcher.notify.deliveries import Delivery
 from matcher.store.tables import EmployerRow
 
 router = APIRouter(tags=["administration"])
@@ -23,7 +27,7 @@ router = APIRouter(tags=["administration"])
 @router.get("/employers", tags=["employeurs"])
 def list_employers(rt: RuntimeDep, principal: PrincipalDep) -> list[Employer]:
     with rt.store.read() as session:
-        employers = services.list_employers(session)
+        employers = employer_records.list_employers(session)
     if principal.role in (Role.RECRUITER, Role.PARTNER):
         employers = [e for e in employers if e.id in principal.employer_ids]
     return employers
@@ -32,9 +36,9 @@ def list_employers(rt: RuntimeDep, principal: PrincipalDep) -> list[Employer]:
 @router.post("/employers", tags=["employeurs"], status_code=status.HTTP_201_CREATED)
 def create_employer(data: EmployerIn, rt: RuntimeDep) -> Employer:
     if data.commune_insee:
-        services.check_commune(rt.geography, "commune_insee", data.commune_insee)
+        validation.check_commune(rt.geography, "commune_insee", data.commune_insee)
     with rt.store.transaction() as session:
-        return services.create_employer(session, data=data)
+        return employer_records.create_employer(session, data=data)
 
 
 def _employer_row(session: Session, principal: Principal, employer_id: str) -> EmployerRow:
@@ -47,7 +51,7 @@ def _employer_row(session: Session, principal: Principal, employer_id: str) -> E
 @router.get("/employers/{employer_id}/settings", tags=["employeurs"])
 def get_employer_settings(employer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> EmployerSettings:
     with rt.store.read() as session:
-        return services.employer_settings(_employer_row(session, principal, employer_id))
+        return employer_records.employer_settings(_employer_row(session, principal, employer_id))
 
 
 @router.patch("/employers/{employer_id}/settings", tags=["employeurs"])
@@ -57,7 +61,7 @@ def update_employer_settings(
     """Réglages de l'employeur : classement IA (désactivable), webhook RH, durées de conservation."""
     with rt.store.transaction() as session:
         _employer_row(session, principal, employer_id)
-        return services.update_employer_settings(
+        return employer_records.update_employer_settings(
             session, employer_id=employer_id, data=data, allow_private=rt.settings.webhook_allow_private
         )
 

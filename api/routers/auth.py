@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from api.auth import PrincipalDep, check_sign_in_rate
 from api.deps import RuntimeDep
-from matcher import accounts, tokens
-from matcher.accounts import Account
-from matcher.errors import Unauthenticated
+from matcher.access import accounts, tokens
+from matcher.access.accounts import Account
+from matcher.core.errors import Unauthenticated
 
 router = APIRouter(tags=["authentification"])
 

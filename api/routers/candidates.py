@@ -13,11 +13,14 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import CandidateCard, Page
-from matcher import privacy, services, tenancy
-from matcher.domain import Candidate, CandidateIn, Visibility
-from matcher.records import candidate_from_row
-from matcher.search import CandidateResults, SearchIn, search_candidates
-from matcher.shortlist import Matches, build_matches
+from matcher.access import tenancy
+from matcher.catalog import candidates
+from matcher.catalog.search import CandidateResults, SearchIn, search_candidates
+from matcher.core import records
+from matcher.core.models import Candidate, CandidateIn, Visibility
+from matcher.core.records import candidate_from_row
+from matcher.governance import privacy
+from matcher.ranking.pipeline import Matches, build_matches
 
 router = APIRouter(prefix="/candidates", tags=["candidats"])
 
@@ -35,7 +38,7 @@ def list_candidates(
 ) -> Page[CandidateCard]:
     """Tous les profils (administration)."""
     with rt.store.read() as session:
-        items, total = services.list_candidates(session, visibility=visibility, limit=limit, offset=offset)
+        items, total = candidates.list_candidates(session, visibility=visibility, limit=limit, offset=offset)
     return Page[CandidateCard](items=[card(c) for c in items], total=total, limit=limit, offset=offset)
 
 
@@ -45,7 +48,7 @@ def create_candidate(
 ) -> Candidate:
     """Import d'un profil par l'administration (les candidats créent le leur par /me/profile)."""
     with rt.store.transaction() as session:
-        candidate = services.create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        candidate = candidates.create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
     tasks.add_task(runner.kick)
     response.headers["Location"] = f"/candidates/{candidate.id}"
     return candidate
@@ -68,7 +71,7 @@ def update_candidate(
     candidate_id: str, data: CandidateIn, rt: RuntimeDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Candidate:
     with rt.store.transaction() as session:
-        candidate = services.update_candidate(
+        candidate = candidates.update_candidate(
             session, candidate_id=candidate_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
         )
     tasks.add_task(runner.kick)
@@ -79,7 +82,7 @@ def update_candidate(
 def erase_candidate(candidate_id: str, rt: RuntimeDep, principal: PrincipalDep) -> None:
     """Effacement (droit à l'effacement exercé auprès de l'administration) : store, index, caches ; irréversible."""
     with rt.store.read() as session:
-        services.get_candidate(session, candidate_id=candidate_id)
+        records.get_candidate(session, candidate_id=candidate_id)
     privacy.erase_candidate(rt, candidate_id=candidate_id, actor=principal.subject)
 
 

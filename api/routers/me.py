@@ -8,11 +8,16 @@ from fastapi import APIRouter, BackgroundTasks, Query, status
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from matcher import accounts, privacy, search, services, shortlists, tenancy
-from matcher.domain import Candidate, CandidateIn
-from matcher.errors import Conflict
-from matcher.search import SavedSearch, SavedSearchIn
-from matcher.shortlist import Matches, build_matches
+from matcher.access import accounts, tenancy
+from matcher.catalog import search
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.search import SavedSearch, SavedSearchIn
+from matcher.core import records
+from matcher.core.errors import Conflict
+from matcher.core.models import Candidate, CandidateIn
+from matcher.governance import privacy
+from matcher.ranking.pipeline import Matches, build_matches
+from matcher.shortlists.kept import statements_about
 
 router = APIRouter(prefix="/me", tags=["espace candidat"])
 ALERTS = "offers"
@@ -21,7 +26,7 @@ ALERTS = "offers"
 @router.get("/profile")
 def get_profile(rt: RuntimeDep, principal: PrincipalDep) -> Candidate:
     with rt.store.read() as session:
-        return services.get_candidate(session, candidate_id=tenancy.own_candidate_id(principal))
+        return records.get_candidate(session, candidate_id=tenancy.own_candidate_id(principal))
 
 
 @router.post("/profile", status_code=status.HTTP_201_CREATED)
@@ -32,7 +37,7 @@ def create_profile(
     if principal.candidate_id is not None:
         raise Conflict("vous avez déjà un profil : modifiez-le avec PUT /me/profile")
     with rt.store.transaction() as session:
-        candidate = services.create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        candidate = create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
         accounts.link_profile(session, account_id=principal.subject, candidate_id=candidate.id)
     tasks.add_task(runner.kick)
     return candidate
@@ -44,7 +49,7 @@ def update_profile(
 ) -> Candidate:
     """Rectification du profil, visibilité et consentements (retirer la visibilité retire le profil des index)."""
     with rt.store.transaction() as session:
-        candidate = services.update_candidate(
+        candidate = update_candidate(
             session,
             candidate_id=tenancy.own_candidate_id(principal),
             data=data,
@@ -65,7 +70,7 @@ def my_matches(rt: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Qu
 def my_explanations(rt: RuntimeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """Les présélections où figure votre profil, et pour chacune l'explication du traitement algorithmique."""
     with rt.store.read() as session:
-        return shortlists.statements_about(session, candidate_id=tenancy.own_candidate_id(principal))
+        return statements_about(session, candidate_id=tenancy.own_candidate_id(principal))
 
 
 @router.get("/alerts")

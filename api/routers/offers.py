@@ -10,12 +10,14 @@ from fastapi.responses import JSONResponse
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import Page
-from matcher import feedback, services, tenancy
-from matcher.accounts import Principal, Role
-from matcher.domain import Feedback, FeedbackIn, Offer, OfferIn, OfferStatus
-from matcher.errors import InvalidInput
-from matcher.jsonld import posting_from_offer
-from matcher.records import offer_from_row
+from matcher.access import tenancy
+from matcher.access.accounts import Principal, Role
+from matcher.catalog import offers
+from matcher.catalog.jsonld import posting_from_offer
+from matcher.core.errors import InvalidInput
+from matcher.core.models import Feedback, FeedbackIn, Offer, OfferIn, OfferStatus
+from matcher.core.records import offer_from_row
+from matcher.shortlists import decisions
 from matcher.store.tables import EmployerRow, OfferRow
 
 router = APIRouter(prefix="/offers", tags=["offres"])
@@ -48,7 +50,7 @@ def list_offers(
     offset: Offset = 0,
 ) -> Page[Offer]:
     with rt.store.read() as session:
-        items, total = services.list_offers(
+        items, total = offers.list_offers(
             session,
             employer_id=employer_id,
             status=status_,
@@ -70,7 +72,7 @@ def create_offer(
 ) -> Offer:
     _in_scope(principal, data)
     with rt.store.transaction() as session:
-        offer = services.create_offer(
+        offer = offers.create_offer(
             session, data=_provenance(principal, data), taxonomy=rt.taxonomy, geography=rt.geography
         )
     tasks.add_task(runner.kick)
@@ -105,7 +107,7 @@ def update_offer(
     _in_scope(principal, data)
     with rt.store.transaction() as session:
         current = tenancy.offer_row(session, principal, offer_id)
-        offer = services.update_offer(
+        offer = offers.update_offer(
             session,
             offer_id=offer_id,
             data=_provenance(principal, data, current=current),
@@ -119,7 +121,7 @@ def update_offer(
 def _set_status(rt: RuntimeDep, principal: Principal, offer_id: str, new: OfferStatus) -> Offer:
     with rt.store.transaction() as session:
         tenancy.offer_row(session, principal, offer_id)
-        return services.set_offer_status(session, offer_id=offer_id, status=new)
+        return offers.set_offer_status(session, offer_id=offer_id, status=new)
 
 
 @router.post("/{offer_id}/publish")
@@ -147,7 +149,7 @@ def delete_offer(
 ) -> None:
     with rt.store.transaction() as session:
         tenancy.offer_row(session, principal, offer_id)
-        services.delete_offer(session, offer_id=offer_id)
+        offers.delete_offer(session, offer_id=offer_id)
     tasks.add_task(runner.kick)
 
 
@@ -161,11 +163,11 @@ def record_feedback(offer_id: str, data: FeedbackIn, rt: RuntimeDep, principal: 
         tenancy.offer_row(session, principal, offer_id)
         tenancy.visible_candidate_row(session, principal, data.candidate_id)
         recorded = data.model_copy(update={"recruiter_id": principal.subject})
-        return feedback.record_feedback(session, offer_id=offer_id, data=recorded)
+        return decisions.record_feedback(session, offer_id=offer_id, data=recorded)
 
 
 @router.get("/{offer_id}/feedback")
 def list_feedback(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> list[Feedback]:
     with rt.store.read() as session:
         tenancy.offer_row(session, principal, offer_id)
-        return feedback.list_feedback(session, offer_id=offer_id)
+        return decisions.list_feedback(session, offer_id=offer_id)

@@ -9,10 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from matcher import sync
-from matcher.accounts import PartnerOut
+from matcher.access.accounts import PartnerOut
+from matcher.catalog import sync
+from matcher.catalog.sync import ChangePage, SyncReport
 from matcher.store.tables import PartnerRow
-from matcher.sync import ChangePage, SyncReport
 
 router = APIRouter(prefix="/partners/me", tags=["partenaires"])
 

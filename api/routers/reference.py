@@ -10,10 +10,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import RuntimeDep
 from api.schemas import Health, JobTitleOut, SkillOut
-from matcher import deadletters
-from matcher.geo import Commune
-from matcher.jobs import broker_status, pending_count
-from matcher.runtime import CANDIDATES, OFFERS
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.jobs import deadletters
+from matcher.jobs.runner import broker_status, pending_count
+from matcher.reference.geography import Commune
 
 router = APIRouter(tags=["référentiels"])
 Search = Annotated[str, Query(min_length=1, max_length=100)]

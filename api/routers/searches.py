@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, status
 
 from api.auth import PrincipalDep
 from api.deps import RuntimeDep
-from matcher import search
-from matcher.search import CandidateResults, SavedSearch, SavedSearchIn, SearchIn
+from matcher.catalog import search
+from matcher.catalog.search import CandidateResults, SavedSearch, SavedSearchIn, SearchIn
 
 router = APIRouter(prefix="/searches", tags=["recherches"])
 KIND = "candidates"

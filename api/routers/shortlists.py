@@ -9,9 +9,8 @@ from pydantic import BaseModel, Field
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from matcher import shortlists
-from matcher.domain import Strict
-from matcher.shortlists import ShortlistPage, ShortlistSummary
+from matcher.core.models import Strict
+from matcher.shortlists.kept import ShortlistPage, ShortlistSummary, build, list_for_offer, read, statement
 
 router = APIRouter(prefix="/offers/{offer_id}/shortlists", tags=["présélections"])
 
@@ -36,7 +35,7 @@ def build_shortlist(
     request: ShortlistRequest | None = None,
 ) -> ShortlistCreated:
     """Classe les candidats visibles dont l'aire de mobilité couvre le lieu de travail, et conserve le résultat."""
-    summary = shortlists.build(rt, principal=principal, offer_id=offer_id, size=(request or ShortlistRequest()).size)
+    summary = build(rt, principal=principal, offer_id=offer_id, size=(request or ShortlistRequest()).size)
     href = f"/offers/{offer_id}/shortlists/{summary.id}"
     response.headers["Location"] = href
     tasks.add_task(runner.kick)  # the webhook delivery queued with it
@@ -46,7 +45,7 @@ def build_shortlist(
 @router.get("")
 def list_shortlists(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> list[ShortlistSummary]:
     with rt.store.read() as session:
-        return shortlists.list_for_offer(session, principal=principal, offer_id=offer_id)
+        return list_for_offer(session, principal=principal, offer_id=offer_id)
 
 
 @router.get("/{shortlist_id}")
@@ -59,9 +58,7 @@ def read_shortlist(
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> ShortlistPage:
     """Une page de la présélection (``latest`` : la plus récente), chaque place expliquée."""
-    return shortlists.read(
-        rt, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, limit=limit, offset=offset
-    )
+    return read(rt, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, limit=limit, offset=offset)
 
 
 @router.get("/{shortlist_id}/candidates/{candidate_id}/statement")
@@ -70,6 +67,6 @@ def explain_place(
 ) -> dict[str, Any]:
     """Explication du traitement algorithmique pour une place (CRPA, art. L311-3-1 et R311-3-1-2)."""
     with rt.store.read() as session:
-        return shortlists.statement(
+        return statement(
             session, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, candidate_id=candidate_id
         )

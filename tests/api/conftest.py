@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from matcher import accounts, services, tokens
-from matcher.accounts import AccountIn, PartnerIn, Role
-from matcher.domain import EmployerIn, EmployerKind
+from matcher.access import accounts, tokens
+from matcher.access.accounts import AccountIn, PartnerIn, Role
+from matcher.catalog.employers import create_employer
+from matcher.core.models import EmployerIn, EmployerKind
 from matcher.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
@@ -66,10 +67,10 @@ def bearer(rt: Runtime, account_id: str) -> dict[str, str]:
 @pytest.fixture
 def world(rt: Runtime) -> Iterator[World]:
     with rt.store.transaction() as session:
-        a = services.create_employer(
+        a = create_employer(
             session, data=EmployerIn(name="Commune de Privas", kind=EmployerKind.COMMUNE, commune_insee="07186")
         ).id
-        b = services.create_employer(
+        b = create_employer(
             session, data=EmployerIn(name="Commune d'Aubenas", kind=EmployerKind.COMMUNE, commune_insee="07019")
         ).id
         people = {

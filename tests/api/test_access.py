@@ -11,7 +11,7 @@ import pytest
 from api.access import ACCESS, _Public
 from api.app import routes
 from api.pages import router as pages_router
-from matcher import tokens
+from matcher.access import tokens
 from matcher.runtime import Runtime
 from matcher.store.tables import AuditRow, FeedbackRow, OfferRow, OutboxRow, ShortlistRow
 from tests.api.conftest import World, candidate_body, offer_body

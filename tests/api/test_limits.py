@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.limits import RateLimited, RateLimiter
-from matcher.settings import MatcherSettings
+from matcher.core.settings import MatcherSettings
 from tests.api.conftest import World, offer_body
 
 

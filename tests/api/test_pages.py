@@ -10,9 +10,12 @@ from fastapi.testclient import TestClient
 
 from api.access import ACCESS
 from api.pages import router as pages_router
-from matcher import feedback, search, services
-from matcher.domain import CandidateIn, OfferIn
+from matcher.catalog import search
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn, OfferIn
 from matcher.runtime import Runtime
+from matcher.shortlists.decisions import list_feedback
 from tests.api.conftest import PASSWORD, World, candidate_body, offer_body
 
 HTML = {"Accept": "text/html"}
@@ -35,13 +38,13 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
 
 def seeded_offer(rt: Runtime, world: World) -> tuple[str, str]:
     with rt.store.transaction() as session:
-        offer = services.create_offer(
+        offer = create_offer(
             session,
             data=OfferIn.model_validate(offer_body(world.employer_a)),
             taxonomy=rt.taxonomy,
             geography=rt.geography,
         )
-        candidate = services.create_candidate(
+        candidate = create_candidate(
             session, data=CandidateIn.model_validate(candidate_body()), taxonomy=rt.taxonomy, geography=rt.geography
         )
     return offer.id, candidate.id
@@ -119,7 +122,7 @@ def test_decision_without_the_right_token_is_refused_and_changes_nothing(
     assert response.status_code == 403 and "Formulaire refusé" in response.text
     assert response.headers["content-type"].startswith("text/html")
     with rt.store.read() as session:
-        assert feedback.list_feedback(session, offer_id=offer_id) == []
+        assert list_feedback(session, offer_id=offer_id) == []
 
 
 def test_alert_with_a_forged_token_is_refused_then_accepted_with_the_real_one(rt: Runtime, world: World) -> None:
@@ -145,7 +148,7 @@ def test_decision_recorded_with_the_session_recruiter(rt: Runtime, world: World)
     )
     assert rejected.status_code == 303  # refused with a message: a rejection needs its reason
     with rt.store.read() as session:
-        assert feedback.list_feedback(session, offer_id=offer_id) == []
+        assert list_feedback(session, offer_id=offer_id) == []
     data = {"candidate_id": candidate_id, "decision": "rejected", "reason": "Pas de permis C", "csrf": token}
     assert client.post(f"/offres/{offer_id}/decisions", data=data).status_code == 303
     decisions = world.client.get(f"/offers/{offer_id}/feedback", headers=world.as_("recruiter")).json()

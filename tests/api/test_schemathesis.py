@@ -18,12 +18,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
-from matcher import accounts, services, tokens
-from matcher.accounts import AccountIn, PartnerIn, Role
-from matcher.domain import EmployerIn, EmployerKind
-from matcher.embedding import HashingEmbedder
+from matcher.access import accounts, tokens
+from matcher.access.accounts import AccountIn, PartnerIn, Role
+from matcher.catalog.employers import create_employer
+from matcher.core.models import EmployerIn, EmployerKind
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings
 
 ROLES = ("anonymous", "admin", "recruiter", "seeker", "partner")
 
@@ -45,7 +46,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     rt = Runtime.open(settings_, embedder=HashingEmbedder())
     rt.ensure_indices()
     with rt.store.transaction() as session:
-        employer = services.create_employer(session, data=EmployerIn(name="Privas", kind=EmployerKind.COMMUNE)).id
+        employer = create_employer(session, data=EmployerIn(name="Privas", kind=EmployerKind.COMMUNE)).id
         ids = {
             role.value: accounts.create_account(
                 session,

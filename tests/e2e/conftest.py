@@ -22,13 +22,16 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
-from matcher import accounts, services
-from matcher.accounts import AccountIn, Role
-from matcher.domain import CandidateIn, EmployerIn, EmployerKind, OfferIn
-from matcher.embedding import HashingEmbedder
-from matcher.jobs import InProcessRunner
+from matcher.access import accounts
+from matcher.access.accounts import AccountIn, Role
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings
 from tests.api.conftest import PASSWORD, candidate_body, offer_body
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -65,10 +68,10 @@ def _free_port() -> int:
 def _seed(rt: Runtime) -> dict[str, Any]:
     """Two employers, offers in the Ardèche and one in Lyon, visible candidates around Privas, one account per role."""
     with rt.store.transaction() as session:
-        a = services.create_employer(
+        a = create_employer(
             session, data=EmployerIn(name="Commune de Privas", kind=EmployerKind.COMMUNE, commune_insee="07186")
         ).id
-        b = services.create_employer(
+        b = create_employer(
             session, data=EmployerIn(name="Commune d'Aubenas", kind=EmployerKind.COMMUNE, commune_insee="07019")
         ).id
         offer_specs = {
@@ -80,7 +83,7 @@ def _seed(rt: Runtime) -> dict[str, Any]:
             "aubenas": offer_body(b, title="Jardinier / Jardinière (Aubenas)", commune_insee="07019"),
         }
         offers = {
-            name: services.create_offer(
+            name: create_offer(
                 session, data=OfferIn.model_validate(body), taxonomy=rt.taxonomy, geography=rt.geography
             ).id
             for name, body in offer_specs.items()
@@ -92,10 +95,10 @@ def _seed(rt: Runtime) -> dict[str, Any]:
                 title=["Jardinier paysagiste", "Agent d'espaces verts", "Paysagiste"][i % 3],
                 mobility={"communes": ["07186" if i % 2 else "07019"], "radius_km": 30 + 5 * i},
             )
-            services.create_candidate(
+            create_candidate(
                 session, data=CandidateIn.model_validate(body), taxonomy=rt.taxonomy, geography=rt.geography
             )
-        seeker_profile = services.create_candidate(
+        seeker_profile = create_candidate(
             session,
             data=CandidateIn.model_validate(
                 candidate_body(

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from matcher import tokens
+from matcher.access import tokens
 from tests.api.conftest import PASSWORD
 from tests.e2e.conftest import Site
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from matcher import audit
+from matcher.governance import audit
 from matcher.runtime import Runtime
 from tests.integration.test_store_postgres import rt  # noqa: F401 - the PostgreSQL runtime fixture
 

@@ -22,12 +22,13 @@ from sqlalchemy import func, select
 
 from indices.elasticsearch import ElasticsearchBackend
 from indices.settings import SearchSettings
-from matcher.dispatch import dispatch
-from matcher.embedding import HashingEmbedder
-from matcher.index_admin import check_index
-from matcher.jobs import InProcessRunner, pending_count
-from matcher.runtime import OFFERS, Runtime
-from matcher.settings import MatcherSettings
+from matcher.core.indexes import OFFERS
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.indexing.admin import check_index
+from matcher.jobs.dispatch import dispatch
+from matcher.jobs.runner import InProcessRunner, pending_count
+from matcher.runtime import Runtime
 from matcher.store.tables import EmbeddingRow, OfferRow, OutboxRow
 from tests.conftest import require_service
 from tests.jobs_support import add_offers
@@ -93,7 +94,7 @@ class Worker:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "matcher.cli", "worker", "--concurrency", "1", "--loglevel", "INFO"],
+                [sys.executable, "-m", "matcher.cli.main", "worker", "--concurrency", "1", "--loglevel", "INFO"],
                 cwd=REPO,
                 env=self.env,
                 stdout=out,
@@ -245,7 +246,7 @@ def test_offers_pushed_while_the_search_backend_is_down_are_indexed_once_it_retu
 
 
 def test_only_the_owner_of_a_redis_lease_extends_or_releases_it(redis_url: str, queue: str) -> None:
-    from matcher.leases import RedisLeases
+    from matcher.jobs.leases import RedisLeases
     from tests.unit.test_jobs_retry import check_lease_owners
 
     check_lease_owners(RedisLeases(redis_url, namespace=queue))

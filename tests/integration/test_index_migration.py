@@ -15,14 +15,19 @@ from typer.testing import CliRunner
 
 import matcher.runtime as runtime_module
 from indices.elasticsearch import ElasticsearchBackend
-from matcher import cli, services
-from matcher.domain import CandidateIn, OfferIn, Visibility
-from matcher.embedding import HashingEmbedder
-from matcher.index_admin import check_indices, migrate_indices, store_versions
-from matcher.jobs import process_outbox
-from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.samples import seed_demo
-from matcher.settings import MatcherSettings
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.offers import delete_offer, update_offer
+from matcher.cli import main
+from matcher.core import records
+from matcher.core import settings as core_settings
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.models import CandidateIn, OfferIn, Visibility
+from matcher.core.settings import MatcherSettings
+from matcher.demo.samples import seed_demo
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.indexing.admin import check_indices, migrate_indices, store_versions
+from matcher.jobs.runner import process_outbox
+from matcher.runtime import Runtime
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -75,18 +80,18 @@ def write_during_fill(rt: Runtime, step: str) -> None:
     with rt.store.transaction() as session:
         if step == OFFERS:  # the fill copied the first 512 offers (by id)
             offer_ids = sorted(store_versions(rt, OFFERS)[0])
-            kept = services.get_offer(session, offer_id=offer_ids[0])
+            kept = records.get_offer(session, offer_id=offer_ids[0])
             data = OfferIn.model_validate({**kept.model_dump(include=set(OfferIn.model_fields))})
-            services.update_offer(session, offer_id=kept.id, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
-            services.delete_offer(session, offer_id=offer_ids[1])
+            update_offer(session, offer_id=kept.id, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+            delete_offer(session, offer_id=offer_ids[1])
         else:  # every candidate is copied
             visible = sorted(store_versions(rt, CANDIDATES)[0])
             for number, candidate_id in enumerate(visible[:2]):
-                current = services.get_candidate(session, candidate_id=candidate_id)
+                current = records.get_candidate(session, candidate_id=candidate_id)
                 fields = current.model_dump(include=set(CandidateIn.model_fields))
                 if number:
                     fields["visibility"] = Visibility.PRIVATE
-                services.update_candidate(
+                update_candidate(
                     session,
                     candidate_id=candidate_id,
                     data=CandidateIn.model_validate(fields),
@@ -95,7 +100,7 @@ def write_during_fill(rt: Runtime, step: str) -> None:
                 )
             fields["visibility"] = Visibility.EMPLOYERS
             fields["display_name"] = "Nouvelle candidate"
-            services.create_candidate(
+            create_candidate(
                 session,
                 candidate_id="cand_during_fill",
                 data=CandidateIn.model_validate(fields),
@@ -165,19 +170,19 @@ def test_a_failed_fill_leaves_the_alias_and_drops_the_new_index(rt: Runtime, es_
 def test_cli_rebuild_is_a_migration_and_check_sees_differences(
     rt: Runtime, es_backend: ElasticsearchBackend, settings: MatcherSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
     monkeypatch.setattr(runtime_module, "open_backend", lambda _: es_backend)
     runner = CliRunner()
-    assert runner.invoke(cli.app, ["index", "check"]).exit_code == 0
+    assert runner.invoke(main.app, ["index", "check"]).exit_code == 0
     any_offer = next(iter(es_backend.versions(OFFERS)))
     es_backend.delete(OFFERS, [(any_offer, 99)])
-    result = runner.invoke(cli.app, ["index", "check"])
+    result = runner.invoke(main.app, ["index", "check"])
     assert result.exit_code == 1 and f"manquants: {any_offer}" in result.output
     before = es_backend.physical_indices(OFFERS)
-    result = runner.invoke(cli.app, ["index", "rebuild"])
+    result = runner.invoke(main.app, ["index", "rebuild"])
     assert result.exit_code == 0, result.output
     after = es_backend.physical_indices(OFFERS)
     assert len(after) == 1 and after != before
-    result = runner.invoke(cli.app, ["index", "check"])
+    result = runner.invoke(main.app, ["index", "check"])
     assert result.exit_code == 0, result.output
     assert "offers: cohérent ; store 744, index 744" in result.output

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from indices.elasticsearch import ElasticsearchBackend
-from matcher.embedding import HashingEmbedder
-from matcher.jobs import process_outbox
-from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.samples import seed_demo
-from matcher.settings import MatcherSettings
-from matcher.shortlist import build_matches, build_shortlist
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.settings import MatcherSettings
+from matcher.demo.samples import seed_demo
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.jobs.runner import process_outbox
+from matcher.ranking.pipeline import build_matches, build_shortlist
+from matcher.runtime import Runtime
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -33,7 +34,7 @@ def test_shortlists_match_the_embedded_backend(tmp_path: Path, es_backend: Elast
         for index in (OFFERS, CANDIDATES):
             assert elastic.backend.versions(index) == embedded.backend.versions(index)
         with embedded.store.read() as session:
-            from matcher.services import list_offers
+            from matcher.catalog.offers import list_offers
 
             offers, _ = list_offers(session, limit=40)
         overlaps = []

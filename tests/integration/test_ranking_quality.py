@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from matcher.benchmark import load_benchmark
-from matcher.harness import evaluate, prepare
-from matcher.ranking_commands import builtin_folder, occupation_accuracy
+from matcher.cli.ranking import builtin_folder, occupation_accuracy
+from matcher.core.settings import MatcherSettings
+from matcher.evaluation.benchmark import load_benchmark
+from matcher.evaluation.harness import evaluate, prepare
+from matcher.ranking.scorer import LearnedScorer
 from matcher.runtime import Runtime
-from matcher.scoring import LearnedScorer
-from matcher.settings import MatcherSettings
 
 pytestmark = pytest.mark.model
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.embedding import CachedEmbedder, SentenceTransformerEmbedder
-from matcher.evaluation import shortlist_relevance
-from matcher.jobs import process_outbox
+from matcher.core.settings import MatcherSettings, packaged_model_path
+from matcher.demo.samples import seed_demo
+from matcher.embedding.cache import CachedEmbedder
+from matcher.embedding.transformer import SentenceTransformerEmbedder
+from matcher.evaluation.relevance import shortlist_relevance
+from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
-from matcher.samples import seed_demo
-from matcher.settings import MatcherSettings, packaged_model_path
 
 pytestmark = pytest.mark.model
 

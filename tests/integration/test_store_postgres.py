@@ -7,10 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from matcher.embedding import HashingEmbedder
-from matcher.jobs import process_outbox
-from matcher.runtime import CANDIDATES, Runtime
-from matcher.settings import MatcherSettings
+from matcher.catalog.candidates import create_candidate
+from matcher.core import records
+from matcher.core.indexes import CANDIDATES
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.jobs.runner import process_outbox
+from matcher.runtime import Runtime
 from matcher.store.db import make_engine
 from tests.conftest import require_service
 
@@ -42,14 +45,13 @@ def rt(settings: MatcherSettings) -> Iterator[Runtime]:
 
 
 def test_json_columns_and_indexing_from_postgres(rt: Runtime) -> None:
-    from matcher import services
 
     with rt.store.transaction() as session:
-        candidate = services.create_candidate(
+        candidate = create_candidate(
             session, data=candidate_in(languages=["français", "anglais"]), taxonomy=rt.taxonomy, geography=rt.geography
         )
     with rt.store.read() as session:
-        again = services.get_candidate(session, candidate_id=candidate.id)
+        again = records.get_candidate(session, candidate_id=candidate.id)
     assert again.languages == ["français", "anglais"] and again.mobility.radius_km == 40
     assert process_outbox(rt).indexed == 1
     assert rt.backend.versions(CANDIDATES) == {candidate.id: 1}

@@ -9,12 +9,14 @@ import pytest
 import time_machine
 from sqlalchemy import select, text
 
-from matcher import audit, services
-from matcher.domain import Decision, FeedbackIn
-from matcher.feedback import record_feedback
-from matcher.jobs import process_outbox
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.offers import create_offer
+from matcher.core.models import Decision, FeedbackIn
+from matcher.governance import audit
+from matcher.jobs.runner import process_outbox
+from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
-from matcher.shortlist import build_shortlist
+from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AuditRow, CandidateRow
 from tests.unit.test_services import candidate_in, employer, offer_in
 
@@ -92,9 +94,9 @@ def shortlisted(rt: Runtime, *, candidates: int = 12) -> tuple[str, str]:
     eid = employer(rt)
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=offer_in(eid), **refs)
+        offer = create_offer(session, data=offer_in(eid), **refs)
         for number in range(candidates):
-            services.create_candidate(
+            create_candidate(
                 session,
                 data=candidate_in(
                     title=["Jardinier", "Paysagiste", "Agent d'entretien des espaces verts"][number % 3],
@@ -122,7 +124,7 @@ def test_a_recorded_shortlist_is_reproduced_from_its_recorded_inputs(rt: Runtime
     assert replay.reproducible and replay.ranks_match and replay.scores_match and replay.max_score_delta <= 1e-9
     # Profiles edited since do not matter: the recorded inputs are replayed, not today's data.
     with rt.store.transaction() as session:
-        services.update_candidate(
+        update_candidate(
             session,
             candidate_id=shortlist.entries[0].candidate_id,
             data=candidate_in(title="Comptable", desired_occupations=[], skills=[]),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import stat
 
-from matcher.accounts import authenticate, partner_principal
+from matcher.access.accounts import authenticate, partner_principal
+from matcher.demo.samples import demo_accounts_path, seed_demo, seed_demo_accounts
 from matcher.runtime import Runtime
-from matcher.samples import demo_accounts_path, seed_demo, seed_demo_accounts
 
 
 def test_demo_accounts_sign_in_and_are_created_once(rt: Runtime) -> None:

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from matcher.domain import CandidateIn
-from matcher.features import FEATURE_LABELS, FEATURES
-from matcher.scoring import DEFAULT_WEIGHTS, LinearScorer
+from matcher.core.models import CandidateIn
+from matcher.ranking.features import FEATURE_LABELS, FEATURES
+from matcher.ranking.scorer import DEFAULT_WEIGHTS, LinearScorer
 
 PROTECTED = re.compile(
     r"origin|sex|gender|genre|age|birth|naissance|famil|pregnan|grossesse|appearance|apparence|vulnerab|surname|"
@@ -44,7 +44,7 @@ def test_the_feature_list_is_closed() -> None:
 def test_views_carry_no_protected_attribute() -> None:
     from dataclasses import fields
 
-    from matcher.features import CandidateView, OfferView
+    from matcher.ranking.features import CandidateView, OfferView
 
     for view in (CandidateView, OfferView):
         for item in fields(view):
@@ -52,9 +52,9 @@ def test_views_carry_no_protected_attribute() -> None:
 
 
 def test_candidate_display_name_is_not_in_the_indexed_text() -> None:
-    from matcher.documents import candidate_text
-    from matcher.settings import REPO_ROOT
-    from matcher.taxonomy import Taxonomy
+    from matcher.core.settings import REPO_ROOT
+    from matcher.indexing.documents import candidate_text
+    from matcher.reference.taxonomy import Taxonomy
 
     candidate = CandidateIn(
         display_name="Fatima Dupont",

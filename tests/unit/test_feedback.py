@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher import services
-from matcher.domain import Decision, FeedbackIn
-from matcher.errors import InvalidInput, NotFound
-from matcher.features import FEATURES
-from matcher.feedback import feedback_labels, feedback_training_set, list_feedback, record_feedback
-from matcher.jobs import process_outbox
-from matcher.ranker import AdditiveRanker
+from matcher.catalog.offers import list_offers
+from matcher.core.errors import InvalidInput, NotFound
+from matcher.core.models import Decision, FeedbackIn
+from matcher.demo.samples import seed_demo
+from matcher.jobs.runner import process_outbox
+from matcher.ranking.features import FEATURES
+from matcher.ranking.pipeline import build_shortlist
+from matcher.ranking.ranker import AdditiveRanker
 from matcher.runtime import Runtime
-from matcher.samples import seed_demo
-from matcher.shortlist import build_shortlist
+from matcher.shortlists.decisions import feedback_labels, feedback_training_set, list_feedback, record_feedback
 
 
 def test_decisions_are_validated_and_the_latest_one_counts(rt: Runtime) -> None:
@@ -67,7 +67,7 @@ def test_the_ranker_learns_what_recruiters_value(rt: Runtime) -> None:
     seed_demo(rt, candidates=300)
     process_outbox(rt)
     with rt.store.read() as session:
-        offers = [o.id for o in services.list_offers(session, limit=80)[0]]
+        offers = [o.id for o in list_offers(session, limit=80)[0]]
     busy = [o for o in offers if len(build_shortlist(rt, offer_id=o, limit=10).entries) >= 10][:15]
     assert len(busy) >= 10
     recruiter_decides(rt, busy, prefers="proximity")

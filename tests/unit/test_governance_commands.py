@@ -11,10 +11,11 @@ import time_machine
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from matcher import audit, services
-from matcher.cli import app
+from matcher.catalog.candidates import create_candidate
+from matcher.cli.main import app
+from matcher.core.settings import MatcherSettings, get_settings
+from matcher.governance import audit
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings, get_settings
 from tests.unit.test_services import candidate_in
 
 
@@ -30,7 +31,7 @@ def cli(settings: MatcherSettings, rt: Runtime, monkeypatch: pytest.MonkeyPatch)
 def test_purge_dry_run_then_purge_verify_and_export(cli: CliRunner, rt: Runtime) -> None:
     start = datetime(2026, 1, 5, tzinfo=UTC)
     with time_machine.travel(start, tick=False), rt.store.transaction() as session:
-        cid = services.create_candidate(session, data=candidate_in(), taxonomy=rt.taxonomy, geography=rt.geography).id
+        cid = create_candidate(session, data=candidate_in(), taxonomy=rt.taxonomy, geography=rt.geography).id
     exported = cli.invoke(app, ["privacy", "export", cid])
     assert exported.exit_code == 0 and json.loads(exported.stdout)["profile"]["id"] == cid
     with time_machine.travel(start + timedelta(days=120), tick=False):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from matcher.benchmark import domain_split, load_benchmark
-from matcher.cli import app
-from matcher.harness import mrr_at, ndcg_at, recall_at
+from matcher.cli.main import app
+from matcher.evaluation.benchmark import domain_split, load_benchmark
+from matcher.evaluation.harness import mrr_at, ndcg_at, recall_at
 
 TINY = Path(__file__).parents[1] / "data" / "tiny_beir"
 
@@ -40,7 +40,7 @@ def test_domain_split_is_stable_and_keeps_occupations_apart() -> None:
 def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MATCHER_EMBEDDER", "hashing")
-    from matcher.settings import get_settings
+    from matcher.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -7,12 +7,16 @@ import pytest
 from typer.testing import CliRunner
 
 from indices.protocol import Document
-from matcher import cli, services
-from matcher.domain import Visibility
-from matcher.index_admin import check_index, check_indices, migrate_indices, replay
-from matcher.jobs import IndexingReport, process_outbox
-from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.settings import MatcherSettings
+from matcher.catalog import candidates, offers
+from matcher.cli import main
+from matcher.core import records
+from matcher.core import settings as core_settings
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.models import Visibility
+from matcher.core.settings import MatcherSettings
+from matcher.indexing.admin import check_index, check_indices, migrate_indices, replay
+from matcher.jobs.runner import IndexingReport, process_outbox
+from matcher.runtime import Runtime
 from tests.unit.test_services import candidate_in, employer, offer_in
 
 
@@ -22,7 +26,7 @@ def filled(rt: Runtime) -> Runtime:
     employer_id = employer(rt)
     with rt.store.transaction() as session:
         for n in range(3):
-            services.create_offer(
+            offers.create_offer(
                 session,
                 offer_id=f"off_{n}",
                 data=offer_in(employer_id, title=f"Jardinier {n}"),
@@ -31,7 +35,7 @@ def filled(rt: Runtime) -> Runtime:
             )
         for n in range(4):
             visibility = Visibility.PRIVATE if n == 3 else Visibility.EMPLOYERS
-            services.create_candidate(
+            candidates.create_candidate(
                 session,
                 candidate_id=f"cand_{n}",
                 data=candidate_in(title=f"Jardinier {n}", visibility=visibility),
@@ -45,19 +49,19 @@ def filled(rt: Runtime) -> Runtime:
 def change_the_store(rt: Runtime) -> None:
     """One missing, one stale and two extra records, none of them indexed yet."""
     with rt.store.transaction() as session:
-        employer_id = services.get_offer(session, offer_id="off_0").employer_id
-        services.update_offer(
+        employer_id = records.get_offer(session, offer_id="off_0").employer_id
+        offers.update_offer(
             session,
             offer_id="off_1",
             data=offer_in(employer_id, title="Jardinier en chef"),
             taxonomy=rt.taxonomy,
             geography=rt.geography,
         )
-        services.delete_offer(session, offer_id="off_2")
-        services.create_candidate(
+        offers.delete_offer(session, offer_id="off_2")
+        candidates.create_candidate(
             session, candidate_id="cand_new", data=candidate_in(), taxonomy=rt.taxonomy, geography=rt.geography
         )
-        services.update_candidate(
+        candidates.update_candidate(
             session,
             candidate_id="cand_0",
             data=candidate_in(visibility=Visibility.PRIVATE),
@@ -114,15 +118,15 @@ def test_cli_check_exits_1_on_a_difference_and_migrate_repairs(
     filled: Runtime, settings: MatcherSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filled.close()  # the CLI opens its own runtime on the same files
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
     runner = CliRunner()
-    result = runner.invoke(cli.app, ["index", "check"])
+    result = runner.invoke(main.app, ["index", "check"])
     assert result.exit_code == 0, result.output
     assert "candidates: cohérent ; store 3, index 3" in result.output
     change_the_store(filled)
-    result = runner.invoke(cli.app, ["index", "check"])
+    result = runner.invoke(main.app, ["index", "check"])
     assert result.exit_code == 1
     assert "offers: INCOHÉRENT" in result.output and "en trop: off_2" in result.output
-    result = runner.invoke(cli.app, ["index", "migrate"])
+    result = runner.invoke(main.app, ["index", "migrate"])
     assert result.exit_code == 0, result.output
-    assert runner.invoke(cli.app, ["index", "check"]).exit_code == 0
+    assert runner.invoke(main.app, ["index", "check"]).exit_code == 0

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from matcher import services
-from matcher.domain import CandidateIn, Visibility
-from matcher.jobs import pending_count, process_outbox, rebuild_indices
-from matcher.runtime import CANDIDATES, OFFERS, Runtime
-from matcher.samples import seed_demo
-from matcher.shortlist import build_matches, build_shortlist
+from matcher.catalog.candidates import create_candidate, list_candidates, update_candidate
+from matcher.catalog.offers import create_offer, list_offers
+from matcher.core import records
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.models import CandidateIn, Visibility
+from matcher.demo.samples import seed_demo
+from matcher.jobs.runner import pending_count, process_outbox, rebuild_indices
+from matcher.ranking.pipeline import build_matches, build_shortlist
+from matcher.runtime import Runtime
 from tests.unit.test_services import candidate_in, employer, offer_in
 
 
@@ -24,8 +27,8 @@ def demo(rt: Runtime) -> Runtime:
 
 def test_outbox_reaches_the_index_and_only_visible_candidates_are_indexed(demo: Runtime) -> None:
     with demo.store.read() as session:
-        _, offers = services.list_offers(session, limit=1)
-        visible = services.list_candidates(session, visibility=Visibility.EMPLOYERS, limit=1)[1]
+        _, offers = list_offers(session, limit=1)
+        visible = list_candidates(session, visibility=Visibility.EMPLOYERS, limit=1)[1]
     assert demo.backend.count(OFFERS) == offers == 744
     assert demo.backend.count(CANDIDATES) == visible < 300
 
@@ -35,8 +38,8 @@ def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(dem
     shortlist = build_shortlist(demo, offer_id=offer_id, limit=10)
     assert shortlist.entries
     with demo.store.read() as session:
-        offer = services.get_offer(session, offer_id=offer_id)
-        candidates = services.get_candidates(session, candidate_ids=[e.candidate_id for e in shortlist.entries])
+        offer = records.get_offer(session, offer_id=offer_id)
+        candidates = records.get_candidates(session, candidate_ids=[e.candidate_id for e in shortlist.entries])
     workplace = demo.geography.get(offer.commune_insee)
     assert workplace is not None
     for entry in shortlist.entries:
@@ -59,13 +62,11 @@ def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
     shortlist = build_shortlist(demo, offer_id="ft-193FKBM", limit=5)
     top = shortlist.entries[0].candidate_id
     with demo.store.transaction() as session:
-        current = services.get_candidate(session, candidate_id=top)
+        current = records.get_candidate(session, candidate_id=top)
         data = CandidateIn.model_validate(
             {**current.model_dump(include=set(CandidateIn.model_fields)), "visibility": "private"}
         )
-        services.update_candidate(
-            session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography
-        )
+        update_candidate(session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography)
     process_outbox(demo)
     assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-193FKBM", limit=50).entries}
 
@@ -74,10 +75,10 @@ def test_matches_for_a_candidate_lie_in_their_mobility_area(rt: Runtime) -> None
     eid = employer(rt)
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        near = services.create_offer(session, data=offer_in(eid, commune_insee="07019"), **refs)  # Aubenas
-        services.create_offer(session, data=offer_in(eid, commune_insee="75056"), **refs)  # Paris: too far
-        closed = services.create_offer(session, data=offer_in(eid, status="closed"), **refs)
-        candidate = services.create_candidate(session, data=candidate_in(), **refs)
+        near = create_offer(session, data=offer_in(eid, commune_insee="07019"), **refs)  # Aubenas
+        create_offer(session, data=offer_in(eid, commune_insee="75056"), **refs)  # Paris: too far
+        closed = create_offer(session, data=offer_in(eid, status="closed"), **refs)
+        candidate = create_candidate(session, data=candidate_in(), **refs)
     process_outbox(rt)
     matches = build_matches(rt, candidate_id=candidate.id)
     assert [m.offer_id for m in matches.entries] == [near.id]

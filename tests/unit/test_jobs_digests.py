@@ -8,12 +8,14 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from matcher import services
-from matcher.alerts import DigestsIncomplete, period_key, send_digests
-from matcher.domain import EmployerIn, OfferStatus
-from matcher.jobs import process_outbox
+from matcher.catalog.alerts import DigestsIncomplete, period_key, send_digests
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import set_offer_status
+from matcher.core.models import EmployerIn, OfferStatus
+from matcher.jobs.runner import process_outbox
+from matcher.notify.senders import FileSender, Message
 from matcher.runtime import Runtime
-from matcher.senders import FileSender, Message
 from matcher.store.tables import AccountRow, NotificationRow, SavedSearchRow
 from tests.jobs_support import add_offers
 from tests.unit.test_services import candidate_in
@@ -39,7 +41,7 @@ def seeker(rt: Runtime, name: str, *, role: str = "seeker", disabled: bool = Fal
         candidate_id = None
         if profile:
             refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
-            candidate_id = services.create_candidate(session, data=candidate_in(visibility="private"), **refs).id
+            candidate_id = create_candidate(session, data=candidate_in(visibility="private"), **refs).id
         session.add(
             AccountRow(
                 id=f"acc_{name}",
@@ -81,7 +83,7 @@ def offers_at(rt: Runtime, moment: datetime, count: int = 2, **changes: object) 
 
 def _employer(rt: Runtime) -> str:
     with rt.store.transaction() as session:
-        return services.create_employer(session, data=EmployerIn(name="Commune d'Aubenas", kind="commune")).id
+        return create_employer(session, data=EmployerIn(name="Commune d'Aubenas", kind="commune")).id
 
 
 def notifications(rt: Runtime) -> list[tuple[str, str]]:
@@ -194,9 +196,9 @@ def test_an_offer_published_after_its_creation_reaches_a_digest_once(rt: Runtime
     assert _listed(outbox.sent[0]) == set(sent)
     with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
         with rt.store.transaction() as session:
-            services.set_offer_status(session, offer_id=draft[0], status=OfferStatus.PUBLISHED)
-            services.set_offer_status(session, offer_id=sent[0], status=OfferStatus.CLOSED)
-            services.set_offer_status(session, offer_id=sent[0], status=OfferStatus.PUBLISHED)  # an edit
+            set_offer_status(session, offer_id=draft[0], status=OfferStatus.PUBLISHED)
+            set_offer_status(session, offer_id=sent[0], status=OfferStatus.CLOSED)
+            set_offer_status(session, offer_id=sent[0], status=OfferStatus.PUBLISHED)  # an edit
         process_outbox(rt)
     assert send_digests(rt, now=MONDAY + timedelta(days=1), sender=outbox)["digests"] == 1
     assert _listed(outbox.sent[1]) == set(draft)  # published yesterday; the one already sent is not sent again

@@ -7,10 +7,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from matcher.embedding import HashingEmbedder
-from matcher.jobs import broker_status
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.jobs.runner import broker_status
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings
 
 
 def test_health_reports_the_broker(tmp_path: Path) -> None:

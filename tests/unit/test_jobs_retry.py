@@ -13,19 +13,20 @@ import pytest
 from sqlalchemy import select
 
 from indices.errors import SearchUnavailable
-from matcher.deadletters import list_dead_letters
-from matcher.dispatch import dispatch
-from matcher.embedding import HashingEmbedder
-from matcher.errors import Conflict
-from matcher.indexing import DEAD_MARK
-from matcher.jobs import InProcessRunner, pending_count
-from matcher.leases import Leases, MemoryLeases
-from matcher.retry import Dead, Done, Retry, backoff_s, is_transient
-from matcher.runtime import OFFERS, Runtime
-from matcher.settings import MatcherSettings
+from matcher.core.errors import Conflict
+from matcher.core.indexes import OFFERS
+from matcher.core.retry import Dead, Done, Retry, backoff_s, is_transient
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.indexing.outbox import DEAD_MARK
+from matcher.jobs.deadletters import list_dead_letters
+from matcher.jobs.dispatch import dispatch
+from matcher.jobs.leases import Leases, MemoryLeases
+from matcher.jobs.runner import InProcessRunner, pending_count
+from matcher.jobs.tasks import JOBS, Job, replay, run_job
+from matcher.jobs.worker import make_celery
+from matcher.runtime import Runtime
 from matcher.store.tables import OutboxRow
-from matcher.tasks import JOBS, Job, replay, run_job
-from matcher.worker import make_celery
 from tests.jobs_support import add_offers, flaky
 
 

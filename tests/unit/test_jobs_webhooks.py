@@ -12,17 +12,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from matcher import webhooks
-from matcher.deliveries import list_deliveries
-from matcher.dispatch import dispatch
-from matcher.embedding import HashingEmbedder
-from matcher.jobs import InProcessRunner, pending_count
-from matcher.leases import MemoryLeases
-from matcher.retry import Dead
+from matcher.core.retry import Dead
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.jobs.context import Context
+from matcher.jobs.dispatch import dispatch
+from matcher.jobs.leases import MemoryLeases
+from matcher.jobs.runner import InProcessRunner, pending_count
+from matcher.jobs.tasks import run_job
+from matcher.notify import webhooks
+from matcher.notify.deliveries import list_deliveries
 from matcher.runtime import Runtime
-from matcher.settings import MatcherSettings
 from matcher.store.tables import DeliveryRow, EmployerRow
-from matcher.tasks import Context, run_job
 from tests.jobs_support import built_shortlist
 
 SECRET = "s3cret"

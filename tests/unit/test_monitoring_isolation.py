@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from matcher import fairness
-from matcher.settings import REPO_ROOT
+from matcher.core.settings import REPO_ROOT
+from matcher.governance import fairness
 from matcher.store.tables import FeedbackRow, MonitoringRow
 
-READERS = {"matcher/fairness.py", "matcher/privacy.py", "matcher/store/tables.py"}
+READERS = {"matcher/governance/fairness.py", "matcher/governance/privacy.py", "matcher/store/tables.py"}
 
 
 def names_in(path: Path) -> set[str]:

@@ -8,16 +8,21 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from matcher import audit, services
-from matcher.documents import candidate_text
-from matcher.domain import Decision, FeedbackIn
-from matcher.embedding import content_hash
-from matcher.errors import Erased
-from matcher.feedback import record_feedback
-from matcher.jobs import process_outbox
-from matcher.privacy import ensure_not_erased, erase_candidate, export_person, withdraw_from_shortlists
-from matcher.runtime import CANDIDATES, Runtime
-from matcher.shortlist import build_shortlist
+from matcher.catalog.candidates import _candidate_columns, create_candidate, update_candidate
+from matcher.catalog.offers import create_offer
+from matcher.core import records
+from matcher.core.erasure import ensure_not_erased
+from matcher.core.errors import Erased
+from matcher.core.indexes import CANDIDATES
+from matcher.core.models import Decision, FeedbackIn
+from matcher.embedding.cache import content_hash
+from matcher.governance import audit
+from matcher.governance.privacy import erase_candidate, export_person, withdraw_from_shortlists
+from matcher.indexing.documents import candidate_text
+from matcher.jobs.runner import process_outbox
+from matcher.ranking.pipeline import build_shortlist
+from matcher.runtime import Runtime
+from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import (
     AccountRow,
     AuditRow,
@@ -44,9 +49,9 @@ def setup_person(rt: Runtime) -> tuple[str, str]:
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     eid = employer(rt)
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=offer_in(eid), **refs)
-        cid = services.create_candidate(session, data=candidate_in(display_name="Camille Martin"), **refs).id
-        services.create_candidate(session, data=candidate_in(display_name="Autre Profil"), **refs)
+        offer = create_offer(session, data=offer_in(eid), **refs)
+        cid = create_candidate(session, data=candidate_in(display_name="Camille Martin"), **refs).id
+        create_candidate(session, data=candidate_in(display_name="Autre Profil"), **refs)
         row = session.get(CandidateRow, cid)
         assert row is not None
         row.source, row.external_ref = "part_1", "ext-42"
@@ -123,7 +128,7 @@ def test_erasure_reaches_store_index_caches_and_leaves_a_tombstone_without_perso
     with rt.store.read() as session:
         row = session.get(CandidateRow, cid)
         assert row is not None
-        text_hash = content_hash(candidate_text(services.get_candidate(session, candidate_id=cid), rt.taxonomy))
+        text_hash = content_hash(candidate_text(records.get_candidate(session, candidate_id=cid), rt.taxonomy))
     assert count(rt, EmbeddingRow, EmbeddingRow.content_hash == text_hash) == 1
     assert cid in rt.backend.versions(CANDIDATES)
 
@@ -166,9 +171,9 @@ def test_an_erased_person_stays_erased_whatever_is_replayed(rt: Runtime) -> None
         ensure_not_erased(session, kind="candidate", source="part_1", external_ref="ext-42")
     # …a client re-creating the same id, or updating it…
     with pytest.raises(Erased), rt.store.transaction() as session:
-        services.create_candidate(session, data=candidate_in(), candidate_id=cid, **refs)
+        create_candidate(session, data=candidate_in(), candidate_id=cid, **refs)
     with pytest.raises(Erased), rt.store.transaction() as session:
-        services.update_candidate(session, candidate_id=cid, data=candidate_in(), **refs)
+        update_candidate(session, candidate_id=cid, data=candidate_in(), **refs)
     # …or a job replaying every old outbox row of that candidate: the index never gets them back.
     with rt.store.transaction() as session:
         session.execute(update(OutboxRow).where(OutboxRow.entity_id == cid).values(processed_at=None))
@@ -179,9 +184,7 @@ def test_an_erased_person_stays_erased_whatever_is_replayed(rt: Runtime) -> None
     # Even a row written behind the services' back (a restored backup, a raw import) is never indexed.
     with rt.store.transaction() as session:
         session.add(
-            CandidateRow(
-                id=cid, version=9, consented_at=T, **services._candidate_columns(candidate_in(display_name="Camille"))
-            )
+            CandidateRow(id=cid, version=9, consented_at=T, **_candidate_columns(candidate_in(display_name="Camille")))
         )
         session.add(OutboxRow(topic="candidate", entity_id=cid, version=9, action="upsert"))
     process_outbox(rt)
@@ -203,7 +206,7 @@ def test_withdrawing_consent_leaves_the_index_and_the_shortlists_not_acted_on(rt
         )
         session.add(other)
     with rt.store.transaction() as session:
-        services.update_candidate(
+        update_candidate(
             session,
             candidate_id=cid,
             data=candidate_in(visibility="private"),
@@ -226,12 +229,12 @@ def test_withdrawing_consent_leaves_the_index_and_the_shortlists_not_acted_on(rt
 def test_talent_pool_consent_is_dated_kept_and_cleared(rt: Runtime) -> None:
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        cid = services.create_candidate(session, data=candidate_in(talent_pool=True), **refs).id
+        cid = create_candidate(session, data=candidate_in(talent_pool=True), **refs).id
         first = session.get(CandidateRow, cid).talent_pool_consented_at  # type: ignore[union-attr]
         assert first is not None
-        services.update_candidate(session, candidate_id=cid, data=candidate_in(), **refs)
+        update_candidate(session, candidate_id=cid, data=candidate_in(), **refs)
         assert session.get(CandidateRow, cid).talent_pool_consented_at == first  # type: ignore[union-attr]
-        services.update_candidate(session, candidate_id=cid, data=candidate_in(talent_pool=False), **refs)
+        update_candidate(session, candidate_id=cid, data=candidate_in(talent_pool=False), **refs)
         assert session.get(CandidateRow, cid).talent_pool_consented_at is None  # type: ignore[union-attr]
 
 

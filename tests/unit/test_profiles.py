@@ -1,8 +1,8 @@
-from matcher.domain import Visibility
-from matcher.geo import Geography
-from matcher.profiles import Demand, ProfileGenerator
-from matcher.settings import REPO_ROOT
-from matcher.taxonomy import Taxonomy
+from matcher.core.models import Visibility
+from matcher.core.settings import REPO_ROOT
+from matcher.demo.profiles import Demand, ProfileGenerator
+from matcher.reference.geography import Geography
+from matcher.reference.taxonomy import Taxonomy
 
 TAXONOMY = Taxonomy(REPO_ROOT / "data" / "rome")
 GEOGRAPHY = Geography(REPO_ROOT / "data" / "geo")

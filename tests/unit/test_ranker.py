@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from matcher.ranker import AdditiveRanker, load_ranker, save_ranker
-from matcher.scoring import BASE, LearnedScorer
+from matcher.ranking.ranker import AdditiveRanker, load_ranker, save_ranker
+from matcher.ranking.scorer import BASE, LearnedScorer
 
 
 @parametrize_with_checks([AdditiveRanker()])
@@ -50,9 +50,7 @@ def test_json_round_trip_and_manifest(tmp_path: Path) -> None:
     X, y = data()
     ranker = AdditiveRanker().fit(X, y)
     path = tmp_path / "ranker.json"
-    manifest = save_ranker(
-        ranker, path, version="t1", features=["a", "b", "c"], X=X, y=y, labels="synthetic", metrics={"r2": 1.0}
-    )
+    manifest = save_ranker(ranker, path, features=["a", "b", "c"], X=X, y=y, labels="synthetic", metrics={"r2": 1.0})
     again, loaded = load_ranker(path)
     np.testing.assert_allclose(again.predict(X), ranker.predict(X), atol=1e-8)
     assert loaded == manifest and len(loaded.training_data_sha256) == 64 and loaded.training_rows == 400
@@ -64,3 +62,34 @@ def test_json_round_trip_and_manifest(tmp_path: Path) -> None:
         assert score == pytest.approx(prediction)
         assert sum(contributions.values()) == pytest.approx(score, abs=1e-12)
         assert contributions[BASE] == pytest.approx(again.intercept_)
+
+
+def test_model_version_names_the_content(tmp_path: Path) -> None:
+    """Two different fits never share a version; the same fit on the same data always gets the same one."""
+    X, y = data()
+    first = save_ranker(
+        AdditiveRanker().fit(X, y), tmp_path / "a.json", features=["a", "b", "c"], X=X, y=y, labels="", metrics={}
+    )
+    again = save_ranker(
+        AdditiveRanker().fit(X, y), tmp_path / "b.json", features=["a", "b", "c"], X=X, y=y, labels="", metrics={}
+    )
+    other = save_ranker(
+        AdditiveRanker(alpha=5.0).fit(X, y),
+        tmp_path / "c.json",
+        features=["a", "b", "c"],
+        X=X,
+        y=y,
+        labels="",
+        metrics={},
+    )
+    fewer = save_ranker(
+        AdditiveRanker().fit(X[:200], y[:200]),
+        tmp_path / "d.json",
+        features=["a", "b", "c"],
+        X=X[:200],
+        y=y[:200],
+        labels="",
+        metrics={},
+    )
+    assert first.version == again.version and first.version.startswith("additive-")
+    assert len({first.version, other.version, fewer.version}) == 3

@@ -1,8 +1,8 @@
 import pytest
 
-from matcher.geo import Geography
-from matcher.settings import REPO_ROOT
-from matcher.taxonomy import Taxonomy, gendered_forms
+from matcher.core.settings import REPO_ROOT
+from matcher.reference.geography import Geography
+from matcher.reference.taxonomy import Taxonomy, gendered_forms
 
 DATA = REPO_ROOT / "data"
 

@@ -8,12 +8,15 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from matcher import audit, services
-from matcher.domain import Decision, FeedbackIn
-from matcher.feedback import record_feedback
-from matcher.jobs import process_outbox
-from matcher.retention import due, purge
-from matcher.runtime import CANDIDATES, Runtime
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.offers import create_offer, delete_offer
+from matcher.core.indexes import CANDIDATES
+from matcher.core.models import Decision, FeedbackIn
+from matcher.governance import audit
+from matcher.governance.retention import due, purge
+from matcher.jobs.runner import process_outbox
+from matcher.runtime import Runtime
+from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AuditRow, CandidateRow, EmployerRow, OfferRow
 from tests.unit.test_services import candidate_in, employer, offer_in
 
@@ -36,9 +39,7 @@ def purge_at(rt: Runtime, moment: datetime) -> list[str]:
 
 def new_candidate(rt: Runtime, **changes: object) -> str:
     with rt.store.transaction() as session:
-        cid = services.create_candidate(
-            session, data=candidate_in(**changes), taxonomy=rt.taxonomy, geography=rt.geography
-        ).id
+        cid = create_candidate(session, data=candidate_in(**changes), taxonomy=rt.taxonomy, geography=rt.geography).id
     process_outbox(rt)
     return cid
 
@@ -61,7 +62,7 @@ def test_a_candidate_not_hired_goes_after_the_employers_duration_once_the_proces
         eid = employer(rt)
         with rt.store.transaction() as session:
             session.get(EmployerRow, eid).retention_not_hired_days = 60  # type: ignore[union-attr]
-            offer = services.create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
+            offer = create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
         cid = new_candidate(rt)
         with rt.store.transaction() as session:
             record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=cid, decision=Decision.INTERVIEW))
@@ -91,14 +92,14 @@ def test_a_profile_edit_restarts_the_clock_and_hired_candidates_are_never_purged
     with time_machine.travel(T0, tick=False):
         eid = employer(rt)
         with rt.store.transaction() as session:
-            offer = services.create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
+            offer = create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
         hired = new_candidate(rt)
         edited = new_candidate(rt)
         with rt.store.transaction() as session:
             record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=hired, decision=Decision.HIRED))
             session.get(OfferRow, offer.id).closed_at = T0  # type: ignore[union-attr]
     with time_machine.travel(T0 + 80 * DAY, tick=False), rt.store.transaction() as session:
-        services.update_candidate(
+        update_candidate(
             session,
             candidate_id=edited,
             data=candidate_in(title="Paysagiste"),
@@ -126,13 +127,13 @@ def test_decisions_outlive_a_deleted_offer(rt: Runtime) -> None:
     with time_machine.travel(T0, tick=False):
         eid = employer(rt)
         with rt.store.transaction() as session:
-            offer = services.create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
+            offer = create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
         hired, seen = new_candidate(rt), new_candidate(rt)
         with rt.store.transaction() as session:
             record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=hired, decision=Decision.HIRED))
             record_feedback(session, offer_id=offer.id, data=FeedbackIn(candidate_id=seen, decision=Decision.INTERVIEW))
     with time_machine.travel(T0 + 10 * DAY, tick=False), rt.store.transaction() as session:
-        services.delete_offer(session, offer_id=offer.id)
+        delete_offer(session, offer_id=offer.id)
     assert purge_at(rt, T0 + 90 * DAY - DAY) == []
     assert purge_at(rt, T0 + 90 * DAY + DAY) == [seen]
     assert purge_at(rt, T0 + 5 * 365 * DAY) == []

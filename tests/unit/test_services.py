@@ -6,16 +6,19 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from matcher import services
-from matcher.domain import CandidateIn, EmployerIn, OfferIn, Visibility
-from matcher.errors import InvalidInput, NotFound
+from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import create_offer, delete_offer, update_offer
+from matcher.core import records
+from matcher.core.errors import InvalidInput, NotFound
+from matcher.core.models import CandidateIn, EmployerIn, OfferIn, Visibility
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, OfferRow, OutboxRow
 
 
 def employer(rt: Runtime) -> str:
     with rt.store.transaction() as session:
-        return services.create_employer(session, data=EmployerIn(name="Mairie de Privas", kind="commune")).id
+        return create_employer(session, data=EmployerIn(name="Mairie de Privas", kind="commune")).id
 
 
 def offer_in(employer_id: str, **changes: object) -> OfferIn:
@@ -53,18 +56,18 @@ def test_create_update_delete_offer_versions_and_outbox(rt: Runtime) -> None:
     eid = employer(rt)
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=offer_in(eid), **refs)
+        offer = create_offer(session, data=offer_in(eid), **refs)
     assert offer.version == 1
     with rt.store.transaction() as session:
-        updated = services.update_offer(session, offer_id=offer.id, data=offer_in(eid, title="Chef jardinier"), **refs)
+        updated = update_offer(session, offer_id=offer.id, data=offer_in(eid, title="Chef jardinier"), **refs)
     assert (updated.version, updated.title) == (2, "Chef jardinier")
     with rt.store.transaction() as session:
-        services.delete_offer(session, offer_id=offer.id)
+        delete_offer(session, offer_id=offer.id)
     with rt.store.read() as session:
         rows = session.scalars(select(OutboxRow).order_by(OutboxRow.id)).all()
         assert [(r.action, r.version) for r in rows] == [("upsert", 1), ("upsert", 2), ("delete", 3)]
         with pytest.raises(NotFound):
-            services.get_offer(session, offer_id=offer.id)
+            records.get_offer(session, offer_id=offer.id)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ def test_create_update_delete_offer_versions_and_outbox(rt: Runtime) -> None:
 def test_unknown_references_name_the_field_and_write_nothing(rt: Runtime, changes: dict, field: str) -> None:
     data = offer_in(employer(rt)).model_copy(update=changes)
     with pytest.raises(InvalidInput) as error, rt.store.transaction() as session:
-        services.create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
     assert error.value.field == field
     assert count(rt, OfferRow) == 0
     assert count(rt, OutboxRow) == 0
@@ -104,7 +107,7 @@ def test_malformed_offer_is_rejected_by_the_model() -> None:
 def test_a_failure_mid_transaction_leaves_nothing(rt: Runtime) -> None:
     eid = employer(rt)
     with pytest.raises(RuntimeError), rt.store.transaction() as session:
-        services.create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
+        create_offer(session, data=offer_in(eid), taxonomy=rt.taxonomy, geography=rt.geography)
         raise RuntimeError("crash after the write, before commit")
     assert count(rt, OfferRow) == 0
     assert count(rt, OutboxRow) == 0
@@ -113,16 +116,12 @@ def test_a_failure_mid_transaction_leaves_nothing(rt: Runtime) -> None:
 def test_candidate_consent_is_dated_and_withdrawn(rt: Runtime) -> None:
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        candidate = services.create_candidate(session, data=candidate_in(), **refs)
+        candidate = create_candidate(session, data=candidate_in(), **refs)
     assert candidate.consented_at is not None
     with rt.store.transaction() as session:
-        hidden = services.update_candidate(
-            session, candidate_id=candidate.id, data=candidate_in(visibility="private"), **refs
-        )
+        hidden = update_candidate(session, candidate_id=candidate.id, data=candidate_in(visibility="private"), **refs)
     assert hidden.consented_at is None and hidden.visibility == Visibility.PRIVATE
     with pytest.raises(InvalidInput) as error, rt.store.transaction() as session:
-        services.create_candidate(
-            session, data=candidate_in(mobility={"communes": ["07019", "00000"], "radius_km": 10}), **refs
-        )
+        create_candidate(session, data=candidate_in(mobility={"communes": ["07019", "00000"], "radius_km": 10}), **refs)
     assert error.value.field == "mobility.communes.1"
     assert count(rt, CandidateRow) == 1

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher import services
-from matcher.domain import CandidateIn
-from matcher.jobs import process_outbox
-from matcher.profiles import ProfileGenerator
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn
+from matcher.demo.profiles import ProfileGenerator
+from matcher.jobs.runner import process_outbox
+from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
-from matcher.shortlist import build_shortlist
 from tests.unit.test_services import employer, offer_in
 
 NAMES = [
@@ -75,15 +76,15 @@ def test_identical_profiles_but_a_protected_marker_score_identically(rt: Runtime
     eid = employer(rt)
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=offer_in(eid), **refs)
+        offer = create_offer(session, data=offer_in(eid), **refs)
     pairs = twins(rt, 200)[batch * 50 : (batch + 1) * 50]
     ids = []
     with rt.store.transaction() as session:
         for a, b in pairs:
             ids.append(
                 (
-                    services.create_candidate(session, data=a, **refs).id,
-                    services.create_candidate(session, data=b, **refs).id,
+                    create_candidate(session, data=a, **refs).id,
+                    create_candidate(session, data=b, **refs).id,
                 )
             )
     process_outbox(rt)
@@ -122,7 +123,7 @@ def test_a_job_title_in_the_feminine_scores_as_in_the_masculine(rt: Runtime) -> 
     eid = employer(rt)
     refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
     with rt.store.transaction() as session:
-        offer = services.create_offer(session, data=offer_in(eid), **refs)
+        offer = create_offer(session, data=offer_in(eid), **refs)
     generator = ProfileGenerator(rt.taxonomy, rt.geography, seed=23)
     ids = []
     with rt.store.transaction() as session:
@@ -139,7 +140,7 @@ def test_a_job_title_in_the_feminine_scores_as_in_the_masculine(rt: Runtime) -> 
                 )
                 for title in (masculine, feminine)
             ]
-            ids.append(tuple(services.create_candidate(session, data=c, **refs).id for c in pair))
+            ids.append(tuple(create_candidate(session, data=c, **refs).id for c in pair))
     process_outbox(rt)
     shortlist = build_shortlist(rt, offer_id=offer.id, limit=200)
     scores = {e.candidate_id: e.score for e in shortlist.entries}

@@ -6,9 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from matcher import accounts, services, sync
-from matcher.accounts import PartnerIn, Principal, Role
-from matcher.domain import EmployerIn, EmployerKind
+from matcher.access import accounts
+from matcher.access.accounts import PartnerIn, Principal, Role
+from matcher.catalog import sync
+from matcher.catalog.employers import create_employer
+from matcher.core.models import EmployerIn, EmployerKind
 from matcher.runtime import Runtime
 from matcher.store.tables import OfferRow, SyncItemRow
 
@@ -31,7 +33,7 @@ def batch(employer_id: str, version: int, n: int = 200) -> list[dict]:
 
 def test_concurrent_identical_and_crossing_batches(rt: Runtime) -> None:
     with rt.store.transaction() as session:
-        employer = services.create_employer(session, data=EmployerIn(name="Privas", kind=EmployerKind.COMMUNE)).id
+        employer = create_employer(session, data=EmployerIn(name="Privas", kind=EmployerKind.COMMUNE)).id
         partner_id = accounts.create_partner(session, data=PartnerIn(name="Agence", employer_ids=[employer])).id
     partner = Principal(role=Role.PARTNER, subject=partner_id, employer_ids=frozenset({employer}))
 

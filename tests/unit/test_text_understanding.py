@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.embedding import HashingEmbedder
-from matcher.occupations import OccupationInferer
+from matcher.core.settings import REPO_ROOT
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.reference.occupations import OccupationInferer
 from matcher.runtime import load_extractor, load_taxonomy
-from matcher.settings import REPO_ROOT
 
 TAXONOMY = load_taxonomy(REPO_ROOT / "data" / "rome")
 

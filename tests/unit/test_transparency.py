@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matcher import transparency
+from matcher.governance import transparency
+from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
-from matcher.shortlist import build_shortlist
 from matcher.store.tables import CandidateRow, EmployerRow, ShortlistRow
 from tests.unit.test_audit import shortlisted
 
@@ -78,7 +78,7 @@ def test_an_employer_without_ai_ranking_gets_search_order_with_the_same_filters_
 def test_the_model_card_says_how_it_was_trained_who_decides_and_who_switched_ai_off(rt: Runtime) -> None:
     from jinja2 import Environment, FileSystemLoader
 
-    from matcher.settings import REPO_ROOT
+    from matcher.core.settings import REPO_ROOT
 
     eid, _ = shortlisted(rt, candidates=1)
     with rt.store.transaction() as session:

@@ -1,0 +1,4 @@
+"""Who may do what: accounts, partner keys, bearer tokens and tenancy (object-level authorisation).
+
+May import: ``core``, ``store``.
+"""

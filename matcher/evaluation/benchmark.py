@@ -1,0 +1,139 @@
+"""Benchmarks in BEIR layout: ``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``.
+
+The built-in benchmark takes the repository's real offers (that carry a ROME code) as queries and
+ROME-derived candidate profiles as the corpus. Labels are **code-derived**: 2 when the profile was
+generated from the offer's ROME occupation, 1 from one of its ROME mobility neighbours — and only
+when the workplace lies in the candidate's mobility area (nobody else can be approached). Queries
+are split by professional domain (the ROME code's first three characters), so that no occupation
+of the test split is seen in training.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indices.geo import haversine_km
+from matcher.core.models import CandidateIn, OfferIn
+from matcher.demo.profiles import ProfileGenerator
+from matcher.demo.samples import candidate_generator, offer_input, shipped_offers
+from matcher.indexing.documents import candidate_text
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+TEST_SHARE = 3  # out of 10 domains
+
+
+@dataclass
+class Benchmark:
+    """A BEIR folder in memory; ``metadata`` may carry structured offers and candidates."""
+
+    corpus: dict[str, dict[str, Any]]
+    queries: dict[str, dict[str, Any]]
+    qrels: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # split -> query -> doc -> grade
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_benchmark(folder: Path) -> Benchmark:
+    """Read a BEIR folder (any ``qrels/*.tsv`` with a header row: query-id, corpus-id, score)."""
+    corpus = {str(d["_id"]): d for d in _read_jsonl(folder / "corpus.jsonl")}
+    queries = {str(q["_id"]): q for q in _read_jsonl(folder / "queries.jsonl")}
+    qrels: dict[str, dict[str, dict[str, int]]] = {}
+    for path in sorted((folder / "qrels").glob("*.tsv")):
+        split: dict[str, dict[str, int]] = {}
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = csv.reader(handle, delimiter="\t")
+            next(rows, None)
+            for query_id, doc_id, score in rows:
+                split.setdefault(query_id, {})[doc_id] = int(score)
+        qrels[path.stem] = split
+    return Benchmark(corpus, queries, qrels)
+
+
+def domain_split(rome_code: str) -> str:
+    """'train' or 'test', by the occupation's professional domain (stable across runs and machines)."""
+    digest = hashlib.sha256(rome_code[:3].encode()).digest()
+    return "test" if digest[0] % 10 < TEST_SHARE else "train"
+
+
+def build_builtin(rt: Runtime, folder: Path, *, candidates: int = 3_000) -> Path:
+    """Write the built-in benchmark to ``folder`` (deterministic: same repo, same files)."""
+    generator: ProfileGenerator = candidate_generator(rt)
+    generator.seed += 1  # not the demo's candidates
+    profiles = [
+        (f"c{number:06d}", profile, rome) for number, (profile, rome) in enumerate(generator.profiles(candidates))
+    ]
+    offers = [raw for raw in shipped_offers(rt.settings.reference_dir) if raw["rome_code"]]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "qrels").mkdir(exist_ok=True)
+    with (folder / "corpus.jsonl").open("w", encoding="utf-8") as out:
+        for doc_id, profile, rome in profiles:
+            out.write(
+                json.dumps(
+                    {
+                        "_id": doc_id,
+                        "title": profile.title,
+                        "text": candidate_text(profile, rt.taxonomy),
+                        "metadata": {"candidate": profile.model_dump(mode="json"), "rome": rome},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    with (folder / "queries.jsonl").open("w", encoding="utf-8") as out:
+        for raw in offers:
+            offer = offer_input(raw)
+            out.write(
+                json.dumps(
+                    {
+                        "_id": raw["id"],
+                        "title": offer.title,
+                        "text": offer.description,
+                        "metadata": {"offer": offer.model_dump(mode="json"), "split": domain_split(raw["rome_code"])},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    places = {doc_id: [rt.geography.communes[c] for c in p.mobility.communes] for doc_id, p, _ in profiles}
+    for split in ("train", "test"):
+        with (folder / "qrels" / f"{split}.tsv").open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+            writer.writerow(["query-id", "corpus-id", "score"])
+            for raw in offers:
+                if domain_split(raw["rome_code"]) != split:
+                    continue
+                workplace = rt.geography.communes[raw["commune_insee"]]
+                for doc_id, profile, rome in profiles:
+                    relation = rt.taxonomy.relation(raw["rome_code"], rome)
+                    grade = {"same": 2, "neighbour": 1}.get(relation, 0)
+                    if not grade:
+                        continue
+                    near = haversine_km(
+                        workplace.lat, workplace.lon, [p.lat for p in places[doc_id]], [p.lon for p in places[doc_id]]
+                    )
+                    if near.min() <= profile.mobility.radius_km:
+                        writer.writerow([raw["id"], doc_id, grade])
+    return folder
+
+
+def structured_offer(query: dict[str, Any]) -> OfferIn | None:
+    offer = query.get("metadata", {}).get("offer")
+    return OfferIn.model_validate(offer) if offer else None
+
+
+def structured_candidate(doc: dict[str, Any]) -> CandidateIn | None:
+    candidate = doc.get("metadata", {}).get("candidate")
+    return CandidateIn.model_validate(candidate) if candidate else None

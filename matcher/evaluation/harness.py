@@ -1,0 +1,211 @@
+"""Evaluation and training on a BEIR benchmark: BM25, dense, hybrid and the full ranker side by side.
+
+Queries are offers, the corpus candidates. Structured metadata, when a benchmark has it, gives
+the hard constraint of the product (the workplace must lie in the candidate's mobility area, for
+every system alike) and the structured features; a text-only benchmark is understood from its
+text (occupations inferred from titles, skills extracted). The ranker never reads an offer's ROME
+code: it is inferred from the title, since the built-in labels come from that code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from indices.embedded import EmbeddedBackend
+from indices.hybrid import hybrid_search
+from indices.protocol import Document, Filter, WithinReach
+from matcher.core.progress import Progress
+from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
+from matcher.ranking.features import FEATURES, CandidateView, OfferView, pair_facts
+from matcher.ranking.pipeline import complete_scores, rank_pairs
+from matcher.ranking.scorer import Scorer
+from matcher.ranking.views import candidate_view, candidate_view_from_text, offer_view, offer_view_from_text
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+CORPUS = "corpus"
+SYSTEMS = ("bm25", "dense", "hybrid", "ranker")
+DEPTH = 200
+# Benchmark texts are dated; availability is judged on this day so figures do not drift with the clock.
+EVALUATION_DAY = date(2026, 1, 5)
+
+
+def ndcg_at(ranking: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
+    gains = [(2 ** grades.get(doc, 0) - 1) / math.log2(rank + 2) for rank, doc in enumerate(ranking[:k])]
+    ideal = [(2**g - 1) / math.log2(rank + 2) for rank, g in enumerate(sorted(grades.values(), reverse=True)[:k])]
+    return sum(gains) / sum(ideal) if sum(ideal) > 0 else 0.0
+
+
+def recall_at(ranking: Sequence[str], grades: dict[str, int], k: int = 50) -> float:
+    relevant = {doc for doc, grade in grades.items() if grade > 0}
+    return len(relevant & set(ranking[:k])) / len(relevant) if relevant else 0.0
+
+
+def mrr_at(ranking: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
+    return next((1.0 / (rank + 1) for rank, doc in enumerate(ranking[:k]) if grades.get(doc, 0) > 0), 0.0)
+
+
+@dataclass
+class Prepared:
+    """A benchmark indexed and understood once, reused by every system, training and evaluation."""
+
+    backend: EmbeddedBackend
+    offers: dict[str, OfferView]
+    candidates: dict[str, CandidateView]
+    query_texts: dict[str, str]
+    query_vectors: dict[str, np.ndarray]
+
+
+def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = None) -> Prepared:
+    ids = list(benchmark.corpus)
+    texts = [f"{benchmark.corpus[i].get('title', '')}. {benchmark.corpus[i].get('text', '')}".strip(". ") for i in ids]
+    vectors = rt.embedder.embed(texts, progress=(lambda d, t: progress("corpus", d, t)) if progress else None)
+    backend = EmbeddedBackend()
+    backend.ensure_index(CORPUS, dims=rt.embedder.dims)
+    candidates: dict[str, CandidateView] = {}
+    documents = []
+    for doc_id, text, vector in zip(ids, texts, vectors, strict=True):
+        profile = structured_candidate(benchmark.corpus[doc_id])
+        if profile is not None:
+            view = candidate_view(profile, candidate_id=doc_id, text=text, geography=rt.geography)
+        else:
+            view = candidate_view_from_text(
+                doc_id, benchmark.corpus[doc_id].get("title", ""), text, inferer=rt.inferer, extractor=rt.extractor
+            )
+        candidates[doc_id] = view
+        documents.append(Document(doc_id, 1, text, vector, points=list(view.places), reach_km=view.radius_km))
+    backend.upsert(CORPUS, documents)
+    offers, query_texts = {}, {}
+    for query_id, query in benchmark.queries.items():
+        offer = structured_offer(query)
+        title, text = query.get("title", ""), query.get("text", "")
+        if offer is not None:
+            offers[query_id] = offer_view(
+                offer,
+                taxonomy=rt.taxonomy,
+                geography=rt.geography,
+                inferer=rt.inferer,
+                extractor=rt.extractor,
+                hide_occupation=True,
+            )
+        else:
+            offers[query_id] = offer_view_from_text(
+                title, text, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor
+            )
+        query_texts[query_id] = offers[query_id].text
+    query_ids = list(query_texts)
+    query_vectors = rt.embedder.embed([query_texts[q] for q in query_ids])
+    return Prepared(backend, offers, candidates, query_texts, dict(zip(query_ids, query_vectors, strict=True)))
+
+
+def _filters(offer: OfferView) -> list[Filter]:
+    return [WithinReach(*offer.place)] if offer.place else []
+
+
+def rankings(rt: Runtime, prepared: Prepared, query_id: str, scorer: Scorer | None) -> dict[str, list[str]]:
+    """Each system's ranking of the corpus for one query (the ranker re-ranks the hybrid top 200)."""
+    offer, text, vector = prepared.offers[query_id], prepared.query_texts[query_id], prepared.query_vectors[query_id]
+    filters, backend = _filters(offer), prepared.backend
+    out = {
+        "bm25": [h.id for h in backend.bm25(CORPUS, text, filters=filters, k=100)],
+        "dense": [h.id for h in backend.knn(CORPUS, vector, filters=filters, k=100)],
+    }
+    hybrid = hybrid_search(backend, CORPUS, text=text, vector=vector, filters=filters, k=DEPTH)
+    out["hybrid"] = [h.id for h in hybrid[:100]]
+    if scorer is not None:
+        pairs = pair_rows(rt, prepared, query_id, hybrid)
+        out["ranker"] = [
+            pairs[i][1].id for _, i, _ in rank_pairs(rt, pairs, scorer, today=EVALUATION_DAY, explained=0)
+        ][:100]
+    return out
+
+
+def pair_rows(
+    rt: Runtime, prepared: Prepared, query_id: str, hybrid: Sequence[Any]
+) -> list[tuple[OfferView, CandidateView, float, float]]:
+    cosine, lexical = _scores(prepared, query_id, hybrid)
+    offer = prepared.offers[query_id]
+    return [(offer, prepared.candidates[h.id], cosine[h.id], lexical[h.id]) for h in hybrid]
+
+
+def _scores(prepared: Prepared, query_id: str, hybrid: Sequence[Any]) -> tuple[dict[str, float], dict[str, float]]:
+    return complete_scores(
+        prepared.backend, CORPUS, hybrid, prepared.query_texts[query_id], prepared.query_vectors[query_id]
+    )
+
+
+@dataclass
+class Report:
+    split: str
+    queries: int
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> metric -> mean
+    per_query: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # system -> query -> ndcg...
+
+    def table(self) -> str:
+        lines = ["| système | NDCG@10 | Recall@50 | MRR@10 |", "|---|---|---|---|"]
+        for system, values in self.metrics.items():
+            lines.append(f"| {system} | {values['ndcg@10']:.4f} | {values['recall@50']:.4f} | {values['mrr@10']:.4f} |")
+        return "\n".join(lines)
+
+
+def evaluate(
+    rt: Runtime,
+    benchmark: Benchmark,
+    prepared: Prepared,
+    *,
+    split: str,
+    scorer: Scorer | None,
+    progress: Progress | None = None,
+) -> Report:
+    qrels = {q: grades for q, grades in benchmark.qrels.get(split, {}).items() if q in prepared.offers}
+    report = Report(split=split, queries=len(qrels))
+    systems = SYSTEMS if scorer is not None else SYSTEMS[:3]
+    for number, (query_id, grades) in enumerate(sorted(qrels.items()), start=1):
+        for system, ranking in rankings(rt, prepared, query_id, scorer).items():
+            report.per_query.setdefault(system, {})[query_id] = {
+                "ndcg@10": ndcg_at(ranking, grades),
+                "recall@50": recall_at(ranking, grades, 50),
+                "mrr@10": mrr_at(ranking, grades),
+            }
+        if progress and (number % 50 == 0 or number == len(qrels)):
+            progress(f"évaluation {split}", number, len(qrels))
+    for system in systems:
+        values = list(report.per_query.get(system, {}).values())
+        report.metrics[system] = {
+            m: float(np.mean([v[m] for v in values])) if values else 0.0 for m in ("ndcg@10", "recall@50", "mrr@10")
+        }
+    return report
+
+
+def training_set(
+    rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, split: str = "train"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and graded labels of every (offer, retrieved candidate) pair of the split."""
+    rows, labels = [], []
+
+    for query_id, grades in sorted(benchmark.qrels.get(split, {}).items()):
+        if query_id not in prepared.offers:
+            continue
+        offer = prepared.offers[query_id]
+        hybrid = hybrid_search(
+            prepared.backend,
+            CORPUS,
+            text=prepared.query_texts[query_id],
+            vector=prepared.query_vectors[query_id],
+            filters=_filters(offer),
+            k=DEPTH,
+        )
+        for _, candidate, cosine, lexical in pair_rows(rt, prepared, query_id, hybrid):
+            facts = pair_facts(
+                offer, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=EVALUATION_DAY
+            )
+            rows.append([facts.values[name] for name in FEATURES])
+            labels.append(grades.get(candidate.id, 0))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.float64)

@@ -1,0 +1,136 @@
+"""Training the ranker: the built-in benchmark's train split (code-derived labels) plus recruiters' decisions.
+
+Domain code that both ``matcher train`` and the weekly retraining task call. The model's version is
+derived from its content (fitted parameters and training-data hash), so two different models never
+share a version and the audit log can always tell which one ranked a shortlist.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.core.progress import Progress
+from matcher.demo.samples import shipped_offers
+from matcher.evaluation.benchmark import Benchmark, build_builtin, load_benchmark
+from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, training_set
+from matcher.ranking.features import FEATURES
+from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker
+from matcher.ranking.scorer import LearnedScorer
+from matcher.shortlists.decisions import feedback_training_set
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+LABELS = "code-derived: same ROME occupation = 2, ROME mobility neighbour = 1 (built-in benchmark)"
+# A recruiter's decision weighs as much as this many code-derived labels.
+FEEDBACK_WEIGHT = 10.0
+
+
+def builtin_folder(rt: Runtime) -> Path:
+    """The built-in benchmark's folder, written on first use."""
+    folder = rt.settings.data_dir / "benchmarks" / "builtin"
+    if not (folder / "corpus.jsonl").exists():
+        build_builtin(rt, folder)
+    return folder
+
+
+def fit_ranker(
+    rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, with_feedback: bool = True
+) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
+    """The ranker fitted on the benchmark's train split plus recruiters' decisions (and how many there were)."""
+    X, y = training_set(rt, benchmark, prepared)
+    weights = np.ones(len(y))
+    decided = 0
+    if with_feedback:
+        X_feedback, y_feedback = feedback_training_set(rt)
+        decided = len(y_feedback)
+        X, y = np.vstack([X, X_feedback]), np.concatenate([y, y_feedback])
+        weights = np.concatenate([weights, np.full(decided, FEEDBACK_WEIGHT)])
+    return AdditiveRanker(n_segments=4, alpha=1.0).fit(X, y, sample_weight=weights), X, y, decided
+
+
+@dataclass
+class Trained:
+    """A model written to disk, with the test-split report it was measured on."""
+
+    path: Path
+    manifest: RankerManifest
+    report: Report
+
+
+def train(
+    rt: Runtime,
+    *,
+    benchmark: Path | None = None,
+    output: Path | None = None,
+    with_feedback: bool = True,
+    progress: Progress | None = None,
+) -> Trained:
+    """Fit on the train split (and decisions), measure on the test split, write the model (JSON manifest)."""
+    data = load_benchmark(benchmark or builtin_folder(rt))
+    prepared = prepare(rt, data, progress=progress)
+    ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback)
+    scorer = LearnedScorer(ranker, FEATURES, "candidate")
+    report = evaluate(rt, data, prepared, split="test", scorer=scorer, progress=progress)
+    labels = LABELS
+    if decided:
+        labels += (
+            f" + {decided} recruiter decisions (hired 3, interview 2, interested/contacted 1, rejected 0),"
+            f" weight {FEEDBACK_WEIGHT:g}"
+        )
+    path = output or rt.settings.ranker_path
+    manifest = save_ranker(
+        ranker, path, features=list(FEATURES), X=X, y=y, labels=labels, metrics={"split": "test", **report.metrics}
+    )
+    return Trained(path=path, manifest=manifest, report=report)
+
+
+def write_report(reports: list[Report], folder: Path) -> None:
+    """results.json, results.md and results.png in ``folder``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(
+        json.dumps([{k: v for k, v in asdict(r).items() if k != "per_query"} for r in reports], indent=2),
+        encoding="utf-8",
+    )
+    (folder / "results.md").write_text(
+        "\n\n".join(f"### {r.split} ({r.queries} requêtes)\n\n{r.table()}" for r in reports) + "\n", encoding="utf-8"
+    )
+    report = reports[-1]
+    metrics = ("ndcg@10", "recall@50", "mrr@10")
+    figure, axis = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(report.metrics)
+    for offset, (system, values) in enumerate(report.metrics.items()):
+        axis.bar([m + offset * width for m in range(len(metrics))], [values[m] for m in metrics], width, label=system)
+    axis.set_xticks([m + width * (len(report.metrics) - 1) / 2 for m in range(len(metrics))], metrics)
+    axis.set_ylim(0, 1)
+    axis.set_title(f"Split {report.split} — {report.queries} offres (étiquettes dérivées des codes ROME)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(folder / "results.png", dpi=100)
+    plt.close(figure)
+
+
+def occupation_accuracy(rt: Runtime) -> dict[str, tuple[int, float, float]]:
+    """Top-1 and top-3 accuracy of ROME inference from offer titles, per source and overall."""
+    offers = [raw for raw in shipped_offers(rt.settings.reference_dir) if raw["rome_code"]]
+    guesses = rt.inferer.infer_many([raw["title"] for raw in offers])
+    groups: dict[str, list[tuple[bool, bool]]] = {}
+    for raw, found in zip(offers, guesses, strict=True):
+        codes = [g.code for g in found]
+        hit = (codes[:1] == [raw["rome_code"]], raw["rome_code"] in codes[:3])
+        for group in (raw["source"], "toutes"):
+            groups.setdefault(group, []).append(hit)
+    return {
+        group: (len(hits), float(np.mean([h[0] for h in hits])), float(np.mean([h[1] for h in hits])))
+        for group, hits in groups.items()
+    }

@@ -1,0 +1,234 @@
+"""People's rights over their data (GDPR art. 15, 17, 20), consent withdrawal, and erasure tombstones.
+
+An erasure reaches every place the service keeps a person: the candidate row, recruiters' decisions
+about them, their places in persisted shortlists, the partner sync state, their account (with its
+alerts and notifications), equality-monitoring answers, the embedding cache entry of their profile
+text, and every index. It leaves a tombstone (hashes only) that every write path checks, so a late
+partner update or a replayed job cannot bring the person back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import String, cast, delete, select
+from sqlalchemy.orm import Session
+
+from matcher.core.erasure import erasure_keys, is_erased
+from matcher.core.errors import NotFound
+from matcher.core.indexes import CANDIDATES
+from matcher.core.records import candidate_from_row
+from matcher.embedding.cache import content_hash
+from matcher.governance import audit
+from matcher.indexing.documents import candidate_text
+from matcher.store.tables import (
+    AccountRow,
+    Base,
+    CandidateRow,
+    ChangeRow,
+    DeliveryRow,
+    EmbeddingRow,
+    ErasureRow,
+    FeedbackRow,
+    MonitoringRow,
+    NotificationRow,
+    OutboxRow,
+    SavedSearchRow,
+    ShortlistRow,
+    SyncItemRow,
+)
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+
+def shortlists_with(session: Session, candidate_id: str) -> list[ShortlistRow]:
+    """The kept shortlists a person is on."""
+    # The JSON text prefilter keeps this a single indexed-ish scan; entries are then checked exactly.
+    rows = session.scalars(select(ShortlistRow).where(cast(ShortlistRow.entries, String).contains(candidate_id)))
+    return [r for r in rows if any(e.get("candidate_id") == candidate_id for e in r.entries)]
+
+
+def _decided_offers(session: Session, candidate_id: str) -> set[str]:
+    return set(session.scalars(select(FeedbackRow.offer_id).where(FeedbackRow.candidate_id == candidate_id)))
+
+
+def withdraw_from_shortlists(session: Session, candidate_id: str, *, everywhere: bool = False) -> int:
+    """Remove a candidate from persisted shortlists; returns how many shortlists changed.
+
+    On consent withdrawal only shortlists not yet acted on for them go (no decision recorded for that
+    offer and candidate): a recruiter's decision is kept with its context. ``everywhere`` is for erasure.
+    """
+    decided = set() if everywhere else _decided_offers(session, candidate_id)
+    changed = 0
+    for row in shortlists_with(session, candidate_id):
+        if row.offer_id in decided:
+            continue
+        row.entries = [e for e in row.entries if e.get("candidate_id") != candidate_id]
+        changed += 1
+    session.flush()
+    return changed
+
+
+# --- access and portability -------------------------------------------------------------------
+
+
+def _plain(row: Base, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        if column.key in leave_out:
+            continue
+        value = getattr(row, column.key)
+        if isinstance(value, datetime):
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        elif isinstance(value, bytes):
+            value = value.hex()
+        out[column.key] = value
+    return out
+
+
+def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
+    """Everything held on a candidate, machine-readable (GDPR art. 15 and 20). The password hash is left out."""
+    row = session.get(CandidateRow, candidate_id)
+    if row is None:
+        raise NotFound("candidat", candidate_id)
+    accounts = list(session.scalars(select(AccountRow).where(AccountRow.candidate_id == candidate_id)))
+    account_ids = [a.id for a in accounts]
+    feedback = session.scalars(
+        select(FeedbackRow).where(FeedbackRow.candidate_id == candidate_id).order_by(FeedbackRow.id)
+    )
+    shortlists = [
+        {
+            "shortlist_id": s.id,
+            "offer_id": s.offer_id,
+            "built_at": _plain(s)["built_at"],
+            "ranking": s.ranking,
+            "model_version": s.model_version,
+            "entry": next(e for e in s.entries if e.get("candidate_id") == candidate_id),
+        }
+        for s in shortlists_with(session, candidate_id)
+    ]
+    monitoring = session.get(MonitoringRow, candidate_id)
+    sync = session.scalars(
+        select(SyncItemRow).where(SyncItemRow.kind == "candidate", SyncItemRow.entity_id == candidate_id)
+    )
+    return {
+        "format": "approche-directe/export-personne/1",
+        "exported_at": datetime.now(UTC).isoformat(),
+        "profile": _plain(row),
+        "consent": {
+            "visible_to_employers_since": _plain(row)["consented_at"],
+            "talent_pool_since": _plain(row)["talent_pool_consented_at"],
+            "last_contact_at": _plain(row)["last_contact_at"],
+        },
+        "decisions": [_plain(f) for f in feedback],
+        "shortlists": shortlists,
+        "accounts": [_plain(a, leave_out=("password_hash",)) for a in accounts],
+        "saved_searches": [
+            _plain(s) for s in session.scalars(select(SavedSearchRow).where(SavedSearchRow.account_id.in_(account_ids)))
+        ],
+        "notifications": [
+            _plain(n)
+            for n in session.scalars(select(NotificationRow).where(NotificationRow.account_id.in_(account_ids)))
+        ],
+        "equality_monitoring": _plain(monitoring) if monitoring else None,
+        "partner_sync": [_plain(s) for s in sync],
+    }
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureReport:
+    erased: bool
+    reason: str
+    removed: dict[str, int] = field(default_factory=dict)
+
+
+def _delete(session: Session, table: type[Base], *conditions: Any) -> int:
+    result = session.execute(delete(table).where(*conditions))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def erase_candidate(
+    rt: Runtime, *, candidate_id: str, reason: str = "request", actor: str | None = None
+) -> ErasureReport:
+    """Erase a candidate from the store, every index and the caches; leave a tombstone and an audit row.
+
+    Idempotent: erasing an already erased candidate reports ``erased=False`` and changes nothing.
+    """
+    with rt.store.transaction() as session:
+        row = session.get(CandidateRow, candidate_id)
+        if row is None:
+            if is_erased(session, kind="candidate", entity_id=candidate_id):
+                return ErasureReport(erased=False, reason=reason)
+            raise NotFound("candidat", candidate_id)
+        version = row.version + 1
+        keys = erasure_keys("candidate", entity_id=row.id, source=row.source, external_ref=row.external_ref)
+        text_hash = content_hash(candidate_text(candidate_from_row(row), rt.taxonomy))
+        account_ids = list(session.scalars(select(AccountRow.id).where(AccountRow.candidate_id == candidate_id)))
+        removed = {
+            "feedback": _delete(session, FeedbackRow, FeedbackRow.candidate_id == candidate_id),
+            "shortlists": withdraw_from_shortlists(session, candidate_id, everywhere=True),
+            "saved_searches": _delete(session, SavedSearchRow, SavedSearchRow.account_id.in_(account_ids)),
+            "notifications": _delete(session, NotificationRow, NotificationRow.account_id.in_(account_ids)),
+            "accounts": _delete(session, AccountRow, AccountRow.id.in_(account_ids)),
+            "monitoring": _delete(session, MonitoringRow, MonitoringRow.candidate_id == candidate_id),
+            "embedding_cache": _delete(session, EmbeddingRow, EmbeddingRow.content_hash == text_hash),
+            "webhook_deliveries": _scrub_deliveries(session, candidate_id),
+        }
+        removed.update(_erase_sync_state(session, row))
+        session.delete(row)
+        # The outbox delete makes every index (and a rebuilt one) drop them; the immediate delete below is faster.
+        session.add(OutboxRow(topic="candidate", entity_id=candidate_id, version=version, action="delete"))
+        now = datetime.now(UTC)
+        for key in keys:
+            session.merge(ErasureRow(key=key, kind="candidate", reason=reason, erased_at=now))
+        # No personal data in the log: the tombstone key and counts only.
+        audit.record(
+            session,
+            actor=actor,
+            action=audit.CANDIDATE_ERASED,
+            subject=keys[0],
+            payload={"reason": reason, "removed": removed},
+        )
+    rt.backend.delete(CANDIDATES, [(candidate_id, version)])
+    rt.backend.flush()
+    return ErasureReport(erased=True, reason=reason, removed=removed)
+
+
+def _scrub_deliveries(session: Session, candidate_id: str) -> int:
+    """Take the person out of every webhook message kept (sent or still owed): bodies are signed when sent."""
+    scrubbed = 0
+    for delivery in session.scalars(select(DeliveryRow).where(DeliveryRow.body.contains(candidate_id))):
+        body = json.loads(delivery.body)
+        kept = [e for e in body.get("entries", []) if e.get("candidate_id") != candidate_id]
+        if len(kept) != len(body.get("entries", [])):
+            delivery.body = json.dumps({**body, "entries": kept}, ensure_ascii=False, separators=(",", ":"))
+            scrubbed += 1
+    return scrubbed
+
+
+def _erase_sync_state(session: Session, row: CandidateRow) -> dict[str, int]:
+    """Forget what a partner sent; leave one ``deleted`` change so the partner learns of it (GDPR art. 19)."""
+    items = list(
+        session.scalars(select(SyncItemRow).where(SyncItemRow.kind == "candidate", SyncItemRow.entity_id == row.id))
+    )
+    changes = _delete(session, ChangeRow, ChangeRow.kind == "candidate", ChangeRow.entity_id == row.id)
+    for item in items:
+        session.add(
+            ChangeRow(
+                partner_id=item.partner_id,
+                kind="candidate",
+                external_id=item.external_id,
+                entity_id=None,
+                action="deleted",
+                version=item.version + 1,
+            )
+        )
+        session.delete(item)
+    return {"sync_items": len(items), "changes": changes}

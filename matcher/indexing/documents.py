@@ -1,0 +1,71 @@
+"""What each record looks like to the search engine: the text it is found by and its filter fields.
+
+Only what matching needs goes to the index: no name, no free contact detail. A candidate's
+mobility communes are indexed as places with a reach; their home address is never stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indices.analysis import masculine
+from indices.protocol import Document
+from matcher.core.models import Candidate, CandidateIn, Offer, OfferIn
+from matcher.reference.geography import Geography
+from matcher.reference.taxonomy import Taxonomy
+
+DESCRIPTION_CHARS = 1_500  # the model reads ~256 tokens: the start of a description carries the job
+
+
+def offer_text(offer: OfferIn) -> str:
+    return f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}".strip()
+
+
+def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:
+    """The profile as matching reads it: wanted job, occupations, skills, past jobs.
+
+    Never the name, the places or the free summary: free text can state an age, a family situation or
+    a health condition, and text similarity would then weigh them (see the situation tests).
+    """
+    occupations = [o.label for code in candidate.desired_occupations if (o := taxonomy.occupation(code))]
+    skills = [taxonomy.skill_label(code) for code in candidate.skills]
+    experiences = [masculine(e.title) for e in candidate.experiences]
+    # Job titles in one grammatical gender: the model must read the same text for a woman and a man.
+    parts = [masculine(candidate.title), ", ".join(occupations), ". ".join(skills), ". ".join(experiences)]
+    return ". ".join(p for p in parts if p)
+
+
+def offer_document(offer: Offer, vector: np.ndarray, geography: Geography) -> Document:
+    commune = geography.get(offer.commune_insee)
+    return Document(
+        id=offer.id,
+        version=offer.version,
+        text=offer_text(offer),
+        vector=vector,
+        keywords={
+            "employer_id": [offer.employer_id],
+            "status": [offer.status.value],
+            "contract_types": [c.value for c in offer.contract_types],
+            "category": [offer.category.value] if offer.category else [],
+            "rome_code": [offer.rome_code] if offer.rome_code else [],
+        },
+        points=[(commune.lat, commune.lon)] if commune else [],
+    )
+
+
+def candidate_document(candidate: Candidate, vector: np.ndarray, taxonomy: Taxonomy, geography: Geography) -> Document:
+    places = [geography.get(code) for code in candidate.mobility.communes]
+    return Document(
+        id=candidate.id,
+        version=candidate.version,
+        text=candidate_text(candidate, taxonomy),
+        vector=vector,
+        keywords={
+            "visibility": [candidate.visibility.value],
+            "contract_types": [c.value for c in candidate.contract_types],
+            "rome_code": list(candidate.desired_occupations),
+            "driving_licences": list(candidate.driving_licences),
+        },
+        points=[(p.lat, p.lon) for p in places if p],
+        reach_km=candidate.mobility.radius_km,
+    )

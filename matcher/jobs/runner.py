@@ -1,0 +1,148 @@
+"""Background work, and who runs it: Celery workers when a broker is configured, else this process.
+
+The API kicks :class:`InProcessRunner` after each accepted write. Without a broker (the embedded
+default) it dispatches the outbox and runs the tasks right here, one drain at a time, retries on
+timers; with a broker it only dispatches (cheap: claims and messages) and Celery workers do the work.
+Either way the same task functions run (:mod:`matcher.tasks`), under the same retry policy.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from matcher.core.retry import Retry
+from matcher.core.settings import MatcherSettings
+from matcher.indexing.outbox import IndexingReport, pending_count, process_outbox, rebuild_indices
+from matcher.jobs.context import Context
+from matcher.jobs.dispatch import dispatch
+from matcher.jobs.leases import MemoryLeases
+from matcher.jobs.tasks import run_job
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+__all__ = [
+    "InProcessRunner",
+    "IndexingReport",
+    "broker_status",
+    "context_for",
+    "pending_count",
+    "process_outbox",
+    "rebuild_indices",
+]
+log = logging.getLogger(__name__)
+
+
+class InProcessRunner:
+    """The job runner of a process that accepts writes (the API, the CLI).
+
+    A kick while a drain runs only asks that drain to go round once more, so every accepted write
+    is dispatched without two drains handing out the same rows.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.leases = MemoryLeases()
+        self._lock = threading.RLock()
+        self._again = threading.Event()
+        self._busy = False  # a drain or a task runs (read and written only while holding _lock)
+        self._timers: set[threading.Timer] = set()
+        self._timer_lock = threading.Lock()
+        self._pending_dispatch: threading.Timer | None = None
+        self._local = Context(rt=rt, executor=self, leases=self.leases)
+        # With a broker, dispatching hands the work to Celery; without, to this runner.
+        self.context = context_for(rt) if rt.settings.broker_url else self._local
+
+    def kick(self) -> None:
+        """Dispatch what the last writes owe. With a broker, kicks within ``dispatch_debounce_s`` share one
+        dispatch, so a burst of writes goes out in batches (the embedding batches) rather than one task per row.
+        """
+        delay = self.rt.settings.dispatch_debounce_s
+        if self.rt.settings.broker_url and delay > 0:
+            with self._timer_lock:
+                if self._pending_dispatch is None or not self._pending_dispatch.is_alive():
+                    self._pending_dispatch = threading.Timer(delay, self._drain)
+                    self._pending_dispatch.daemon = True
+                    self._pending_dispatch.start()
+            return
+        self._drain()
+
+    def _drain(self) -> None:
+        self._again.set()
+        while self._again.is_set():
+            if not self._lock.acquire(blocking=False):
+                return  # whoever holds the lock (a drain, a task) sees the flag once it lets go
+            if self._busy:  # this thread already holds it (a kick from a task a drain runs): that drain loops
+                self._lock.release()
+                return
+            self._busy = True
+            try:
+                self._again.clear()
+                dispatch(self.context)
+            except Exception:  # the write is stored; the beat's next dispatch hands it out
+                log.exception("dispatch failed; pending work stays in the outbox")
+            finally:
+                self._busy = False
+                self._lock.release()
+
+    def submit(self, name: str, args: list[Any], attempt: int = 0) -> None:
+        """Run a task here now; a transient failure is tried again later on a timer."""
+        with self._lock:
+            nested, self._busy = self._busy, True  # nested: run by a drain, which re-checks the flag itself
+            try:
+                outcome = run_job(self._local, name, args, attempt=attempt)
+            finally:
+                self._busy = nested
+        if isinstance(outcome, Retry):
+            timer = threading.Timer(outcome.delay_s, self._retry, (name, args, attempt + 1))
+            timer.daemon = True
+            with self._timer_lock:
+                self._timers.add(timer)
+            timer.start()
+        if not nested and self._again.is_set():
+            self._drain()  # a kick came while this task (a retry on a timer) held the lock: dispatch it now
+
+    def _retry(self, name: str, args: list[Any], attempt: int) -> None:
+        with self._timer_lock:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
+        try:
+            self.submit(name, args, attempt)
+        except Exception:
+            log.exception("retry of %s failed", name)
+
+    def close(self) -> None:
+        """Cancel the pending retries (their work stays pending in the store)."""
+        with self._timer_lock:
+            timers = [*self._timers, *([self._pending_dispatch] if self._pending_dispatch else [])]
+        for timer in timers:
+            timer.cancel()
+
+
+def context_for(rt: Runtime) -> Context:
+    """The context of a process that submits to Celery workers (the broker of the settings)."""
+    from matcher.jobs.leases import RedisLeases
+    from matcher.jobs.worker import CeleryExecutor, celery_app
+
+    assert rt.settings.broker_url, "no broker: use InProcessRunner(rt).context"
+    return Context(
+        rt=rt,
+        executor=CeleryExecutor(celery_app(rt.settings)),
+        leases=RedisLeases(rt.settings.broker_url, namespace=rt.settings.task_queue),
+    )
+
+
+def broker_status(settings: MatcherSettings) -> str:
+    """``embedded`` (no broker), ``ok`` or ``unreachable`` (for /health)."""
+    if not settings.broker_url:
+        return "embedded"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.broker_url, socket_timeout=2, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except (redis.exceptions.RedisError, OSError):
+        return "unreachable"
+    return "ok"

@@ -1,0 +1,103 @@
+"""How a message reaches a job seeker: SMTP, a signed webhook, or a JSON file (the embedded default)."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+from matcher.core.settings import MatcherSettings
+from matcher.notify import webhooks
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # unique per message (account and period): file name, idempotency key for receivers
+    to: str
+    subject: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, message: Message) -> None:
+        """Deliver or raise (``OSError`` and ``smtplib.SMTPException`` count as transient)."""
+        ...
+
+
+class FileSender:
+    """Writes each message as ``<folder>/<key>.json``: what would have been sent, for local use and tests."""
+
+    channel = "file"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: Message) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{message.key}.json"
+        staging = target.with_suffix(".tmp")
+        staging.write_text(json.dumps(asdict(message), ensure_ascii=False, indent=2), encoding="utf-8")
+        staging.replace(target)
+
+
+class SmtpSender:
+    channel = "smtp"
+
+    def __init__(self, settings: MatcherSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: Message) -> None:
+        s = self.settings
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = s.mail_from, message.to, message.subject
+        email["Message-ID"] = f"<{message.key}@approche-directe>"
+        email.set_content(message.text)
+        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.webhook_timeout_s) as smtp:
+            if s.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())  # check the server's certificate
+            if s.smtp_username and s.smtp_password:
+                smtp.login(s.smtp_username, s.smtp_password.get_secret_value())
+            smtp.send_message(email)
+
+
+class WebhookSender:
+    """Posts the message as signed JSON (same signature as the HR webhooks) to a mailing service."""
+
+    channel = "webhook"
+
+    def __init__(self, url: str, secret: str, *, timeout_s: float) -> None:
+        self.url, self.secret, self.timeout_s = url, secret, timeout_s
+
+    def send(self, message: Message) -> None:
+        # delivery_id in the signed body: what a receiver's Verifier returns (the header is not signed)
+        body = json.dumps({"delivery_id": message.key, **asdict(message)}, ensure_ascii=False).encode()
+        headers = webhooks.signed_headers(
+            self.secret, delivery_id=message.key, event="alert.digest", body=body, timestamp=int(time.time())
+        )
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+            if not 200 <= response.status < 300:
+                raise OSError(f"HTTP {response.status}")
+
+
+def sender_from_settings(settings: MatcherSettings) -> Sender:
+    if settings.mail_sender == "smtp":
+        return SmtpSender(settings)
+    if settings.mail_sender == "webhook":
+        if not settings.mail_webhook_url or not settings.mail_webhook_secret:
+            raise ValueError("MATCHER_MAIL_WEBHOOK_URL et MATCHER_MAIL_WEBHOOK_SECRET sont requis")
+        return WebhookSender(
+            settings.mail_webhook_url,
+            settings.mail_webhook_secret.get_secret_value(),
+            timeout_s=settings.webhook_timeout_s,
+        )
+    return FileSender(settings.data_dir / "outbox-mail")

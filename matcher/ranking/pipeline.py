@@ -1,0 +1,347 @@
+"""Shortlists (candidates for an offer) and matches (offers for a candidate), each place explained.
+
+retrieve (hybrid BM25 + kNN, filtered) → features → scorer → explanation. Candidates appear only
+when their profile is open to employers and the workplace lies inside their mobility area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from indices.hybrid import HybridHit, hybrid_search
+from indices.protocol import Filter, GeoDistance, Ids, SearchBackend, Terms, WithinReach
+from matcher.access.tenancy import open_to_employers
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.models import Offer, OfferStatus, Visibility
+from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
+from matcher.indexing.documents import candidate_text, offer_text
+from matcher.ranking.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, pair_facts
+from matcher.ranking.scorer import BASE, Scorer
+from matcher.ranking.views import candidate_view, offer_view
+from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+LABELS = {**FEATURE_LABELS, BASE: "Socle commun à tous les profils"}
+
+
+class Contribution(BaseModel):
+    feature: str
+    label: str
+    value: float | None  # the feature's value in [0, 1]; None for the common base
+    contribution: float
+
+
+class Explanation(BaseModel):
+    """Why a pair is where it is: contributions add up to the score."""
+
+    contributions: list[Contribution]
+    occupation: str | None
+    occupation_source: str
+    occupation_relation: str
+    matched_skills: list[str]
+    missing_skills: list[str]
+    skills_source: str
+    distance_km: float | None
+    contract_types: list[str]
+    note: str | None = None  # e.g. AI ranking switched off for this employer
+
+
+class ShortlistEntry(BaseModel):
+    rank: int
+    candidate_id: str
+    candidate_version: int | None = None  # the profile version ranked (audit, reproduction)
+    title: str
+    score: float | None  # None when AI ranking is off: no model scored the place
+    explanation: Explanation
+
+
+class Shortlist(BaseModel):
+    offer_id: str
+    offer_version: int
+    ranking: Literal["model", "search"] = "model"  # search: the employer switched AI ranking off
+    model_version: str | None
+    generated_at: datetime
+    retrieved: int
+    entries: list[ShortlistEntry]
+
+
+class MatchEntry(BaseModel):
+    rank: int
+    offer_id: str
+    title: str
+    employer_id: str
+    commune_insee: str
+    score: float
+    explanation: Explanation
+
+
+class Matches(BaseModel):
+    candidate_id: str
+    model_version: str
+    generated_at: datetime
+    retrieved: int
+    entries: list[MatchEntry]
+
+
+def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict[str, float]) -> Explanation:
+    return Explanation(
+        contributions=[
+            Contribution(feature=f, label=LABELS[f], value=None if f == BASE else facts.values[f], contribution=c)
+            for f, c in contributions.items()
+        ],
+        occupation=offer.occupation,
+        occupation_source=offer.occupation_source,
+        occupation_relation=facts.occupation_relation,
+        matched_skills=[rt.taxonomy.skill_label(s) for s in facts.matched_skills],
+        missing_skills=[rt.taxonomy.skill_label(s) for s in facts.missing_skills],
+        skills_source=offer.skills_source,
+        distance_km=round(facts.distance_km, 1) if facts.distance_km is not None else None,
+        contract_types=facts.contract_overlap,
+    )
+
+
+def complete_scores(
+    backend: SearchBackend, index: str, hits: Sequence[HybridHit], text: str, vector: np.ndarray
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Cosine and BM25 for every fused hit, including those only one retriever returned (BM25 scaled to [0, 1])."""
+    cosine = {h.id: h.cosine for h in hits if h.cosine is not None}
+    lexical = {h.id: h.bm25 for h in hits if h.bm25 is not None}
+    for doc_id, stored in backend.vectors(index, [h.id for h in hits if h.cosine is None]).items():
+        cosine[doc_id] = float(stored @ vector)
+    need_bm25 = tuple(h.id for h in hits if h.bm25 is None)
+    if need_bm25 and text.strip():
+        for hit in backend.bm25(index, text, filters=[Ids(need_bm25)], k=len(need_bm25)):
+            lexical[hit.id] = hit.score
+    top = max(lexical.values(), default=0.0) or 1.0
+    return ({h.id: cosine.get(h.id, 0.0) for h in hits}, {h.id: lexical.get(h.id, 0.0) / top for h in hits})
+
+
+def rank_pairs(
+    rt: Runtime,
+    pairs: Sequence[tuple[OfferView, CandidateView, float, float]],
+    scorer: Scorer,
+    *,
+    today: date,
+    explained: int | None = None,
+) -> list[tuple[float, int, Explanation | None]]:
+    """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first.
+
+    Only the first ``explained`` places (all when None) get an explanation: the others are not shown.
+    """
+    facts = [pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, today=today) for o, c, cos, lex in pairs]
+    scores = scorer.score([f.values for f in facts])
+    # Ties broken by candidate then offer text, so the same data always gives the same order.
+    order = sorted(range(len(pairs)), key=lambda i: (-scores[i][0], pairs[i][1].id, pairs[i][0].title))
+    keep = len(order) if explained is None else explained
+    return [
+        (scores[i][0], i, explain(rt, pairs[i][0], facts[i], scores[i][1]) if rank < keep else None)
+        for rank, i in enumerate(order)
+    ]
+
+
+def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
+    """Rank visible candidates whose mobility area covers the offer's workplace.
+
+    When the offer's employer switched AI ranking off (human oversight, AI Act art. 14), the places
+    are the search results in retrieval order, unscored, behind the same filters.
+    """
+    with rt.store.read() as session:
+        offer = get_offer(session, offer_id=offer_id)
+        employer = session.get(EmployerRow, offer.employer_id)
+        ai_ranking = employer is None or employer.ai_ranking is not False
+    if not ai_ranking:
+        return search_shortlist(rt, offer=offer, limit=limit)
+    return shortlist_for(rt, offer=offer, limit=limit, scorer=scorer)
+
+
+Pair = tuple[OfferView, CandidateView, float, float]
+
+
+def candidate_pairs(
+    rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
+) -> tuple[list[Pair], int]:
+    """(offer view, candidate view, cosine, scaled BM25) for every retrieved candidate, and how many were retrieved.
+
+    ``also`` adds candidates to score even if retrieval missed them (training on recruiters' decisions).
+    """
+    pairs, retrieved, _ = _retrieve(rt, offer=offer, hide_occupation=hide_occupation, also=also)
+    return pairs, retrieved
+
+
+def _retrieve(
+    rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
+) -> tuple[list[Pair], int, dict[str, int]]:
+    """:func:`candidate_pairs`, plus the version of each profile read (for the audit log)."""
+    view = offer_view(
+        offer,
+        taxonomy=rt.taxonomy,
+        geography=rt.geography,
+        inferer=rt.inferer,
+        extractor=rt.extractor,
+        hide_occupation=hide_occupation,
+    )
+    text = offer_text(offer)
+    vector = rt.embedder.embed([text])[0]
+    filters: list[Filter] = [Terms("visibility", (Visibility.EMPLOYERS.value,))]
+    if view.place:
+        filters.append(WithinReach(*view.place))
+    hits = hybrid_search(
+        rt.backend, CANDIDATES, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth
+    )
+    retrieved = len(hits)
+    known = {h.id for h in hits}
+    hits += [HybridHit(i, 0.0, None, None, None, None) for i in dict.fromkeys(also) if i not in known]
+    cosine, lexical = complete_scores(rt.backend, CANDIDATES, hits, text, vector)
+    with rt.store.read() as session:
+        rows = {r.id: r for r in session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits]))}
+        # The store is the truth: a profile closed since it was indexed, or without a dated consent, is dropped.
+        # Pairs keep the retrieval order (the order shown when AI ranking is off).
+        candidates = [candidate_from_row(rows[h.id]) for h in hits if h.id in rows and open_to_employers(rows[h.id])]
+    pairs = [
+        (
+            view,
+            candidate_view(c, candidate_id=c.id, text=candidate_text(c, rt.taxonomy), geography=rt.geography),
+            cosine.get(c.id, 0.0),
+            lexical.get(c.id, 0.0),
+        )
+        for c in candidates
+    ]
+    return pairs, retrieved, {c.id: c.version for c in candidates}
+
+
+def shortlist_for(
+    rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
+) -> Shortlist:
+    """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
+    scorer = scorer or rt.scorer
+    limit = limit or rt.settings.shortlist_size
+    pairs, retrieved, versions = _retrieve(rt, offer=offer, hide_occupation=hide_occupation)
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
+    entries = [
+        ShortlistEntry(
+            rank=rank,
+            candidate_id=pairs[i][1].id,
+            candidate_version=versions[pairs[i][1].id],
+            title=pairs[i][1].title,
+            score=score,
+            explanation=explanation,
+        )
+        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
+        if explanation is not None  # always true: the first ``limit`` places are explained
+    ]
+    return Shortlist(
+        offer_id=offer.id,
+        offer_version=offer.version,
+        model_version=scorer.version,
+        generated_at=datetime.now(UTC),
+        retrieved=retrieved,
+        entries=entries,
+    )
+
+
+AI_OFF_NOTE = (
+    "Classement par intelligence artificielle désactivé par cet employeur : les profils sont présentés dans "
+    "l'ordre de la recherche (mots-clés et proximité du texte), sans score de modèle. Les faits ci-dessous "
+    "(compétences, distance) sont indicatifs et n'ont servi à aucun classement."
+)
+
+
+def search_shortlist(rt: Runtime, *, offer: Offer, limit: int | None = None) -> Shortlist:
+    """Places in retrieval order, same filters (visibility, dated consent, mobility area), no model score."""
+    limit = limit or rt.settings.shortlist_size
+    pairs, retrieved, versions = _retrieve(rt, offer=offer)
+    today = datetime.now(UTC).date()
+    entries = []
+    for rank, (view, candidate, cosine, lexical) in enumerate(pairs[:limit], start=1):
+        facts = pair_facts(view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=today)
+        explanation = explain(rt, view, facts, {}).model_copy(update={"note": AI_OFF_NOTE})
+        entries.append(
+            ShortlistEntry(
+                rank=rank,
+                candidate_id=candidate.id,
+                candidate_version=versions[candidate.id],
+                title=candidate.title,
+                score=None,
+                explanation=explanation,
+            )
+        )
+    return Shortlist(
+        offer_id=offer.id,
+        offer_version=offer.version,
+        ranking="search",
+        model_version=None,
+        generated_at=datetime.now(UTC),
+        retrieved=retrieved,
+        entries=entries,
+    )
+
+
+def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Matches:
+    """Published offers whose workplace lies inside the candidate's mobility area, best first."""
+    scorer = scorer or rt.scorer
+    limit = limit or rt.settings.shortlist_size
+    with rt.store.read() as session:
+        candidate = get_candidate(session, candidate_id=candidate_id)
+    text = candidate_text(candidate, rt.taxonomy)
+    view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=rt.geography)
+    vector = rt.embedder.embed([text])[0]
+    filters: list[Filter] = [
+        Terms("status", (OfferStatus.PUBLISHED.value,)),
+        GeoDistance(view.places, candidate.mobility.radius_km),
+    ]
+    hits = hybrid_search(rt.backend, OFFERS, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth)
+    cosine, lexical = complete_scores(rt.backend, OFFERS, hits, text, vector)
+    with rt.store.read() as session:
+        offers = [
+            offer_from_row(r)
+            for r in session.query(OfferRow).filter(OfferRow.id.in_([h.id for h in hits]))
+            if r.status == OfferStatus.PUBLISHED.value
+        ]
+    pairs = [
+        (
+            rt.offer_views.of(o),
+            view,
+            cosine[o.id],
+            lexical[o.id],
+        )
+        for o in offers
+    ]
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
+    entries = [
+        MatchEntry(
+            rank=rank,
+            offer_id=offers[i].id,
+            title=offers[i].title,
+            employer_id=offers[i].employer_id,
+            commune_insee=offers[i].commune_insee,
+            score=score,
+            explanation=explanation,
+        )
+        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
+        if explanation is not None  # always true: the first ``limit`` places are explained
+    ]
+    return Matches(
+        candidate_id=candidate.id,
+        model_version=scorer.version,
+        generated_at=datetime.now(UTC),
+        retrieved=len(hits),
+        entries=entries,
+    )
+
+
+def warm_up(rt: Runtime) -> int:
+    """Build the views of every published offer once, before the first seeker asks for matches."""
+    with rt.store.read() as session:
+        offers = [
+            offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.status == OfferStatus.PUBLISHED.value)
+        ]
+    for offer in offers:
+        rt.offer_views.of(offer)
+    return len(offers)

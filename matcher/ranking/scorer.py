@@ -1,0 +1,86 @@
+"""Turning features into a score whose parts add up exactly: a transparent default, or the learned ranker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from matcher.ranking.features import FEATURES
+from matcher.ranking.ranker import AdditiveRanker, load_ranker
+
+BASE = "base"  # the part of a score that does not depend on the pair (a model's intercept)
+
+# Hand-set weights, used until a learned model exists; they add up to 1, so scores lie in [0, 1].
+DEFAULT_WEIGHTS = {
+    "semantic": 0.15,
+    "lexical": 0.10,
+    "title_match": 0.05,
+    "same_occupation": 0.20,
+    "neighbour_occupation": 0.10,
+    "same_domain": 0.05,
+    "required_skills": 0.15,
+    "desired_skills": 0.05,
+    "experience": 0.03,
+    "contract": 0.04,
+    "category": 0.02,
+    "proximity": 0.04,
+    "availability": 0.02,
+}
+
+
+class Scorer(Protocol):
+    """Scores pairs and says how much each feature added: ``sum(contributions) == score``."""
+
+    @property
+    def version(self) -> str: ...
+
+    def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]: ...
+
+
+@dataclass(frozen=True)
+class LinearScorer:
+    """Transparent weighted sum of features in [0, 1]."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    version: str = "linear-v2"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown features: {sorted(unknown)}")
+
+    def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]:
+        out = []
+        for row in rows:
+            contributions = {name: weight * row[name] for name, weight in self.weights.items()}
+            out.append((sum(contributions.values()), contributions))
+        return out
+
+
+@dataclass(frozen=True)
+class LearnedScorer:
+    """The additive ranker: each feature's shape value is its contribution, the intercept is ``base``."""
+
+    ranker: AdditiveRanker
+    features: tuple[str, ...]
+    version: str
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedScorer:
+        ranker, manifest = load_ranker(path)
+        return cls(ranker, tuple(manifest.features), manifest.version)
+
+    def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]:
+        if not rows:
+            return []
+        X = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
+        parts = self.ranker.contributions(X)
+        out = []
+        for row_parts in parts:
+            contributions = {BASE: self.ranker.intercept_, **dict(zip(self.features, row_parts.tolist(), strict=True))}
+            out.append((sum(contributions.values()), contributions))
+        return out

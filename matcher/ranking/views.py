@@ -1,0 +1,179 @@
+"""Views of offers and candidates for the features: from stored records, or from plain text.
+
+Where an offer lists no skills, the skills expected are the core skills of its occupation plus the
+skills its text names; where it has no ROME code, the occupation is inferred from its title. The
+view says which, so explanations can too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from indices.analysis import analyze
+from matcher.core.models import CandidateIn, EducationLevel, Offer, OfferIn
+from matcher.ranking.features import GUESS_WEIGHT, CandidateView, OfferView
+from matcher.reference.geography import Geography
+from matcher.reference.occupations import OccupationInferer
+from matcher.reference.skills import SkillExtractor
+from matcher.reference.taxonomy import Taxonomy
+
+EDUCATION_LEVEL = {level: (0 if level == EducationLevel.NONE else int(level.value[-1])) for level in EducationLevel}
+DESCRIPTION_CHARS = 1_500
+
+
+def _skills(
+    listed: tuple[list[str], list[str]],
+    occupation: str | None,
+    text: str,
+    taxonomy: Taxonomy,
+    extractor: SkillExtractor | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    required, desired = listed
+    if required or desired:
+        return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(desired)), "offre"
+    core = tuple(taxonomy.core_skills(occupation)) if occupation else ()
+    named = tuple(s for s in dict.fromkeys(extractor.rome_codes(text)) if s not in core) if extractor else ()
+    source = " + ".join(p for p, present in (("métier ROME", core), ("texte de l'offre", named)) if present)
+    return core, named, source or "aucune"
+
+
+def offer_view(
+    offer: OfferIn,
+    *,
+    taxonomy: Taxonomy,
+    geography: Geography,
+    inferer: OccupationInferer | None = None,
+    extractor: SkillExtractor | None = None,
+    hide_occupation: bool = False,
+) -> OfferView:
+    """The offer as the features see it (``hide_occupation``: infer the ROME code as if it were absent)."""
+    text = f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}"
+    occupations: tuple[str, ...] = ()
+    source = "inconnu"
+    if offer.rome_code and not hide_occupation:
+        occupations, source = (offer.rome_code,), "offre"
+    elif inferer is not None:
+        occupations = tuple(g.code for g in inferer.infer(offer.title, k=len(GUESS_WEIGHT)))
+        source = "déduit de l'intitulé" if occupations else source
+    required, desired, skills_source = _skills(
+        (offer.required_skills, offer.desired_skills),
+        occupations[0] if occupations else None,
+        text,
+        taxonomy,
+        extractor,
+    )
+    commune = geography.get(offer.commune_insee)
+    return OfferView(
+        title=offer.title,
+        text=text,
+        occupations=occupations,
+        occupation_source=source,
+        required_skills=required,
+        desired_skills=desired,
+        skills_source=skills_source,
+        experience_years=offer.experience_years,
+        contract_types=frozenset(c.value for c in offer.contract_types),
+        category=offer.category.value if offer.category else None,
+        place=(commune.lat, commune.lon) if commune else None,
+    )
+
+
+class OfferViews:
+    """Views of stored offers kept by (id, version): a version never changes, so neither does its view.
+
+    Building a view may extract skills from the offer's text (~2 ms); a seeker's matches look at up to
+    ``retrieval_depth`` offers, so without this cache every page of matches redoes hundreds of them.
+    """
+
+    def __init__(
+        self,
+        *,
+        taxonomy: Taxonomy,
+        geography: Geography,
+        inferer: OccupationInferer | None,
+        extractor: SkillExtractor | None,
+        size: int = 50_000,
+    ) -> None:
+        self._taxonomy, self._geography, self._inferer, self._extractor = taxonomy, geography, inferer, extractor
+        self._size = size
+        self._views: OrderedDict[tuple[str, int], OfferView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, offer: Offer) -> OfferView:
+        key = (offer.id, offer.version)
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+        view = offer_view(
+            offer, taxonomy=self._taxonomy, geography=self._geography, inferer=self._inferer, extractor=self._extractor
+        )
+        with self._lock:
+            self._views[key] = view
+            if len(self._views) > self._size:
+                self._views.popitem(last=False)
+        return view
+
+
+def candidate_view(candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography) -> CandidateView:
+    places = tuple((p.lat, p.lon) for code in candidate.mobility.communes if (p := geography.get(code)))
+    return CandidateView(
+        id=candidate_id,
+        title=candidate.title,
+        text=text,
+        occupations=tuple(candidate.desired_occupations),
+        title_terms=frozenset(analyze(" ".join([candidate.title, *(e.title for e in candidate.experiences)]))),
+        skills=frozenset(candidate.skills),
+        experience_years=candidate.experience_years,
+        contract_types=frozenset(c.value for c in candidate.contract_types),
+        education_level=EDUCATION_LEVEL[candidate.education_level] if candidate.education_level else None,
+        places=places,
+        radius_km=candidate.mobility.radius_km,
+        available_from=candidate.available_from,
+    )
+
+
+def offer_view_from_text(
+    title: str, text: str, *, taxonomy: Taxonomy, inferer: OccupationInferer, extractor: SkillExtractor
+) -> OfferView:
+    """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
+    occupations = tuple(g.code for g in inferer.infer(title or text[:120], k=len(GUESS_WEIGHT)))
+    required, desired, source = _skills(
+        ([], []), occupations[0] if occupations else None, f"{title}. {text}", taxonomy, extractor
+    )
+    return OfferView(
+        title=title,
+        text=f"{title}. {text}".strip(". "),
+        occupations=occupations,
+        occupation_source="déduit de l'intitulé" if occupations else "inconnu",
+        required_skills=required,
+        desired_skills=desired,
+        skills_source=source,
+        experience_years=0,
+        contract_types=frozenset(),
+        category=None,
+        place=None,
+    )
+
+
+def candidate_view_from_text(
+    doc_id: str, title: str, text: str, *, inferer: OccupationInferer, extractor: SkillExtractor
+) -> CandidateView:
+    """A candidate known only by the text of their profile."""
+    guesses = inferer.infer(title or text[:120], k=1)
+    return CandidateView(
+        id=doc_id,
+        title=title,
+        text=f"{title}. {text}".strip(". "),
+        occupations=tuple(g.code for g in guesses),
+        title_terms=frozenset(analyze(title)),
+        skills=frozenset(extractor.rome_codes(f"{title}. {text}")),
+        experience_years=0,
+        contract_types=frozenset(),
+        education_level=None,
+        places=(),
+        radius_km=None,
+        available_from=None,
+    )

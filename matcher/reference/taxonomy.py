@@ -1,0 +1,134 @@
+"""ROME 4.0: occupations, job titles, skills and the mobility graph between occupations."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from matcher.reference.files import normalize_label, read_rows
+
+
+@dataclass(frozen=True, slots=True)
+class Occupation:
+    code: str
+    label: str
+    domain: str
+    domain_label: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    code: str
+    label: str
+    kind: str  # savoir_faire | savoir_etre | savoir
+
+
+@dataclass(frozen=True, slots=True)
+class JobTitle:
+    code: str
+    label: str
+    rome: str
+
+
+def gendered_forms(label: str) -> list[str]:
+    """'Agent / Agente d'accueil' -> ["Agent d'accueil", "Agente d'accueil"] (ROME writes both forms)."""
+    match = re.match(r"^(.*?)(\S+) / (\S+)(.*)$", label)
+    if not match:
+        return [label]
+    head, masculine, feminine, tail = match.groups()
+    return [f"{head}{masculine}{tail}", f"{head}{feminine}{tail}"]
+
+
+class Taxonomy:
+    """Lookups over ROME, loaded once per process."""
+
+    def __init__(self, folder: Path) -> None:
+        self.occupations = {
+            r["code"]: Occupation(r["code"], r["label"], r["domain"], r["domain_label"], r["definition"])
+            for r in read_rows(folder / "occupations.csv.gz")
+        }
+        self.job_titles = {
+            r["code"]: JobTitle(r["code"], r["label"], r["rome"]) for r in read_rows(folder / "appellations.csv.gz")
+        }
+        self.skills = {r["code"]: Skill(r["code"], r["label"], r["kind"]) for r in read_rows(folder / "skills.csv.gz")}
+        self._skills_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for r in read_rows(folder / "occupation_skills.csv.gz"):
+            self._skills_of[r["rome"]].append((r["skill"], r["importance"]))
+        self._neighbours: dict[str, list[str]] = defaultdict(list)
+        for r in read_rows(folder / "mobility.csv.gz"):
+            self._neighbours[r["source"]].append(r["target"])
+        self._titles_by_rome: dict[str, list[JobTitle]] = defaultdict(list)
+        self._title_index: dict[str, str] = {}
+        for title in self.job_titles.values():
+            self._titles_by_rome[title.rome].append(title)
+            for form in (title.label, *gendered_forms(title.label)):
+                self._title_index.setdefault(normalize_label(form), title.rome)
+        for occupation in self.occupations.values():
+            for form in gendered_forms(occupation.label):
+                self._title_index[normalize_label(form)] = occupation.code
+
+    def occupation(self, code: str) -> Occupation | None:
+        return self.occupations.get(code)
+
+    def neighbours(self, code: str) -> list[str]:
+        """Occupations a person of ``code`` can move to (ROME mobility links), closest first."""
+        return self._neighbours.get(code, [])
+
+    def relation(self, a: str | None, b: str | None) -> str:
+        """How two occupations relate: same, neighbour (either direction), domain, or none."""
+        if not a or not b:
+            return "none"
+        if a == b:
+            return "same"
+        if b in self.neighbours(a) or a in self.neighbours(b):
+            return "neighbour"
+        if a[:3] == b[:3]:
+            return "domain"
+        return "none"
+
+    def skills_of(self, code: str, *, core_only: bool = False) -> list[str]:
+        return [s for s, importance in self._skills_of.get(code, []) if not core_only or importance == "core"]
+
+    def core_skills(self, code: str) -> list[str]:
+        """Skills flagged 'cœur de métier' for the occupation (all its skills if none is flagged)."""
+        return self.skills_of(code, core_only=True) or self.skills_of(code)
+
+    def titles_of(self, code: str) -> list[JobTitle]:
+        return self._titles_by_rome.get(code, [])
+
+    def skill_label(self, code: str) -> str:
+        skill = self.skills.get(code)
+        return skill.label if skill else code
+
+    def rome_for_title(self, title: str) -> str | None:
+        """ROME code of a job title written as ROME writes it (accents, case and 'H/F' ignored)."""
+        return self._title_index.get(normalize_label(title))
+
+    def search_titles(self, query: str, limit: int = 10) -> list[JobTitle]:
+        """Job titles whose words start with the query's words (for autocomplete)."""
+        words = normalize_label(query).split()
+        if not words:
+            return []
+        found = []
+        for title in self.job_titles.values():
+            label_words = normalize_label(title.label).split()
+            if all(any(w.startswith(q) for w in label_words) for q in words):
+                found.append(title)
+        found.sort(key=lambda t: (not normalize_label(t.label).startswith(words[0]), len(t.label)))
+        return found[:limit]
+
+    def search_skills(self, query: str, limit: int = 10) -> list[Skill]:
+        """Skills whose label's words start with the query's words (for autocomplete), shortest first."""
+        words = normalize_label(query).split()
+        if not words:
+            return []
+        found = [
+            skill
+            for skill in self.skills.values()
+            if all(any(w.startswith(q) for w in normalize_label(skill.label).split()) for q in words)
+        ]
+        found.sort(key=lambda s: (not normalize_label(s.label).startswith(words[0]), len(s.label)))
+        return found[:limit]

@@ -1,0 +1,117 @@
+"""Recruiters' decisions on shortlisted candidates, and the labels the ranker learns from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.core.errors import InvalidInput, NotFound
+from matcher.core.models import Decision, Feedback, FeedbackIn
+from matcher.core.records import offer_from_row
+from matcher.governance import audit
+from matcher.ranking.features import FEATURES, pair_facts
+from matcher.ranking.pipeline import candidate_pairs
+from matcher.store.tables import CandidateRow, FeedbackRow, OfferRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+# Graded relevance of a decision for training: an interview says more than a first contact.
+DECISION_GRADE = {
+    Decision.HIRED: 3,
+    Decision.INTERVIEW: 2,
+    Decision.INTERESTED: 1,
+    Decision.CONTACTED: 1,
+    Decision.REJECTED: 0,
+}
+
+
+def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Feedback:
+    """Append a decision; the offer must exist, and so must the candidate. A rejection states its reason."""
+    if data.decision == Decision.REJECTED and not data.reason:
+        raise InvalidInput("reason", "un refus doit être motivé")
+    if session.get(OfferRow, offer_id) is None:
+        raise NotFound("offre", offer_id)
+    candidate = session.get(CandidateRow, data.candidate_id)
+    if candidate is None:
+        raise InvalidInput("candidate_id", f"candidat inconnu : {data.candidate_id}")
+    row = FeedbackRow(offer_id=offer_id, **data.model_dump(mode="json"))
+    session.add(row)
+    candidate.last_contact_at = datetime.now(UTC)  # a recruiter's decision is a contact (retention clock)
+    session.flush()
+    # The human decision joins the ranking event in the audit chain (AI Act art. 12, 14; GDPR art. 22).
+    audit.record(
+        session,
+        actor=data.recruiter_id,
+        action=audit.DECISION,
+        subject=data.candidate_id,
+        # The reason's free text stays in the feedback row, which erasure reaches; the log never forgets.
+        payload={
+            "offer_id": offer_id,
+            "decision": row.decision,
+            "reason_given": row.reason is not None,
+            "feedback_id": row.id,
+        },
+    )
+    return _feedback(row)
+
+
+def list_feedback(session: Session, *, offer_id: str) -> list[Feedback]:
+    if session.get(OfferRow, offer_id) is None:
+        raise NotFound("offre", offer_id)
+    rows = session.scalars(select(FeedbackRow).where(FeedbackRow.offer_id == offer_id).order_by(FeedbackRow.id))
+    return [_feedback(r) for r in rows]
+
+
+def feedback_labels(session: Session) -> dict[str, dict[str, int]]:
+    """offer id → candidate id → grade of the latest decision on that pair."""
+    labels: dict[str, dict[str, int]] = {}
+    for row in session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)):
+        labels.setdefault(row.offer_id, {})[row.candidate_id] = DECISION_GRADE[Decision(row.decision)]
+    return labels
+
+
+def _feedback(row: FeedbackRow) -> Feedback:
+    return Feedback.model_validate(
+        {
+            "id": row.id,
+            "offer_id": row.offer_id,
+            "candidate_id": row.candidate_id,
+            "decision": row.decision,
+            "reason": row.reason,
+            "recruiter_id": row.recruiter_id,
+            "created_at": row.created_at,
+        }
+    )
+
+
+def feedback_training_set(rt: Runtime, *, today: date | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Features and grades of every (offer, candidate) pair a recruiter decided on.
+
+    Features are computed as a shortlist would compute them now (same retrieval context, so BM25 is
+    scaled the same way). Candidates nobody decided on are left out: silence is not a rejection.
+    """
+    with rt.store.read() as session:
+        labels = feedback_labels(session)
+        offers = {
+            o.id: o
+            for o in (offer_from_row(r) for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(list(labels)))))
+        }
+    rows, grades = [], []
+    day = today or datetime.now(UTC).date()
+    for offer_id, decided in sorted(labels.items()):
+        if offer_id not in offers:
+            continue  # the offer was deleted since
+        pairs, _ = candidate_pairs(rt, offer=offers[offer_id], also=list(decided))
+        for offer_view, candidate, cosine, lexical in pairs:
+            if candidate.id in decided:
+                facts = pair_facts(
+                    offer_view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=day
+                )
+                rows.append([facts.values[name] for name in FEATURES])
+                grades.append(decided[candidate.id])
+    return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(grades, dtype=np.float64)
