@@ -11,7 +11,7 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import get_api_settings
-from matcher.cli.main import prepare
+from matcher.cli.common import prepare
 from matcher.core.settings import get_settings
 from matcher.ranking.pipeline import warm_up
 from matcher.runtime import Runtime

@@ -131,7 +131,7 @@ def _plain(value: Any) -> dict[str, Any]:
 
 
 JOBS: dict[str, Job] = {
-    "matcher.jobs.dispatch": Job(_dispatch),
+    "matcher.dispatch": Job(_dispatch),
     "matcher.index_outbox": Job(_index_outbox, lease_keys=_outbox_keys, on_dead=_park_rows, on_replay=_unpark_rows),
     "matcher.deliver_webhook": Job(
         _deliver,

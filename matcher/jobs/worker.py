@@ -119,7 +119,7 @@ def beat_schedule(settings: MatcherSettings) -> dict[str, dict[str, Any]]:
     """Periodic jobs. Each expires before its next run, so a beat ticking while no worker runs piles nothing up."""
     tick = settings.dispatch_interval_s
     return {
-        "outbox-dispatch": {"task": "matcher.jobs.dispatch", "schedule": tick, "options": {"expires": 2 * tick}},
+        "outbox-dispatch": {"task": "matcher.dispatch", "schedule": tick, "options": {"expires": 2 * tick}},
         "alert-digests": {
             "task": "matcher.send_digests",
             "schedule": crontab(minute=0, hour=settings.digest_hour),

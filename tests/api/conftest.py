@@ -3,65 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from matcher.access import accounts, tokens
+from matcher.access import accounts
 from matcher.access.accounts import AccountIn, PartnerIn, Role
 from matcher.catalog.employers import create_employer
 from matcher.core.models import EmployerIn, EmployerKind
 from matcher.runtime import Runtime
-
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class World:
-    client: TestClient
-    employer_a: str
-    employer_b: str
-    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # role name → auth headers
-    account_ids: dict[str, str] = field(default_factory=dict)
-    partner_id: str = ""
-    partner_key: str = ""
-    key_id: str = ""
-
-    def as_(self, who: str) -> dict[str, str]:
-        return self.headers[who]
-
-
-def offer_body(employer_id: str, **changes: object) -> dict:
-    return {
-        "title": "Jardinier / Jardinière",
-        "description": "Entretien des espaces verts et fleurissement.",
-        "employer_id": employer_id,
-        "commune_insee": "07186",
-        "contract_types": ["contractuel"],
-        "rome_code": "A1203",
-        "required_skills": ["100063"],
-        **changes,
-    }
-
-
-def candidate_body(**changes: object) -> dict:
-    return {
-        "display_name": "Camille",
-        "title": "Jardinier paysagiste",
-        "desired_occupations": ["A1203"],
-        "skills": ["100063"],
-        "contract_types": ["contractuel", "cdd"],
-        "visibility": "employers",
-        "mobility": {"communes": ["07019"], "radius_km": 40},
-        **changes,
-    }
-
-
-def bearer(rt: Runtime, account_id: str) -> dict[str, str]:
-    token, _ = tokens.issue(rt.settings, subject=account_id)
-    return {"Authorization": f"Bearer {token}"}
+from tests.factories import PASSWORD, World, bearer
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from api.pages import router as pages_router
 from matcher.access import tokens
 from matcher.runtime import Runtime
 from matcher.store.tables import AuditRow, FeedbackRow, OfferRow, OutboxRow, ShortlistRow
-from tests.api.conftest import World, candidate_body, offer_body
-from tests.unit.test_services import count
+from tests.factories import World, candidate_body, count, offer_body
 
 ROLES = {"admin": "admin", "recruiter": "recruiter", "seeker": "seeker", "partner": "partner"}
 WATCHED = (OfferRow, FeedbackRow, ShortlistRow, OutboxRow)

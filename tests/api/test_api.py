@@ -6,8 +6,7 @@ import pytest
 
 from matcher.runtime import Runtime
 from matcher.store.tables import AuditRow, OfferRow, OutboxRow, ShortlistRow
-from tests.api.conftest import World, candidate_body, offer_body
-from tests.unit.test_services import count
+from tests.factories import World, candidate_body, count, offer_body
 
 PROBLEM = "application/problem+json"
 

@@ -8,7 +8,7 @@ import pytest
 
 from api.limits import RateLimited, RateLimiter
 from matcher.core.settings import MatcherSettings
-from tests.api.conftest import World, offer_body
+from tests.factories import World, offer_body
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, OfferIn
 from matcher.runtime import Runtime
 from matcher.shortlists.decisions import list_feedback
-from tests.api.conftest import PASSWORD, World, candidate_body, offer_body
+from tests.factories import PASSWORD, World, candidate_body, offer_body
 
 HTML = {"Accept": "text/html"}
 

@@ -6,8 +6,7 @@ import json
 
 from matcher.runtime import Runtime
 from matcher.store.tables import ChangeRow, OfferRow
-from tests.api.conftest import World, offer_body
-from tests.unit.test_services import count
+from tests.factories import World, count, offer_body
 
 COMMUNES = ("07186", "07019", "26362", "38185", "69123")
 

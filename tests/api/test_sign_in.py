@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import World
+from tests.factories import World
 
 
 def test_password_guessing_is_slowed_per_address_and_email(world: World) -> None:

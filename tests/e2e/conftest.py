@@ -32,7 +32,7 @@ from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
-from tests.api.conftest import PASSWORD, candidate_body, offer_body
+from tests.factories import PASSWORD, candidate_body, offer_body
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 

@@ -17,8 +17,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from matcher.access import tokens
-from tests.api.conftest import PASSWORD
 from tests.e2e.conftest import Site
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 AXE = Axe()

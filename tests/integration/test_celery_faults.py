@@ -31,7 +31,7 @@ from matcher.jobs.runner import InProcessRunner, pending_count
 from matcher.runtime import Runtime
 from matcher.store.tables import EmbeddingRow, OfferRow, OutboxRow
 from tests.conftest import require_service
-from tests.jobs_support import add_offers
+from tests.factories import add_offers
 
 pytestmark = [pytest.mark.redis, pytest.mark.elasticsearch]
 REPO = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from matcher.store.db import make_engine
 from tests.conftest import require_service
 
 # Re-run every service test of the SQLite suite against PostgreSQL: the `rt` fixture below wins.
-from tests.unit.test_services import (  # noqa: F401
-    candidate_in,
+from tests.factories import candidate_in
+from tests.unit.catalog.test_writes import (  # noqa: F401
     test_a_failure_mid_transaction_leaves_nothing,
     test_candidate_consent_is_dated_and_withdrawn,
     test_create_update_delete_offer_versions_and_outbox,

@@ -5,6 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.test_store_postgres import rt  # noqa: F401 - the PostgreSQL runtime fixture
-from tests.unit.test_sync_concurrency import test_concurrent_identical_and_crossing_batches  # noqa: F401
+from tests.unit.catalog.test_sync_concurrency import test_concurrent_identical_and_crossing_batches  # noqa: F401
 
 pytestmark = pytest.mark.postgres

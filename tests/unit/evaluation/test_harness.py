@@ -13,7 +13,7 @@ from matcher.cli.main import app
 from matcher.evaluation.benchmark import domain_split, load_benchmark
 from matcher.evaluation.harness import mrr_at, ndcg_at, recall_at
 
-TINY = Path(__file__).parents[1] / "data" / "tiny_beir"
+TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
 
 
 def test_metrics_by_hand() -> None:

@@ -16,7 +16,7 @@ from matcher.cli.main import app
 from matcher.core.settings import MatcherSettings, get_settings
 from matcher.governance import audit
 from matcher.runtime import Runtime
-from tests.unit.test_services import candidate_in
+from tests.factories import candidate_in
 
 
 @pytest.fixture

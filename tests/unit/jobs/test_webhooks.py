@@ -24,7 +24,7 @@ from matcher.notify import webhooks
 from matcher.notify.deliveries import list_deliveries
 from matcher.runtime import Runtime
 from matcher.store.tables import DeliveryRow, EmployerRow
-from tests.jobs_support import built_shortlist
+from tests.factories import built_shortlist
 
 SECRET = "s3cret"
 

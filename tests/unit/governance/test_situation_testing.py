@@ -18,7 +18,7 @@ from matcher.demo.profiles import ProfileGenerator
 from matcher.jobs.runner import process_outbox
 from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
-from tests.unit.test_services import employer, offer_in
+from tests.factories import employer, offer_in
 
 NAMES = [
     ("Camille Martin", "Mohamed Benali"),

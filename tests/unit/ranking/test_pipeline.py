@@ -13,7 +13,7 @@ from matcher.demo.samples import seed_demo
 from matcher.jobs.runner import pending_count, process_outbox, rebuild_indices
 from matcher.ranking.pipeline import build_matches, build_shortlist
 from matcher.runtime import Runtime
-from tests.unit.test_services import candidate_in, employer, offer_in
+from tests.factories import candidate_in, employer, offer_in
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from matcher.jobs.runner import process_outbox
 from matcher.notify.senders import FileSender, Message
 from matcher.runtime import Runtime
 from matcher.store.tables import AccountRow, NotificationRow, SavedSearchRow
-from tests.jobs_support import add_offers
-from tests.unit.test_services import candidate_in
+from tests.factories import add_offers, candidate_in
 
 MONDAY = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)  # 7:00 in Paris
 

@@ -18,7 +18,7 @@ from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AuditRow, CandidateRow, EmployerRow, OfferRow
-from tests.unit.test_services import candidate_in, employer, offer_in
+from tests.factories import candidate_in, employer, offer_in
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

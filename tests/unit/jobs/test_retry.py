@@ -27,7 +27,7 @@ from matcher.jobs.tasks import JOBS, Job, replay, run_job
 from matcher.jobs.worker import make_celery
 from matcher.runtime import Runtime
 from matcher.store.tables import OutboxRow
-from tests.jobs_support import add_offers, flaky
+from tests.factories import add_offers, flaky
 
 
 @pytest.fixture

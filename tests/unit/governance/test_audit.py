@@ -9,16 +9,14 @@ import pytest
 import time_machine
 from sqlalchemy import select, text
 
-from matcher.catalog.candidates import create_candidate, update_candidate
-from matcher.catalog.offers import create_offer
+from matcher.catalog.candidates import update_candidate
 from matcher.core.models import Decision, FeedbackIn
 from matcher.governance import audit
-from matcher.jobs.runner import process_outbox
 from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
 from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AuditRow, CandidateRow
-from tests.unit.test_services import candidate_in, employer, offer_in
+from tests.factories import candidate_in, shortlisted
 
 
 def append(rt: Runtime, count: int) -> None:
@@ -88,25 +86,6 @@ def test_only_a_prefix_older_than_six_months_may_go_and_the_chain_stays_verifiab
         session.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": first})
     with rt.store.read() as session:
         assert not audit.verify(session).ok
-
-
-def shortlisted(rt: Runtime, *, candidates: int = 12) -> tuple[str, str]:
-    eid = employer(rt)
-    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
-    with rt.store.transaction() as session:
-        offer = create_offer(session, data=offer_in(eid), **refs)
-        for number in range(candidates):
-            create_candidate(
-                session,
-                data=candidate_in(
-                    title=["Jardinier", "Paysagiste", "Agent d'entretien des espaces verts"][number % 3],
-                    skills=["100063"] if number % 2 else [],
-                    mobility={"communes": ["07019" if number % 4 else "07186"], "radius_km": 20 + number * 5},
-                ),
-                **refs,
-            )
-    process_outbox(rt)
-    return eid, offer.id
 
 
 def test_a_recorded_shortlist_is_reproduced_from_its_recorded_inputs(rt: Runtime) -> None:

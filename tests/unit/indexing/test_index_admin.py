@@ -17,7 +17,7 @@ from matcher.core.settings import MatcherSettings
 from matcher.indexing.admin import check_index, check_indices, migrate_indices, replay
 from matcher.jobs.runner import IndexingReport, process_outbox
 from matcher.runtime import Runtime
-from tests.unit.test_services import candidate_in, employer, offer_in
+from tests.factories import candidate_in, employer, offer_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from matcher.governance import transparency
 from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, EmployerRow, ShortlistRow
-from tests.unit.test_audit import shortlisted
+from tests.factories import shortlisted
 
 
 def test_the_statement_gives_the_four_items_with_the_weights_applied_to_the_person(rt: Runtime) -> None:

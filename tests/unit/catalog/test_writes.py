@@ -4,52 +4,16 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from matcher.catalog.candidates import create_candidate, update_candidate
-from matcher.catalog.employers import create_employer
 from matcher.catalog.offers import create_offer, delete_offer, update_offer
 from matcher.core import records
 from matcher.core.errors import InvalidInput, NotFound
-from matcher.core.models import CandidateIn, EmployerIn, OfferIn, Visibility
+from matcher.core.models import OfferIn, Visibility
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, OfferRow, OutboxRow
-
-
-def employer(rt: Runtime) -> str:
-    with rt.store.transaction() as session:
-        return create_employer(session, data=EmployerIn(name="Mairie de Privas", kind="commune")).id
-
-
-def offer_in(employer_id: str, **changes: object) -> OfferIn:
-    data = {
-        "title": "Jardinier H/F",
-        "description": "Entretien des espaces verts de la commune.",
-        "employer_id": employer_id,
-        "commune_insee": "07186",
-        "contract_types": ["contractuel"],
-        "rome_code": "A1203",
-        "required_skills": ["100063"],
-    }
-    return OfferIn.model_validate({**data, **changes})
-
-
-def candidate_in(**changes: object) -> CandidateIn:
-    data = {
-        "display_name": "Profil test",
-        "title": "Jardinier",
-        "desired_occupations": ["A1203"],
-        "skills": ["100063"],
-        "contract_types": ["contractuel"],
-        "visibility": "employers",
-        "mobility": {"communes": ["07019"], "radius_km": 40},
-    }
-    return CandidateIn.model_validate({**data, **changes})
-
-
-def count(rt: Runtime, table: type) -> int:
-    with rt.store.read() as session:
-        return session.scalar(select(func.count()).select_from(table)) or 0
+from tests.factories import candidate_in, count, employer, offer_in
 
 
 def test_create_update_delete_offer_versions_and_outbox(rt: Runtime) -> None:

@@ -39,7 +39,7 @@ from matcher.store.tables import (
     ShortlistRow,
     SyncItemRow,
 )
-from tests.unit.test_services import candidate_in, employer, offer_in
+from tests.factories import candidate_in, employer, offer_in
 
 T = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -1,0 +1,208 @@
+"""Builders shared by the tests: records written through the services as the API writes them, request bodies,
+and a search backend that fails on demand. Tests import these from here, never from another test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from indices.errors import SearchUnavailable
+from indices.protocol import BulkResult, SearchBackend
+from matcher.access import tokens
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.employers import create_employer
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn, EmployerIn, OfferIn
+from matcher.core.outbox import enqueue
+from matcher.jobs.runner import process_outbox
+from matcher.runtime import Runtime
+from matcher.store.tables import EmployerRow, ShortlistRow
+
+# --- records through the services ------------------------------------------------------------
+
+
+def employer(rt: Runtime) -> str:
+    with rt.store.transaction() as session:
+        return create_employer(session, data=EmployerIn(name="Mairie de Privas", kind="commune")).id
+
+
+def offer_in(employer_id: str, **changes: object) -> OfferIn:
+    data = {
+        "title": "Jardinier H/F",
+        "description": "Entretien des espaces verts de la commune.",
+        "employer_id": employer_id,
+        "commune_insee": "07186",
+        "contract_types": ["contractuel"],
+        "rome_code": "A1203",
+        "required_skills": ["100063"],
+    }
+    return OfferIn.model_validate({**data, **changes})
+
+
+def candidate_in(**changes: object) -> CandidateIn:
+    data = {
+        "display_name": "Profil test",
+        "title": "Jardinier",
+        "desired_occupations": ["A1203"],
+        "skills": ["100063"],
+        "contract_types": ["contractuel"],
+        "visibility": "employers",
+        "mobility": {"communes": ["07019"], "radius_km": 40},
+    }
+    return CandidateIn.model_validate({**data, **changes})
+
+
+def count(rt: Runtime, table: type) -> int:
+    with rt.store.read() as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def add_offers(rt: Runtime, count: int, employer_id: str | None = None, **changes: object) -> list[str]:
+    employer_id = employer_id or employer(rt)
+    ids = []
+    with rt.store.transaction() as session:
+        for n in range(count):
+            data = offer_in(employer_id, **{"title": f"Jardinier H/F n°{n}", **changes})
+            ids.append(create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography).id)
+    return ids
+
+
+def built_shortlist(rt: Runtime, *, webhook_url: str | None, secret: str | None = "s3cret") -> str:
+    """A persisted shortlist and its ``shortlist`` outbox row, as the shortlist service writes them."""
+    employer_id = employer(rt)
+    offer_id = add_offers(rt, 1, employer_id)[0]
+    with rt.store.transaction() as session:
+        row = session.get(EmployerRow, employer_id)
+        assert row is not None
+        row.webhook_url, row.webhook_secret = webhook_url, secret
+        session.add(
+            ShortlistRow(
+                id="sl_1",
+                offer_id=offer_id,
+                employer_id=employer_id,
+                offer_version=1,
+                built_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+                ranking="model",
+                model_version="additive-v1",
+                entries=[
+                    {"candidate_id": "cand_b", "version": 1, "rank": 2, "score": 0.5, "explanation": {"x": 1}},
+                    {"candidate_id": "cand_a", "version": 3, "rank": 1, "score": 0.9, "explanation": {"x": 2}},
+                ],
+            )
+        )
+        enqueue(session, topic="shortlist", entity_id="sl_1", version=1, action="built")
+    return "sl_1"
+
+
+class FlakyBackend:
+    """Delegates to a real backend; the next ``failures`` writes raise :class:`SearchUnavailable`."""
+
+    def __init__(self, inner: SearchBackend, failures: int = 0) -> None:
+        self.inner = inner
+        self.failures = failures
+        self.writes = 0
+
+    def _maybe_fail(self) -> None:
+        self.writes += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise SearchUnavailable("cluster hors d'atteinte (test)")
+
+    def upsert(self, index: str, documents: Any) -> BulkResult:
+        self._maybe_fail()
+        return self.inner.upsert(index, documents)
+
+    def delete(self, index: str, ids_versions: Any) -> BulkResult:
+        self._maybe_fail()
+        return self.inner.delete(index, ids_versions)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@contextmanager
+def flaky(rt: Runtime, failures: int) -> Iterator[FlakyBackend]:
+    original = rt.backend
+    rt.backend = FlakyBackend(original, failures)  # type: ignore[assignment]
+    try:
+        yield rt.backend  # type: ignore[misc]
+    finally:
+        rt.backend = original
+
+
+def shortlisted(rt: Runtime, *, candidates: int = 12) -> tuple[str, str]:
+    """An employer, one gardener offer and ``candidates`` indexed profiles around it: (employer id, offer id)."""
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        offer = create_offer(session, data=offer_in(eid), **refs)
+        for number in range(candidates):
+            create_candidate(
+                session,
+                data=candidate_in(
+                    title=["Jardinier", "Paysagiste", "Agent d'entretien des espaces verts"][number % 3],
+                    skills=["100063"] if number % 2 else [],
+                    mobility={"communes": ["07019" if number % 4 else "07186"], "radius_km": 20 + number * 5},
+                ),
+                **refs,
+            )
+    process_outbox(rt)
+    return eid, offer.id
+
+
+# --- API request bodies and callers ----------------------------------------------------------
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    client: TestClient
+    employer_a: str
+    employer_b: str
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # role name → auth headers
+    account_ids: dict[str, str] = field(default_factory=dict)
+    partner_id: str = ""
+    partner_key: str = ""
+    key_id: str = ""
+
+    def as_(self, who: str) -> dict[str, str]:
+        return self.headers[who]
+
+
+def offer_body(employer_id: str, **changes: object) -> dict:
+    return {
+        "title": "Jardinier / Jardinière",
+        "description": "Entretien des espaces verts et fleurissement.",
+        "employer_id": employer_id,
+        "commune_insee": "07186",
+        "contract_types": ["contractuel"],
+        "rome_code": "A1203",
+        "required_skills": ["100063"],
+        **changes,
+    }
+
+
+def candidate_body(**changes: object) -> dict:
+    return {
+        "display_name": "Camille",
+        "title": "Jardinier paysagiste",
+        "desired_occupations": ["A1203"],
+        "skills": ["100063"],
+        "contract_types": ["contractuel", "cdd"],
+        "visibility": "employers",
+        "mobility": {"communes": ["07019"], "radius_km": 40},
+        **changes,
+    }
+
+
+def bearer(rt: Runtime, account_id: str) -> dict[str, str]:
+    token, _ = tokens.issue(rt.settings, subject=account_id)
+    return {"Authorization": f"Bearer {token}"}
