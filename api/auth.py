@@ -15,7 +15,8 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from api.access import ACCESS, _Public
 from api.limits import RateLimiter
-from matcher.access.accounts import KEY_PREFIX, Principal, active_principal, partner_principal
+from matcher.access import accounts
+from matcher.access.accounts import KEY_PREFIX, Principal
 from matcher.access.tokens import subject_of
 from matcher.core.errors import Forbidden, Unauthenticated
 from matcher.runtime import Runtime
@@ -42,17 +43,16 @@ def identify(request: Request, rt: Runtime, *, cookie: bool = True) -> Principal
     token or a key, so a cookie riding along on a cross-site request can never act on it).
     """
     presented = _credentials(request)
-    with rt.store.read() as session:
-        if presented is None:
-            use_cookie = cookie and "session" in request.scope
-            account_id = request.session.get(SESSION_ACCOUNT) if use_cookie else None
-            return active_principal(session, account_id=account_id) if account_id else None
-        kind, value = presented
-        if kind == "key":
-            principal = partner_principal(session, presented=value)
-        else:
-            subject = subject_of(rt.settings, value)
-            principal = active_principal(session, account_id=subject) if subject else None
+    if presented is None:
+        use_cookie = cookie and "session" in request.scope
+        account_id = request.session.get(SESSION_ACCOUNT) if use_cookie else None
+        return accounts.principal_for_account(rt, account_id=account_id) if account_id else None
+    kind, value = presented
+    if kind == "key":
+        principal = accounts.principal_for_key(rt, presented=value)
+    else:
+        subject = subject_of(rt.settings, value)
+        principal = accounts.principal_for_account(rt, account_id=subject) if subject else None
     if principal is None:
         raise Unauthenticated("jeton ou clé d'API invalide, expiré ou révoqué")
     return principal

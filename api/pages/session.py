@@ -39,20 +39,16 @@ def login(
         )
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
-    with rt.store.transaction() as session:
-        row = accounts.authenticate(session, email=email, password=password) if email and password else None
-        if row is None:
-            error = "Adresse électronique ou mot de passe incorrect."
-            next_path = safe_next(suite) or ""
-            return render(request, "login.html", status_code=400, suite=next_path, email=email, error=error)
-        principal = accounts.principal_of(row)
-        name = row.name
+    signed_in = accounts.sign_in(rt, email=email, password=password)
+    if signed_in is None:
+        error = "Adresse électronique ou mot de passe incorrect."
+        return render(request, "login.html", status_code=400, suite=safe_next(suite) or "", email=email, error=error)
     # A fresh session: nothing from before signing in carries over, not even the CSRF token.
     request.session.clear()
-    request.session[SESSION_ACCOUNT] = principal.subject
-    request.session[NAME_KEY] = name
+    request.session[SESSION_ACCOUNT] = signed_in.principal.subject
+    request.session[NAME_KEY] = signed_in.name
     new_csrf_token(request)
-    return redirect(safe_next(suite) or home_of(principal))
+    return redirect(safe_next(suite) or home_of(signed_in.principal))
 
 
 @router.post("/deconnexion")

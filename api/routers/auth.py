@@ -27,15 +27,13 @@ class Token(BaseModel):
 def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep, request: Request) -> Token:
     """Échange adresse et mot de passe contre un jeton porteur (JWT HS256, durée limitée)."""
     check_sign_in_rate(request, form.username)
-    with rt.store.transaction() as session:
-        row = accounts.authenticate(session, email=form.username, password=form.password)
-        if row is None:
-            raise Unauthenticated("adresse ou mot de passe incorrect")
-        token, lifetime = tokens.issue(rt.settings, subject=row.id)
+    signed_in = accounts.sign_in(rt, email=form.username, password=form.password)
+    if signed_in is None:
+        raise Unauthenticated("adresse ou mot de passe incorrect")
+    token, lifetime = tokens.issue(rt.settings, subject=signed_in.principal.subject)
     return Token(access_token=token, expires_in=lifetime)
 
 
 @router.get("/me")
 def who_am_i(principal: PrincipalDep, rt: RuntimeDep) -> Account:
-    with rt.store.read() as session:
-        return accounts.get_account(session, account_id=principal.subject)
+    return accounts.own_account(rt, principal=principal)

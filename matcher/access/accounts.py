@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,7 +21,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from matcher.core.errors import Conflict, InvalidInput, NotFound
+from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matcher.core.models import Strict, Text
 from matcher.store.tables import (
     AccountRow,
@@ -32,6 +32,9 @@ from matcher.store.tables import (
     PartnerRow,
     SavedSearchRow,
 )
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
@@ -295,3 +298,150 @@ def delete_account(session: Session, *, account_id: str) -> None:
     row = session.get(AccountRow, account_id)
     if row is not None:
         session.delete(row)
+
+
+# --- use cases: each owns its unit of work and checks who may act (the edges call these) -------
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("réservé à l'administration")
+
+
+def _employer_names(session: Session) -> dict[str, str]:
+    return {
+        id_: name for id_, name in session.execute(select(EmployerRow.id, EmployerRow.name).order_by(EmployerRow.name))
+    }
+
+
+def accounts_for(rt: Runtime, *, principal: Principal) -> list[Account]:
+    _require_admin(principal)
+    with rt.store.read() as session:
+        return list_accounts(session)
+
+
+@dataclass(frozen=True)
+class AccountDirectory:
+    """Every account, with the names of the employers they act for."""
+
+    accounts: list[Account]
+    employer_names: dict[str, str]
+
+
+def account_directory(rt: Runtime, *, principal: Principal) -> AccountDirectory:
+    _require_admin(principal)
+    with rt.store.read() as session:
+        return AccountDirectory(list_accounts(session), _employer_names(session))
+
+
+def open_account(rt: Runtime, *, principal: Principal, data: AccountIn) -> Account:
+    """An admin creates an account (API and page alike)."""
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return create_account(session, data=data)
+
+
+def switch_account(rt: Runtime, *, principal: Principal, account_id: str, disabled: bool) -> Account:
+    """An admin disables (its tokens stop at once) or enables an account."""
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return set_disabled(session, account_id=account_id, disabled=disabled)
+
+
+def own_account(rt: Runtime, *, principal: Principal) -> Account:
+    """The caller's own account (``GET /me``)."""
+    with rt.store.read() as session:
+        return get_account(session, account_id=principal.subject)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signed in: their principal and the name the pages greet them with."""
+
+    principal: Principal
+    name: str
+
+
+def sign_in(rt: Runtime, *, email: str, password: str) -> SignedIn | None:
+    """Check e-mail and password (token endpoint and sign-in page alike); None when they do not match."""
+    if not email or not password:
+        return None
+    with rt.store.transaction() as session:  # a transaction: argon2 parameters may have changed (rehash)
+        row = authenticate(session, email=email, password=password)
+        return SignedIn(principal_of(row), row.name) if row is not None else None
+
+
+def principal_for_account(rt: Runtime, *, account_id: str) -> Principal | None:
+    """The principal behind a token's subject or a page session (None: unknown or disabled)."""
+    with rt.store.read() as session:
+        return active_principal(session, account_id=account_id)
+
+
+def principal_for_key(rt: Runtime, *, presented: str) -> Principal | None:
+    """The partner behind a presented API key (None: malformed, unknown or revoked)."""
+    with rt.store.read() as session:
+        return partner_principal(session, presented=presented)
+
+
+def partners_for(rt: Runtime, *, principal: Principal) -> list[PartnerOut]:
+    _require_admin(principal)
+    with rt.store.read() as session:
+        return list_partners(session)
+
+
+@dataclass(frozen=True)
+class PartnerDirectory:
+    """Every partner agency, with the names of the employers they sync for."""
+
+    partners: list[PartnerOut]
+    employer_names: dict[str, str]
+
+
+def partner_directory(rt: Runtime, *, principal: Principal) -> PartnerDirectory:
+    _require_admin(principal)
+    with rt.store.read() as session:
+        return PartnerDirectory(list_partners(session), _employer_names(session))
+
+
+def register_partner(rt: Runtime, *, principal: Principal, data: PartnerIn) -> PartnerOut:
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return create_partner(session, data=data)
+
+
+@dataclass(frozen=True)
+class PartnerKeys:
+    partner: PartnerOut
+    keys: list[ApiKeyOut]
+    employer_names: dict[str, str]
+
+
+def partner_keys(rt: Runtime, *, principal: Principal, partner_id: str) -> PartnerKeys:
+    """A partner and its keys (never their secrets)."""
+    _require_admin(principal)
+    with rt.store.read() as session:
+        row = session.get(PartnerRow, partner_id)
+        if row is None:
+            raise NotFound("partenaire", partner_id)
+        partner = PartnerOut(id=row.id, name=row.name, employer_ids=list(row.employer_ids))
+        return PartnerKeys(partner, list_keys(session, partner_id=partner_id), _employer_names(session))
+
+
+def issue_partner_key(rt: Runtime, *, principal: Principal, partner_id: str, label: str = "") -> IssuedKey:
+    """A new key, shown once in what this returns."""
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return issue_key(session, partner_id=partner_id, label=label)
+
+
+def revoke_partner_key(rt: Runtime, *, principal: Principal, partner_id: str, key_id: str) -> ApiKeyOut:
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return revoke_key(session, partner_id=partner_id, key_id=key_id)
+
+
+def rotate_partner_key(rt: Runtime, *, principal: Principal, partner_id: str, key_id: str) -> IssuedKey:
+    """Revoke a key and issue its replacement, in one transaction."""
+    _require_admin(principal)
+    with rt.store.transaction() as session:
+        return rotate_key(session, partner_id=partner_id, key_id=key_id)

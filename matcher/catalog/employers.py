@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.core.errors import InvalidInput, NotFound
+from matcher.access.accounts import Principal, Role
+from matcher.catalog import validation
+from matcher.core.errors import Forbidden, InvalidInput, NotFound
 from matcher.core.models import (
     Employer,
     EmployerIn,
@@ -16,6 +21,9 @@ from matcher.core.outbox import new_id
 from matcher.core.records import employer_from_row
 from matcher.notify import webhooks
 from matcher.store.tables import EmployerRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 
 def create_employer(session: Session, *, data: EmployerIn, employer_id: str | None = None) -> Employer:
@@ -62,3 +70,57 @@ def update_employer_settings(
 
 def list_employers(session: Session) -> list[Employer]:
     return [employer_from_row(r) for r in session.scalars(select(EmployerRow).order_by(EmployerRow.name))]
+
+
+# --- use cases: each owns its unit of work and checks who may act (the edges call these) -------
+
+
+def employers_for(rt: Runtime, *, principal: Principal) -> list[Employer]:
+    """Every employer for admins and job seekers; recruiters and partners see those they act for."""
+    with rt.store.read() as session:
+        employers = list_employers(session)
+    if principal.role in (Role.RECRUITER, Role.PARTNER):
+        employers = [e for e in employers if e.id in principal.employer_ids]
+    return employers
+
+
+def register_employer(rt: Runtime, *, principal: Principal, data: EmployerIn) -> Employer:
+    """An admin adds an employer (API and page alike)."""
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("réservé à l'administration")
+    if data.commune_insee:
+        validation.check_commune(rt.geography, "commune_insee", data.commune_insee)
+    with rt.store.transaction() as session:
+        return create_employer(session, data=data)
+
+
+def _own_row(session: Session, principal: Principal, employer_id: str) -> EmployerRow:
+    """The employer if the principal acts for it; another tenant's is as unknown as a missing one."""
+    row = session.get(EmployerRow, employer_id)
+    if row is None or not principal.may_act_for(employer_id):
+        raise NotFound("employeur", employer_id)
+    return row
+
+
+@dataclass(frozen=True)
+class EmployerWithSettings:
+    employer: Employer
+    settings: EmployerSettings
+
+
+def settings_of(rt: Runtime, *, principal: Principal, employer_id: str) -> EmployerWithSettings:
+    """An employer and its settings, for an admin or the employer's own recruiters."""
+    with rt.store.read() as session:
+        row = _own_row(session, principal, employer_id)
+        return EmployerWithSettings(employer_from_row(row), employer_settings(row))
+
+
+def change_settings(
+    rt: Runtime, *, principal: Principal, employer_id: str, data: EmployerSettingsIn
+) -> EmployerSettings:
+    """Update an employer's settings (fields left out keep their value); a webhook URL is checked first."""
+    with rt.store.transaction() as session:
+        _own_row(session, principal, employer_id)
+        return update_employer_settings(
+            session, employer_id=employer_id, data=data, allow_private=rt.settings.webhook_allow_private
+        )

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matcher.access.accounts import Principal
+from matcher.core.errors import NotFound
 from matcher.core.models import MAX_PAGE
 from matcher.core.retry import TransientError, backoff_s
 from matcher.notify import webhooks
@@ -265,3 +267,21 @@ def list_deliveries(session: Session, *, employer_ids: list[str], limit: int = 5
         )
         for r in rows
     ]
+
+
+def deliveries_for(
+    rt: Runtime, *, principal: Principal, employer_id: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Delivery]:
+    """Deliveries of one employer the principal acts for, or (``employer_id`` None) of all of them.
+
+    Raises:
+        NotFound: an employer that does not exist or that the principal does not act for.
+    """
+    with rt.store.read() as session:
+        if employer_id is None:
+            employer_ids = sorted(principal.employer_ids)
+        elif session.get(EmployerRow, employer_id) is None or not principal.may_act_for(employer_id):
+            raise NotFound("employeur", employer_id)
+        else:
+            employer_ids = [employer_id]
+        return list_deliveries(session, employer_ids=employer_ids, limit=limit, offset=offset)
