@@ -18,11 +18,15 @@ from matcher.access import tokens
 from matcher.catalog.candidates import create_candidate
 from matcher.catalog.employers import create_employer
 from matcher.catalog.offers import create_offer
+from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, EmployerIn, OfferIn
 from matcher.core.outbox import enqueue
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.governance import audit
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
-from matcher.store.tables import EmployerRow, ShortlistRow
+from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, ShortlistRow
 
 # --- records through the services ------------------------------------------------------------
 
@@ -154,6 +158,22 @@ def shortlisted(rt: Runtime, *, candidates: int = 12) -> tuple[str, str]:
             )
     process_outbox(rt)
     return eid, offer.id
+
+
+def store_state(settings: MatcherSettings) -> dict[str, object]:
+    """What a backup must give back: row counts, the audit chain (ok, length, head) and the indexed versions."""
+    rt = Runtime.open(settings, embedder=HashingEmbedder())
+    try:
+        with rt.store.read() as session:
+            chain = audit.verify(session)
+            return {
+                "offers": session.scalar(select(func.count()).select_from(OfferRow)),
+                "candidates": session.scalar(select(func.count()).select_from(CandidateRow)),
+                "chain": (chain.ok, chain.checked, chain.head),
+                "indexed": (rt.backend.versions(OFFERS), rt.backend.versions(CANDIDATES)),
+            }
+    finally:
+        rt.close()
 
 
 # --- API request bodies and callers ----------------------------------------------------------

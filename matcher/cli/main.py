@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from matcher.cli import governance, jobs, ranking
+from matcher.cli import governance, jobs, operations, ranking
 from matcher.cli.common import open_runtime, prepare
 
 if TYPE_CHECKING:
@@ -21,6 +21,22 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Appariement offres / candidats pour les employeurs publics.", no_args_is_help=True)
 index_app = typer.Typer(help="Index de recherche.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+db_app = typer.Typer(help="Base de données (système de référence).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations (Alembic) to the configured database; nothing else is loaded."""
+    from matcher.core.settings import get_settings
+    from matcher.store.db import make_engine, migrate
+
+    engine = make_engine(get_settings().sqlalchemy_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    typer.echo("Schéma à jour.")
 
 
 @app.command()
@@ -143,6 +159,7 @@ def evaluate_shortlists(
 ranking.register(app)
 jobs.register(app)
 governance.register(app)
+operations.register(app)
 
 if __name__ == "__main__":
     app()
