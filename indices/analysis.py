@@ -1,9 +1,11 @@
 """French text analysis shared by every backend.
 
-Lowercase, elision (l', d', qu'…), stop words, accent folding, feminine job-title words to their
-masculine form, then Snowball French stemming. Folding first makes "comptabilité" and "comptabilite"
-(as people type it) the same term; the gender step makes "Jardinière" and "Jardinier" the same term,
-so that a person's sex, as their job title states it, never changes a score.
+Inclusive spellings reduced to the masculine form ("Agent·e", "Jardinier(ère)", "Directeur/trice",
+"Jardinier / Jardinière" -> one word), lowercase, elision (l', d', qu'…), stop words, accent folding,
+feminine job-title words to their masculine form, then Snowball French stemming. Folding first makes
+"comptabilité" and "comptabilite" (as people type it) the same term; the gender steps make "Jardinière",
+"Jardinier·ère" and "Jardinier" the same term, so that a person's sex, as their job title states it,
+never changes a score.
 Elasticsearch receives the tokens produced here (whitespace analyzer), so both backends score
 exactly the same terms.
 """
@@ -135,7 +137,7 @@ STOP_WORDS = frozenset(
 _stemmer = snowballstemmer.stemmer("french")
 
 # Bump when analyze() changes: indexes built with another version re-analyse their texts.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 LEXICON = Path(__file__).parent / "lexicon" / "feminine-fr.tsv"  # from ROME job titles
 
 
@@ -168,12 +170,41 @@ def _masculine(word: str, forms: dict[str, str]) -> str:
     return word
 
 
+# A feminine ending written inline after the masculine word: "Agent·e", "Agent.e.s", "Directeur/trice",
+# "Jardinier-ère", "Jardinier(ère)", "Technicien(ne)".
+_ENDING = r"(?:e|es|ve|ves|ive|ives|trices?|rices?|euses?|ères?|eres?|ne|nnes?|le|lles?|fe|tte)"
+_INLINE_FEMININE = re.compile(
+    rf"(?<=\w)(?:[.·•‧∙⋅/-]{_ENDING}(?:[.·•‧∙⋅]s)?|\({_ENDING}\)|\(s\))(?![\w-])", re.IGNORECASE
+)
+# Both forms written out: "Jardinier / Jardinière", "Animatrice/Animateur".
+_BOTH_FORMS = re.compile(r"\b([^\W\d_]+)\s*/\s*([^\W\d_]+)\b")
+
+
+def _one_form(match: re.Match[str]) -> str:
+    first, second = match.group(1), match.group(2)
+    forms = feminine_forms()
+    if _masculine(second.lower(), forms) == first.lower():
+        return first
+    if _masculine(first.lower(), forms) == second.lower():
+        return second
+    return match.group(0)
+
+
+def inclusive_to_masculine(text: str) -> str:
+    """Inclusive spellings of a job word reduced to its masculine form ("Agent·e" -> "Agent").
+
+    So that writing a title in inclusive form, in both forms or in the masculine never changes a score.
+    """
+    return _BOTH_FORMS.sub(_one_form, _INLINE_FEMININE.sub("", text))
+
+
 def masculine(text: str) -> str:
     """The text with feminine job-title words in their masculine form ("Cheffe de projet" -> "Chef de projet").
 
     For text that a model reads as it is (embeddings), so that it sees the same words for everyone.
     """
     forms = feminine_forms()
+    text = inclusive_to_masculine(text)
 
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -192,5 +223,5 @@ def _stem(word: str) -> str:
 
 def analyze(text: str) -> list[str]:
     """Turn French text into index terms."""
-    text = fold(_ELISION.sub(" ", text.lower()))
+    text = fold(_ELISION.sub(" ", inclusive_to_masculine(text).lower()))
     return [_stem(w) for w in _TOKEN.findall(text) if w not in _FOLDED_STOP_WORDS and len(w) > 1]

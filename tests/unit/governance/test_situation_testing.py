@@ -151,3 +151,64 @@ def test_a_job_title_in_the_feminine_scores_as_in_the_masculine(rt: Runtime) -> 
             assert scores[a] == pytest.approx(scores[b], abs=1e-9), (a, b)
             compared += 1
     assert compared >= 80
+
+
+def _title(title: str) -> dict[str, object]:
+    return {"title": title}
+
+
+def _experience_title(title: str) -> dict[str, object]:
+    return {"experiences": [{"title": title, "years": 4}]}
+
+
+# Pairs that differ only in how the profile writes what the features do read (the title, the past
+# jobs, the languages, the mobility area): the same person, the same score.
+EQUIVALENT_FORMS = [
+    (
+        "inclusive middle dot",
+        _title("Agent d'entretien des espaces verts"),
+        _title("Agent·e d'entretien des espaces verts"),
+    ),
+    ("inclusive point", _title("Agent d'entretien des espaces verts"), _title("Agent.e d'entretien des espaces verts")),
+    ("inclusive suffix", _title("Jardinier"), _title("Jardinier·ère")),
+    ("parenthesised ending", _title("Jardinier"), _title("Jardinier(ère)")),
+    ("both forms", _title("Jardinier"), _title("Jardinier / Jardinière")),
+    ("H/F", _title("Jardinier"), _title("Jardinier H/F")),
+    ("feminine", _title("Jardinier"), _title("Jardinière")),
+    ("capitals", _title("Animateur périscolaire"), _title("ANIMATRICE PÉRISCOLAIRE")),
+    ("past job, feminine", _experience_title("Agent d'entretien"), _experience_title("Agente d'entretien")),
+    ("past job, inclusive", _experience_title("Agent d'entretien"), _experience_title("Agent·e d'entretien")),
+    ("languages, case", {"languages": ["français", "anglais"]}, {"languages": ["Français", "Anglais"]}),
+    ("languages, accents", {"languages": ["français", "espagnol"]}, {"languages": ["francais", "espagnol"]}),
+    ("languages, order", {"languages": ["français", "anglais"]}, {"languages": ["anglais", "français"]}),
+    (
+        "same area, communes in another order",
+        {"mobility": {"communes": ["07186", "07019"], "radius_km": 30}},
+        {"mobility": {"communes": ["07019", "07186"], "radius_km": 30}},
+    ),
+]
+
+
+def test_equivalent_ways_of_writing_what_the_features_read_score_identically(rt: Runtime) -> None:
+    """Unlike the markers above (in fields no feature reads), these change the text that is matched."""
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        offer = create_offer(session, data=offer_in(eid), **refs)
+    generator = ProfileGenerator(rt.taxonomy, rt.geography, seed=31)
+    ids = []
+    with rt.store.transaction() as session:
+        for number in range(4 * len(EQUIVALENT_FORMS)):
+            base = generator.profile(number)[0].model_dump(mode="json")
+            base |= {"visibility": "employers", "mobility": {"communes": ["07186"], "radius_km": 30}}
+            if number % 2:
+                base["desired_occupations"] = ["A1203"]
+            name, one, other = EQUIVALENT_FORMS[number % len(EQUIVALENT_FORMS)]
+            pair = [CandidateIn.model_validate({**base, **form}) for form in (one, other)]
+            ids.append((name, *(create_candidate(session, data=c, **refs).id for c in pair)))
+    process_outbox(rt)
+    shortlist = build_shortlist(rt, offer_id=offer.id, limit=200)
+    scores = {e.candidate_id: e.score for e in shortlist.entries}
+    unequal = sorted({name for name, a, b in ids if scores.get(a) != pytest.approx(scores.get(b), abs=1e-9)})
+    assert unequal == []
+    assert {name for name, a, _ in ids if a in scores} == {name for name, _, _ in EQUIVALENT_FORMS}

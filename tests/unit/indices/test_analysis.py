@@ -27,3 +27,22 @@ def test_feminine_job_titles_become_masculine_terms_and_text() -> None:
         assert masculine(feminine_form) == masculine_form
     # Words that are not feminine job-title forms stay as they are.
     assert masculine("Conseillère en vente, analyse de données") == "Conseiller en vente, analyse de données"
+
+
+def test_inclusive_spellings_read_as_the_masculine_terms_and_text() -> None:
+    for masculine_form, inclusive_form in [
+        ("Agent d'entretien", "Agent·e d'entretien"),
+        ("Agent d'entretien", "Agent.e.s d'entretien"),
+        ("Jardinier", "Jardinier·ère"),
+        ("Jardinier", "Jardinier(ère)"),
+        ("Jardinier", "Jardinier-ère"),
+        ("Jardinier", "Jardinier / Jardinière"),
+        ("Jardinier", "Jardinière/Jardinier"),
+        ("Animateur", "Animateur·rice"),
+        ("Directeur adjoint", "Directeur/trice adjoint·e"),
+        ("Technicien", "Technicien(ne)"),
+    ]:
+        assert analyze(inclusive_form) == analyze(masculine_form), inclusive_form
+        assert masculine(inclusive_form) == masculine_form
+    # Hyphenated names and other slashes are left alone.
+    assert masculine("Saint-Hilaire-le-Grand, entrée/sortie") == "Saint-Hilaire-le-Grand, entrée/sortie"
