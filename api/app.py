@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import pages, problems
 from api.auth import authorize
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import admin, candidates, me, offers, partners, reference, searches, shortlists
+from api.routers import admin, approaches, candidates, me, offers, partners, reference, searches, shortlists
 from api.routers import auth as auth_routes
 from api.settings import get_api_settings
 from matcher.access.tokens import signing_key
@@ -27,7 +27,19 @@ from matcher.runtime import Runtime
 # Every router the app serves; api.access must hold a rule for each of their routes (the tests check it).
 ROUTERS: tuple[APIRouter, ...] = tuple(
     module.router
-    for module in (auth_routes, offers, shortlists, candidates, searches, me, partners, admin, reference, pages)
+    for module in (
+        auth_routes,
+        offers,
+        shortlists,
+        approaches,
+        candidates,
+        searches,
+        me,
+        partners,
+        admin,
+        reference,
+        pages,
+    )
 )
 
 

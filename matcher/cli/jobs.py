@@ -17,7 +17,17 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 # The short names of the tasks in matcher.jobs.tasks.JOBS (a test keeps them equal).
-TASKS = ("dispatch", "index_outbox", "deliver_webhook", "send_digests", "purge_retention", "retrain", "check_indices")
+TASKS = (
+    "dispatch",
+    "index_outbox",
+    "deliver_webhook",
+    "notify_approach",
+    "expire_approaches",
+    "send_digests",
+    "purge_retention",
+    "retrain",
+    "check_indices",
+)
 
 
 def _require_broker() -> str:

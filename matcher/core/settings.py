@@ -88,6 +88,12 @@ class MatcherSettings(BaseSettings):
     mail_from: str = "Approche directe <alertes@approche-directe.invalid>"
     mail_webhook_url: str | None = None
     mail_webhook_secret: SecretStr | None = None
+    # Direct approach: per-recruiter daily quota, days before an unanswered approach expires, the recruiter's
+    # words' length, and the address the answer links in e-mails point to.
+    approach_daily_quota: int = 30
+    approach_expiry_days: int = 14
+    approach_message_max: int = 1500
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def sqlalchemy_url(self) -> str:

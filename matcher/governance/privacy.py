@@ -26,6 +26,8 @@ from matcher.governance import audit
 from matcher.indexing.documents import candidate_text
 from matcher.store.tables import (
     AccountRow,
+    ApproachPreferenceRow,
+    ApproachRow,
     Base,
     CandidateRow,
     ChangeRow,
@@ -36,6 +38,7 @@ from matcher.store.tables import (
     MonitoringRow,
     NotificationRow,
     OutboxRow,
+    PipelineEventRow,
     SavedSearchRow,
     ShortlistRow,
     SyncItemRow,
@@ -136,6 +139,23 @@ def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
         ],
         "equality_monitoring": _plain(monitoring) if monitoring else None,
         "partner_sync": [_plain(s) for s in sync],
+        **_approach_data(session, candidate_id),
+    }
+
+
+def _approach_data(session: Session, candidate_id: str) -> dict[str, Any]:
+    """Approaches received (messages, answers, contacts shared), pipeline steps, approach preferences."""
+    approaches = session.scalars(
+        select(ApproachRow).where(ApproachRow.candidate_id == candidate_id).order_by(ApproachRow.sent_at)
+    )
+    steps = session.scalars(
+        select(PipelineEventRow).where(PipelineEventRow.candidate_id == candidate_id).order_by(PipelineEventRow.id)
+    )
+    preferences = session.get(ApproachPreferenceRow, candidate_id)
+    return {
+        "approaches": [_plain(a) for a in approaches],
+        "pipeline": [_plain(e) for e in steps],
+        "approach_preferences": _plain(preferences) if preferences else None,
     }
 
 
@@ -180,6 +200,12 @@ def erase_candidate(
             "monitoring": _delete(session, MonitoringRow, MonitoringRow.candidate_id == candidate_id),
             "embedding_cache": _delete(session, EmbeddingRow, EmbeddingRow.content_hash == text_hash),
             "webhook_deliveries": _scrub_deliveries(session, candidate_id),
+            # Approaches go with the messages and the contacts shared; so do the pipeline steps.
+            "approaches": _delete(session, ApproachRow, ApproachRow.candidate_id == candidate_id),
+            "pipeline_events": _delete(session, PipelineEventRow, PipelineEventRow.candidate_id == candidate_id),
+            "approach_preferences": _delete(
+                session, ApproachPreferenceRow, ApproachPreferenceRow.candidate_id == candidate_id
+            ),
         }
         removed.update(_erase_sync_state(session, row))
         session.delete(row)
@@ -206,6 +232,10 @@ def _scrub_deliveries(session: Session, candidate_id: str) -> int:
     scrubbed = 0
     for delivery in session.scalars(select(DeliveryRow).where(DeliveryRow.body.contains(candidate_id))):
         body = json.loads(delivery.body)
+        if body.get("candidate_id") == candidate_id:  # an approach event names one person
+            delivery.body = json.dumps({**body, "candidate_id": None}, ensure_ascii=False, separators=(",", ":"))
+            scrubbed += 1
+            continue
         kept = [e for e in body.get("entries", []) if e.get("candidate_id") != candidate_id]
         if len(kept) != len(body.get("entries", [])):
             delivery.body = json.dumps({**body, "entries": kept}, ensure_ascii=False, separators=(",", ":"))

@@ -3,8 +3,9 @@
 Rules, with each employer's durations (``EmployerRow.retention_not_hired_days``, default 90 days, and
 ``retention_pool_days``, default 730 days):
 
-- ``not_hired``: a candidate a recruiter decided on is kept until 3 months after the end of the
-  process (``OfferRow.closed_at``) of every offer they were decided on; while one is open, nothing runs.
+- ``not_hired``: a candidate a recruiter decided on, or in an offer's pipeline (approached, answered,
+  interested), is kept until 3 months after the end of the process (``OfferRow.closed_at``) of every
+  such offer; while one is open, nothing runs.
   An offer deleted since counts as a process that ended with its last decision.
 - ``no_process``: a candidate never in a process is kept 3 months after their last contact (profile
   edit or recruiter decision; creation or last update when none was recorded).
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from matcher.core.models import Decision
 from matcher.governance import audit
 from matcher.governance.privacy import erase_candidate
-from matcher.store.tables import CandidateRow, EmployerRow, FeedbackRow, OfferRow
+from matcher.store.tables import CandidateRow, EmployerRow, FeedbackRow, OfferRow, PipelineEventRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -71,8 +72,22 @@ def _processes(session: Session) -> dict[str, _Process]:
         .outerjoin(OfferRow, OfferRow.id == FeedbackRow.offer_id)
         .outerjoin(EmployerRow, EmployerRow.id == OfferRow.employer_id)
     )
+    # An offer's pipeline is a process too (approached, answered, interested): the same clocks apply.
+    steps = session.execute(
+        select(
+            PipelineEventRow.candidate_id,
+            PipelineEventRow.stage,
+            PipelineEventRow.at,
+            OfferRow.id,
+            OfferRow.closed_at,
+            EmployerRow.retention_not_hired_days,
+            EmployerRow.retention_pool_days,
+        )
+        .outerjoin(OfferRow, OfferRow.id == PipelineEventRow.offer_id)
+        .outerjoin(EmployerRow, EmployerRow.id == OfferRow.employer_id)
+    )
     out: dict[str, _Process] = {}
-    for candidate_id, decision, decided_at, offer_id, closed_at, not_hired_days, pool_days in rows:
+    for candidate_id, decision, decided_at, offer_id, closed_at, not_hired_days, pool_days in [*rows, *steps]:
         process = out.setdefault(candidate_id, _Process(pool_days=0))
         process.hired |= decision == Decision.HIRED.value
         ended = _utc(decided_at) if offer_id is None else (_utc(closed_at) if closed_at else None)

@@ -28,7 +28,7 @@ PAGE = 5_000
 def dispatch(ctx: Context) -> dict[str, Any]:
     """Submit tasks for every pending, unclaimed outbox row and every overdue delivery; returns counts."""
     settings = ctx.rt.settings
-    counts = {"rows": 0, "index_tasks": 0, "deliveries": 0, "skipped": 0}
+    counts = {"rows": 0, "index_tasks": 0, "deliveries": 0, "notices": 0, "skipped": 0}
     after = 0
     while True:
         with ctx.rt.store.read() as session:
@@ -54,6 +54,9 @@ def dispatch(ctx: Context) -> dict[str, Any]:
         for row_id, topic, entity in mine:
             if topic == "shortlist":
                 counts["deliveries"] += _owe_delivery(ctx, row_id, entity, owner)
+            elif topic == "approach":  # its e-mail and webhook (matcher.approach.notices)
+                ctx.executor.submit("matcher.notify_approach", [[row_id], owner])
+                counts["notices"] += 1
             elif topic not in INDEX_TOPICS:
                 counts["skipped"] += 1
                 _close(ctx, row_id, f"sujet inconnu : {topic}")

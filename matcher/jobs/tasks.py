@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.approach import approaches, notices
 from matcher.catalog.alerts import send_digests
 from matcher.core.retry import Dead, Done, Outcome, Retry, backoff_s, describe, is_transient
 from matcher.evaluation import training
@@ -83,6 +84,36 @@ def _deliver(ctx: Context, delivery_id: str) -> dict[str, Any]:
     return {"delivery": delivery_id, "status": deliveries.attempt_delivery(ctx.rt, delivery=delivery_id)}
 
 
+# --- approaches ------------------------------------------------------------------------------
+
+
+def _notify_approach(ctx: Context, ids: list[int]) -> dict[str, Any]:
+    """The e-mail and webhook an approach's outbox row owes; the row is done once the mail has gone."""
+    notified = 0
+    for row_id in ids:
+        with ctx.rt.store.read() as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None or row.processed_at is not None:
+                continue
+            approach_id, action = row.entity_id, row.action
+        notice = notices.prepare(ctx.rt, approach_id=approach_id, action=action)
+        notices.send(ctx.rt, notice)
+        with ctx.rt.store.transaction() as session:
+            done = session.get(OutboxRow, row_id)
+            if done is not None:
+                done.processed_at, done.attempts = datetime.now(UTC), done.attempts + 1
+        owner = new_owner()
+        lease_s = ctx.rt.settings.outbox_lease_s
+        if notice.delivery and ctx.leases.claim([f"delivery:{notice.delivery}"], lease_s, owner=owner):
+            ctx.executor.submit("matcher.deliver_webhook", [notice.delivery, owner])
+        notified += 1
+    return {"notified": notified}
+
+
+def _expire_approaches(ctx: Context) -> dict[str, Any]:
+    return approaches.expire(ctx.rt, now=datetime.now(UTC))
+
+
 # --- periodic --------------------------------------------------------------------------------
 
 
@@ -139,6 +170,10 @@ JOBS: dict[str, Job] = {
         on_dead=lambda ctx, args, _id, _error: deliveries.set_status(ctx.rt, args[0], "dead"),
         on_replay=lambda session, args: deliveries.make_pending(session, args[0]),
     ),
+    "matcher.notify_approach": Job(
+        _notify_approach, lease_keys=_outbox_keys, on_dead=_park_rows, on_replay=_unpark_rows
+    ),
+    "matcher.expire_approaches": Job(_expire_approaches),
     "matcher.send_digests": Job(_digests),
     "matcher.purge_retention": Job(_retention),
     "matcher.retrain": Job(_retrain),

@@ -125,6 +125,11 @@ def beat_schedule(settings: MatcherSettings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(minute=0, hour=settings.digest_hour),
             "options": {"expires": 3600},
         },
+        "approach-expiry": {
+            "task": "matcher.expire_approaches",
+            "schedule": crontab(minute=45),
+            "options": {"expires": 1800},
+        },
         "retention-purge": {
             "task": "matcher.purge_retention",
             "schedule": crontab(minute=30, hour=3),

@@ -119,6 +119,38 @@ def owe_shortlist(session: Session, *, shortlist_id: str) -> str | None:
     return identifier
 
 
+def owe_event(
+    session: Session, *, employer_id: str, event: str, subject_id: str, payload: dict[str, object]
+) -> str | None:
+    """Add a signed message of any event type (e.g. ``approach.answered``) when the employer has a webhook.
+
+    ``payload`` names ids and states only, never personal data; returns the delivery id (None: none owed).
+    """
+    employer = session.get(EmployerRow, employer_id)
+    if employer is None or not employer.webhook_url or not employer.webhook_secret:
+        return None
+    identifier = delivery_id(event, subject_id)
+    if session.get(DeliveryRow, identifier) is None:
+        body = json.dumps(
+            {"delivery_id": identifier, "event": event, "employer_id": employer_id, **payload},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        session.add(
+            DeliveryRow(
+                id=identifier,
+                employer_id=employer_id,
+                event=event,
+                subject_id=subject_id,
+                url=employer.webhook_url,
+                body=body,
+                status="pending",
+                attempts=0,
+            )
+        )
+    return identifier
+
+
 def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None) -> str:
     """Send one delivery once; returns its status. Already delivered (or dead): nothing is sent.
 

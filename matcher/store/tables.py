@@ -365,3 +365,79 @@ class MonitoringRow(Base):
     age_band: Mapped[str | None] = mapped_column(String(16))
     disability: Mapped[bool | None] = mapped_column(Boolean)
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- direct approach (issue 13): approaches, answers, pipeline history, candidates' preferences ---
+
+
+class ApproachRow(Base):
+    """A recruiter's approach of one candidate for one offer, and the candidate's answer.
+
+    The message is the recruiter's words, kept only as long as the approach. Contact details are
+    copied here only when the candidate accepts, and only those they chose to share.
+    """
+
+    __tablename__ = "approaches"
+    __table_args__ = (Index("ix_approaches_pair", "offer_id", "candidate_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(String(64), index=True)
+    employer_id: Mapped[str] = mapped_column(String(64), index=True)
+    candidate_id: Mapped[str] = mapped_column(String(64), index=True)
+    recruiter_id: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # shortlist | search | interest
+    shortlist_id: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)  # the whole message as sent (template + recruiter's words)
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why this profile, as shown to the candidate
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | accepted | declined | expired | closed
+    reason: Mapped[str | None] = mapped_column(String(32))  # a decline's reason, from a short list
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    shared_email: Mapped[str | None] = mapped_column(String(254))
+    shared_phone: Mapped[str | None] = mapped_column(String(32))
+    shared_at: Mapped[datetime | None] = mapped_column()  # consent to share, dated
+    contact_withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+
+class PipelineEventRow(Base):
+    """One step of a candidate in an offer's pipeline (append-only): the stage, who moved them, when."""
+
+    __tablename__ = "pipeline_events"
+    __table_args__ = (Index("ix_pipeline_pair", "offer_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offer_id: Mapped[str] = mapped_column(String(64))
+    employer_id: Mapped[str] = mapped_column(String(64), index=True)
+    candidate_id: Mapped[str] = mapped_column(String(64), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(16))  # shortlist | search | interest
+    actor: Mapped[str | None] = mapped_column(String(64))  # an account id; None: the system (expiry)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    approach_id: Mapped[str | None] = mapped_column(String(64))
+    feedback_id: Mapped[int | None] = mapped_column(Integer)  # the decision row, for stages a recruiter decides
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # interest: the same explanation as a place
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApproachPreferenceRow(Base):
+    """A candidate's choices about approaches: whether they accept them at all, and a phone to share."""
+
+    __tablename__ = "approach_preferences"
+
+    candidate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    accepts_approaches: Mapped[bool] = mapped_column(Boolean, default=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApproachTemplateRow(Base):
+    """An offer's approach template: the text around the recruiter's own words."""
+
+    __tablename__ = "approach_templates"
+
+    offer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employer_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
