@@ -16,8 +16,8 @@ from matcher.embedding.protocol import Embedder
 from matcher.embedding.transformer import SentenceTransformerEmbedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
 from matcher.ranking.views import OfferViews
+from matcher.reference.classifier import OccupationClassifier
 from matcher.reference.geography import Geography
-from matcher.reference.occupations import OccupationInferer
 from matcher.reference.skills import SkillExtractor
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store, make_engine, migrate
@@ -32,6 +32,12 @@ def load_taxonomy(folder: Path) -> Taxonomy:
 @lru_cache(maxsize=4)
 def load_geography(folder: Path) -> Geography:
     return Geography(folder)
+
+
+@lru_cache(maxsize=4)
+def load_classifier(folder: Path) -> OccupationClassifier:
+    """The occupation classifier of the taxonomy in ``folder``, one per process (its vectorisers take seconds)."""
+    return OccupationClassifier.load(load_taxonomy(folder))
 
 
 @lru_cache(maxsize=4)
@@ -94,9 +100,9 @@ class Runtime:
         return load_geography(self.settings.reference_dir / "geo")
 
     @cached_property
-    def inferer(self) -> OccupationInferer:
-        """ROME occupation from a title (embeds the 14,700 ROME titles once; the cache keeps them)."""
-        return OccupationInferer(self.taxonomy, self.embedder)
+    def inferer(self) -> OccupationClassifier:
+        """ROME occupations of an offer with calibrated confidences (matcher/models/occupations.json)."""
+        return load_classifier(self.settings.reference_dir / "rome")
 
     @cached_property
     def extractor(self) -> SkillExtractor:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from matcher.cli import occupations
 from matcher.cli.common import open_runtime
 
 
@@ -82,3 +83,4 @@ def register(app: typer.Typer) -> None:
     benchmark_app = typer.Typer(help="Benchmarks au format BEIR.", no_args_is_help=True)
     benchmark_app.command("build")(build_command)
     app.add_typer(benchmark_app, name="benchmark")
+    app.add_typer(occupations.app, name="occupations")

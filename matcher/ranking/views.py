@@ -14,7 +14,7 @@ from indices.analysis import analyze
 from matcher.core.models import CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.ranking.features import GUESS_WEIGHT, CandidateView, OfferView
 from matcher.reference.geography import Geography
-from matcher.reference.occupations import OccupationInferer
+from matcher.reference.classifier import Inferer
 from matcher.reference.skills import SkillExtractor
 from matcher.reference.taxonomy import Taxonomy
 
@@ -43,7 +43,7 @@ def offer_view(
     *,
     taxonomy: Taxonomy,
     geography: Geography,
-    inferer: OccupationInferer | None = None,
+    inferer: Inferer | None = None,
     extractor: SkillExtractor | None = None,
     hide_occupation: bool = False,
 ) -> OfferView:
@@ -91,7 +91,7 @@ class OfferViews:
         *,
         taxonomy: Taxonomy,
         geography: Geography,
-        inferer: OccupationInferer | None,
+        inferer: Inferer | None,
         extractor: SkillExtractor | None,
         size: int = 50_000,
     ) -> None:
@@ -136,7 +136,7 @@ def candidate_view(candidate: CandidateIn, *, candidate_id: str, text: str, geog
 
 
 def offer_view_from_text(
-    title: str, text: str, *, taxonomy: Taxonomy, inferer: OccupationInferer, extractor: SkillExtractor
+    title: str, text: str, *, taxonomy: Taxonomy, inferer: Inferer, extractor: SkillExtractor
 ) -> OfferView:
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
     occupations = tuple(g.code for g in inferer.infer(title or text[:120], k=len(GUESS_WEIGHT)))
@@ -159,7 +159,7 @@ def offer_view_from_text(
 
 
 def candidate_view_from_text(
-    doc_id: str, title: str, text: str, *, inferer: OccupationInferer, extractor: SkillExtractor
+    doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor
 ) -> CandidateView:
     """A candidate known only by the text of their profile."""
     guesses = inferer.infer(title or text[:120], k=1)

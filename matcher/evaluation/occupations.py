@@ -1,0 +1,242 @@
+"""Occupation inference measured: fitting the classifier's weights, evaluating it beside a baseline.
+
+Training rows are the shipped offers that carry a ROME code and belong to the built-in benchmark's
+*train* split (never its test split, whose offers the ranking is judged on). The fitted manifest
+keeps a fingerprint of every training row, so an evaluation leaves out any row the model was
+fitted on and says how many. The baseline is the one a reviewer would write in ten lines: tf-idf
+character n-grams of the offer title, nearest ROME job title, its code.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from indices.analysis import fold
+from matcher.demo.samples import shipped_offers
+from matcher.evaluation.benchmark import domain_split
+from matcher.reference.classifier import (
+    SIGNALS,
+    OccupationClassifier,
+    OccupationManifest,
+    TitleSignals,
+    clean_title,
+    manifest_version,
+    softmax,
+)
+from matcher.reference.taxonomy import Taxonomy
+
+L2 = 0.001  # per training row
+# Abstain when the best guess is less likely than this: below it, training offers were mostly wrong.
+TARGET_PRECISION = 0.5
+ALIASES = {"intitule": "title", "romecode": "rome_code", "rome": "rome_code", "code_rome": "rome_code"}
+
+
+@dataclass(frozen=True)
+class CodedText:
+    title: str
+    description: str = ""
+    rome_code: str | None = None
+    source: str = "fichier"
+
+
+def fingerprint(row: CodedText) -> str:
+    """Hash of a row's cleaned title and code: how a manifest remembers its training rows without their text."""
+    return hashlib.sha256(f"{clean_title(row.title)}|{row.rome_code}".encode()).hexdigest()[:16]
+
+
+def read_texts(path: Path) -> list[CodedText]:
+    """Rows of a JSON lines file or a CSV (comma, semicolon, tab or pipe) with ``title`` [, ``description``,
+    ``rome_code``, ``source``]; France Travail API columns (``intitule``, ``romeCode``) are understood too."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix in {".jsonl", ".json"} or text.lstrip().startswith("{"):
+        records: Iterable[dict[str, Any]] = (json.loads(line) for line in text.splitlines() if line.strip())
+    else:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        records = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    rows = []
+    for record in records:
+        named = {ALIASES.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in record.items() if k}
+        if not named.get("title"):
+            continue
+        rows.append(
+            CodedText(
+                title=str(named["title"]),
+                description=str(named.get("description") or ""),
+                rome_code=str(named["rome_code"]).strip() or None if named.get("rome_code") else None,
+                source=str(named.get("source") or path.stem),
+            )
+        )
+    return rows
+
+
+def shipped_coded(reference_dir: Path, split: str | None = None) -> list[CodedText]:
+    """The shipped offers that carry a ROME code (``split``: only the benchmark's train or test split)."""
+    return [
+        CodedText(raw["title"], raw["description"], raw["rome_code"], raw["source"])
+        for raw in shipped_offers(reference_dir)
+        if raw["rome_code"] and (split is None or domain_split(raw["rome_code"]) == split)
+    ]
+
+
+def _conditional_logit(values: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Weights maximising the likelihood of the true candidate under a softmax over candidates."""
+    n = len(values)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = values @ w
+        probabilities = softmax(scores)
+        log_likelihood = float(np.log(np.maximum((probabilities * truth).sum(axis=1), 1e-300)).sum())
+        gradient = -np.einsum("nk,nkd->d", truth - probabilities, values)
+        return -log_likelihood + L2 * n * float(w @ w), gradient + 2 * L2 * n * w
+
+    result = minimize(loss, np.ones(values.shape[2]), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x)
+
+
+def fit(
+    taxonomy: Taxonomy, rows: Sequence[CodedText], *, use_description: bool = True, signals: TitleSignals | None = None
+) -> OccupationManifest:
+    """Fit the weights and the abstention threshold on ``rows`` (real coded offers)."""
+    signals = signals or TitleSignals(taxonomy)
+    descriptions = [r.description if use_description else "" for r in rows]
+    candidates, values = signals.signals([r.title for r in rows], descriptions)
+    position = {code: i for i, code in enumerate(signals.codes)}
+    truth = candidates == np.array([position.get(r.rome_code or "", -1) for r in rows])[:, None]
+    found = truth.any(axis=1)
+    weights = _conditional_logit(values[found], truth[found].astype(np.float64))
+    probabilities = softmax(values @ weights)
+    best = probabilities.max(axis=1)
+    right = truth[np.arange(len(rows)), probabilities.argmax(axis=1)]
+    threshold = 0.0
+    for candidate in np.sort(best):
+        covered = best >= candidate
+        if right[covered].mean() >= TARGET_PRECISION:
+            threshold = float(candidate)
+            break
+    data = hashlib.sha256("\n".join(sorted(fingerprint(r) for r in rows)).encode()).hexdigest()
+    return OccupationManifest(
+        version=manifest_version(SIGNALS, weights.tolist(), round(threshold, 4), data),
+        signals=list(SIGNALS),
+        weights=[round(float(w), 8) for w in weights],
+        threshold=round(threshold, 4),
+        use_description=use_description,
+        training={
+            "data": "shipped offers with a ROME code, built-in benchmark train split (data/offers/offers.jsonl.gz)",
+            "rows": len(rows),
+            "rows_with_truth_among_candidates": int(found.sum()),
+            "data_sha256": data,
+            "fingerprints": sorted(fingerprint(r) for r in rows),
+            "l2_per_row": L2,
+            "abstention": f"lowest confidence at which training top-1 precision >= {TARGET_PRECISION}",
+        },
+    )
+
+
+class TitleBaseline:
+    """tf-idf character n-grams (char_wb 2–5) of the folded title; the code of the nearest ROME job title."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        titles = list(taxonomy.job_titles.values())
+        self._codes = [t.rome for t in titles]
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5))
+        self._matrix = self._vectorizer.fit_transform([fold(t.label.lower()) for t in titles])
+
+    def predict(self, titles: Sequence[str], *, k: int = 3) -> list[list[str]]:
+        similarity = (self._vectorizer.transform([fold(t.lower()) for t in titles]) @ self._matrix.T).toarray()
+        out = []
+        for row in similarity:
+            codes: list[str] = []
+            for index in np.argsort(-row, kind="stable"):
+                if self._codes[index] not in codes:
+                    codes.append(self._codes[index])
+                if len(codes) == k:
+                    break
+            out.append(codes)
+        return out
+
+
+@dataclass
+class Figures:
+    """Accuracy of one system on one group of rows."""
+
+    rows: int
+    top1: float
+    top3: float
+    coverage: float | None = None  # share of rows where the model answers (does not abstain)
+    top1_answered: float | None = None  # top-1 among the rows answered
+
+
+@dataclass
+class OccupationReport:
+    model: str
+    threshold: float
+    left_out: int  # rows the model was fitted on
+    groups: dict[str, dict[str, Figures]] = field(default_factory=dict)  # group -> system -> figures
+
+    def table(self) -> str:
+        lines = [
+            "| source | offres | modèle top-1 | top-3 | couverture | top-1 si réponse | référence top-1 | top-3 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for group, systems in self.groups.items():
+            m, b = systems["modèle"], systems["référence"]
+            lines.append(
+                f"| {group} | {m.rows} | {m.top1:.3f} | {m.top3:.3f} | {m.coverage or 0:.3f} | "
+                f"{m.top1_answered or 0:.3f} | {b.top1:.3f} | {b.top3:.3f} |"
+            )
+        return "\n".join(lines)
+
+
+def evaluate(
+    classifier: OccupationClassifier, rows: Sequence[CodedText], *, baseline: TitleBaseline | None = None
+) -> OccupationReport:
+    """Top-1, top-3 and coverage of the classifier and the baseline, per source and overall.
+
+    Rows without a code, and rows the model was fitted on, are left out.
+    """
+    seen = set(classifier.manifest.training.get("fingerprints", []))
+    coded = [r for r in rows if r.rome_code]
+    kept = [r for r in coded if fingerprint(r) not in seen]
+    report = OccupationReport(classifier.version, classifier.manifest.threshold, left_out=len(coded) - len(kept))
+    if not kept:
+        return report
+    baseline = baseline or TitleBaseline(classifier.taxonomy)
+    codes, probabilities = classifier.probabilities([r.title for r in kept], [r.description for r in kept])
+    reference = baseline.predict([r.title for r in kept])
+    groups: dict[str, list[int]] = {}
+    for n, row in enumerate(kept):
+        for group in (row.source, "toutes"):
+            groups.setdefault(group, []).append(n)
+    for group, members in groups.items():
+        truth = [kept[n].rome_code for n in members]
+        model_top = [codes[n] for n in members]
+        answered = [probabilities[n, 0] >= classifier.manifest.threshold for n in members]
+        hits = [top[:1] == [t] for top, t in zip(model_top, truth, strict=True)]
+        report.groups[group] = {
+            "modèle": Figures(
+                rows=len(members),
+                top1=float(np.mean(hits)),
+                top3=float(np.mean([t in top[:3] for top, t in zip(model_top, truth, strict=True)])),
+                coverage=float(np.mean(answered)),
+                top1_answered=float(np.mean([h for h, a in zip(hits, answered, strict=True) if a]))
+                if any(answered)
+                else 0.0,
+            ),
+            "référence": Figures(
+                rows=len(members),
+                top1=float(np.mean([reference[n][:1] == [t] for n, t in zip(members, truth, strict=True)])),
+                top3=float(np.mean([t in reference[n][:3] for n, t in zip(members, truth, strict=True)])),
+            ),
+        }
+    return report

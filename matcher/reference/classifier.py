@@ -1,0 +1,276 @@
+"""Which ROME occupation an offer is about: a calibrated classifier over the ROME job titles.
+
+Candidates come from the 13,120 ROME job titles (long and short labels, both genders) and the
+1,584 occupation labels, read as tf-idf character n-grams (``char_wb`` 2–5) and as stemmed words.
+Each candidate occupation is described by a few signals (best title by characters, best title by
+words, the occupation's whole vocabulary, the description against the occupation's definition and
+skills, an exact title hit, how broad the occupation is); a conditional logit — softmax over the
+candidates of a weighted sum of those signals — turns them into probabilities. Its weights
+(``matcher/models/occupations.json``) are fitted on real coded offers of the benchmark's train
+split only (``matcher occupations train``); the vectorisers are refitted from ``data/rome`` at
+first use (a few seconds), so the shipped model is a handful of numbers.
+
+The model abstains (returns nothing) when its best confidence is below the manifest's threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from indices.analysis import analyze
+from matcher.reference.files import normalize_label
+from matcher.reference.occupations import OccupationGuess
+from matcher.reference.taxonomy import Taxonomy, gendered_forms
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "occupations.json"
+SIGNALS = ("char_title", "word_title", "char_profile", "word_profile", "description", "dictionary", "breadth")
+CANDIDATES = 40  # occupations scored per text
+DESCRIPTION_CHARS = 1_500
+# Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
+_TITLE_NOISE = re.compile(
+    r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|\d+h?\d*|"
+    r"h ?/ ?f|f ?/ ?h|junior|senior|confirme|experimente|urgent)\b"
+)
+# "… à Annonay", "… sur Privas", "… - Privas (07)": a place after the occupation.
+_TITLE_PLACE = re.compile(r"\s(?:a|sur|secteur|region|proche)\s+[a-z][\w' -]*$")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def clean_title(title: str) -> str:
+    """The occupation part of an offer title, normalised (case, accents, gender marks, contract, place)."""
+    text = normalize_label(title.replace("/", " / "))
+    text = _TITLE_NOISE.sub(" ", text)
+    text = _TITLE_PLACE.sub(" ", text)
+    return " ".join(text.split()) or normalize_label(title)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """One candidate occupation and the model's probability that it is the right one."""
+
+    code: str
+    confidence: float
+
+
+@dataclass
+class OccupationManifest:
+    """The fitted weights and how they were obtained."""
+
+    version: str
+    signals: list[str]
+    weights: list[float]
+    threshold: float
+    use_description: bool
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def manifest_version(signals: Sequence[str], weights: Sequence[float], threshold: float, data_sha256: str) -> str:
+    """``occupations-<12 hex>``: a hash of the parameters and the training data."""
+    content = json.dumps(
+        {
+            "signals": list(signals),
+            "weights": [round(w, 8) for w in weights],
+            "threshold": threshold,
+            "data": data_sha256,
+        },
+        sort_keys=True,
+    )
+    return "occupations-" + hashlib.sha256(content.encode()).hexdigest()[:12]
+
+
+def load_manifest(path: Path = MODEL_PATH) -> OccupationManifest:
+    return OccupationManifest(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def save_manifest(manifest: OccupationManifest, path: Path = MODEL_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest.__dict__, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+class Inferer(Protocol):
+    """What the ranking needs of occupation inference: guesses with a confidence, best first."""
+
+    def infer(self, title: str, context: str = "", *, k: int = 3) -> list[OccupationGuess]: ...
+
+
+class TitleSignals:
+    """The ROME vocabulary as vectors, and the signals of candidate occupations for given texts."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.codes = sorted(taxonomy.occupations)
+        position = {code: i for i, code in enumerate(self.codes)}
+        entries: dict[tuple[str, str], None] = {}
+        for title in taxonomy.job_titles.values():
+            for form in gendered_forms(title.label):
+                entries[(normalize_label(form), title.rome)] = None
+        for occupation in taxonomy.occupations.values():
+            for form in gendered_forms(occupation.label):
+                entries[(normalize_label(form), occupation.code)] = None
+        texts = [text for text, _ in entries]
+        owner = np.array([position[code] for _, code in entries])
+        order = np.argsort(owner, kind="stable")
+        self._texts = [texts[i] for i in order]
+        self._owner = owner[order]
+        self._starts = np.searchsorted(self._owner, np.arange(len(self.codes)))
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)
+        self._word = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32)
+        self._char_titles = self._char.fit_transform(self._texts)
+        self._word_titles = self._word.fit_transform(self._texts)
+        membership = sp.csr_matrix(
+            (np.ones(len(self._owner), dtype=np.float32), (self._owner, np.arange(len(self._owner)))),
+            shape=(len(self.codes), len(self._owner)),
+        )
+        # Kept transposed in CSR: a product with a transposed CSR matrix would convert it on every call.
+        self._char_profiles = normalize(membership @ self._char_titles).T.tocsr()
+        self._word_profiles = normalize(membership @ self._word_titles).T.tocsr()
+        self._char_titles = self._char_titles.T.tocsr()
+        self._word_titles = self._word_titles.T.tocsr()
+        counts = np.bincount(self._owner, minlength=len(self.codes))
+        self._breadth = np.log1p(counts) / math.log1p(counts.max())
+        self._about = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32)
+        about = [
+            " ".join(
+                [
+                    " ".join(self._texts[self._starts[i] : self._starts[i + 1] if i + 1 < len(self.codes) else None]),
+                    taxonomy.occupations[code].definition,
+                    *(taxonomy.skill_label(s) for s in taxonomy.core_skills(code)),
+                ]
+            )
+            for i, code in enumerate(self.codes)
+        ]
+        self._about_matrix = self._about.fit_transform(about).T.tocsr()
+        self._taxonomy = taxonomy
+
+    def _per_code_max(self, similarities: sp.csr_matrix) -> FloatArray:
+        dense = np.asarray(similarities.todense(), dtype=np.float64)
+        out = np.zeros((dense.shape[0], len(self.codes)))
+        # reduceat needs non-empty segments: every occupation has at least its own label.
+        out[:, :] = np.maximum.reduceat(dense, self._starts, axis=1)
+        return out
+
+    def dictionary(self, title: str) -> str | None:
+        """ROME code of the title, or of its longest leading words that form a ROME job title."""
+        words = clean_title(title).split()
+        for end in range(len(words), 0, -1):
+            code = self._taxonomy.rome_for_title(" ".join(words[:end]))
+            if code:
+                return code
+        return None
+
+    def signals(
+        self, titles: Sequence[str], descriptions: Sequence[str], *, k: int = CANDIDATES
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """Candidate occupations (indexes into ``codes``, n × k) and their signals (n × k × len(SIGNALS))."""
+        cleaned = [clean_title(t) for t in titles]
+        candidates = np.zeros((len(titles), k), dtype=np.int64)
+        values = np.zeros((len(titles), k, len(SIGNALS)))
+        for start in range(0, len(titles), 256):
+            chunk = slice(start, start + 256)
+            char_q = self._char.transform(cleaned[chunk])
+            word_q = self._word.transform(cleaned[chunk])
+            char_title = self._per_code_max(char_q @ self._char_titles)
+            word_title = self._per_code_max(word_q @ self._word_titles)
+            char_profile = np.asarray((char_q @ self._char_profiles).todense())
+            word_profile = np.asarray((word_q @ self._word_profiles).todense())
+            texts = [d[:DESCRIPTION_CHARS] for d in descriptions[chunk]]
+            about = np.asarray((self._about.transform(texts) @ self._about_matrix).todense())
+            shortlist = np.argsort(
+                -(char_title + word_title + 0.5 * char_profile + 0.5 * about), axis=1, kind="stable"
+            )[:, :k]
+            for row, title in enumerate(titles[chunk]):
+                n = start + row
+                top = shortlist[row]
+                exact = self.dictionary(title)
+                candidates[n] = top
+                values[n, :, 0] = char_title[row, top]
+                values[n, :, 1] = word_title[row, top]
+                values[n, :, 2] = char_profile[row, top]
+                values[n, :, 3] = word_profile[row, top]
+                values[n, :, 4] = about[row, top]
+                values[n, :, 5] = [1.0 if self.codes[c] == exact else 0.0 for c in top]
+                values[n, :, 6] = self._breadth[top]
+        return candidates, values
+
+
+def softmax(scores: FloatArray) -> FloatArray:
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=-1, keepdims=True))
+
+
+class OccupationClassifier:
+    """ROME codes for offer titles (and descriptions), with calibrated confidences.
+
+    Build once per process: the vectorisers are fitted from the taxonomy on first use.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, manifest: OccupationManifest) -> None:
+        self.taxonomy = taxonomy
+        self.manifest = manifest
+        self._signals: TitleSignals | None = None
+
+    @classmethod
+    def load(cls, taxonomy: Taxonomy, path: Path = MODEL_PATH) -> OccupationClassifier:
+        return cls(taxonomy, load_manifest(path))
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def signals(self) -> TitleSignals:
+        if self._signals is None:
+            self._signals = TitleSignals(self.taxonomy)
+        return self._signals
+
+    def probabilities(
+        self, titles: Sequence[str], descriptions: Sequence[str] | None = None
+    ) -> tuple[list[list[str]], FloatArray]:
+        """Candidate codes per text, best first, and their probabilities (rows sum to 1)."""
+        descriptions = descriptions if descriptions is not None and self.manifest.use_description else None
+        candidates, values = self.signals.signals(titles, descriptions or [""] * len(titles))
+        probabilities = softmax(values @ np.asarray(self.manifest.weights))
+        order = np.argsort(-probabilities, axis=1, kind="stable")
+        codes = [[self.signals.codes[candidates[n, j]] for j in order[n]] for n in range(len(titles))]
+        return codes, np.take_along_axis(probabilities, order, axis=1)
+
+    def predict(
+        self, titles: Sequence[str], descriptions: Sequence[str] | None = None, *, k: int = 5, abstain: bool = True
+    ) -> list[list[Guess]]:
+        """Up to ``k`` occupations per text, best first; none when the best is below the threshold."""
+        codes, probabilities = self.probabilities(titles, descriptions)
+        out: list[list[Guess]] = []
+        for row_codes, row in zip(codes, probabilities, strict=True):
+            if abstain and row[0] < self.manifest.threshold:
+                out.append([])
+                continue
+            out.append([Guess(code, float(p)) for code, p in zip(row_codes[:k], row[:k], strict=True)])
+        return out
+
+    def infer(self, title: str, context: str = "", *, k: int = 3) -> list[OccupationGuess]:
+        """Up to ``k`` occupations for one offer (``context``: its description), ``score`` = confidence."""
+        return self.infer_many([title], [context], k=k)[0]
+
+    def infer_many(
+        self, titles: Sequence[str], contexts: Sequence[str] | None = None, *, k: int = 3
+    ) -> list[list[OccupationGuess]]:
+        """Like :meth:`predict`, as the guesses the ranking reads (empty when the model abstains)."""
+        return [
+            [OccupationGuess(g.code, g.confidence, "modèle") for g in guesses]
+            for guesses in self.predict(titles, contexts, k=k)
+        ]

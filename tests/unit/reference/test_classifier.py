@@ -1,0 +1,80 @@
+"""The occupation classifier: calibrated guesses, abstention, honest evaluation beside its baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli.main import app
+from matcher.evaluation.occupations import evaluate, fingerprint, read_texts, shipped_coded
+from matcher.reference.classifier import OccupationClassifier, clean_title
+from matcher.reference.taxonomy import Taxonomy
+
+REFERENCE = Path(__file__).resolve().parents[3] / "data"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> OccupationClassifier:
+    return OccupationClassifier.load(Taxonomy(REFERENCE / "rome"))
+
+
+def test_clean_title_keeps_the_occupation_only() -> None:
+    assert clean_title("Agent d'entretien (H/F) - CDI 100% à Annonay") == "agent d entretien"
+    assert clean_title("Jardinier.e polyvalent F/H") == "jardinier polyvalent"
+
+
+def test_guesses_are_ranked_probabilities(classifier: OccupationClassifier) -> None:
+    guesses = classifier.infer("Jardinier / Jardinière espaces verts H/F", "Tonte, taille des haies, massifs.", k=5)
+    assert guesses[0].code in {"A1203", "A1208"}  # agent des espaces verts, jardinier paysagiste
+    confidences = [g.confidence for g in classifier.predict(["Jardinier espaces verts"], k=5)[0]]
+    assert confidences == sorted(confidences, reverse=True)
+    assert 0.5 < confidences[0] <= 1.0 and sum(confidences) <= 1.0 + 1e-9
+
+
+def test_abstains_on_a_title_that_names_no_occupation(classifier: OccupationClassifier) -> None:
+    assert classifier.predict(["Zorglub qwxv"])[0] == []
+    assert classifier.predict(["Zorglub qwxv"], abstain=False)[0]
+
+
+def test_evaluation_leaves_out_training_rows_and_beats_the_baseline(classifier: OccupationClassifier) -> None:
+    train = shipped_coded(REFERENCE, "train")
+    assert {fingerprint(r) for r in train} <= set(classifier.manifest.training["fingerprints"])
+    assert evaluate(classifier, train).left_out == len(train)
+    report = evaluate(classifier, shipped_coded(REFERENCE, "test"))
+    assert report.left_out == 0
+    overall = report.groups["toutes"]
+    assert overall["modèle"].top1 > overall["référence"].top1
+    assert overall["modèle"].top3 > overall["référence"].top3
+
+
+def test_reads_pipe_separated_france_travail_columns_and_json_lines(tmp_path: Path) -> None:
+    csv_file = tmp_path / "offres.csv"
+    csv_file.write_text("id|intitule|description|romeCode\n1|Plombier H/F|Pose de sanitaires|F1603\n", encoding="utf-8")
+    (row,) = read_texts(csv_file)
+    assert (row.title, row.description, row.rome_code) == ("Plombier H/F", "Pose de sanitaires", "F1603")
+    jsonl = tmp_path / "offres.jsonl"
+    jsonl.write_text(json.dumps({"title": "Comptable"}) + "\n", encoding="utf-8")
+    (row,) = read_texts(jsonl)
+    assert row.title == "Comptable" and row.rome_code is None
+
+
+def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
+    file = tmp_path / "offres.jsonl"
+    file.write_text(
+        "\n".join(
+            json.dumps({"title": t, "rome_code": c})
+            for t, c in [("Plombier chauffagiste H/F", "F1603"), ("Aide-soignant de nuit", "J1501")]
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["occupations", "infer", str(file)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == 2 and len(lines[0]["codes"]) == 5
+    assert lines[1]["codes"][0]["code"] == "J1501"
+    result = CliRunner().invoke(app, ["occupations", "evaluate", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "| toutes | 2 |" in result.output
