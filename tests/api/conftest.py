@@ -13,12 +13,33 @@ from matcher.access.accounts import AccountIn, PartnerIn, Role
 from matcher.catalog.employers import create_employer
 from matcher.core.models import EmployerIn, EmployerKind
 from matcher.runtime import Runtime
+from tests.conftest import both_stores
 from tests.factories import PASSWORD, World, bearer
+
+_hash_password = accounts.hash_password
+
+
+@pytest.fixture(params=both_stores())
+def store(request: pytest.FixtureRequest) -> str:
+    """Every API test runs on SQLite and on PostgreSQL (production's store)."""
+    return str(request.param)
+
+
+# argon2 at its production cost takes ~0.1-0.5 s a hash: the world's accounts share one real hash
+# of the test password per session (random salt drawn once) instead of four fresh ones per test.
+_HASHES: dict[str, str] = {}
+
+
+def _hash_once(password: str) -> str:
+    if password not in _HASHES:
+        _HASHES[password] = _hash_password(password)
+    return _HASHES[password]
 
 
 @pytest.fixture
 def world(rt: Runtime) -> Iterator[World]:
-    with rt.store.transaction() as session:
+    with pytest.MonkeyPatch.context() as patch, rt.store.transaction() as session:
+        patch.setattr(accounts, "hash_password", _hash_once)
         a = create_employer(
             session, data=EmployerIn(name="Commune de Privas", kind=EmployerKind.COMMUNE, commune_insee="07186")
         ).id

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from api.limits import RateLimited, RateLimiter
@@ -12,9 +10,9 @@ from tests.factories import World, offer_body
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> MatcherSettings:
-    return MatcherSettings(
-        data_dir=tmp_path, embedder="hashing", rate_limit_per_minute=5, max_body_bytes=4_000, max_bulk_body_bytes=8_000
+def settings(settings: MatcherSettings) -> MatcherSettings:
+    return settings.model_copy(
+        update={"rate_limit_per_minute": 5, "max_body_bytes": 4_000, "max_bulk_body_bytes": 8_000}
     )
 
 

@@ -8,12 +8,12 @@ import pytest
 
 from matcher.governance import audit
 from matcher.runtime import Runtime
-from tests.integration.test_store_postgres import rt  # noqa: F401 - the PostgreSQL runtime fixture
 
-pytestmark = pytest.mark.postgres
+# `rt` (tests/conftest.py) on PostgreSQL only: the advisory lock under test is PostgreSQL's.
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("store", ["postgresql"])]
 
 
-def test_concurrent_appends_keep_one_unbroken_chain(rt: Runtime) -> None:  # noqa: F811
+def test_concurrent_appends_keep_one_unbroken_chain(rt: Runtime) -> None:
     def append(worker: int) -> None:
         for n in range(40):
             with rt.store.transaction() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from matcher.access import accounts
@@ -13,6 +14,9 @@ from matcher.catalog.employers import create_employer
 from matcher.core.models import EmployerIn, EmployerKind
 from matcher.runtime import Runtime
 from matcher.store.tables import OfferRow, SyncItemRow
+
+# On PostgreSQL too, where the partner's advisory lock serialises the pushes.
+pytestmark = pytest.mark.both_stores
 
 
 def batch(employer_id: str, version: int, n: int = 200) -> list[dict]:

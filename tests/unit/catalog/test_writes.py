@@ -15,6 +15,8 @@ from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, OfferRow, OutboxRow
 from tests.factories import candidate_in, count, employer, offer_in
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 
 def test_create_update_delete_offer_versions_and_outbox(rt: Runtime) -> None:
     eid = employer(rt)

@@ -41,6 +41,8 @@ from matcher.store.tables import (
 )
 from tests.factories import candidate_in, employer, offer_in
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 T = datetime(2026, 1, 5, tzinfo=UTC)
 
 

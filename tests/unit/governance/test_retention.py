@@ -20,6 +20,8 @@ from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AuditRow, CandidateRow, EmployerRow, OfferRow
 from tests.factories import candidate_in, employer, offer_in
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 

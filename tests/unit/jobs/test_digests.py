@@ -19,6 +19,8 @@ from matcher.runtime import Runtime
 from matcher.store.tables import AccountRow, NotificationRow, SavedSearchRow
 from tests.factories import add_offers, candidate_in
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 MONDAY = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)  # 7:00 in Paris
 
 

@@ -29,6 +29,8 @@ from matcher.runtime import Runtime
 from matcher.store.tables import OutboxRow
 from tests.factories import add_offers, flaky
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def fast(tmp_path: Path) -> MatcherSettings:

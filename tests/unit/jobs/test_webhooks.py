@@ -26,6 +26,8 @@ from matcher.runtime import Runtime
 from matcher.store.tables import DeliveryRow, EmployerRow
 from tests.factories import built_shortlist
 
+pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
+
 SECRET = "s3cret"
 
 

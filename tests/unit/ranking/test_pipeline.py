@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from matcher.catalog.candidates import create_candidate, list_candidates, update_candidate
@@ -9,20 +13,37 @@ from matcher.catalog.offers import create_offer, list_offers
 from matcher.core import records
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, Visibility
+from matcher.core.settings import MatcherSettings
 from matcher.demo.samples import seed_demo
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import pending_count, process_outbox, rebuild_indices
 from matcher.ranking.pipeline import build_matches, build_shortlist
 from matcher.runtime import Runtime
+from tests.conftest import runtime_settings
 from tests.factories import candidate_in, employer, offer_in
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder (store and index) with the demo loaded and indexed, built once for the module."""
+    folder = tmp_path_factory.mktemp("demo")
+    runtime = Runtime.open(runtime_settings(folder), embedder=HashingEmbedder())
+    runtime.ensure_indices()
+    assert seed_demo(runtime, candidates=300)
+    assert not seed_demo(runtime)  # loading twice is a no-op
+    report = process_outbox(runtime)
+    assert report.failed == {} and pending_count(runtime) == 0
+    runtime.close()
+    return folder
+
+
 @pytest.fixture
-def demo(rt: Runtime) -> Runtime:
-    assert seed_demo(rt, candidates=300)
-    assert not seed_demo(rt)  # loading twice is a no-op
-    report = process_outbox(rt)
-    assert report.failed == {} and pending_count(rt) == 0
-    return rt
+def demo(seeded: Path, settings: MatcherSettings) -> Iterator[Runtime]:
+    """A runtime on a private copy of the seeded demo: each test may write to it."""
+    shutil.copytree(seeded, settings.data_dir, dirs_exist_ok=True)
+    runtime = Runtime.open(settings, embedder=HashingEmbedder())
+    yield runtime
+    runtime.close()
 
 
 def test_outbox_reaches_the_index_and_only_visible_candidates_are_indexed(demo: Runtime) -> None:
