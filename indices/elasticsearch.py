@@ -465,8 +465,9 @@ def _make_client(settings: SearchSettings) -> Elasticsearch:
         password = settings.password.get_secret_value() if settings.password is not None else ""
         options["basic_auth"] = (settings.username, password)
     # Every write carries its external version and every read is idempotent, so timeouts may be retried.
+    # Several nodes (comma-separated): requests go round them and a node that fails is set aside for a while.
     return Elasticsearch(
-        settings.url,
+        [url.strip() for url in settings.url.split(",") if url.strip()],
         request_timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         retry_on_timeout=True,

@@ -13,7 +13,7 @@ class SearchSettings(BaseSettings):
     """How to reach Elasticsearch and how to shape its indices.
 
     Attributes:
-        url: Node or load balancer URL.
+        url: Node or load balancer URL, or several nodes' URLs separated by commas.
         api_key: API key (takes precedence over ``username``/``password``).
         username: Basic auth user.
         password: Basic auth password.
