@@ -76,21 +76,35 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
             return
-        received = 0
+        received, exceeded, answered, started = 0, False, False, False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # The route may turn the error raised while it read the body into its own answer (FastAPI
+            # answers 400 "error parsing the body"): once the body is over the limit, the answer is 413.
+            nonlocal answered, started
+            if not exceeded or started:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+            elif not answered:
+                answered = True
+                await _too_large(send, limit)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, guarded_send)
         except BodyTooLarge:
-            await _too_large(send, limit)
+            if not answered:
+                answered = True
+                await _too_large(send, limit)
 
 
 async def _too_large(send: Send, limit: int) -> None:

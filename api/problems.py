@@ -45,7 +45,8 @@ async def _matcher_error(_: Request, exc: MatcherError) -> JSONResponse:
             errors=[{"field": exc.field, "message": exc.detail, "type": "invalid_reference"}],
         )
     if isinstance(exc, Conflict):
-        return problem(409, exc.title, exc.detail, type_="/problems/conflict")
+        named = [{"field": exc.field, "message": exc.detail, "type": "conflict"}] if exc.field else []
+        return problem(409, exc.title, exc.detail, type_="/problems/conflict", **({"errors": named} if named else {}))
     if isinstance(exc, Erased):
         return problem(410, exc.title, exc.detail, type_="/problems/erased")
     if isinstance(exc, Unauthenticated):

@@ -16,11 +16,11 @@ from api.pages.common import code_of, commune_of, flash, redirect, render, rome_
 from matcher.access import accounts, tenancy
 from matcher.access.accounts import Principal
 from matcher.catalog import search
-from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.candidates import create_own_profile, update_candidate
 from matcher.catalog.employers import list_employers
 from matcher.catalog.search import Frequency, SavedSearchIn
 from matcher.core import records
-from matcher.core.errors import InvalidInput
+from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import CandidateIn, ContractType
 from matcher.governance import privacy
 from matcher.ranking.pipeline import build_matches
@@ -163,11 +163,10 @@ def save_profile(
                 errors.setdefault(field, _message(e["type"]))
     if data is not None:
         try:
-            with rt.store.transaction() as session:
-                if principal.candidate_id is None:
-                    candidate = create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
-                    accounts.link_profile(session, account_id=principal.subject, candidate_id=candidate.id)
-                else:
+            if principal.candidate_id is None:
+                create_own_profile(rt, account_id=principal.subject, data=data)
+            else:
+                with rt.store.transaction() as session:
                     update_candidate(
                         session,
                         candidate_id=principal.candidate_id,
@@ -177,6 +176,8 @@ def save_profile(
                     )
         except InvalidInput as exc:
             errors[exc.field.split(".")[0]] = exc.detail
+        except Conflict:  # the form was sent twice: the first one created the profile
+            errors["display_name"] = "Votre profil existe déjà : rechargez la page pour le modifier."
         else:
             tasks.add_task(runner.kick)  # re-index: matches follow the new profile
             flash(request, "Profil enregistré.")

@@ -10,10 +10,9 @@ from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from matcher.access import accounts, tenancy
 from matcher.catalog import search
-from matcher.catalog.candidates import create_candidate, update_candidate
+from matcher.catalog.candidates import create_own_profile, update_candidate
 from matcher.catalog.search import SavedSearch, SavedSearchIn
 from matcher.core import records
-from matcher.core.errors import Conflict
 from matcher.core.models import Candidate, CandidateIn
 from matcher.governance import privacy
 from matcher.ranking.pipeline import Matches, build_matches
@@ -34,11 +33,7 @@ def create_profile(
     data: CandidateIn, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Candidate:
     """Crée le profil du candidat connecté (un seul par compte)."""
-    if principal.candidate_id is not None:
-        raise Conflict("vous avez déjà un profil : modifiez-le avec PUT /me/profile")
-    with rt.store.transaction() as session:
-        candidate = create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
-        accounts.link_profile(session, account_id=principal.subject, candidate_id=candidate.id)
+    candidate = create_own_profile(rt, account_id=principal.subject, data=data)
     tasks.add_task(runner.kick)
     return candidate
 

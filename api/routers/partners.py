@@ -12,6 +12,7 @@ from api.deps import RunnerDep, RuntimeDep
 from matcher.access.accounts import PartnerOut
 from matcher.catalog import sync
 from matcher.catalog.sync import ChangePage, SyncReport
+from matcher.core.models import MAX_PAGE
 from matcher.store.tables import PartnerRow
 
 router = APIRouter(prefix="/partners/me", tags=["partenaires"])
@@ -68,7 +69,7 @@ def offer_changes(
     rt: RuntimeDep,
     principal: PrincipalDep,
     since: Annotated[int, Query(ge=0, description="Curseur : 0 pour tout l'historique")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
 ) -> ChangePage:
     """Ce qui a changé dans vos offres depuis ``since`` (dans l'ordre ; reprenez avec ``next_cursor``)."""
     with rt.store.read() as session:

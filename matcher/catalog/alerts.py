@@ -34,7 +34,7 @@ from matcher.core.errors import InvalidInput
 from matcher.core.models import OfferStatus
 from matcher.core.retry import TransientError
 from matcher.indexing.outbox import live
-from matcher.notify.senders import Message, Sender, sender_from_settings
+from matcher.notify.senders import Message, Sender, digest_key, sender_from_settings
 from matcher.store.tables import AccountRow, CandidateRow, NotificationRow, OfferRow, OutboxRow, SavedSearchRow
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ def _message(account_id: str, email: str, period: str, body: dict[str, Any]) -> 
         lines += [f"  - {o['title']} ({o['commune_insee']}) : /offres/{o['id']}" for o in alert["offers"]]
     lines.append("\n\nVous recevez ce message car vous avez créé ces alertes ; modifiez-les depuis votre espace.")
     return Message(
-        key=f"digest-{account_id}-{period}",
+        key=digest_key(account_id, period),
         to=email,
         subject=f"{len(offers)} nouvelle(s) offre(s) pour vos alertes",
         text="\n".join(lines),

@@ -6,13 +6,15 @@ A withdrawal of consent also takes the person out of shortlists nobody has acted
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.erasure import ensure_not_erased
+from matcher.core.errors import Conflict, NotFound
 from matcher.core.models import (
     MAX_PAGE,
     Candidate,
@@ -24,7 +26,12 @@ from matcher.core.records import candidate_from_row, candidate_row, columns
 from matcher.governance.privacy import withdraw_from_shortlists
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
-from matcher.store.tables import CandidateRow
+from matcher.store.tables import AccountRow, CandidateRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+PROFILE_EXISTS = "vous avez déjà un profil : modifiez-le avec PUT /me/profile"
 
 
 def check_candidate(data: CandidateIn, *, taxonomy: Taxonomy, geography: Geography) -> None:
@@ -58,17 +65,60 @@ def _candidate_columns(data: CandidateIn) -> dict[str, Any]:
 
 
 def create_candidate(
-    session: Session, *, data: CandidateIn, taxonomy: Taxonomy, geography: Geography, candidate_id: str | None = None
+    session: Session,
+    *,
+    data: CandidateIn,
+    taxonomy: Taxonomy,
+    geography: Geography,
+    candidate_id: str | None = None,
+    owner_account_id: str | None = None,
 ) -> Candidate:
     if candidate_id is not None:
         ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
-    row = CandidateRow(id=candidate_id or new_id("cand"), version=1, consented_at=None, **_candidate_columns(data))
+    row = CandidateRow(
+        id=candidate_id or new_id("cand"),
+        version=1,
+        consented_at=None,
+        owner_account_id=owner_account_id,
+        **_candidate_columns(data),
+    )
     _consent(session, row, data, datetime.now(UTC))
     session.add(row)
     session.flush()
     enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
     return candidate_from_row(row)
+
+
+def create_own_profile(rt: Runtime, *, account_id: str, data: CandidateIn) -> Candidate:
+    """A job seeker's profile, created and linked to their account in one transaction (API and pages).
+
+    Both ends of the link are unique in the database (``candidates.owner_account_id``,
+    ``accounts.candidate_id``) and the link is set only while the account has none, so concurrent
+    creates for one account leave exactly one profile: the others raise :class:`Conflict` and write
+    nothing.
+    """
+    try:
+        with rt.store.transaction() as session:
+            account = session.get(AccountRow, account_id)
+            if account is None:
+                raise NotFound("compte", account_id)
+            if account.candidate_id is not None:
+                raise Conflict(PROFILE_EXISTS)
+            candidate = create_candidate(
+                session, data=data, taxonomy=rt.taxonomy, geography=rt.geography, owner_account_id=account_id
+            )
+            linked = session.execute(
+                update(AccountRow)
+                .where(AccountRow.id == account_id, AccountRow.candidate_id.is_(None))
+                .values(candidate_id=candidate.id)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(linked, "rowcount", 0) != 1:  # another create linked its profile first
+                raise Conflict(PROFILE_EXISTS)
+    except IntegrityError:  # a concurrent create holds the owner or the link: the database refused this one
+        raise Conflict(PROFILE_EXISTS) from None
+    return candidate
 
 
 def update_candidate(

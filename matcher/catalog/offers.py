@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from matcher.catalog.validation import check_commune, check_rome, check_skills
-from matcher.core.errors import InvalidInput
+from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import (
     MAX_PAGE,
     Offer,
@@ -32,10 +32,30 @@ def check_offer(session: Session, data: OfferIn, *, taxonomy: Taxonomy, geograph
     check_skills(taxonomy, "desired_skills", data.desired_skills)
 
 
+def _check_reference(session: Session, data: OfferIn, *, offer_id: str | None = None) -> None:
+    """A reference is unique per (source, employer): another employer's use of it is none of this caller's business."""
+    if data.external_ref is None:
+        return
+    taken = session.scalar(
+        select(OfferRow.id).where(
+            OfferRow.source == data.source,
+            OfferRow.employer_id == data.employer_id,
+            OfferRow.external_ref == data.external_ref,
+            OfferRow.id != (offer_id or ""),
+        )
+    )
+    if taken is not None:
+        raise Conflict(
+            f"la référence « {data.external_ref} » est déjà celle d'une autre offre de cet employeur",
+            field="external_ref",
+        )
+
+
 def create_offer(
     session: Session, *, data: OfferIn, taxonomy: Taxonomy, geography: Geography, offer_id: str | None = None
 ) -> Offer:
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
+    _check_reference(session, data)
     row = OfferRow(id=offer_id or new_id("off"), version=1, **columns(data))
     row.closed_at = datetime.now(UTC) if data.status is OfferStatus.CLOSED else None
     session.add(row)
@@ -47,6 +67,7 @@ def create_offer(
 def update_offer(session: Session, *, offer_id: str, data: OfferIn, taxonomy: Taxonomy, geography: Geography) -> Offer:
     row = offer_row(session, offer_id)
     check_offer(session, data, taxonomy=taxonomy, geography=geography)
+    _check_reference(session, data, offer_id=offer_id)
     for column, value in columns(data).items():
         setattr(row, column, value)
     _touch_offer(row)

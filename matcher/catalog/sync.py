@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from matcher.access.accounts import Principal
 from matcher.catalog.jsonld import is_job_posting, offer_from_posting
 from matcher.catalog.offers import create_offer, delete_offer, update_offer
-from matcher.core.errors import InvalidInput
-from matcher.core.models import OfferIn, Strict
+from matcher.core.errors import Conflict, InvalidInput
+from matcher.core.models import MAX_PAGE, OfferIn, Strict
 from matcher.core.records import columns
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
@@ -330,7 +330,7 @@ def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: _Ite
             status=Status.REJECTED,
             errors=[FieldError(field=error.field, message=error.detail)],
         )
-    except IntegrityError:  # e.g. an offer already holds this (source, external ref): this item only is refused
+    except (Conflict, IntegrityError):  # an offer of this employer holds this (source, reference): this item only
         batch.known.pop(item.external_id, None)
         return ItemResult(
             index=index,
@@ -345,6 +345,7 @@ def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: _Ite
 
 
 def changes(session: Session, *, partner_id: str, since: int, limit: int) -> ChangePage:
+    limit = min(limit, MAX_PAGE)  # pages of at most 200, whoever asks
     rows = session.scalars(
         select(ChangeRow)
         .where(ChangeRow.partner_id == partner_id, ChangeRow.kind == KIND, ChangeRow.seq > since)

@@ -42,7 +42,13 @@ class InvalidInput(MatcherError):
 
 
 class Conflict(MatcherError):
+    """``field``, when one value is the cause (an e-mail or a profile already taken)."""
+
     title = "Conflit"
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
 
 
 class Unauthenticated(MatcherError):

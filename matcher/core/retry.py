@@ -7,6 +7,7 @@ retrying it would not help, so it goes to the dead letters at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,5 +75,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+# An error's text may carry an address (an SMTP refusal names the recipient): it is kept in dead letters and
+# logs, so addresses are masked before it goes anywhere.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    """``Type: message`` of an error, bounded, with e-mail addresses masked (it is logged and stored)."""
+    return _EMAIL.sub("<adresse>", f"{type(exc).__name__}: {exc}")[:2000]

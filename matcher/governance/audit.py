@@ -8,8 +8,10 @@ lock, on SQLite by the write lock the first INSERT takes, so two appenders never
 Retention: rows are kept at least six months (:data:`MIN_RETENTION_DAYS`). Nothing purges them
 automatically; :func:`purge_before` may drop a whole *prefix* of old rows and keeps the last dropped
 row's seq and hash as the chain's anchor (a ``SettingRow``), so :func:`verify` still checks the rest.
-Erasing a person leaves their pseudonymous ids in past rows: logs kept for a legal obligation are an
-exception to erasure (GDPR art. 17(3)(b)); erasure rows themselves carry no personal data.
+People are named only by keyed pseudonyms (:mod:`matcher.governance.pseudonyms`): the entries of
+``shortlist.built`` and ``shortlist.viewed``, the subject of ``decision``. Erasure deletes the person's
+key, so their pseudonym in past rows links to no one, while the rows and their chain stay intact and
+verifiable (crypto-shredding). Erasure rows themselves carry no personal data.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from matcher.access.accounts import Principal, Role
-from matcher.core.errors import Forbidden, NotFound
+from matcher.core.errors import NotFound
+from matcher.governance import pseudonyms
 from matcher.ranking.pipeline import Shortlist
 from matcher.store.tables import AuditRow, SettingRow
 
@@ -116,14 +118,6 @@ def verify(session: Session, *, batch: int = 1000) -> AuditReport:
             checked += 1
 
 
-def verify_log(rt: Runtime, *, principal: Principal) -> AuditReport:
-    """:func:`verify` for an admin (``GET /audit/verify``)."""
-    if principal.role is not Role.ADMIN:
-        raise Forbidden("réservé à l'administration")
-    with rt.store.read() as session:
-        return verify(session)
-
-
 def purge_before(session: Session, *, now: datetime, keep_days: int = MIN_RETENTION_DAYS) -> int:
     """Drop the oldest rows (a whole prefix, never a row in the middle) older than ``keep_days``; re-anchor.
 
@@ -153,11 +147,14 @@ def purge_before(session: Session, *, now: datetime, keep_days: int = MIN_RETENT
 # --- shortlists: what was ranked, and can it be ranked again the same way ---------------------
 
 
-def shortlist_payload(*, shortlist_id: str, shortlist: Shortlist, parameters: dict[str, Any]) -> dict[str, Any]:
+def shortlist_payload(
+    *, shortlist_id: str, shortlist: Shortlist, parameters: dict[str, Any], names: dict[str, str]
+) -> dict[str, Any]:
     """The ``shortlist.built`` payload for a :class:`matcher.shortlist.Shortlist`: enough to re-score it.
 
     Each entry keeps the feature values the model read, so :func:`reproduce_shortlist` can replay the
-    scoring with the recorded inputs even after the profiles have changed.
+    scoring with the recorded inputs even after the profiles have changed. ``names`` maps candidate ids
+    to their pseudonyms: the log never holds a candidate id.
     """
     return {
         "shortlist_id": shortlist_id,
@@ -169,7 +166,7 @@ def shortlist_payload(*, shortlist_id: str, shortlist: Shortlist, parameters: di
         "parameters": parameters,
         "entries": [
             {
-                "candidate_id": e.candidate_id,
+                "pseudonym": names[e.candidate_id],
                 "candidate_version": e.candidate_version,
                 "rank": e.rank,
                 "score": e.score,
@@ -183,7 +180,8 @@ def shortlist_payload(*, shortlist_id: str, shortlist: Shortlist, parameters: di
 def record_shortlist_built(
     session: Session, *, actor: str | None, shortlist_id: str, shortlist: Shortlist, parameters: dict[str, Any]
 ) -> AuditRow:
-    payload = shortlist_payload(shortlist_id=shortlist_id, shortlist=shortlist, parameters=parameters)
+    names = pseudonyms.pseudonyms(session, [e.candidate_id for e in shortlist.entries])
+    payload = shortlist_payload(shortlist_id=shortlist_id, shortlist=shortlist, parameters=parameters, names=names)
     return record(session, actor=actor, action=SHORTLIST_BUILT, subject=shortlist_id, payload=payload)
 
 
@@ -195,7 +193,8 @@ class Reproduction:
     ranks_match: bool
     scores_match: bool
     max_score_delta: float = 0.0
-    mismatched: list[str] = field(default_factory=list)  # candidate ids whose rank or score differs
+    # Whose rank or score differs: candidate ids of living people, pseudonyms of erased ones.
+    mismatched: list[str] = field(default_factory=list)
     note: str = ""
 
 
@@ -210,7 +209,11 @@ def reproduce_shortlist(rt: Runtime, shortlist_id: str, *, tolerance: float = 1e
         if row is None:
             raise NotFound("présélection", shortlist_id)
         payload = row.payload
-    entries = payload["entries"]
+        # Rows written before pseudonyms named candidates by id; "who" is either.
+        entries = [{**e, "who": e.get("pseudonym") or e.get("candidate_id")} for e in payload["entries"]]
+        living = pseudonyms.resolve(session, [e["who"] for e in entries])
+    for e in entries:
+        e["who"] = living.get(e["who"], e["who"])
     model_version = payload.get("model_version")
     if payload.get("ranking") == "search":
         # No model ranked it: the order is the search engine's, replayed by the search itself.
@@ -220,11 +223,12 @@ def reproduce_shortlist(rt: Runtime, shortlist_id: str, *, tolerance: float = 1e
             shortlist_id, model_version, False, False, False, note=f"modèle chargé : {rt.scorer.version}"
         )
     scores = rt.scorer.score([e["features"] for e in entries])
-    replayed = [(s, e["candidate_id"]) for (s, _), e in zip(scores, entries, strict=True)]
-    # Same tie-break as the shortlist: score, then candidate id.
-    order = [cid for _, cid in sorted(replayed, key=lambda pair: (-pair[0], pair[1]))]
+    replayed = [(s, e["who"]) for (s, _), e in zip(scores, entries, strict=True)]
+    recorded_rank = {e["who"]: e["rank"] for e in entries}
+    # Equal scores keep their recorded order: the shortlist broke ties by candidate id, which the log
+    # no longer holds.
+    order = [cid for _, cid in sorted(replayed, key=lambda pair: (-pair[0], recorded_rank[pair[1]]))]
     new_rank = {cid: rank for rank, cid in enumerate(order, start=1)}
-    recorded_rank = {e["candidate_id"]: e["rank"] for e in entries}
     # Recorded ranks are places in a longer list: compare the relative order of the recorded entries.
     relative = {cid: rank for rank, cid in enumerate(sorted(recorded_rank, key=recorded_rank.__getitem__), start=1)}
     deltas = {cid: abs(s - e["score"]) for (s, cid), e in zip(replayed, entries, strict=True)}

@@ -1,10 +1,12 @@
 """People's rights over their data (GDPR art. 15, 17, 20), consent withdrawal, and erasure tombstones.
 
 An erasure reaches every place the service keeps a person: the candidate row, recruiters' decisions
-about them, their places in persisted shortlists, the partner sync state, their account (with its
-alerts and notifications), equality-monitoring answers, the embedding cache entry of their profile
-text, and every index. It leaves a tombstone (hashes only) that every write path checks, so a late
-partner update or a replayed job cannot bring the person back.
+about them, their places in persisted shortlists, the partner sync state, their account (the one
+linked to the profile and the one that created it, with their alerts, notifications and the mail
+files written for them), equality-monitoring answers, the embedding-cache vectors of every version
+of their profile text, and every index. The key of their audit pseudonym is destroyed, so the audit
+log can no longer be linked to them (crypto-shredding). It leaves a tombstone (hashes only) that
+every write path checks, so a late partner update or a replayed job cannot bring the person back.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, delete, select
+from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
 from matcher.core.erasure import erasure_keys, is_erased
 from matcher.core.errors import NotFound
 from matcher.core.indexes import CANDIDATES
 from matcher.core.records import candidate_from_row
-from matcher.embedding.cache import content_hash
-from matcher.governance import audit
+from matcher.embedding.cache import content_hash, forget
+from matcher.governance import audit, pseudonyms
 from matcher.indexing.documents import candidate_text
+from matcher.notify.senders import erase_messages, mail_folder
 from matcher.store.tables import (
     AccountRow,
     ApproachPreferenceRow,
@@ -32,7 +35,6 @@ from matcher.store.tables import (
     CandidateRow,
     ChangeRow,
     DeliveryRow,
-    EmbeddingRow,
     ErasureRow,
     FeedbackRow,
     MonitoringRow,
@@ -93,12 +95,17 @@ def _plain(row: Base, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
+def _accounts_of(row: CandidateRow) -> Any:
+    """The accounts of a profile's person: the one linked to it and the one whose holder created it."""
+    return or_(AccountRow.candidate_id == row.id, AccountRow.id == row.owner_account_id)
+
+
 def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
     """Everything held on a candidate, machine-readable (GDPR art. 15 and 20). The password hash is left out."""
     row = session.get(CandidateRow, candidate_id)
     if row is None:
         raise NotFound("candidat", candidate_id)
-    accounts = list(session.scalars(select(AccountRow).where(AccountRow.candidate_id == candidate_id)))
+    accounts = list(session.scalars(select(AccountRow).where(_accounts_of(row))))
     account_ids = [a.id for a in accounts]
     feedback = session.scalars(
         select(FeedbackRow).where(FeedbackRow.candidate_id == candidate_id).order_by(FeedbackRow.id)
@@ -162,6 +169,9 @@ def _approach_data(session: Session, candidate_id: str) -> dict[str, Any]:
 # --- erasure ----------------------------------------------------------------------------------
 
 
+SELF = "personne concernée"  # audit actor of an erasure the person asked for themselves
+
+
 @dataclass
 class ErasureReport:
     erased: bool
@@ -190,7 +200,7 @@ def erase_candidate(
         version = row.version + 1
         keys = erasure_keys("candidate", entity_id=row.id, source=row.source, external_ref=row.external_ref)
         text_hash = content_hash(candidate_text(candidate_from_row(row), rt.taxonomy))
-        account_ids = list(session.scalars(select(AccountRow.id).where(AccountRow.candidate_id == candidate_id)))
+        account_ids = list(session.scalars(select(AccountRow.id).where(_accounts_of(row))))
         removed = {
             "feedback": _delete(session, FeedbackRow, FeedbackRow.candidate_id == candidate_id),
             "shortlists": withdraw_from_shortlists(session, candidate_id, everywhere=True),
@@ -198,7 +208,8 @@ def erase_candidate(
             "notifications": _delete(session, NotificationRow, NotificationRow.account_id.in_(account_ids)),
             "accounts": _delete(session, AccountRow, AccountRow.id.in_(account_ids)),
             "monitoring": _delete(session, MonitoringRow, MonitoringRow.candidate_id == candidate_id),
-            "embedding_cache": _delete(session, EmbeddingRow, EmbeddingRow.content_hash == text_hash),
+            "embedding_cache": forget(session, owner=candidate_id, text_hashes=[text_hash]),
+            "audit_pseudonym_keys": pseudonyms.shred(session, candidate_id),
             "webhook_deliveries": _scrub_deliveries(session, candidate_id),
             # Approaches go with the messages and the contacts shared; so do the pipeline steps.
             "approaches": _delete(session, ApproachRow, ApproachRow.candidate_id == candidate_id),
@@ -217,13 +228,14 @@ def erase_candidate(
         # No personal data in the log: the tombstone key and counts only.
         audit.record(
             session,
-            actor=actor,
+            actor=SELF if actor in account_ids else actor,  # the person's own account id would name them
             action=audit.CANDIDATE_ERASED,
             subject=keys[0],
             payload={"reason": reason, "removed": removed},
         )
     rt.backend.delete(CANDIDATES, [(candidate_id, version)])
     rt.backend.flush()
+    removed["mail_files"] = sum(erase_messages(mail_folder(rt.settings), account_id=a) for a in account_ids)
     return ErasureReport(erased=True, reason=reason, removed=removed)
 
 

@@ -186,7 +186,9 @@ def index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: I
             if hidden:
                 report.deleted += len(rt.backend.delete(index, hidden).written)
             candidates = [c for c in found if c.visibility == Visibility.EMPLOYERS]
-            vectors = rt.embedder.embed([candidate_text(c, rt.taxonomy) for c in candidates])
+            vectors = rt.embedder.embed(
+                [candidate_text(c, rt.taxonomy) for c in candidates], owners=[c.id for c in candidates]
+            )
             documents = [
                 candidate_document(c, v, rt.taxonomy, rt.geography) for c, v in zip(candidates, vectors, strict=True)
             ]

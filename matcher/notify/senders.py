@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import ssl
 import time
@@ -23,6 +24,32 @@ class Message:
     subject: str
     text: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def digest_key(account_id: str, period: str) -> str:
+    """The key of an account's alert digest for a period (``2026-11-26`` or ``2026-W48``)."""
+    return f"digest-{account_id}-{period}"
+
+
+def mail_folder(settings: MatcherSettings) -> Path:
+    """Where the file sender writes messages."""
+    return settings.data_dir / "outbox-mail"
+
+
+def erase_messages(folder: Path, *, account_id: str) -> int:
+    """Delete the message files written for an account (erasure); returns how many went.
+
+    Matched by their exact name (key then a period), so ``acc_1`` never takes ``acc_1-x``'s files.
+    """
+    if not folder.is_dir():
+        return 0
+    pattern = re.compile(re.escape(digest_key(account_id, "")) + r"(\d{4}-\d{2}-\d{2}|\d{4}-W\d{2})\.(json|tmp)")
+    removed = 0
+    for path in folder.iterdir():
+        if pattern.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 class Sender(Protocol):
@@ -100,4 +127,4 @@ def sender_from_settings(settings: MatcherSettings) -> Sender:
             settings.mail_webhook_secret.get_secret_value(),
             timeout_s=settings.webhook_timeout_s,
         )
-    return FileSender(settings.data_dir / "outbox-mail")
+    return FileSender(mail_folder(settings))

@@ -291,7 +291,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         candidate = get_candidate(session, candidate_id=candidate_id)
     text = candidate_text(candidate, rt.taxonomy)
     view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=rt.geography)
-    vector = rt.embedder.embed([text])[0]
+    vector = rt.embedder.embed([text], owners=[candidate.id])[0]
     filters: list[Filter] = [
         Terms("status", (OfferStatus.PUBLISHED.value,)),
         GeoDistance(view.places, candidate.mobility.radius_km),

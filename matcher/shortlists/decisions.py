@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.models import Decision, Feedback, FeedbackIn
 from matcher.core.records import offer_from_row
-from matcher.governance import audit
+from matcher.governance import audit, pseudonyms
 from matcher.ranking.features import FEATURES, pair_facts
 from matcher.ranking.pipeline import candidate_pairs
 from matcher.store.tables import CandidateRow, FeedbackRow, OfferRow
@@ -48,7 +48,7 @@ def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Fee
         session,
         actor=data.recruiter_id,
         action=audit.DECISION,
-        subject=data.candidate_id,
+        subject=pseudonyms.pseudonym(session, data.candidate_id),  # erasure shreds its key
         # The reason's free text stays in the feedback row, which erasure reaches; the log never forgets.
         payload={
             "offer_id": offer_id,

@@ -19,7 +19,7 @@ from matcher.access.accounts import Principal
 from matcher.core.errors import NotFound
 from matcher.core.models import Decision
 from matcher.core.outbox import enqueue, new_id
-from matcher.governance import audit, transparency
+from matcher.governance import audit, pseudonyms, transparency
 from matcher.governance.privacy import shortlists_with
 from matcher.ranking.pipeline import Explanation, build_shortlist
 from matcher.store.tables import CandidateRow, FeedbackRow, ShortlistRow
@@ -146,12 +146,18 @@ def read(
         }
         decisions = _latest_decisions(session, offer_id, ids)
         places = [_place(e, profiles[e["candidate_id"]], decisions) for e in page if e["candidate_id"] in profiles]
+        names = pseudonyms.pseudonyms(session, [p.candidate_id for p in places])  # the log names no one
         audit.record(
             session,
             actor=principal.subject,
             action="shortlist.viewed",
             subject=row.id,
-            payload={"offer_id": offer_id, "offset": offset, "limit": limit, "shown": [p.candidate_id for p in places]},
+            payload={
+                "offer_id": offer_id,
+                "offset": offset,
+                "limit": limit,
+                "shown": [names[p.candidate_id] for p in places],
+            },
         )
         summary = _summary(row)
     return ShortlistPage(**summary.model_dump(), total=len(row.entries), limit=limit, offset=offset, places=places)

@@ -66,7 +66,9 @@ class PartnerRow(Base):
 
 class OfferRow(Base):
     __tablename__ = "offers"
-    __table_args__ = (Index("ix_offers_source_ref", "source", "external_ref", unique=True),)
+    # A reference is unique for one source and one employer, never across employers: two employers (or a
+    # partner serving several) may use the same reference without ever learning of each other.
+    __table_args__ = (Index("ix_offers_source_owner_ref", "source", "employer_id", "external_ref", unique=True),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -116,6 +118,9 @@ class CandidateRow(Base):
     last_contact_at: Mapped[datetime | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(64), default="direct")  # "direct" or a partner id
     external_ref: Mapped[str | None] = mapped_column(String(128))
+    # The account whose holder created this profile themselves (None for profiles a partner or an admin
+    # brought): unique, so one account owns at most one profile, and erasure finds it even unlinked.
+    owner_account_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -150,6 +155,7 @@ class OutboxRow(Base):
     processed_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the request that wrote it (logs only)
 
 
 class EmbeddingRow(Base):
@@ -160,6 +166,9 @@ class EmbeddingRow(Base):
     model: Mapped[str] = mapped_column(String(64), primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # The candidate whose profile text this is (None for offers and reference data): erasure removes the
+    # vectors of every version of a profile, not only the current one.
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class SettingRow(Base):
@@ -186,7 +195,8 @@ class AccountRow(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin | recruiter | seeker
     password_hash: Mapped[str] = mapped_column(String(255))
     employer_ids: Mapped[list[Any]] = mapped_column(default=list)  # recruiters: one, or several for a CDG
-    candidate_id: Mapped[str | None] = mapped_column(String(64), index=True)  # seekers: their profile
+    # Seekers: their profile; unique, so a profile has at most one account (erasing one never erases another).
+    candidate_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -353,6 +363,21 @@ class AuditRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PseudonymRow(Base):
+    """A person's audit pseudonym and the random key it is computed with (HMAC-SHA256 of the candidate id).
+
+    The audit log names people only by pseudonym; erasure deletes this row, and with the key gone the
+    pseudonym in past log rows can no longer be linked to anyone (crypto-shredding).
+    """
+
+    __tablename__ = "audit_pseudonyms"
+
+    candidate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MonitoringRow(Base):

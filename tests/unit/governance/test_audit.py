@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from matcher.catalog.candidates import update_candidate
 from matcher.core.models import Decision, FeedbackIn
-from matcher.governance import audit
+from matcher.governance import audit, pseudonyms
 from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
 from matcher.shortlists.decisions import record_feedback
@@ -146,7 +146,9 @@ def test_a_recruiter_decision_is_an_audit_row_and_a_contact(rt: Runtime) -> None
         )
     with rt.store.read() as session:
         row = session.scalar(select(AuditRow).where(AuditRow.action == audit.DECISION))
-        assert row is not None and (row.actor, row.subject) == ("rec_9", cid)
+        # The log names the candidate by their keyed pseudonym, never by id.
+        assert row is not None and (row.actor, row.subject) == ("rec_9", pseudonyms.current(session, cid))
+        assert cid not in str(row.payload) and row.subject != cid
         assert row.payload["decision"] == "rejected" and row.payload["reason_given"] is True
         assert "pas de permis" not in str(row.payload)  # free text stays where erasure reaches it
         assert audit.verify(session).ok
