@@ -12,6 +12,8 @@ import typer
 from matcher.cli import occupations
 from matcher.cli.common import open_runtime
 
+_LABELS = "dérivées des codes ROME (2 : même métier que l'offre, 1 : métier de mobilité), pas des décisions humaines"
+
 
 def train(
     benchmark: Path = typer.Option(None, help="Dossier BEIR (défaut : benchmark intégré)"),
@@ -40,22 +42,44 @@ def evaluate_command(
 ) -> None:
     """NDCG@10, Recall@50 and MRR@10 of BM25, dense, hybrid and the full ranker, side by side."""
     from matcher.core.progress import ProgressPrinter
-    from matcher.evaluation.benchmark import load_benchmark
+    from matcher.evaluation.benchmark import MissingSplit, labels_of, load_benchmark
     from matcher.evaluation.harness import evaluate, prepare
+    from matcher.evaluation.noise import disagreeing_queries, metrics_without
     from matcher.evaluation.training import builtin_folder, write_report
 
     with open_runtime() as rt:
-        data = load_benchmark(benchmark or builtin_folder(rt))
+        folder = benchmark or builtin_folder(rt)
+        data = load_benchmark(folder)
+        try:
+            labels_of(data, split, folder=str(folder))
+        except MissingSplit as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(code=1) from exc
         prepared = prepare(rt, data, progress=ProgressPrinter())
         report = evaluate(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
-        folder = output or rt.settings.data_dir / "evaluation"
-        write_report([report], folder)
-        typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {folder}/results.json, results.md, results.png")
+        out = output or rt.settings.data_dir / "evaluation"
+        write_report([report], out)
+        typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {out}/results.json, results.md, results.png")
+        typer.echo(f"Étiquettes : {_LABELS}. {report.queries} requêtes.")
         typer.echo(report.table())
         best_baseline = max(report.metrics["bm25"]["ndcg@10"], report.metrics["dense"]["ndcg@10"])
         if best_baseline > 0:
             gain = report.metrics["ranker"]["ndcg@10"] / best_baseline - 1
             typer.echo(f"Classement complet : NDCG@10 {100 * gain:+.1f} % par rapport au meilleur de BM25 / dense.")
+        noisy = disagreeing_queries(rt, data)
+        excluded = set(noisy) & set(report.per_query.get("bm25", {}))
+        if excluded:
+            kept, metrics = metrics_without(report, excluded)
+            typer.echo(
+                f"\nSans les {len(excluded)} offres dont le code ROME et l'intitulé divergent (code hors des 10 "
+                f"meilleurs choix du classifieur de métiers ET aucun mot commun avec le libellé ou les appellations "
+                f"du code) : {kept} requêtes."
+            )
+            typer.echo("| système | NDCG@10 | Recall@50 | MRR@10 |\n|---|---|---|---|")
+            for system, values in metrics.items():
+                typer.echo(
+                    f"| {system} | {values['ndcg@10']:.4f} | {values['recall@50']:.4f} | {values['mrr@10']:.4f} |"
+                )
 
 
 def occupations_command() -> None:

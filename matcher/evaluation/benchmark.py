@@ -39,6 +39,25 @@ class Benchmark:
     qrels: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # split -> query -> doc -> grade
 
 
+class MissingSplit(ValueError):
+    """The benchmark has no relevance labels for the split asked for (message in French, for the CLI)."""
+
+    def __init__(self, folder: str, split: str, available: list[str]) -> None:
+        known = ", ".join(available) or "aucune"
+        super().__init__(
+            f"Le benchmark {folder} n'a pas d'étiquettes pour la partition « {split} » "
+            f"(fichier qrels/{split}.tsv absent ou vide ; partitions disponibles : {known})."
+        )
+
+
+def labels_of(benchmark: Benchmark, split: str, *, folder: str = "") -> dict[str, dict[str, int]]:
+    """The split's labels (query -> doc -> grade); :class:`MissingSplit` when there are none, never zeros."""
+    labels = benchmark.qrels.get(split)
+    if not labels:
+        raise MissingSplit(folder, split, sorted(s for s, q in benchmark.qrels.items() if q))
+    return labels
+
+
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
