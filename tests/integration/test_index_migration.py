@@ -49,13 +49,13 @@ def rt(settings: MatcherSettings, es_backend: ElasticsearchBackend) -> Iterator[
 
 
 class Prober(threading.Thread):
-    """Queries both aliases in a loop, recording every answer size and every error."""
+    """Queries both aliases in a loop, recording every answer (index, kind, size) and every error."""
 
     def __init__(self, backend: ElasticsearchBackend, vector_dims: int) -> None:
         super().__init__(daemon=True)
         self.backend = backend
         self.vector = HashingEmbedder(vector_dims).embed(["agent des espaces verts jardinier"])[0]
-        self.answers: list[tuple[str, int]] = []
+        self.answers: list[tuple[str, str, int]] = []
         self.errors: list[BaseException] = []
         self.stop = threading.Event()
 
@@ -63,15 +63,18 @@ class Prober(threading.Thread):
         while not self.stop.is_set():
             try:
                 for index in (OFFERS, CANDIDATES):
-                    self.answers.append(("count", self.backend.count(index)))
-                    self.answers.append(("knn", len(self.backend.knn(index, self.vector, k=10))))
-                    self.answers.append(("bm25", len(self.backend.bm25(index, "agent jardinier", k=10))))
+                    self.answers.append((index, "count", self.backend.count(index)))
+                    self.answers.append((index, "knn", len(self.backend.knn(index, self.vector, k=10))))
+                    self.answers.append((index, "bm25", len(self.backend.bm25(index, "agent jardinier", k=10))))
             except BaseException as exc:  # recorded, asserted on by the test
                 self.errors.append(exc)
 
     def wait_for(self, more: int, timeout: float = 30.0) -> None:
+        """Until ``more`` new answers came in; fails past ``timeout`` seconds or on an error."""
         target, deadline = len(self.answers) + more, time.monotonic() + timeout
-        while len(self.answers) < target and time.monotonic() < deadline and not self.errors:
+        while len(self.answers) < target:
+            assert not self.errors, self.errors
+            assert time.monotonic() < deadline, f"fewer than {more} answers in {timeout:.0f} s"
             time.sleep(0.01)
 
 
@@ -130,16 +133,24 @@ def test_queries_keep_answering_and_the_final_index_equals_the_store(
             prober.wait_for(30)
 
     reports = migrate_indices(rt, progress=progress)
+    prober.wait_for(6)  # a round of queries (6 answers) asked before the migration returned
+    swapped = len(prober.answers)
     prober.wait_for(30)
     prober.stop.set()
     prober.join(timeout=30)
 
-    print(f"migration: {len(prober.answers)} answers from the aliases, {len(prober.errors)} errors")
-    assert prober.errors == []
+    assert not prober.is_alive() and prober.errors == []
     assert set(during) == {OFFERS, CANDIDATES}
-    assert all(size > 0 for _, size in prober.answers), "an alias answered with nothing during the migration"
-    counts = [size for kind, size in prober.answers if kind == "count"]
+    assert all(size > 0 for _, _, size in prober.answers), "an alias answered with nothing during the migration"
+    counts = [size for _, kind, size in prober.answers if kind == "count"]
     assert min(counts) >= min(744 - 1, visible_before - 1)
+    # After the swap the aliases answer from the new indices, the writes made during the fill included:
+    # one offer deleted; candidates one hidden and one new.
+    after = prober.answers[swapped:]
+    assert {index for index, _, _ in after} == {OFFERS, CANDIDATES}
+    assert {size for index, kind, size in after if kind == "count" and index == OFFERS} == {744 - 1}
+    assert {size for index, kind, size in after if kind == "count" and index == CANDIDATES} == {visible_before}
+    assert {size for _, kind, size in after if kind != "count"} == {10}
     by_index = {r.index: r for r in reports}
     # Offers: one update and one delete after the fill copied them; candidates: one update, one hidden, one new.
     assert (by_index[OFFERS].replayed, by_index[OFFERS].removed) == (1, 1)
