@@ -32,6 +32,8 @@ def roles(*allowed: Role) -> frozenset[Role]:
 ACCESS: dict[tuple[str, str], Rule] = {
     # public: health, reference data for forms, sign-in
     ("GET", "/health"): PUBLIC,
+    # operations: Prometheus metrics (the separate metrics port needs no token: keep it inside the cluster)
+    ("GET", "/metrics"): roles(A),
     ("GET", "/reference/communes"): PUBLIC,
     ("GET", "/reference/job-titles"): PUBLIC,
     ("GET", "/reference/skills"): PUBLIC,

@@ -16,10 +16,23 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import pages, problems
 from api.auth import authorize
 from api.limits import BodySizeLimit, RateLimiter
-from api.routers import admin, approaches, candidates, me, offers, partners, reference, searches, shortlists
+from api.observability import RequestObservability, serve_metrics
+from api.routers import (
+    admin,
+    approaches,
+    candidates,
+    me,
+    metrics,
+    offers,
+    partners,
+    reference,
+    searches,
+    shortlists,
+)
 from api.routers import auth as auth_routes
 from api.settings import get_api_settings
 from matcher.access.tokens import signing_key
+from matcher.core import logs
 from matcher.core.settings import get_settings
 from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
@@ -38,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         partners,
         admin,
         reference,
+        metrics,
         pages,
     )
 )
@@ -60,8 +74,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
+        if owned:  # a server process of its own (uvicorn --factory): its logs are JSON lines
+            logs.configure(json_lines=get_settings().log_format == "json")
         rt = runtime or Runtime.open(get_settings())
         rt.ensure_indices()
+        serve_metrics(rt, get_api_settings())
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)
         app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_minute)
@@ -99,5 +116,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         same_site="lax",
         https_only=get_api_settings().session_https_only,
     )
+    app.add_middleware(RequestObservability)  # outermost: sees every request, errors included
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

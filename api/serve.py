@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import time
 from typing import Any
 
@@ -12,6 +11,7 @@ import uvicorn
 from api.app import create_app
 from api.settings import get_api_settings
 from matcher.cli.common import prepare
+from matcher.core import logs
 from matcher.core.settings import get_settings
 from matcher.ranking.pipeline import warm_up
 from matcher.runtime import Runtime
@@ -30,9 +30,9 @@ def demo_accounts_text(accounts: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
     settings, api_settings = get_settings(), get_api_settings()
+    logs.configure(json_lines=settings.log_format == "json")
     runtime = Runtime.open(settings)
     try:
         accounts = prepare(runtime)

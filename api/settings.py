@@ -13,7 +13,9 @@ class ApiSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = 200
-    max_shortlist_size: int = 100
+    # Prometheus metrics on a port of their own (off when unset); admins also read them at GET /metrics.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     session_https_only: bool = False  # pages' session cookie sent over HTTPS only (set true behind TLS)
 
 

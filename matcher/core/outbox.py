@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from matcher.core.logs import request_id
 from matcher.store.tables import OutboxRow
 
 
@@ -14,4 +15,6 @@ def new_id(prefix: str) -> str:
 
 
 def enqueue(session: Session, *, topic: str, entity_id: str, version: int, action: str) -> None:
-    session.add(OutboxRow(topic=topic, entity_id=entity_id, version=version, action=action))
+    """Add the outbox row; it carries the current request id, so the task that processes it logs under it."""
+    row = OutboxRow(topic=topic, entity_id=entity_id, version=version, action=action, request_id=request_id.get())
+    session.add(row)

@@ -52,9 +52,12 @@ class MatcherSettings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_bulk_body_bytes: int = 32_000_000
 
+    log_format: Literal["json", "text"] = "json"  # JSON lines for log collectors; text for a terminal
+
     demo_candidates: int = 2_000
     demo_seed: int = 20_260_101
-    shortlist_size: int = 20
+    shortlist_size: int = 20  # places kept when a request names no size
+    max_shortlist_size: int = 100  # the largest size a request may ask for
     retrieval_depth: int = 200
 
     # Background jobs. No broker: the same tasks run in this process after each write (embedded default);

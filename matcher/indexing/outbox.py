@@ -128,6 +128,16 @@ def index_outbox_rows(rt: Runtime, ids: Sequence[int]) -> IndexingReport:
     failed = {(r.topic, r.entity_id) for r in rows if r.entity_id in report.failed}
     _mark(rt, [r.id for r in rows if (r.topic, r.entity_id) not in failed], done=True)
     report.rows = len(rows)
+    log.info(
+        "outbox rows indexed",
+        extra={
+            "rows": len(rows),
+            "indexed": report.indexed,
+            "deleted": report.deleted,
+            # The requests that wrote these rows: their logs and this task's join on it.
+            "request_ids": sorted({r.request_id for r in rows if r.request_id}),
+        },
+    )
     if failed:
         bad = [r.id for r in rows if (r.topic, r.entity_id) in failed]
         _mark(rt, bad, done=False, error="; ".join(f"{k}: {v}" for k, v in report.failed.items()))

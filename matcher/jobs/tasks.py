@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matcher.approach import approaches, notices
 from matcher.catalog.alerts import send_digests
+from matcher.core import metrics
 from matcher.core.retry import Dead, Done, Outcome, Retry, backoff_s, describe, is_transient
 from matcher.evaluation import training
 from matcher.governance import retention
@@ -195,6 +196,7 @@ def run_job(ctx: Context, name: str, args: list[Any], *, attempt: int) -> Outcom
     except Exception as exc:
         error = describe(exc)
         if is_transient(exc) and attempt < settings.task_max_retries:
+            metrics.tasks.labels(task=name, outcome="retry").inc()
             delay = backoff_s(attempt, base_s=settings.task_backoff_s, max_s=settings.task_backoff_max_s)
             ctx.leases.extend(keys, delay + settings.outbox_lease_s, owner=owner)
             log.warning("%s%s failed (try %d), retry in %.1f s: %s", name, work, attempt + 1, delay, error)
@@ -205,8 +207,10 @@ def run_job(ctx: Context, name: str, args: list[Any], *, attempt: int) -> Outcom
             job.on_dead(ctx, work, dead_id, error)
         ctx.leases.release(keys, owner=owner)
         log.error("%s%s gave up after %d tries (dead letter %d): %s", name, work, attempt + 1, dead_id, error)
+        metrics.tasks.labels(task=name, outcome="dead").inc()
         return Dead(dead_id, error)
     ctx.leases.release(keys, owner=owner)
+    metrics.tasks.labels(task=name, outcome="done").inc()
     return Done(result)
 
 
