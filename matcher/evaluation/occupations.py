@@ -89,16 +89,15 @@ def shipped_coded(reference_dir: Path, split: str | None = None) -> list[CodedTe
     ]
 
 
-def _conditional_logit(values: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Weights maximising the likelihood of the true candidate under a softmax over candidates."""
-    n = len(values)
+def _conditional_logit(values: np.ndarray, truth: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weights maximising the (row-weighted) likelihood of the true candidate under a softmax over candidates."""
+    n = float(weights.sum())
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        scores = values @ w
-        probabilities = softmax(scores)
-        log_likelihood = float(np.log(np.maximum((probabilities * truth).sum(axis=1), 1e-300)).sum())
-        gradient = -np.einsum("nk,nkd->d", truth - probabilities, values)
-        return -log_likelihood + L2 * n * float(w @ w), gradient + 2 * L2 * n * w
+        probabilities = softmax(values @ w)
+        log_likelihood = np.log(np.maximum((probabilities * truth).sum(axis=1), 1e-300))
+        gradient = -np.einsum("nk,nkd->d", (truth - probabilities) * weights[:, None], values)
+        return -float(weights @ log_likelihood) + L2 * n * float(w @ w), gradient + 2 * L2 * n * w
 
     result = minimize(loss, np.ones(values.shape[2]), jac=True, method="L-BFGS-B")
     return np.asarray(result.x)
@@ -114,7 +113,10 @@ def fit(
     position = {code: i for i, code in enumerate(signals.codes)}
     truth = candidates == np.array([position.get(r.rome_code or "", -1) for r in rows])[:, None]
     found = truth.any(axis=1)
-    weights = _conditional_logit(values[found], truth[found].astype(np.float64))
+    # Each source weighs the same in total: one publisher's coding habits should not set the weights alone.
+    sources = [r.source for r in rows]
+    balance = np.array([len(rows) / (len(set(sources)) * sources.count(s)) for s in sources])
+    weights = _conditional_logit(values[found], truth[found].astype(np.float64), balance[found])
     probabilities = softmax(values @ weights)
     best = probabilities.max(axis=1)
     right = truth[np.arange(len(rows)), probabilities.argmax(axis=1)]

@@ -36,7 +36,17 @@ from matcher.reference.occupations import OccupationGuess
 from matcher.reference.taxonomy import Taxonomy, gendered_forms
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "occupations.json"
-SIGNALS = ("char_title", "word_title", "char_profile", "word_profile", "description", "dictionary", "breadth")
+SIGNALS = (
+    "char_title",
+    "word_title",
+    "char_profile",
+    "word_profile",
+    "description",
+    "dictionary",
+    "breadth",
+    "head_word",
+    "title_about",
+)
 CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
 # Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
@@ -154,6 +164,11 @@ class TitleSignals:
             for i, code in enumerate(self.codes)
         ]
         self._about_matrix = self._about.fit_transform(about).T.tocsr()
+        self._heads: list[set[str]] = [set() for _ in self.codes]
+        for text, code in zip(self._texts, self._owner, strict=True):
+            words = analyze(text)
+            if words:
+                self._heads[code].add(words[0])
         self._taxonomy = taxonomy
 
     def _per_code_max(self, similarities: sp.csr_matrix) -> FloatArray:
@@ -189,6 +204,7 @@ class TitleSignals:
             word_profile = np.asarray((word_q @ self._word_profiles).todense())
             texts = [d[:DESCRIPTION_CHARS] for d in descriptions[chunk]]
             about = np.asarray((self._about.transform(texts) @ self._about_matrix).todense())
+            title_about = np.asarray((self._about.transform(cleaned[chunk]) @ self._about_matrix).todense())
             shortlist = np.argsort(
                 -(char_title + word_title + 0.5 * char_profile + 0.5 * about), axis=1, kind="stable"
             )[:, :k]
@@ -204,6 +220,9 @@ class TitleSignals:
                 values[n, :, 4] = about[row, top]
                 values[n, :, 5] = [1.0 if self.codes[c] == exact else 0.0 for c in top]
                 values[n, :, 6] = self._breadth[top]
+                head = analyze(cleaned[n])[:1]
+                values[n, :, 7] = [1.0 if head and head[0] in self._heads[c] else 0.0 for c in top]
+                values[n, :, 8] = title_about[row, top]
         return candidates, values
 
 
