@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, status
-from pydantic import BaseModel
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
@@ -15,6 +14,7 @@ from matcher.approach.approaches import (
     AnswerIn,
     Approach,
     ApproachIn,
+    LinkedApproach,
     Preferences,
     PreferencesIn,
     Source,
@@ -150,15 +150,10 @@ def my_interests(rt: RuntimeDep, principal: PrincipalDep) -> list[Interest]:
 # --- the signed e-mail link (the link is the credential) --------------------------------------
 
 
-class LinkedApproach(BaseModel):
-    approach: Approach
-    employer_name: str
-
-
 @router.get("/approach-answers/{token}")
 def read_by_link(token: str, rt: RuntimeDep) -> LinkedApproach:
-    approach, employer = approaches.by_link(rt, approach_id=links.approach_of(rt.settings, token))
-    return LinkedApproach(approach=approach, employer_name=employer)
+    """La proposition que nomme le lien signé reçu par e-mail."""
+    return approaches.by_link(rt, approach_id=links.approach_of(rt.settings, token))
 
 
 @router.post("/approach-answers/{token}")

@@ -246,15 +246,26 @@ def own_approach(rt: Runtime, *, principal: Principal, approach_id: str) -> Appr
         return views(session, [_own(session, principal, approach_id)])[0]
 
 
-def by_link(rt: Runtime, *, approach_id: str) -> tuple[Approach, str]:
-    """The approach a signed link names, and its employer's name (for the answer page)."""
+class LinkedApproach(BaseModel):
+    """What the signed e-mail link shows: the proposal (no contact: a forwarded link must not reveal one)."""
+
+    approach: Approach
+    employer_name: str
+    phone_on_file: bool  # whether accepting can share the phone of the candidate's preferences
+
+
+def by_link(rt: Runtime, *, approach_id: str) -> LinkedApproach:
+    """The approach a signed link names (see :mod:`matcher.approach.links`)."""
     with rt.store.read() as session:
         row = session.get(ApproachRow, approach_id)
         if row is None:
             raise NotFound("approche", approach_id)
         employer = session.get(EmployerRow, row.employer_id)
-        seen = views(session, [row])[0].model_copy(update={"contact": None})  # a forwarded link shows no contact
-        return seen, employer.name if employer else ""
+        return LinkedApproach(
+            approach=views(session, [row])[0].model_copy(update={"contact": None}),
+            employer_name=employer.name if employer else "",
+            phone_on_file=preferences(session, candidate_id=row.candidate_id).phone is not None,
+        )
 
 
 # --- preferences and templates ----------------------------------------------------------------

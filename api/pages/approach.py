@@ -1,0 +1,350 @@
+"""Pages of the direct approach: the recruiter's approach form and the offer's pipeline (with its measures),
+the job seeker's approaches (answer, share or withdraw a contact, turn approaches off, interest), and the
+page the signed e-mail link opens. Same use cases and object-level checks as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api.auth import PrincipalDep
+from api.deps import RunnerDep, RuntimeDep
+from api.pages.common import flash, redirect, render, router
+from matcher.access import tenancy
+from matcher.approach import approaches, links, measures, pipeline
+from matcher.approach.approaches import (
+    DECLINE_LABELS,
+    AnswerIn,
+    ApproachIn,
+    DeclineReason,
+    PreferencesIn,
+    TemplateIn,
+    why_text,
+)
+from matcher.approach.pipeline import STAGE_LABELS, Stage, StageIn
+from matcher.catalog.employers import list_employers
+from matcher.core.errors import MatcherError, NotFound
+from matcher.core.records import offer_from_row
+from matcher.shortlists.kept import read
+
+SOURCE_LABELS = {"shortlist": "présélection", "search": "recherche", "interest": "intérêt du candidat"}
+STATUS_LABELS = {
+    "open": "En attente de réponse",
+    "accepted": "Acceptée",
+    "declined": "Déclinée",
+    "expired": "Expirée sans réponse",
+    "closed": "Close (offre clôturée)",
+}
+
+
+def _error(exc: MatcherError | ValidationError) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"champ {'.'.join(str(p) for p in first['loc']) or 'formulaire'} invalide"
+    return exc.detail
+
+
+# --- recruiters -------------------------------------------------------------------------------
+
+
+@router.get("/offres/{offer_id}/approches/nouvelle")
+def approach_form(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    candidat: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """Choose candidates of the latest shortlist (or the interested, or one found by a search) and write the message."""
+    with rt.store.read() as session:
+        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
+    template = approaches.template(rt, principal=principal, offer_id=offer_id)
+    try:
+        page = read(rt, principal=principal, offer_id=offer_id, shortlist_id="latest", limit=100, offset=0)
+    except NotFound:
+        page = None  # none built yet
+    board = pipeline.read(rt, principal=principal, offer_id=offer_id)
+    stages = {e.candidate_id: e.stage for e in board.entries}
+    interested = [e for e in board.entries if e.stage == Stage.INTERESTED]
+    with rt.store.read() as session:
+        ids = [p.candidate_id for p in page.places] if page else []
+        closed = approaches.closed_to_approaches(session, ids + [e.candidate_id for e in interested] + [candidat])
+    searched = None
+    if candidat and candidat not in closed:
+        with rt.store.read() as session:
+            try:
+                row = tenancy.visible_candidate_row(session, principal, candidat)
+                searched = {"id": row.id, "name": row.display_name, "title": row.title}
+            except MatcherError:
+                searched = None
+    places = [p for p in page.places if p.candidate_id not in closed] if page else []
+    return render(
+        request,
+        "approach_new.html",
+        offer=offer,
+        shortlist=page,
+        places=places,
+        interested=[e for e in interested if e.candidate_id not in closed],
+        searched=searched,
+        stages=stages,
+        offer_template=template,
+        why=why_text,
+        limit=rt.settings.approach_message_max,
+        quota=rt.settings.approach_daily_quota,
+        STAGE_LABELS=STAGE_LABELS,
+    )
+
+
+@router.post("/offres/{offer_id}/approches")
+async def send_approaches(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    source: Annotated[str, Form(max_length=16)] = "shortlist",
+    message: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    form = await request.form()
+    chosen = [str(v) for v in form.getlist("candidate_ids")][:100]
+    back = f"/offres/{offer_id}/approches/nouvelle"
+    if not chosen:
+        flash(request, "Aucune approche envoyée : cochez au moins un candidat.", "error")
+        return redirect(back)
+    try:
+        data = ApproachIn(candidate_ids=chosen, message=message, source=source)  # type: ignore[arg-type]
+        sent = approaches.send(rt, principal=principal, offer_id=offer_id, data=data)
+    except (MatcherError, ValidationError) as exc:
+        flash(request, f"Aucune approche envoyée : {_error(exc)}.", "error")
+        return redirect(back)
+    tasks.add_task(runner.kick)
+    flash(request, f"{len(sent)} approche(s) envoyée(s). Les candidats sont prévenus par e-mail et dans leur espace.")
+    return redirect(f"/offres/{offer_id}/vivier")
+
+
+@router.post("/offres/{offer_id}/modele-approche")
+def save_template(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    text: Annotated[str, Form(max_length=5000)],
+) -> Response:
+    try:
+        approaches.set_template(rt, principal=principal, offer_id=offer_id, data=TemplateIn(text=text))
+    except (MatcherError, ValidationError) as exc:
+        flash(request, f"Modèle non enregistré : {_error(exc)}.", "error")
+    else:
+        flash(request, "Modèle de message enregistré pour cette offre.")
+    return redirect(f"/offres/{offer_id}/approches/nouvelle")
+
+
+@router.get("/offres/{offer_id}/vivier")
+def pipeline_page(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    etape: Annotated[str, Query(max_length=20)] = "",
+    origine: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The offer's pipeline grouped by stage, each candidate's history, the contacts shared, and the measures."""
+    stage = Stage(etape) if etape in Stage.__members__.values() else None
+    source = approaches.Source(origine) if origine in approaches.Source.__members__.values() else None
+    board = pipeline.read(rt, principal=principal, offer_id=offer_id, stages=[stage] if stage else None, source=source)
+    sent = {a.candidate_id: a for a in approaches.for_offer(rt, principal=principal, offer_id=offer_id)}
+    figures = measures.for_offer(rt, principal=principal, offer_id=offer_id)
+    actors = {a for e in board.entries for s in e.history for a in [s.actor] if a}
+    with rt.store.read() as session:
+        names = pipeline.actor_names(session, actors)
+    groups = [(s, [e for e in board.entries if e.stage == s]) for s in Stage]
+    return render(
+        request,
+        "approach_pipeline.html",
+        board=board,
+        groups=[g for g in groups if g[1]],
+        approaches=sent,
+        measures=figures,
+        names=names,
+        etape=etape,
+        origine=origine,
+        STAGE_LABELS=STAGE_LABELS,
+        SOURCE_LABELS=SOURCE_LABELS,
+        DECLINE_LABELS={r.value: label for r, label in DECLINE_LABELS.items()},
+    )
+
+
+@router.post("/offres/{offer_id}/vivier/{candidate_id}")
+def move_candidate(
+    request: Request,
+    offer_id: str,
+    candidate_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    stage: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    anchor = f"/offres/{offer_id}/vivier#c-{candidate_id}"
+    try:
+        data = StageIn(stage=stage, reason=reason.strip() or None)  # type: ignore[arg-type]
+        pipeline.move(rt, principal=principal, offer_id=offer_id, candidate_id=candidate_id, data=data)
+    except (MatcherError, ValidationError) as exc:
+        detail = "un motif de 3 caractères au moins" if isinstance(exc, ValidationError) else _error(exc)
+        flash(request, f"Étape non enregistrée : {detail}.", "error")
+        return redirect(anchor)
+    flash(request, f"Étape enregistrée : {STAGE_LABELS[Stage(stage)]}.")
+    return redirect(anchor)
+
+
+# --- job seekers ------------------------------------------------------------------------------
+
+
+def _answer_form(answer: str, share_email: str, share_phone: str, phone: str, reason: str) -> AnswerIn:
+    return AnswerIn(
+        answer=answer,  # type: ignore[arg-type]
+        share_email=bool(share_email),
+        share_phone=bool(share_phone),
+        phone=phone.strip() or None,
+        reason=reason or None,  # type: ignore[arg-type]
+    )
+
+
+@router.get("/candidat/approches")
+def seeker_approaches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    if principal.candidate_id is None:
+        return redirect("/candidat/profil")
+    mine = approaches.for_candidate(rt, principal=principal)
+    with rt.store.read() as session:
+        employers = {e.id: e.name for e in list_employers(session)}
+    return render(
+        request,
+        "seeker_approaches.html",
+        approaches=mine,
+        employers=employers,
+        preferences=approaches.own_preferences(rt, principal=principal),
+        interests=pipeline.interests(rt, principal=principal),
+        reasons=list(DeclineReason),
+        DECLINE_LABELS=DECLINE_LABELS,
+        STATUS=STATUS_LABELS,
+        STAGE_LABELS=STAGE_LABELS,
+    )
+
+
+@router.post("/candidat/approches/{approach_id}/reponse")
+def seeker_answer(
+    request: Request,
+    approach_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    answer: Annotated[str, Form(max_length=10)],
+    share_email: Annotated[str, Form(max_length=5)] = "",
+    share_phone: Annotated[str, Form(max_length=5)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    anchor = f"/candidat/approches#a-{approach_id}"
+    try:
+        data = _answer_form(answer, share_email, share_phone, phone, reason)
+        done = approaches.answer(rt, principal=principal, approach_id=approach_id, data=data)
+    except (MatcherError, ValidationError) as exc:
+        flash(request, f"Réponse non enregistrée : {_error(exc)}.", "error")
+        return redirect(anchor)
+    tasks.add_task(runner.kick)
+    said = "acceptée : l'employeur voit les coordonnées choisies" if done.status == "accepted" else "déclinée"
+    flash(request, f"Proposition {said}.")
+    return redirect(anchor)
+
+
+@router.post("/candidat/approches/{approach_id}/retrait")
+def seeker_withdraw(request: Request, approach_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    try:
+        approaches.withdraw_contact(rt, principal=principal, approach_id=approach_id)
+    except MatcherError as exc:
+        flash(request, f"Rien n'a été retiré : {exc.detail}.", "error")
+    else:
+        flash(request, "Vos coordonnées ne sont plus visibles de l'employeur.")
+    return redirect(f"/candidat/approches#a-{approach_id}")
+
+
+@router.post("/candidat/approches/preferences")
+def seeker_preferences(
+    request: Request,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    accepts: Annotated[str, Form(max_length=5)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        data = PreferencesIn(accepts_approaches=bool(accepts), phone=phone.strip() or None)
+        approaches.set_preferences(rt, principal=principal, data=data)
+    except (MatcherError, ValidationError):
+        flash(request, "Préférences non enregistrées : numéro de téléphone invalide.", "error")
+    else:
+        flash(request, "Préférences enregistrées." + ("" if data.accepts_approaches else " Plus aucune approche."))
+    return redirect("/candidat/approches#preferences")
+
+
+@router.post("/candidat/offres/{offer_id}/interet")
+def seeker_interest(request: Request, offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    try:
+        marked = pipeline.mark_interest(rt, principal=principal, offer_id=offer_id)
+    except MatcherError as exc:
+        flash(request, f"Intérêt non enregistré : {exc.detail}.", "error")
+    else:
+        flash(request, f"Intérêt transmis au recruteur de l'offre « {marked.offer_title} ».")
+    return redirect(f"/candidat/offres#o-{offer_id}")
+
+
+# --- the signed e-mail link -------------------------------------------------------------------
+
+
+def _linked(request: Request, rt: RuntimeDep, token: str, *, status_code: int = 200) -> Response:
+    linked = approaches.by_link(rt, approach_id=links.approach_of(rt.settings, token))
+    return render(
+        request,
+        "approach_answer.html",
+        status_code=status_code,
+        linked=linked,
+        approach=linked.approach,
+        token=token,
+        reasons=list(DeclineReason),
+        DECLINE_LABELS=DECLINE_LABELS,
+        STATUS=STATUS_LABELS,
+    )
+
+
+@router.get("/approches/reponse/{token}")
+def link_page(request: Request, token: str, rt: RuntimeDep) -> Response:
+    """What the e-mail link opens: the proposal and the two answers (a GET changes nothing: mail scanners click)."""
+    return _linked(request, rt, token)
+
+
+@router.post("/approches/reponse/{token}")
+def link_answer(
+    request: Request,
+    token: str,
+    rt: RuntimeDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    answer: Annotated[str, Form(max_length=10)],
+    share_email: Annotated[str, Form(max_length=5)] = "",
+    share_phone: Annotated[str, Form(max_length=5)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    approach_id = links.approach_of(rt.settings, token)
+    try:
+        data = _answer_form(answer, share_email, share_phone, phone, reason)
+        approaches.answer_by_link(rt, approach_id=approach_id, data=data)
+    except (MatcherError, ValidationError) as exc:
+        flash(request, f"Réponse non enregistrée : {_error(exc)}.", "error")
+        return _linked(request, rt, token, status_code=422)
+    tasks.add_task(runner.kick)
+    flash(request, "Merci, votre réponse est transmise à l'employeur.")
+    return redirect(f"/approches/reponse/{token}")
