@@ -11,9 +11,8 @@ from indices.protocol import SearchBackend
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.cache import CachedEmbedder
-from matcher.embedding.hashing import HashingEmbedder
 from matcher.embedding.protocol import Embedder
-from matcher.embedding.transformer import SentenceTransformerEmbedder
+from matcher.embedding.select import open_embedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
 from matcher.ranking.views import OfferViews
 from matcher.reference.classifier import OccupationClassifier
@@ -72,16 +71,7 @@ class Runtime:
         migrate(engine)
         store = Store(engine)
         if embedder is None:
-            embedder = (
-                HashingEmbedder()
-                if settings.embedder == "hashing"
-                else SentenceTransformerEmbedder(
-                    settings.model_path,
-                    batch_size=settings.embedding_batch_size,
-                    threads=settings.embedding_threads,
-                    precision=settings.embedding_precision,
-                )
-            )
+            embedder = open_embedder(settings)
         if backend is None:
             backend = open_backend(settings)
         runtime = cls(settings=settings, store=store, embedder=CachedEmbedder(embedder, store), backend=backend)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from matcher.cli import governance, jobs, operations, ranking
+from matcher.cli import governance, jobs, model, operations, ranking
 from matcher.cli.common import open_runtime, prepare
 
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ def evaluate_shortlists(
 
 
 ranking.register(app)
+model.register(app)
 jobs.register(app)
 governance.register(app)
 operations.register(app)

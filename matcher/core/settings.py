@@ -28,8 +28,11 @@ class MatcherSettings(BaseSettings):
     database_url: str | None = None
     reference_dir: Path = REPO_ROOT / "data"
 
-    embedder: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
-    embedding_model: str | None = None
+    # onnx: the shipped int8 export on ONNX Runtime (no torch). sentence-transformers: torch fp32/bf16, needs
+    # the `train` dependency group. hashing: a deterministic stand-in for tests.
+    embedder: Literal["onnx", "sentence-transformers", "hashing"] = "onnx"
+    onnx_model: Path = REPO_ROOT / "matcher" / "models" / "minilm-int8"  # any `matcher model export-onnx` folder
+    embedding_model: str | None = None  # sentence-transformers folder (default: the packaged model)
     embedding_batch_size: int = 32
     # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).
     embedding_precision: Literal["fp32", "bf16"] = "bf16"

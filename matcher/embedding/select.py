@@ -1,0 +1,27 @@
+"""The embedder the settings name, built without loading anything heavy (models load on first use)."""
+
+from __future__ import annotations
+
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
+from matcher.embedding.protocol import Embedder
+
+
+def open_embedder(settings: MatcherSettings) -> Embedder:
+    """ONNX Runtime by default; sentence-transformers (torch) or the hashing stand-in when the settings say."""
+    if settings.embedder == "hashing":
+        return HashingEmbedder()
+    if settings.embedder == "sentence-transformers":
+        from matcher.embedding.transformer import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(
+            settings.model_path,
+            batch_size=settings.embedding_batch_size,
+            threads=settings.embedding_threads,
+            precision=settings.embedding_precision,
+        )
+    from matcher.embedding.onnx import OnnxEmbedder
+
+    return OnnxEmbedder(
+        settings.onnx_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+    )
