@@ -1,14 +1,21 @@
 # The two commands of the README: `make run` serves the demo, `make test` passes the tests.
-# Both install what they need first (uv, then the locked dependencies).
+# Both install what they need first (uv, then the locked dependencies): `make run` only what serving needs
+# (no torch, no CUDA: embeddings run on ONNX Runtime), `make test` everything (the `train` and `dev` groups too).
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: setup run test lint
+.PHONY: uv setup setup-run run test lint
 
-setup:
+uv:
 	@test -x "$(UV)" || python3 -m pip install --quiet --user uv
+
+setup: uv
 	@"$(UV)" sync --frozen --quiet
 
-run: setup
+# --inexact: a full environment (after `make test`) is kept as it is, not stripped down.
+setup-run: uv
+	@"$(UV)" sync --frozen --quiet --inexact --no-default-groups
+
+run: setup-run
 	@HF_HUB_OFFLINE=1 "$(UV)" run --frozen --no-sync approche-directe
 
 lint: setup
