@@ -83,6 +83,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.state.runner = InProcessRunner(rt)
         app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_minute)
         app.state.sign_in_limiter = RateLimiter(rt.settings.sign_in_attempts_per_minute)
+        app.state.sign_in_address_limiter = RateLimiter(rt.settings.sign_in_attempts_per_address_per_minute)
         try:
             yield
         finally:

@@ -17,6 +17,7 @@ from api.access import ACCESS, _Public
 from api.limits import RateLimiter
 from matcher.access import accounts
 from matcher.access.accounts import KEY_PREFIX, Principal
+from matcher.access.emails import InvalidEmail, normalise_email
 from matcher.access.tokens import subject_of
 from matcher.core.errors import Forbidden, Unauthenticated
 from matcher.runtime import Runtime
@@ -96,10 +97,21 @@ def _count_bad_credentials(request: Request) -> None:
 
 
 def check_sign_in_rate(request: Request, email: str) -> None:
-    """Sign-in attempts per address and e-mail, much fewer than requests: guessing passwords stays slow."""
-    limiter: RateLimiter = request.app.state.sign_in_limiter
+    """Sign-in attempts per address, and per address and e-mail: guessing passwords stays slow.
+
+    The per-address limit stops trying one password on many accounts (spraying); the per-e-mail one,
+    tighter, many passwords on one account. The e-mail counts in its canonical form, so spelling one
+    address another way (case, fullwidth letters, invisible characters) is the same attempt.
+    """
     host = request.client.host if request.client else "unknown"
-    limiter.check(f"{host}:{email.strip().lower()}")
+    per_address: RateLimiter = request.app.state.sign_in_address_limiter
+    per_address.check(f"sign-in:{host}")
+    try:
+        identity = normalise_email(email)
+    except InvalidEmail:
+        identity = email.strip().casefold()
+    per_email: RateLimiter = request.app.state.sign_in_limiter
+    per_email.check(f"{host}:{identity}")
 
 
 def _rate_key(request: Request, principal: Principal | None) -> str:

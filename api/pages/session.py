@@ -12,6 +12,7 @@ from api.deps import RuntimeDep
 from api.limits import RateLimited
 from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, router, safe_next
 from matcher.access import accounts
+from matcher.access.emails import InvalidEmail, normalise_email
 
 
 @router.get("/connexion")
@@ -39,7 +40,12 @@ def login(
         )
         response.headers["Retry-After"] = str(limited.retry_after)
         return response
-    signed_in = accounts.sign_in(rt, email=email, password=password)
+    try:
+        canonical = normalise_email(email) if email else ""
+    except InvalidEmail as exc:
+        error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        return render(request, "login.html", status_code=422, suite=safe_next(suite) or "", email=email, error=error)
+    signed_in = accounts.sign_in(rt, email=canonical, password=password)
     if signed_in is None:
         error = "Adresse électronique ou mot de passe incorrect."
         return render(request, "login.html", status_code=400, suite=safe_next(suite) or "", email=email, error=error)

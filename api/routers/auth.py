@@ -12,6 +12,7 @@ from api.auth import PrincipalDep, check_sign_in_rate
 from api.deps import RuntimeDep
 from matcher.access import accounts, tokens
 from matcher.access.accounts import Account
+from matcher.access.emails import parse_email
 from matcher.core.errors import Unauthenticated
 
 router = APIRouter(tags=["authentification"])
@@ -27,7 +28,8 @@ class Token(BaseModel):
 def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep, request: Request) -> Token:
     """Échange adresse et mot de passe contre un jeton porteur (JWT HS256, durée limitée)."""
     check_sign_in_rate(request, form.username)
-    signed_in = accounts.sign_in(rt, email=form.username, password=form.password)
+    email = parse_email(form.username, field="username")
+    signed_in = accounts.sign_in(rt, email=email, password=form.password)
     if signed_in is None:
         raise Unauthenticated("adresse ou mot de passe incorrect")
     token, lifetime = tokens.issue(rt.settings, subject=signed_in.principal.subject)

@@ -19,8 +19,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, StringConstraints
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matcher.access.emails import Email, InvalidEmail, normalise_email
 from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matcher.core.models import Strict, Text
 from matcher.store.tables import (
@@ -36,7 +38,6 @@ from matcher.store.tables import (
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
-Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
 KEY_PREFIX = "adk"
 
@@ -140,10 +141,21 @@ def _check_roles(session: Session, data: AccountIn) -> None:
     for position, employer_id in enumerate(data.employer_ids):
         if session.get(EmployerRow, employer_id) is None:
             raise InvalidInput(f"employer_ids.{position}", f"employeur inconnu : {employer_id}")
-    if data.candidate_id is not None and session.get(CandidateRow, data.candidate_id) is None:
-        raise InvalidInput("candidate_id", f"profil inconnu : {data.candidate_id}")
+    if data.candidate_id is not None:
+        if data.role is not Role.SEEKER:
+            raise InvalidInput("candidate_id", "seul un compte de candidat peut être lié à un profil")
+        if session.get(CandidateRow, data.candidate_id) is None:
+            raise InvalidInput("candidate_id", f"profil inconnu : {data.candidate_id}")
+        _check_profile_free(session, data.candidate_id)
     if session.scalar(select(AccountRow.id).where(AccountRow.email == data.email)) is not None:
-        raise Conflict("un compte existe déjà pour cette adresse")
+        raise Conflict("un compte existe déjà pour cette adresse", field="email")
+
+
+def _check_profile_free(session: Session, candidate_id: str, *, account_id: str | None = None) -> None:
+    """One profile, one account: binding a profile another account owns would let either erase both."""
+    owner = session.scalar(select(AccountRow.id).where(AccountRow.candidate_id == candidate_id))
+    if owner is not None and owner != account_id:
+        raise Conflict("ce profil appartient déjà à un autre compte", field="candidate_id")
 
 
 def create_account(session: Session, *, data: AccountIn, account_id: str | None = None) -> Account:
@@ -155,11 +167,16 @@ def create_account(session: Session, *, data: AccountIn, account_id: str | None 
         role=data.role.value,
         password_hash=hash_password(data.password),
         employer_ids=data.employer_ids if data.role is Role.RECRUITER else [],
-        candidate_id=data.candidate_id if data.role is Role.SEEKER else None,
+        candidate_id=data.candidate_id,
         disabled=False,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent create won the race: the unique indexes decide
+            session.add(row)
+    except IntegrityError:
+        if data.candidate_id is not None:
+            _check_profile_free(session, data.candidate_id)
+        raise Conflict("un compte existe déjà pour cette adresse", field="email") from None
     return _account(row)
 
 
@@ -187,12 +204,17 @@ def link_profile(session: Session, *, account_id: str, candidate_id: str) -> Non
     row = session.get(AccountRow, account_id)
     if row is None:
         raise NotFound("compte", account_id)
+    _check_profile_free(session, candidate_id, account_id=account_id)
     row.candidate_id = candidate_id
 
 
 def authenticate(session: Session, *, email: str, password: str) -> AccountRow | None:
     """The enabled account with these credentials, or None. Rehashes when argon2's parameters changed."""
-    row = session.scalar(select(AccountRow).where(AccountRow.email == email.strip().lower()))
+    try:
+        canonical: str | None = normalise_email(email)
+    except InvalidEmail:
+        canonical = None  # no account has it; still verify a hash below, so timing tells nothing
+    row = session.scalar(select(AccountRow).where(AccountRow.email == canonical)) if canonical else None
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from matcher.core import text
+from matcher.core.text import ONE_LINE
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 InseeCode = Annotated[str, StringConstraints(pattern=r"^\d[\dAB]\d{3}$")]
 RomeCode = Annotated[str, StringConstraints(pattern=r"^[A-N]\d{4}$")]
@@ -74,7 +86,16 @@ class EducationLevel(StrEnum):
 
 
 class Strict(BaseModel):
+    """Base of every input model: unknown fields refused, and no control character in any text field."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(info.context, dict) and info.context.get(text.STORED):
+            return value
+        return text.clean(value, one_line=info.field_name is not None and text.is_one_line(cls, info.field_name))
 
 
 class SalaryRange(Strict):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from matcher.core.errors import NotFound
 from matcher.core.models import Candidate, Employer, Offer
+from matcher.core.text import STORED
 from matcher.store.tables import Base, CandidateRow, EmployerRow, OfferRow
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -21,7 +22,8 @@ def columns(data: BaseModel) -> dict[str, Any]:
 
 
 def _from_row(model: type[Model], row: Base) -> Model:
-    return model.model_validate({field: getattr(row, field) for field in model.model_fields if hasattr(row, field)})
+    values = {field: getattr(row, field) for field in model.model_fields if hasattr(row, field)}
+    return model.model_validate(values, context={STORED: True})
 
 
 def offer_from_row(row: OfferRow) -> Offer:

@@ -52,6 +52,7 @@ class MatcherSettings(BaseSettings):
     # Limits: requests per minute per caller (API key, account or address), and body sizes.
     rate_limit_per_minute: int = 600
     sign_in_attempts_per_minute: int = 10  # per address and e-mail
+    sign_in_attempts_per_address_per_minute: int = 30  # per address, whatever the e-mail (password spraying)
     max_body_bytes: int = 1_000_000
     max_bulk_body_bytes: int = 32_000_000
 

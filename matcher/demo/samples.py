@@ -40,10 +40,19 @@ def employer_id(name: str) -> str:
     return "emp_" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _repaired(text: str) -> str:
+    """A few shipped descriptions carry Windows-1252 bytes read as Latin-1 (U+009C for « œ »): the
+    character meant, since input models refuse control characters."""
+    return _C1.sub(lambda m: m.group().encode("latin-1").decode("cp1252", errors="replace"), text)
+
+
 def offer_input(raw: dict[str, Any]) -> OfferIn:
     return OfferIn(
-        title=raw["title"][:200],
-        description=raw["description"],
+        title=_repaired(raw["title"])[:200],
+        description=_repaired(raw["description"]),
         employer_id=employer_id(raw["employer"]),
         commune_insee=raw["commune_insee"],
         contract_types=raw["contract_types"],
@@ -96,7 +105,10 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
                 create_employer(
                     session,
                     employer_id=eid,
-                    data=EmployerIn(name=raw["employer"][:200], kind=EmployerKind(raw["employer_kind"])),
+                    # a few shipped names run over several lines: one line, as names are
+                    data=EmployerIn(
+                        name=" ".join(raw["employer"].split())[:200], kind=EmployerKind(raw["employer_kind"])
+                    ),
                 )
                 known.add(eid)
         existing = set(session.scalars(select(OfferRow.id)))
