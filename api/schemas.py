@@ -32,16 +32,6 @@ class SkillOut(BaseModel):
     kind: str
 
 
-class Health(BaseModel):
-    status: str  # ok | degraded (then HTTP 503)
-    store: str  # ok | unreachable
-    search: str  # ok | unreachable
-    broker: str  # embedded (jobs run in the API process) | ok | unreachable
-    index: dict[str, int]  # documents per index (empty when the search backend is out of reach)
-    pending_jobs: int  # outbox rows not yet done (-1: store out of reach)
-    dead_letters: int  # tasks given up and not replayed
-
-
 class CandidateCard(BaseModel):
     """A profile as a recruiter sees it: no visibility, consent or source (those are the candidate's)."""
 

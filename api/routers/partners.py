@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep
-from api.deps import RunnerDep, RuntimeDep
+from api.deps import RuntimeDep
 from matcher.access.accounts import PartnerOut
 from matcher.catalog import sync
-from matcher.catalog.sync import ChangePage, SyncReport
+from matcher.catalog.sync import MAX_VERSION, ChangePage, SyncReport
 from matcher.core.models import MAX_PAGE
-from matcher.store.tables import PartnerRow
 
 router = APIRouter(prefix="/partners/me", tags=["partenaires"])
 
@@ -21,7 +20,7 @@ _ENVELOPE = {
     "type": "object",
     "properties": {
         "external_id": {"type": "string", "maxLength": 128},
-        "version": {"type": "integer", "minimum": 0},
+        "version": {"type": "integer", "minimum": 0, "maximum": MAX_VERSION},
         "updated_at": {"type": "string", "format": "date-time"},
         "deleted": {"type": "boolean"},
         "offer": {"$ref": "#/components/schemas/OfferIn"},
@@ -41,36 +40,26 @@ _BODY = {
 
 @router.get("")
 def who_am_i(rt: RuntimeDep, principal: PrincipalDep) -> PartnerOut:
-    with rt.store.read() as session:
-        row = session.get(PartnerRow, principal.subject)
-        assert row is not None  # the key was just resolved to it
-        return PartnerOut(id=row.id, name=row.name, employer_ids=list(row.employer_ids))
+    return sync.partner_profile(rt, partner_id=principal.subject)
 
 
 @router.put("/offers", openapi_extra=_BODY)
-async def sync_offers(
-    request: Request, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
-) -> SyncReport:
+async def sync_offers(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> SyncReport:
     """Synchronise jusqu'à 10 000 offres : idempotent par (partenaire, identifiant externe) et version.
 
     Chaque élément : ``{"external_id", "version" | "updated_at", "deleted", "offer"}`` ou un JobPosting
     schema.org. Réponse : le sort de chaque élément (created, updated, unchanged, deleted, rejected).
     """
-    items = sync.parse_body(await request.body(), request.headers.get("content-type", ""))
-    report = await run_in_threadpool(
-        sync.sync_offers, rt.store, partner=principal, items=items, taxonomy=rt.taxonomy, geography=rt.geography
-    )
-    tasks.add_task(runner.kick)
-    return report
+    body, content_type = await request.body(), request.headers.get("content-type", "")
+    return await run_in_threadpool(sync.push, rt, partner=principal, body=body, content_type=content_type)
 
 
 @router.get("/offers/changes")
 def offer_changes(
     rt: RuntimeDep,
     principal: PrincipalDep,
-    since: Annotated[int, Query(ge=0, description="Curseur : 0 pour tout l'historique")] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_VERSION, description="Curseur : 0 pour tout l'historique")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
 ) -> ChangePage:
     """Ce qui a changé dans vos offres depuis ``since`` (dans l'ordre ; reprenez avec ``next_cursor``)."""
-    with rt.store.read() as session:
-        return sync.changes(session, partner_id=principal.subject, since=since, limit=limit)
+    return sync.changes_since(rt, partner_id=principal.subject, since=since, limit=limit)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import RuntimeDep
-from api.schemas import Health, JobTitleOut, SkillOut
-from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.jobs import deadletters
-from matcher.jobs.runner import broker_status, pending_count
+from api.schemas import JobTitleOut, SkillOut
+from matcher.jobs import health as health_check
+from matcher.jobs.health import Health
 from matcher.reference.geography import Commune
 
 router = APIRouter(tags=["référentiels"])
@@ -21,33 +18,11 @@ Search = Annotated[str, Query(min_length=1, max_length=100)]
 
 @router.get("/health", tags=["exploitation"])
 def health(rt: RuntimeDep, response: Response) -> Health:
-    """Store, search backend and job broker reachability; 503 when one of them is out of reach."""
-    store, pending, dead = "ok", -1, -1
-    try:
-        with rt.store.read() as session:
-            session.execute(text("SELECT 1"))
-            dead = deadletters.waiting_count(session)
-        pending = pending_count(rt)
-    except SQLAlchemyError:
-        store = "unreachable"
-    search, index = "ok", {}
-    try:
-        index = {i: rt.backend.count(i) for i in (OFFERS, CANDIDATES)}
-    except Exception:  # any backend failure means the same to a load balancer
-        search = "unreachable"
-    broker = broker_status(rt.settings)
-    healthy = store == search == "ok" and broker != "unreachable"
-    if not healthy:
+    """Store, search backend, broker and workers reachable, background work keeping up; else 503."""
+    report = health_check.check(rt)
+    if report.status != "ok":
         response.status_code = 503
-    return Health(
-        status="ok" if healthy else "degraded",
-        store=store,
-        search=search,
-        broker=broker,
-        index=index,
-        pending_jobs=pending,
-        dead_letters=dead,
-    )
+    return report
 
 
 @router.get("/reference/communes")

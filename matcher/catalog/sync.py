@@ -4,7 +4,10 @@ Each item is an envelope ``{"external_id", "version" | "updated_at", "deleted", 
 schema.org JobPosting. Per item the outcome is created, updated, unchanged, deleted or rejected
 (with the field at fault). A version lower than the one on record is refused, so a replayed or
 late push never undoes a newer one; a delete leaves a tombstone, so an old upsert cannot revive
-the offer. One partner's pushes are serialised; each item is applied in its own savepoint.
+the offer. Items are validated first, outside any write; then applied in chunks, each its own
+transaction (bounded in items and time, so other writers never wait long), each item in its own
+savepoint. A chunk is atomic and idempotent: one that fails (a concurrent identical push) is
+applied again and finds what the other wrote. One partner's chunks are serialised.
 Every effective change adds a row to the change feed the partner pulls with a cursor.
 """
 
@@ -12,27 +15,38 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from matcher.access.accounts import Principal
+from matcher.access.accounts import PartnerOut, Principal
 from matcher.catalog.jsonld import is_job_posting, offer_from_posting
 from matcher.catalog.offers import create_offer, delete_offer, update_offer
-from matcher.core.errors import Conflict, InvalidInput
+from matcher.core.bodies import load_json, load_json_lines
+from matcher.core.errors import Conflict, InvalidInput, NotFound, UnsupportedMedia
+from matcher.core.messages import field_path, french
 from matcher.core.models import MAX_PAGE, OfferIn, Strict
 from matcher.core.records import columns
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store
-from matcher.store.tables import ChangeRow, EmployerRow, OfferRow, SyncItemRow
+from matcher.store.tables import ChangeRow, EmployerRow, OfferRow, PartnerRow, SyncItemRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 MAX_ITEMS = 10_000
+MAX_VERSION = 2**63 - 1  # the store's BIGINT
+JSON_TYPES = ("application/json",)
+LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-seq")
 KIND = "offer"
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
@@ -83,7 +97,7 @@ class ChangePage(BaseModel):
 
 class Envelope(Strict):
     external_id: ExternalId
-    version: int | None = Field(default=None, ge=0)
+    version: int | None = Field(default=None, ge=0, le=MAX_VERSION)
     updated_at: datetime | None = None
     deleted: bool = False
     offer: dict[str, Any] | None = None
@@ -97,15 +111,31 @@ class _Item:
         self.digest = hashlib.sha256(json.dumps(columns(offer), sort_keys=True).encode()).hexdigest() if offer else ""
 
 
+@dataclass(frozen=True)
+class Chunking:
+    """How a push is cut into transactions; ``items=0`` applies it in one (the former way)."""
+
+    items: int = 500
+    seconds: float = 0.25
+    pause_s: float = 0.1  # SQLite only: between chunks, so writers waiting on its lock get in
+
+    @classmethod
+    def of(cls, rt: Runtime) -> Chunking:
+        s = rt.settings
+        return cls(items=s.sync_chunk_items, seconds=s.sync_chunk_s, pause_s=s.sync_pause_s)
+
+
 def parse_body(body: bytes, content_type: str) -> list[Any]:
     """A JSON array, or JSON lines (``application/x-ndjson`` / ``application/jsonl``)."""
-    try:
-        if "ndjson" in content_type or "jsonl" in content_type or "json-seq" in content_type:
-            items = [json.loads(line) for line in body.decode().splitlines() if line.strip()]
-        else:
-            items = json.loads(body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput("body", f"JSON illisible : {exc}") from None
+    message = Message()
+    message["content-type"] = content_type or "application/json"
+    media = message.get_content_type()
+    if media in LINES_TYPES:
+        items = load_json_lines(body)
+    elif media in JSON_TYPES or media.endswith("+json"):
+        items = load_json(body or b"null")
+    else:
+        raise UnsupportedMedia(media, JSON_TYPES + LINES_TYPES[:2])
     if not isinstance(items, list):
         raise InvalidInput("body", "un tableau JSON (ou des lignes JSON) d'offres est attendu")
     if len(items) > MAX_ITEMS:
@@ -155,7 +185,7 @@ def _validate(session: Session, partner: Principal, raw: Any, geography: Geograp
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidInput(".".join(str(p) for p in error["loc"]), error["msg"]) from None
+        raise InvalidInput(field_path(error["loc"]) or "body", french(error)) from None
     if envelope.version is not None:
         version = envelope.version
     elif envelope.updated_at is not None:
@@ -171,7 +201,7 @@ def _validate(session: Session, partner: Principal, raw: Any, geography: Geograp
         offer = OfferIn.model_validate(payload)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidInput("offer." + ".".join(str(p) for p in error["loc"]), error["msg"]) from None
+        raise InvalidInput(field_path(error["loc"], prefix="offer"), french(error)) from None
     return _Item(envelope.external_id, version, offer)
 
 
@@ -275,40 +305,111 @@ class _Batch:
 
 
 def sync_offers(
-    store: Store, *, partner: Principal, items: list[Any], taxonomy: Taxonomy, geography: Geography, attempts: int = 3
+    store: Store,
+    *,
+    partner: Principal,
+    items: list[Any],
+    taxonomy: Taxonomy,
+    geography: Geography,
+    chunking: Chunking | None = None,
+    attempts: int = 3,
 ) -> SyncReport:
-    """Apply a partner's batch; a concurrent identical batch makes this one retry and find everything unchanged."""
-    for attempt in range(attempts):
-        try:
-            return _sync_once(store, partner=partner, items=items, taxonomy=taxonomy, geography=geography)
-        except (IntegrityError, OperationalError):
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _sync_once(
-    store: Store, *, partner: Principal, items: list[Any], taxonomy: Taxonomy, geography: Geography
-) -> SyncReport:
-    results: list[ItemResult] = []
-    with store.transaction() as session:
-        _lock_partner(session, partner.subject)
-        batch = _Batch(session, partner, taxonomy, geography)
+    """Validate a partner's batch, then apply it chunk by chunk; returns the fate of each item, in order."""
+    chunking = chunking or Chunking()
+    with store.read() as session:  # validation reads (employers by SIREN) only: no write lock held meanwhile
         validated: list[_Item | InvalidInput] = []
         for raw in items:
             try:
                 validated.append(_validate(session, partner, raw, geography))
             except InvalidInput as error:
                 validated.append(error)
-        batch.load(sorted({v.external_id for v in validated if isinstance(v, _Item)}))
-        for index, (raw, item) in enumerate(zip(items, validated, strict=True)):
-            results.append(_apply_one(session, batch, index, raw, item))
-        session.flush()
+    results: list[ItemResult] = []
+    sqlite = store.engine.dialect.name == "sqlite"
+    while len(results) < len(items):
+        if results and sqlite and chunking.pause_s:
+            time.sleep(chunking.pause_s)  # writers queued on SQLite's lock poll every 100 ms at most: let them in
+        results += _commit_chunk(
+            store,
+            partner,
+            items,
+            validated,
+            start=len(results),
+            chunking=chunking,
+            taxonomy=taxonomy,
+            geography=geography,
+            attempts=attempts,
+        )
+    with store.read() as session:
         cursor = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.partner_id == partner.subject)) or 0
     counts = {status: 0 for status in Status}
     for result in results:
         counts[result.status] += 1
     return SyncReport(received=len(items), counts=counts, cursor=cursor, items=results)
+
+
+def _commit_chunk(
+    store: Store,
+    partner: Principal,
+    items: list[Any],
+    validated: list[_Item | InvalidInput],
+    *,
+    start: int,
+    chunking: Chunking,
+    taxonomy: Taxonomy,
+    geography: Geography,
+    attempts: int,
+) -> list[ItemResult]:
+    """Apply items from ``start`` in one transaction, until the chunk's item or time budget is spent.
+
+    A chunk that fails as a whole (a concurrent identical push won a unique key, or the store was
+    busy) is rolled back and applied again: it then finds what the other push committed.
+    """
+    limit = len(items) if chunking.items == 0 else min(len(items), start + chunking.items)
+    for attempt in range(attempts):
+        try:
+            results: list[ItemResult] = []
+            with store.transaction() as session:
+                began = time.monotonic()
+                _lock_partner(session, partner.subject)
+                batch = _Batch(session, partner, taxonomy, geography)
+                batch.load(sorted({v.external_id for v in validated[start:limit] if isinstance(v, _Item)}))
+                for index in range(start, limit):
+                    results.append(_apply_one(session, batch, index, items[index], validated[index]))
+                    if chunking.items and time.monotonic() - began > chunking.seconds:
+                        break
+            return results
+        except (IntegrityError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def push(rt: Runtime, *, partner: Principal, body: bytes, content_type: str) -> SyncReport:
+    """The partner sync use case: read the body, apply it in chunks (see the module docstring)."""
+    items = parse_body(body, content_type)
+    return sync_offers(
+        rt.store,
+        partner=partner,
+        items=items,
+        taxonomy=rt.taxonomy,
+        geography=rt.geography,
+        chunking=Chunking.of(rt),
+    )
+
+
+def partner_profile(rt: Runtime, *, partner_id: str) -> PartnerOut:
+    """Who a partner key stands for: its name and the employers it may sync offers for."""
+    with rt.store.read() as session:
+        row = session.get(PartnerRow, partner_id)
+        if row is None:
+            raise NotFound("partenaire", partner_id)
+        return PartnerOut(id=row.id, name=row.name, employer_ids=list(row.employer_ids))
+
+
+def changes_since(rt: Runtime, *, partner_id: str, since: int, limit: int) -> ChangePage:
+    """The change feed use case: what changed in the partner's offers after cursor ``since``."""
+    with rt.store.read() as session:
+        return changes(session, partner_id=partner_id, since=since, limit=limit)
 
 
 def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: _Item | InvalidInput) -> ItemResult:

@@ -3,6 +3,8 @@
 MatcherError
 ├── NotFound          an id that does not exist (or that the caller may not see)
 ├── InvalidInput      a value that is well-formed but wrong (unknown commune, unknown skill code…)
+├── Unreadable        a body that cannot be read at all (malformed JSON, too deep, not UTF-8)
+├── UnsupportedMedia  a body in a format the operation does not take (415)
 ├── Conflict          a write that contradicts the current state
 ├── Unauthenticated   no credentials, or credentials that are invalid, expired or revoked
 ├── Forbidden         valid credentials whose role may not use this operation
@@ -39,6 +41,25 @@ class InvalidInput(MatcherError):
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
         self.field = field
+
+
+class Unreadable(MatcherError):
+    """``field`` names the part that could not be read (``body``, ``items.2``); ``line``/``column`` count from 1."""
+
+    title = "Corps de requête illisible"
+
+    def __init__(self, field: str, detail: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(detail)
+        self.field, self.line, self.column = field, line, column
+
+
+class UnsupportedMedia(MatcherError):
+    title = "Type de contenu non pris en charge"
+
+    def __init__(self, received: str, accepted: tuple[str, ...]) -> None:
+        got = received or "aucun"
+        super().__init__(f"type de contenu {got!r} non pris en charge (attendu : {', '.join(accepted)})")
+        self.received, self.accepted = received, accepted
 
 
 class Conflict(MatcherError):

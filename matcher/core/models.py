@@ -10,16 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from matcher.core import text
 from matcher.core.text import ONE_LINE
@@ -102,11 +93,13 @@ class SalaryRange(Strict):
     minimum: float | None = Field(default=None, ge=0, description="Brut annuel, en euros")
     maximum: float | None = Field(default=None, ge=0)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> SalaryRange:
-        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError("minimum must not exceed maximum")
-        return self
+    @field_validator("maximum")
+    @classmethod
+    def _ordered(cls, maximum: float | None, info: ValidationInfo) -> float | None:
+        minimum = info.data.get("minimum")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            raise ValueError("le maximum est inférieur au minimum")
+        return maximum
 
 
 class OfferIn(Strict):
@@ -131,11 +124,14 @@ class OfferIn(Strict):
     external_ref: str | None = None
     url: str | None = None
 
-    @model_validator(mode="after")
-    def _dates_ordered(self) -> OfferIn:
-        if self.published_at and self.closes_at and self.closes_at < self.published_at:
-            raise ValueError("closes_at must not be before published_at")
-        return self
+    @field_validator("closes_at")
+    @classmethod
+    def _dates_ordered(cls, closes_at: date | None, info: ValidationInfo) -> date | None:
+        # A cross-field rule names the field it refuses (a model-level error would name none).
+        published_at = info.data.get("published_at")
+        if published_at and closes_at and closes_at < published_at:
+            raise ValueError("la date de clôture précède la date de publication")
+        return closes_at
 
 
 class Offer(OfferIn):

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +77,16 @@ class MatcherSettings(BaseSettings):
     outbox_lease_s: float = 120.0  # work handed to a task is handed out again if still not done after this
     dispatch_interval_s: float = 5.0  # beat: outbox dispatch and overdue deliveries sweep
     dispatch_debounce_s: float = 0.2  # with a broker, writes within this share one dispatch (bigger batches)
+    # /health degrades when the oldest pending outbox row is older than this, or (with a broker) when no
+    # worker answers a ping within the timeout.
+    health_outbox_max_age_s: float = 120.0
+    health_worker_timeout_s: float = 1.0
+    # Partner sync commits in chunks of at most this many items or this many seconds, so no other writer waits
+    # long; on SQLite it pauses between chunks so writers queued on the lock get in (SQLite's busy handler
+    # polls every 100 ms at most). 0 items: the whole push in one transaction (the former way, for bench/).
+    sync_chunk_items: int = Field(default=500, ge=0)
+    sync_chunk_s: float = Field(default=0.25, gt=0)
+    sync_pause_s: float = Field(default=0.1, ge=0)
     # HR webhooks (signed deliveries).
     webhook_timeout_s: float = 10.0
     # Off: webhook URLs must be https to a public address (no SSRF into our network). On: http and

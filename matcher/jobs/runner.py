@@ -1,6 +1,7 @@
 """Background work, and who runs it: Celery workers when a broker is configured, else this process.
 
-The API kicks :class:`InProcessRunner` after each accepted write. Without a broker (the embedded
+Every commit that adds outbox rows wakes :class:`InProcessRunner` (a hook on the store: no write
+path can forget it), from a thread of its own so the writer does not wait. Without a broker (the embedded
 default) it dispatches the outbox and runs the tasks right here, one drain at a time, retries on
 timers; with a broker it only dispatches (cheap: claims and messages) and Celery workers do the work.
 Either way the same task functions run (:mod:`matcher.tasks`), under the same retry policy.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from matcher.core.retry import Retry
@@ -19,6 +22,7 @@ from matcher.jobs.context import Context
 from matcher.jobs.dispatch import dispatch
 from matcher.jobs.leases import MemoryLeases
 from matcher.jobs.tasks import run_job
+from matcher.store.tables import OutboxRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -33,6 +37,7 @@ __all__ = [
     "rebuild_indices",
 ]
 log = logging.getLogger(__name__)
+WAKE_GRACE_S = 1.0  # a commit's wake-up waits this long for its writer's own kick
 
 
 class InProcessRunner:
@@ -54,6 +59,28 @@ class InProcessRunner:
         self._local = Context(rt=rt, executor=self, leases=self.leases)
         # With a broker, dispatching hands the work to Celery; without, to this runner.
         self.context = context_for(rt) if rt.settings.broker_url else self._local
+        self._wake_timer: threading.Timer | None = None
+        self._unhook = rt.store.on_commit(_wake_on_outbox(weakref.ref(self)))
+        weakref.finalize(self, self._unhook)  # a runner dropped without close() stops listening too
+
+    def wake(self) -> None:
+        """Kick soon, from a timer thread: called as a commit that added outbox rows returns, it must not wait.
+
+        The grace period lets a caller that kicks right after its write (the API, once the response is
+        sent) dispatch it itself, in order; a wake-up then finds nothing left, or makes that drain loop once.
+        """
+        with self._timer_lock:
+            if self._wake_timer is not None and self._wake_timer.is_alive():
+                return  # that timer has not fired yet: its kick will see this commit's rows
+            self._wake_timer = threading.Timer(WAKE_GRACE_S, self._woken)
+            self._wake_timer.daemon = True
+            self._wake_timer.start()
+
+    def _woken(self) -> None:
+        try:
+            self.kick()
+        except Exception:  # the rows stay pending: the next write, kick or beat hands them out
+            log.exception("wake-up dispatch failed")
 
     def kick(self) -> None:
         """Dispatch what the last writes owe. With a broker, kicks within ``dispatch_debounce_s`` share one
@@ -112,12 +139,27 @@ class InProcessRunner:
         except Exception:
             log.exception("retry of %s failed", name)
 
-    def close(self) -> None:
-        """Cancel the pending retries (their work stays pending in the store)."""
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop listening to commits and cancel the pending retries and wake-ups (their work stays pending in
+        the store); a wake-up already dispatching may finish (up to ``timeout_s``)."""
+        self._unhook()
         with self._timer_lock:
-            timers = [*self._timers, *([self._pending_dispatch] if self._pending_dispatch else [])]
+            timers = [*self._timers, *(t for t in (self._pending_dispatch, self._wake_timer) if t is not None)]
         for timer in timers:
             timer.cancel()
+        if self._wake_timer is not None and self._wake_timer is not threading.current_thread():
+            self._wake_timer.join(timeout_s)
+
+
+def _wake_on_outbox(runner: weakref.ref[InProcessRunner]) -> Callable[[frozenset[str]], None]:
+    """The store's commit hook: wakes the runner (while it lives) when outbox rows were committed."""
+
+    def hook(tables: frozenset[str]) -> None:
+        live = runner()
+        if live is not None and OutboxRow.__tablename__ in tables:
+            live.wake()
+
+    return hook
 
 
 def context_for(rt: Runtime) -> Context:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "matcher_write"
+_INSERTED = "matcher_inserted_tables"
+log = logging.getLogger(__name__)
+CommitHook = Callable[[frozenset[str]], None]
 
 
 def make_engine(url: str) -> Engine:
@@ -51,12 +57,46 @@ def migrate(engine: Engine) -> None:
 
 
 class Store:
-    """Sessions on one database. ``transaction()`` commits on success and rolls back on any error."""
+    """Sessions on one database. ``transaction()`` commits on success and rolls back on any error.
+
+    Whoever must hear of committed inserts (the job runner, of outbox rows) registers with
+    :meth:`on_commit`: every session's commit then calls it with the tables it inserted into.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        self._hooks: list[CommitHook] = []
+        self._hooks_lock = threading.Lock()
+        for factory in (self._sessions, self._writes):
+            event.listen(factory, "after_flush", _note_inserts)
+            event.listen(factory, "after_commit", self._committed)
+            event.listen(factory, "after_transaction_end", _forget_inserts)
+
+    def on_commit(self, hook: CommitHook) -> Callable[[], None]:
+        """Call ``hook(tables)`` after each commit that inserted rows; returns what unregisters it."""
+        with self._hooks_lock:
+            self._hooks.append(hook)
+
+        def remove() -> None:
+            with self._hooks_lock:
+                if hook in self._hooks:
+                    self._hooks.remove(hook)
+
+        return remove
+
+    def _committed(self, session: Session) -> None:
+        tables = frozenset(session.info.pop(_INSERTED, ()))
+        if not tables:
+            return
+        with self._hooks_lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            try:
+                hook(tables)
+            except Exception:  # the commit stands whatever a listener does
+                log.exception("commit hook failed")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -67,3 +107,14 @@ class Store:
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
             yield session
+
+
+def _note_inserts(session: Session, _context: Any) -> None:
+    # after_flush still sees the flushed objects as new.
+    tables = {getattr(type(obj), "__tablename__", "") for obj in session.new}
+    session.info.setdefault(_INSERTED, set()).update(t for t in tables if t)
+
+
+def _forget_inserts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one ended (a rolled-back savepoint keeps what came before)
+        session.info.pop(_INSERTED, None)

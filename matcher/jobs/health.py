@@ -1,0 +1,90 @@
+"""The health check: is every part the service needs reachable, and is background work keeping up?
+
+Degraded (the API answers 503) when the store, the search backend or the broker is out of reach,
+when a broker is configured but no Celery worker answers a ping, or when the oldest pending outbox
+row has waited longer than ``health_outbox_max_age_s`` (work accepted but nobody doing it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from matcher.core.indexes import CANDIDATES, OFFERS
+from matcher.core.settings import MatcherSettings
+from matcher.indexing.outbox import live
+from matcher.jobs import deadletters
+from matcher.jobs.runner import broker_status
+from matcher.runtime import Runtime
+from matcher.store.tables import OutboxRow
+
+
+class Health(BaseModel):
+    status: str  # ok | degraded (then HTTP 503)
+    store: str  # ok | unreachable
+    search: str  # ok | unreachable
+    broker: str  # embedded (jobs run in the API process) | ok | unreachable
+    workers: list[str] | None  # Celery workers that answered a ping (None: no broker, jobs run in-process)
+    index: dict[str, int]  # documents per index (empty when the search backend is out of reach)
+    pending_jobs: int  # outbox rows not yet done (-1: store out of reach)
+    oldest_pending_s: float | None  # age of the oldest of them (None: none pending, or store out of reach)
+    dead_letters: int  # tasks given up and not replayed
+    problems: list[str]  # why the status is degraded, in French
+
+
+def workers_seen(settings: MatcherSettings) -> list[str]:
+    """Names of the Celery workers that answer a ping within ``health_worker_timeout_s`` (broker required)."""
+    from matcher.jobs.worker import celery_app
+
+    replies = celery_app(settings).control.inspect(timeout=settings.health_worker_timeout_s).ping() or {}
+    return sorted(replies)
+
+
+def check(rt: Runtime) -> Health:
+    """Probe the store, the search backend, the broker and its workers, and the outbox's backlog."""
+    settings, problems = rt.settings, []
+    store, pending, oldest, dead = "ok", -1, None, -1
+    try:
+        with rt.store.read() as session:
+            session.execute(text("SELECT 1"))
+            dead = deadletters.waiting_count(session)
+            pending, first = session.execute(select(func.count(), func.min(OutboxRow.created_at)).where(live())).one()
+        if first is not None:
+            first = first if first.tzinfo else first.replace(tzinfo=UTC)  # SQLite keeps no zone: stored as UTC
+            oldest = round(max(0.0, (datetime.now(UTC) - first).total_seconds()), 1)
+    except SQLAlchemyError:
+        store = "unreachable"
+        problems.append("base de données hors d'atteinte")
+    search, index = "ok", {}
+    try:
+        index = {i: rt.backend.count(i) for i in (OFFERS, CANDIDATES)}
+    except Exception:  # any backend failure means the same to a load balancer
+        search = "unreachable"
+        problems.append("moteur de recherche hors d'atteinte")
+    broker, workers = broker_status(settings), None
+    if broker == "unreachable":
+        problems.append("broker hors d'atteinte")
+    elif broker == "ok":
+        try:
+            workers = workers_seen(settings)
+        except Exception:  # the broker went away between the two probes
+            workers = []
+        if not workers:
+            problems.append("aucun worker Celery ne répond")
+    if oldest is not None and oldest > settings.health_outbox_max_age_s:
+        problems.append(f"travail en attente depuis {oldest:.0f} s (seuil : {settings.health_outbox_max_age_s:.0f} s)")
+    return Health(
+        status="degraded" if problems else "ok",
+        store=store,
+        search=search,
+        broker=broker,
+        workers=workers,
+        index=index,
+        pending_jobs=pending,
+        oldest_pending_s=oldest,
+        dead_letters=dead,
+        problems=problems,
+    )
