@@ -3,10 +3,18 @@ and a search backend that fails on demand. Tests import these from here, never f
 
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -226,3 +234,44 @@ def candidate_body(**changes: object) -> dict:
 def bearer(rt: Runtime, account_id: str) -> dict[str, str]:
     token, _ = tokens.issue(rt.settings, subject=account_id)
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- a real SMTP server, in a process of its own ---------------------------------------------
+
+
+@contextmanager
+def smtp_server_process(maildir: Path) -> Iterator[int]:
+    """aiosmtpd as a separate process on a free local port, writing what it receives into ``maildir``."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox"]
+    server = subprocess.Popen([*command, str(maildir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the SMTP server did not start") from None
+                time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def received_mails(maildir: Path, *, to: str, timeout_s: float = 20.0) -> list[EmailMessage]:
+    """The messages the SMTP server process wrote for ``to``, waiting until at least one has arrived."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = []
+        for path in sorted((maildir / "new").glob("*")) if (maildir / "new").exists() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if isinstance(message, EmailMessage) and message["To"] == to:
+                found.append(message)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

@@ -63,7 +63,6 @@ def offer_view(
         taxonomy,
         extractor,
     )
-    commune = geography.get(offer.commune_insee)
     return OfferView(
         title=offer.title,
         text=text,
@@ -75,7 +74,7 @@ def offer_view(
         experience_years=offer.experience_years,
         contract_types=frozenset(c.value for c in offer.contract_types),
         category=offer.category.value if offer.category else None,
-        place=(commune.lat, commune.lon) if commune else None,
+        place=geography.coordinates(offer.commune_insee),
     )
 
 
@@ -118,7 +117,7 @@ class OfferViews:
 
 
 def candidate_view(candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography) -> CandidateView:
-    places = tuple((p.lat, p.lon) for code in candidate.mobility.communes if (p := geography.get(code)))
+    places = geography.points(candidate.mobility.communes)
     return CandidateView(
         id=candidate_id,
         title=candidate.title,
