@@ -23,6 +23,7 @@ from matcher.core.errors import Forbidden, Unauthenticated
 from matcher.runtime import Runtime
 
 SESSION_ACCOUNT = "account_id"  # key of the account id in the pages' session cookie
+SESSION_GENERATION = "generation"  # the account's session generation when it signed in (see accounts.sign_out)
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -47,7 +48,13 @@ def identify(request: Request, rt: Runtime, *, cookie: bool = True) -> Principal
     if presented is None:
         use_cookie = cookie and "session" in request.scope
         account_id = request.session.get(SESSION_ACCOUNT) if use_cookie else None
-        return accounts.principal_for_account(rt, account_id=account_id) if account_id else None
+        if not account_id:
+            return None
+        generation = request.session.get(SESSION_GENERATION)
+        principal = accounts.principal_for_session(rt, account_id=account_id, generation=generation)
+        if principal is None:  # ended (signed out elsewhere, password changed, account disabled): anonymous
+            request.session.clear()
+        return principal
     kind, value = presented
     if kind == "key":
         principal = accounts.principal_for_key(rt, presented=value)

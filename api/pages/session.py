@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from api.auth import SESSION_ACCOUNT, check_sign_in_rate
+from api.auth import SESSION_ACCOUNT, SESSION_GENERATION, MaybePrincipalDep, check_sign_in_rate
 from api.deps import RuntimeDep
 from api.limits import RateLimited
 from api.pages.common import NAME_KEY, flash, home_of, new_csrf_token, principal_of, redirect, render, router, safe_next
@@ -52,13 +52,17 @@ def login(
     # A fresh session: nothing from before signing in carries over, not even the CSRF token.
     request.session.clear()
     request.session[SESSION_ACCOUNT] = signed_in.principal.subject
+    request.session[SESSION_GENERATION] = signed_in.generation
     request.session[NAME_KEY] = signed_in.name
     new_csrf_token(request)
     return redirect(safe_next(suite) or home_of(signed_in.principal))
 
 
 @router.post("/deconnexion")
-def logout(request: Request) -> Response:
+def logout(request: Request, rt: RuntimeDep, principal: MaybePrincipalDep) -> Response:
+    """Sign out for good: the account's sessions end on the server, so a copied cookie opens nothing."""
+    if principal is not None:
+        accounts.sign_out(rt, principal=principal)
     request.session.clear()
     flash(request, "Vous êtes déconnecté.")
     return redirect("/connexion")

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Annotated
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, StringConstraints
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.access.emails import Email, InvalidEmail, normalise_email
-from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from matcher.core.models import Strict, Text
 from matcher.store.tables import (
     AccountRow,
@@ -192,11 +192,33 @@ def get_account(session: Session, *, account_id: str) -> Account:
 
 
 def set_disabled(session: Session, *, account_id: str, disabled: bool) -> Account:
+    """Disable (its tokens and page sessions end at once; enabling again does not revive them) or enable."""
     row = session.get(AccountRow, account_id)
     if row is None:
         raise NotFound("compte", account_id)
+    if disabled and not row.disabled:
+        end_sessions(session, account_id=account_id)
     row.disabled = disabled
     return _account(row)
+
+
+def end_sessions(session: Session, *, account_id: str) -> None:
+    """End every page session of the account: the ones holding the current generation stop opening pages."""
+    session.execute(
+        update(AccountRow)
+        .where(AccountRow.id == account_id)
+        .values(session_generation=AccountRow.session_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def set_password(session: Session, *, account_id: str, password: str) -> None:
+    """A new password; the account's page sessions end (whoever held one must sign in again)."""
+    row = session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound("compte", account_id)
+    row.password_hash = hash_password(password)
+    end_sessions(session, account_id=account_id)
 
 
 def link_profile(session: Session, *, account_id: str, candidate_id: str) -> None:
@@ -378,10 +400,11 @@ def own_account(rt: Runtime, *, principal: Principal) -> Account:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """Who signed in: their principal and the name the pages greet them with."""
+    """Who signed in: their principal, the name the pages greet them with, and the session generation."""
 
     principal: Principal
     name: str
+    generation: int
 
 
 def sign_in(rt: Runtime, *, email: str, password: str) -> SignedIn | None:
@@ -390,7 +413,40 @@ def sign_in(rt: Runtime, *, email: str, password: str) -> SignedIn | None:
         return None
     with rt.store.transaction() as session:  # a transaction: argon2 parameters may have changed (rehash)
         row = authenticate(session, email=email, password=password)
-        return SignedIn(principal_of(row), row.name) if row is not None else None
+        return SignedIn(principal_of(row), row.name, row.session_generation) if row is not None else None
+
+
+def principal_for_session(rt: Runtime, *, account_id: str, generation: int | None) -> Principal | None:
+    """The principal of a page session, while its account is enabled and the session not ended."""
+    with rt.store.read() as session:
+        row = session.get(AccountRow, account_id)
+        if row is None or row.disabled or row.session_generation != generation:
+            return None
+        return principal_of(row)
+
+
+def sign_out(rt: Runtime, *, principal: Principal) -> None:
+    """End the account's page sessions: a copy of the cookie opens nothing any more."""
+    with rt.store.transaction() as session:
+        end_sessions(session, account_id=principal.subject)
+
+
+def change_password(rt: Runtime, *, principal: Principal, current: str, new: str) -> None:
+    """The holder changes their password (the current one required); every page session ends.
+
+    Raises:
+        Unauthenticated: the current password is wrong.
+        InvalidInput: the new one is shorter than 10 characters (``new_password``).
+    """
+    if not 10 <= len(new) <= 200:
+        raise InvalidInput("new_password", "le mot de passe doit compter de 10 à 200 caractères")
+    with rt.store.transaction() as session:
+        row = session.get(AccountRow, principal.subject)
+        try:
+            _hasher.verify(row.password_hash if row else _DUMMY_HASH, current)
+        except (VerificationError, InvalidHashError):
+            raise Unauthenticated("mot de passe actuel incorrect") from None
+        set_password(session, account_id=principal.subject, password=new)
 
 
 def principal_for_account(rt: Runtime, *, account_id: str) -> Principal | None:

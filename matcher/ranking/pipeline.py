@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from indices.hybrid import HybridHit, hybrid_search
 from indices.protocol import Filter, GeoDistance, Ids, SearchBackend, Terms, WithinReach
-from matcher.access.tenancy import open_to_employers
+from matcher.access.accounts import Principal
+from matcher.access.tenancy import open_to_employers, own_candidate_id, visible_candidate_row
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import Offer, OfferStatus, Visibility
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
@@ -129,36 +131,48 @@ def rank_pairs(
     scorer: Scorer,
     *,
     today: date,
-    explained: int | None = None,
+    size: int | None = None,
 ) -> list[tuple[float, int, Explanation | None]]:
     """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first.
 
-    Only the first ``explained`` places (all when None) get an explanation: the others are not shown.
+    Only the first ``size`` places (all when None) get an explanation: the others are not shown.
     """
     facts = [pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, today=today) for o, c, cos, lex in pairs]
     scores = scorer.score([f.values for f in facts])
     # Ties broken by candidate then offer text, so the same data always gives the same order.
     order = sorted(range(len(pairs)), key=lambda i: (-scores[i][0], pairs[i][1].id, pairs[i][0].title))
-    keep = len(order) if explained is None else explained
+    shown = len(order) if size is None else size
     return [
-        (scores[i][0], i, explain(rt, pairs[i][0], facts[i], scores[i][1]) if rank < keep else None)
+        (scores[i][0], i, explain(rt, pairs[i][0], facts[i], scores[i][1]) if rank < shown else None)
         for rank, i in enumerate(order)
     ]
 
 
-def build_shortlist(rt: Runtime, *, offer_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Shortlist:
-    """Rank visible candidates whose mobility area covers the offer's workplace.
+def build_shortlist(rt: Runtime, *, offer_id: str, size: int | None = None, scorer: Scorer | None = None) -> Shortlist:
+    """Rank visible candidates whose mobility area covers the offer's workplace (see :func:`shortlist_of`)."""
+    with rt.store.read() as session:
+        offer = get_offer(session, offer_id=offer_id)
+        ai_ranking = ai_ranking_on(session, employer_id=offer.employer_id)
+    return shortlist_of(rt, offer=offer, ai_ranking=ai_ranking, size=size, scorer=scorer)
+
+
+def ai_ranking_on(session: Session, *, employer_id: str) -> bool:
+    """Whether the employer lets the model rank its shortlists (on unless switched off)."""
+    employer = session.get(EmployerRow, employer_id)
+    return employer is None or employer.ai_ranking is not False
+
+
+def shortlist_of(
+    rt: Runtime, *, offer: Offer, ai_ranking: bool, size: int | None = None, scorer: Scorer | None = None
+) -> Shortlist:
+    """Shortlist for an offer already read, with ``size`` places (the setting's default when None).
 
     When the offer's employer switched AI ranking off (human oversight, AI Act art. 14), the places
     are the search results in retrieval order, unscored, behind the same filters.
     """
-    with rt.store.read() as session:
-        offer = get_offer(session, offer_id=offer_id)
-        employer = session.get(EmployerRow, offer.employer_id)
-        ai_ranking = employer is None or employer.ai_ranking is not False
     if not ai_ranking:
-        return search_shortlist(rt, offer=offer, limit=limit)
-    return shortlist_for(rt, offer=offer, limit=limit, scorer=scorer)
+        return search_shortlist(rt, offer=offer, size=size)
+    return shortlist_for(rt, offer=offer, size=size, scorer=scorer)
 
 
 Pair = tuple[OfferView, CandidateView, float, float]
@@ -217,13 +231,13 @@ def _retrieve(
 
 
 def shortlist_for(
-    rt: Runtime, *, offer: Offer, limit: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
+    rt: Runtime, *, offer: Offer, size: int | None = None, scorer: Scorer | None = None, hide_occupation: bool = False
 ) -> Shortlist:
     """Shortlist for an offer as given (evaluation may hide its ROME code to test inference)."""
     scorer = scorer or rt.scorer
-    limit = limit or rt.settings.shortlist_size
+    size = size or rt.settings.shortlist_size
     pairs, retrieved, versions = _retrieve(rt, offer=offer, hide_occupation=hide_occupation)
-    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), size=size)
     entries = [
         ShortlistEntry(
             rank=rank,
@@ -233,8 +247,8 @@ def shortlist_for(
             score=score,
             explanation=explanation,
         )
-        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
-        if explanation is not None  # always true: the first ``limit`` places are explained
+        for rank, (score, i, explanation) in enumerate(ranked[:size], start=1)
+        if explanation is not None  # always true: the first ``size`` places are explained
     ]
     return Shortlist(
         offer_id=offer.id,
@@ -253,13 +267,13 @@ AI_OFF_NOTE = (
 )
 
 
-def search_shortlist(rt: Runtime, *, offer: Offer, limit: int | None = None) -> Shortlist:
+def search_shortlist(rt: Runtime, *, offer: Offer, size: int | None = None) -> Shortlist:
     """Places in retrieval order, same filters (visibility, dated consent, mobility area), no model score."""
-    limit = limit or rt.settings.shortlist_size
+    size = size or rt.settings.shortlist_size
     pairs, retrieved, versions = _retrieve(rt, offer=offer)
     today = datetime.now(UTC).date()
     entries = []
-    for rank, (view, candidate, cosine, lexical) in enumerate(pairs[:limit], start=1):
+    for rank, (view, candidate, cosine, lexical) in enumerate(pairs[:size], start=1):
         facts = pair_facts(view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=today)
         explanation = explain(rt, view, facts, {}).model_copy(update={"note": AI_OFF_NOTE})
         entries.append(
@@ -283,10 +297,10 @@ def search_shortlist(rt: Runtime, *, offer: Offer, limit: int | None = None) -> 
     )
 
 
-def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, scorer: Scorer | None = None) -> Matches:
-    """Published offers whose workplace lies inside the candidate's mobility area, best first."""
+def build_matches(rt: Runtime, *, candidate_id: str, size: int | None = None, scorer: Scorer | None = None) -> Matches:
+    """Published offers whose workplace lies inside the candidate's mobility area, best first (``size`` of them)."""
     scorer = scorer or rt.scorer
-    limit = limit or rt.settings.shortlist_size
+    size = size or rt.settings.shortlist_size
     with rt.store.read() as session:
         candidate = get_candidate(session, candidate_id=candidate_id)
     text = candidate_text(candidate, rt.taxonomy)
@@ -313,7 +327,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         )
         for o in offers
     ]
-    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), explained=limit)
+    ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), size=size)
     entries = [
         MatchEntry(
             rank=rank,
@@ -324,8 +338,8 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
             score=score,
             explanation=explanation,
         )
-        for rank, (score, i, explanation) in enumerate(ranked[:limit], start=1)
-        if explanation is not None  # always true: the first ``limit`` places are explained
+        for rank, (score, i, explanation) in enumerate(ranked[:size], start=1)
+        if explanation is not None  # always true: the first ``size`` places are explained
     ]
     return Matches(
         candidate_id=candidate.id,
@@ -334,6 +348,18 @@ def build_matches(rt: Runtime, *, candidate_id: str, limit: int | None = None, s
         retrieved=len(hits),
         entries=entries,
     )
+
+
+def matches_for(
+    rt: Runtime, *, principal: Principal, candidate_id: str | None = None, size: int | None = None
+) -> Matches:
+    """The matches of a candidate the principal may see (their own profile when ``candidate_id`` is None)."""
+    if candidate_id is None:
+        candidate_id = own_candidate_id(principal)
+    else:
+        with rt.store.read() as session:
+            visible_candidate_row(session, principal, candidate_id)
+    return build_matches(rt, candidate_id=candidate_id, size=size)
 
 
 def warm_up(rt: Runtime) -> int:

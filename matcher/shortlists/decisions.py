@@ -9,6 +9,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.access import tenancy
+from matcher.access.accounts import Principal
 from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.models import Decision, Feedback, FeedbackIn
 from matcher.core.records import offer_from_row
@@ -58,6 +60,26 @@ def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Fee
         },
     )
     return _feedback(row)
+
+
+def record_decision(rt: Runtime, *, principal: Principal, offer_id: str, data: FeedbackIn) -> Feedback:
+    """A recruiter's decision on a candidate they may see, for an offer they act for, recorded in their name.
+
+    The one way a decision is recorded, from the API and the pages alike.
+    """
+    with rt.store.transaction() as session:
+        tenancy.offer_row(session, principal, offer_id)
+        tenancy.visible_candidate_row(session, principal, data.candidate_id)
+        return record_feedback(
+            session, offer_id=offer_id, data=data.model_copy(update={"recruiter_id": principal.subject})
+        )
+
+
+def decisions_on(rt: Runtime, *, principal: Principal, offer_id: str) -> list[Feedback]:
+    """Every decision recorded on an offer the principal acts for, oldest first."""
+    with rt.store.read() as session:
+        tenancy.offer_row(session, principal, offer_id)
+        return list_feedback(session, offer_id=offer_id)
 
 
 def list_feedback(session: Session, *, offer_id: str) -> list[Feedback]:

@@ -198,6 +198,9 @@ class AccountRow(Base):
     # Seekers: their profile; unique, so a profile has at most one account (erasing one never erases another).
     candidate_id: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Page sessions hold the generation they signed in with; signing out, a new password or disabling
+    # the account increments it, which ends every session holding an older one (a copied cookie too).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

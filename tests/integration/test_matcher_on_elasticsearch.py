@@ -39,8 +39,8 @@ def test_shortlists_match_the_embedded_backend(tmp_path: Path, es_backend: Elast
             offers, _ = list_offers(session, limit=40)
         overlaps = []
         for offer in offers:
-            a = [e.candidate_id for e in build_shortlist(embedded, offer_id=offer.id, limit=10).entries]
-            b = [e.candidate_id for e in build_shortlist(elastic, offer_id=offer.id, limit=10).entries]
+            a = [e.candidate_id for e in build_shortlist(embedded, offer_id=offer.id, size=10).entries]
+            b = [e.candidate_id for e in build_shortlist(elastic, offer_id=offer.id, size=10).entries]
             if a or b:
                 overlaps.append(len(set(a) & set(b)) / max(len(a), len(b)))
         candidate = next(iter(embedded.backend.versions(CANDIDATES)))

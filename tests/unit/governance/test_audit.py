@@ -90,7 +90,7 @@ def test_only_a_prefix_older_than_six_months_may_go_and_the_chain_stays_verifiab
 
 def test_a_recorded_shortlist_is_reproduced_from_its_recorded_inputs(rt: Runtime) -> None:
     _, offer_id = shortlisted(rt)
-    shortlist = build_shortlist(rt, offer_id=offer_id, limit=10)
+    shortlist = build_shortlist(rt, offer_id=offer_id, size=10)
     assert len(shortlist.entries) >= 5 and all(e.candidate_version == 1 for e in shortlist.entries)
     with rt.store.transaction() as session:
         row = audit.record_shortlist_built(
@@ -135,7 +135,7 @@ def test_a_recorded_shortlist_is_reproduced_from_its_recorded_inputs(rt: Runtime
 
 def test_a_recruiter_decision_is_an_audit_row_and_a_contact(rt: Runtime) -> None:
     _, offer_id = shortlisted(rt, candidates=2)
-    shortlist = build_shortlist(rt, offer_id=offer_id, limit=5)
+    shortlist = build_shortlist(rt, offer_id=offer_id, size=5)
     cid = shortlist.entries[0].candidate_id
     later = datetime.now(UTC) + timedelta(days=3)
     with time_machine.travel(later, tick=False), rt.store.transaction() as session:

@@ -86,7 +86,7 @@ def setup_person(rt: Runtime) -> tuple[str, str]:
         session.add(NotificationRow(account_id="acc_1", period="2026-W02", channel="email", body={"offers": ["o"]}))
         session.add(MonitoringRow(candidate_id=cid, sex="f", age_band="30-39"))
     process_outbox(rt)
-    shortlist = build_shortlist(rt, offer_id=offer.id, limit=10)
+    shortlist = build_shortlist(rt, offer_id=offer.id, size=10)
     assert cid in {e.candidate_id for e in shortlist.entries}
     with rt.store.transaction() as session:
         session.add(
@@ -223,7 +223,7 @@ def test_withdrawing_consent_leaves_the_index_and_the_shortlists_not_acted_on(rt
         untouched = session.get(ShortlistRow, "sl_2")
         assert decided is not None and cid in json.dumps(decided.entries)  # a recruiter acted on it: kept
         assert untouched is not None and [e["candidate_id"] for e in untouched.entries] == ["cand_x"]
-    assert cid not in {e.candidate_id for e in build_shortlist(rt, offer_id=offer_id, limit=50).entries}
+    assert cid not in {e.candidate_id for e in build_shortlist(rt, offer_id=offer_id, size=50).entries}
     with rt.store.transaction() as session:
         assert withdraw_from_shortlists(session, cid) == 0  # nothing left to withdraw
 

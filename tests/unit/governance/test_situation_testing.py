@@ -88,7 +88,7 @@ def test_identical_profiles_but_a_protected_marker_score_identically(rt: Runtime
                 )
             )
     process_outbox(rt)
-    shortlist = build_shortlist(rt, offer_id=offer.id, limit=100)
+    shortlist = build_shortlist(rt, offer_id=offer.id, size=100)
     scores = {e.candidate_id: e.score for e in shortlist.entries}
     ranks = {e.candidate_id: e.rank for e in shortlist.entries}
     compared = 0
@@ -142,7 +142,7 @@ def test_a_job_title_in_the_feminine_scores_as_in_the_masculine(rt: Runtime) -> 
             ]
             ids.append(tuple(create_candidate(session, data=c, **refs).id for c in pair))
     process_outbox(rt)
-    shortlist = build_shortlist(rt, offer_id=offer.id, limit=200)
+    shortlist = build_shortlist(rt, offer_id=offer.id, size=200)
     scores = {e.candidate_id: e.score for e in shortlist.entries}
     compared = 0
     for a, b in ids:
@@ -207,7 +207,7 @@ def test_equivalent_ways_of_writing_what_the_features_read_score_identically(rt:
             pair = [CandidateIn.model_validate({**base, **form}) for form in (one, other)]
             ids.append((name, *(create_candidate(session, data=c, **refs).id for c in pair)))
     process_outbox(rt)
-    shortlist = build_shortlist(rt, offer_id=offer.id, limit=200)
+    shortlist = build_shortlist(rt, offer_id=offer.id, size=200)
     scores = {e.candidate_id: e.score for e in shortlist.entries}
     unequal = sorted({name for name, a, b in ids if scores.get(a) != pytest.approx(scores.get(b), abs=1e-9)})
     assert unequal == []

@@ -13,7 +13,7 @@ from tests.factories import shortlisted
 
 def test_the_statement_gives_the_four_items_with_the_weights_applied_to_the_person(rt: Runtime) -> None:
     _, offer_id = shortlisted(rt)
-    shortlist = build_shortlist(rt, offer_id=offer_id, limit=10)
+    shortlist = build_shortlist(rt, offer_id=offer_id, size=10)
     entry = shortlist.entries[1]
     data = transparency.for_shortlist(shortlist, entry.candidate_id)
     assert data is not None and transparency.for_shortlist(shortlist, "cand_absent") is None
@@ -56,11 +56,11 @@ def test_an_employer_without_ai_ranking_gets_search_order_with_the_same_filters_
         assert undated is not None
         undated.consented_at = None
         hidden = undated.id
-    ranked = build_shortlist(rt, offer_id=offer_id, limit=50)
+    ranked = build_shortlist(rt, offer_id=offer_id, size=50)
     assert ranked.ranking == "model" and ranked.model_version and hidden not in {e.candidate_id for e in ranked.entries}
     with rt.store.transaction() as session:
         session.get(EmployerRow, eid).ai_ranking = False  # type: ignore[union-attr]
-    plain = build_shortlist(rt, offer_id=offer_id, limit=50)  # the switch holds from the next request on
+    plain = build_shortlist(rt, offer_id=offer_id, size=50)  # the switch holds from the next request on
     assert plain.ranking == "search" and plain.model_version is None
     assert {e.candidate_id for e in plain.entries} == {e.candidate_id for e in ranked.entries}
     assert [e.rank for e in plain.entries] == list(range(1, len(plain.entries) + 1))
@@ -72,7 +72,7 @@ def test_an_employer_without_ai_ranking_gets_search_order_with_the_same_filters_
     assert "Aucun score" in transparency.render(data)
     with rt.store.transaction() as session:
         session.get(EmployerRow, eid).ai_ranking = True  # type: ignore[union-attr]
-    assert build_shortlist(rt, offer_id=offer_id, limit=50).ranking == "model"
+    assert build_shortlist(rt, offer_id=offer_id, size=50).ranking == "model"
 
 
 def test_the_model_card_says_how_it_was_trained_who_decides_and_who_switched_ai_off(rt: Runtime) -> None:

@@ -56,7 +56,7 @@ def test_outbox_reaches_the_index_and_only_visible_candidates_are_indexed(demo: 
 
 def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(demo: Runtime) -> None:
     offer_id = "ft-193FKBM"  # a real France Travail offer in Aubenas
-    shortlist = build_shortlist(demo, offer_id=offer_id, limit=10)
+    shortlist = build_shortlist(demo, offer_id=offer_id, size=10)
     assert shortlist.entries
     with demo.store.read() as session:
         offer = records.get_offer(session, offer_id=offer_id)
@@ -80,7 +80,7 @@ def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(dem
 
 
 def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
-    shortlist = build_shortlist(demo, offer_id="ft-193FKBM", limit=5)
+    shortlist = build_shortlist(demo, offer_id="ft-193FKBM", size=5)
     top = shortlist.entries[0].candidate_id
     with demo.store.transaction() as session:
         current = records.get_candidate(session, candidate_id=top)
@@ -89,7 +89,7 @@ def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
         )
         update_candidate(session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography)
     process_outbox(demo)
-    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-193FKBM", limit=50).entries}
+    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-193FKBM", size=50).entries}
 
 
 def test_matches_for_a_candidate_lie_in_their_mobility_area(rt: Runtime) -> None:

@@ -47,7 +47,7 @@ def test_decisions_are_validated_and_the_latest_one_counts(rt: Runtime) -> None:
 def recruiter_decides(rt: Runtime, offers: list[str], prefers: str) -> None:
     """A recruiter who interviews the candidates highest on one feature and rejects the lowest."""
     for offer_id in offers:
-        entries = build_shortlist(rt, offer_id=offer_id, limit=40).entries
+        entries = build_shortlist(rt, offer_id=offer_id, size=40).entries
         values = {
             e.candidate_id: next(c.value for c in e.explanation.contributions if c.feature == prefers) for e in entries
         }
@@ -68,7 +68,7 @@ def test_the_ranker_learns_what_recruiters_value(rt: Runtime) -> None:
     process_outbox(rt)
     with rt.store.read() as session:
         offers = [o.id for o in list_offers(session, limit=80)[0]]
-    busy = [o for o in offers if len(build_shortlist(rt, offer_id=o, limit=10).entries) >= 10][:15]
+    busy = [o for o in offers if len(build_shortlist(rt, offer_id=o, size=10).entries) >= 10][:15]
     assert len(busy) >= 10
     recruiter_decides(rt, busy, prefers="proximity")
     X, y = feedback_training_set(rt)
