@@ -1,0 +1,89 @@
+"""The ONNX Runtime embedder on the shipped int8 export: no torch, padding and truncation handled, ids distinct."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.core.settings import REPO_ROOT, MatcherSettings
+from matcher.embedding.onnx import OnnxEmbedder
+from matcher.embedding.select import open_embedder
+from matcher.embedding.transformer import SentenceTransformerEmbedder
+
+SHIPPED = REPO_ROOT / "matcher" / "models" / "minilm-int8"
+TEXTS = [
+    "Jardinier des espaces verts",
+    "Comptable public H/F - direction des finances, exécution budgétaire et tenue des régies",
+    "Infirmier de bloc opératoire",
+    "agent d'accueil",
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> OnnxEmbedder:
+    return OnnxEmbedder(SHIPPED, batch_size=2)
+
+
+def test_the_default_embedder_loads_and_embeds_without_torch(tmp_path: Path) -> None:
+    script = (
+        "import json, sys\n"
+        "from matcher.core.settings import MatcherSettings\n"
+        "from matcher.embedding.select import open_embedder\n"
+        f"embedder = open_embedder(MatcherSettings(data_dir={str(tmp_path)!r}))\n"
+        "vectors = embedder.embed(['Jardinier des espaces verts', 'Comptable public'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'transformers', 'sentence_transformers'})\n"
+        "print(json.dumps({'kind': type(embedder).__name__, 'shape': list(vectors.shape), 'heavy': heavy}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"kind": "OnnxEmbedder", "shape": [2, 384], "heavy": []}
+
+
+def test_vectors_are_unit_length_and_do_not_depend_on_the_batch(embedder: OnnxEmbedder) -> None:
+    together = embedder.embed(TEXTS)
+    alone = np.stack([embedder.embed([t])[0] for t in TEXTS])
+    assert together.shape == (4, 384) and together.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    # Padded rows (shorter texts batched with longer ones) pool over their own tokens only. Not bit for bit:
+    # int8 activations are quantised per batch, so a batch's range moves each row a little.
+    assert np.min(np.sum(together * alone, axis=1)) > 0.99
+    np.testing.assert_array_equal(embedder.embed(TEXTS), together)  # the same batch, the same vectors
+    assert embedder.embed([]).shape == (0, 384)
+
+
+def test_texts_are_cut_at_the_sequence_length(embedder: OnnxEmbedder) -> None:
+    head = " ".join(["entretien des espaces verts de la commune"] * 60)  # well over 256 tokens
+    first, second = embedder.embed([f"{head} comptabilité publique", f"{head} soins infirmiers au bloc"])
+    np.testing.assert_allclose(first, second, atol=1e-5)
+    short = OnnxEmbedder(SHIPPED, max_seq_length=8).embed(["agent d'entretien des espaces verts et des bâtiments"])
+    assert float(short[0] @ embedder.embed(["agent d'entretien des espaces verts et des bâtiments"])[0]) < 0.999
+
+
+def test_model_ids_never_mix_vectors_of_different_models(embedder: OnnxEmbedder, tmp_path: Path) -> None:
+    copy = tmp_path / "other-export"
+    shutil.copytree(SHIPPED, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "sha256": "0" * 64}))
+    torch_ids = {SentenceTransformerEmbedder("/m/model", precision=p).model_id for p in ("fp32", "bf16")}
+    ids = {embedder.model_id, OnnxEmbedder(copy).model_id, OnnxEmbedder(SHIPPED, max_seq_length=128).model_id}
+    assert len(ids) == 3 and not ids & torch_ids
+    assert manifest["sha256"][:12] in embedder.model_id
+
+
+def test_the_settings_choose_the_embedder_and_the_model_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert isinstance(open_embedder(MatcherSettings(data_dir=tmp_path)), OnnxEmbedder)
+    copy = tmp_path / "export"
+    shutil.copytree(SHIPPED, copy)
+    monkeypatch.setenv("MATCHER_ONNX_MODEL", str(copy))
+    chosen = open_embedder(MatcherSettings(data_dir=tmp_path))
+    assert isinstance(chosen, OnnxEmbedder) and chosen.model_dir == copy
+    monkeypatch.setenv("MATCHER_EMBEDDER", "sentence-transformers")
+    assert isinstance(open_embedder(MatcherSettings(data_dir=tmp_path)), SentenceTransformerEmbedder)
+    with pytest.raises(FileNotFoundError, match=r"manifest\.json"):
+        OnnxEmbedder(tmp_path / "missing")
