@@ -12,37 +12,31 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, rome_code, router
-from matcher.access import tenancy
-from matcher.catalog.employers import get_employer, list_employers
-from matcher.catalog.offers import list_offers
+from matcher.catalog.employers import employers_for
+from matcher.catalog.offers import offer_listing
 from matcher.catalog.search import SearchFilters, SearchIn, search_candidates
 from matcher.core.errors import InvalidInput
 from matcher.core.models import ContractType, Decision, FeedbackIn
-from matcher.core.records import offer_from_row
-from matcher.notify import deliveries
-from matcher.shortlists.decisions import record_feedback
-from matcher.shortlists.kept import build, list_for_offer, read
+from matcher.notify.deliveries import deliveries_for
+from matcher.shortlists import decisions
+from matcher.shortlists.kept import build, offer_with_shortlists
 
 
 @router.get("/recruteur/offres")
 def offers(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Response:
-    with rt.store.read() as session:
-        items, total = list_offers(session, limit=200, visible=tenancy.offers_query(principal))
-        employers = {e.id: e.name for e in list_employers(session) if principal.may_act_for(e.id)}
-    communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in items}
-    return render(request, "recruiter_offers.html", offers=items, total=total, employers=employers, communes=communes)
+    found = offer_listing(rt, principal=principal, limit=200)
+    employers = {e.id: e.name for e in found.employers.values()}
+    communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in found.items}
+    return render(
+        request, "recruiter_offers.html", offers=found.items, total=found.total, employers=employers, communes=communes
+    )
 
 
 @router.get("/offres/{offer_id}")
 def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
     """The offer and its latest kept shortlist, each place explained, with the decision form."""
-    with rt.store.read() as session:
-        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
-        employer = get_employer(session, employer_id=offer.employer_id)
-        kept = list_for_offer(session, principal=principal, offer_id=offer_id)
-    page = (
-        read(rt, principal=principal, offer_id=offer_id, shortlist_id=kept[0].id, limit=50, offset=0) if kept else None
-    )
+    seen = offer_with_shortlists(rt, principal=principal, offer_id=offer_id, limit=50)
+    offer, page = seen.offer, seen.latest
     explained = [p.explanation for p in page.places if p.explanation] if page else []
     code = offer.rome_code or next((e.occupation for e in explained if e.occupation), None)
     widest = max((c.contribution for e in explained for c in e.contributions), default=0.0)
@@ -50,9 +44,9 @@ def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: Princ
         request,
         "offer.html",
         offer=offer,
-        employer=employer,
+        employer=seen.employer,
         shortlist=page,
-        earlier=len(kept) - 1 if kept else 0,
+        earlier=len(seen.kept) - 1 if seen.kept else 0,
         occupation=rt.taxonomy.occupation(code) if code else None,
         commune=rt.geography.get(offer.commune_insee),
         widest=max(widest, 1e-6),
@@ -88,11 +82,7 @@ def record_decision(
         flash(request, message, "error")
         return redirect(anchor)
     try:
-        with rt.store.transaction() as session:
-            tenancy.offer_row(session, principal, offer_id)
-            tenancy.visible_candidate_row(session, principal, candidate_id)
-            data = data.model_copy(update={"recruiter_id": principal.subject})
-            record_feedback(session, offer_id=offer_id, data=data)
+        decisions.record_decision(rt, principal=principal, offer_id=offer_id, data=data)
     except InvalidInput as exc:
         flash(request, f"Décision non enregistrée : {exc.detail}.", "error")
         return redirect(anchor)
@@ -147,9 +137,6 @@ def webhook_deliveries(
     request: Request, rt: RuntimeDep, principal: PrincipalDep, page: Annotated[int, Query(ge=1, le=1000)] = 1
 ) -> Response:
     size = 50
-    with rt.store.read() as session:
-        items = deliveries.list_deliveries(
-            session, employer_ids=sorted(principal.employer_ids), limit=size, offset=(page - 1) * size
-        )
-        employers = {e.id: e.name for e in list_employers(session) if principal.may_act_for(e.id)}
+    items = deliveries_for(rt, principal=principal, limit=size, offset=(page - 1) * size)
+    employers = {e.id: e.name for e in employers_for(rt, principal=principal)}
     return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, size=size)

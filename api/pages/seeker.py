@@ -13,19 +13,15 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import code_of, commune_of, flash, redirect, render, rome_code, router
-from matcher.access import accounts, tenancy
 from matcher.access.accounts import Principal
-from matcher.catalog import search
-from matcher.catalog.candidates import create_own_profile, update_candidate
-from matcher.catalog.employers import list_employers
+from matcher.catalog import candidates, search
+from matcher.catalog.employers import employers_for
 from matcher.catalog.search import Frequency, SavedSearchIn
-from matcher.core import records
 from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import CandidateIn, ContractType
 from matcher.governance import privacy
-from matcher.ranking.pipeline import build_matches
+from matcher.ranking.pipeline import matches_for
 from matcher.runtime import Runtime
-from matcher.store.tables import CandidateRow
 
 ALERTS = "offers"
 FIELD_LABELS = {
@@ -69,14 +65,11 @@ def _number(value: object) -> object:
 
 
 def _current(rt: Runtime, principal: Principal) -> tuple[dict[str, Any], bool]:
-    if principal.candidate_id is None:
+    own = candidates.own_profile_with_consents(rt, principal=principal)
+    if own is None:
         empty = {"mobility": {"communes": [], "radius_km": 30}, "contract_types": ["contractuel"]}
         return empty, False
-    with rt.store.read() as session:
-        candidate = records.get_candidate(session, candidate_id=principal.candidate_id)
-        row = session.get(CandidateRow, principal.candidate_id)
-        pool = row is not None and row.talent_pool_consented_at is not None
-    return candidate.model_dump(mode="json", include=set(CandidateIn.model_fields)), pool
+    return own.candidate.model_dump(mode="json", include=set(CandidateIn.model_fields)), own.talent_pool
 
 
 @router.get("/candidat/profil")
@@ -164,16 +157,9 @@ def save_profile(
     if data is not None:
         try:
             if principal.candidate_id is None:
-                create_own_profile(rt, account_id=principal.subject, data=data)
+                candidates.create_own_profile(rt, account_id=principal.subject, data=data)
             else:
-                with rt.store.transaction() as session:
-                    update_candidate(
-                        session,
-                        candidate_id=principal.candidate_id,
-                        data=data,
-                        taxonomy=rt.taxonomy,
-                        geography=rt.geography,
-                    )
+                candidates.update_own_profile(rt, principal=principal, data=data)
         except InvalidInput as exc:
             errors[exc.field.split(".")[0]] = exc.detail
         except Conflict:  # the form was sent twice: the first one created the profile
@@ -212,10 +198,9 @@ def matches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Respon
     if principal.candidate_id is None:
         flash(request, "Créez d'abord votre profil pour voir les offres qui vous correspondent.")
         return redirect("/candidat/profil")
-    found = build_matches(rt, candidate_id=principal.candidate_id, limit=20)
-    with rt.store.read() as session:
-        candidate = records.get_candidate(session, candidate_id=principal.candidate_id)
-        employers = {e.id: e.name for e in list_employers(session)}
+    found = matches_for(rt, principal=principal, size=20)
+    candidate = candidates.own_profile(rt, principal=principal)
+    employers = {e.id: e.name for e in employers_for(rt, principal=principal)}
     explained = [e.explanation for e in found.entries]
     widest = max((c.contribution for e in explained for c in e.contributions), default=0.0)
     return render(
@@ -238,8 +223,7 @@ def alerts(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Respons
 def _alerts_page(
     request: Request, rt: Runtime, principal: Principal, *, form: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    with rt.store.read() as session:
-        saved = search.list_saved(session, account_id=principal.subject, kind=ALERTS)
+    saved = search.saved_searches(rt, principal=principal, kind=ALERTS)
     communes = {c: rt.geography.get(c) for s in saved if (c := s.filters.commune_insee)}
     return render(
         request,
@@ -284,16 +268,14 @@ def create_alert(
             errors.setdefault(field, _message(e["type"]))
     if errors:
         return _alerts_page(request, rt, principal, form=form, errors=errors)
-    with rt.store.transaction() as session:
-        search.save(rt, session, account_id=principal.subject, kind=ALERTS, data=data)
+    search.save_search(rt, principal=principal, kind=ALERTS, data=data)
     flash(request, f"Alerte « {data.name} » créée.")
     return redirect("/candidat/alertes")
 
 
 @router.post("/candidat/alertes/{alert_id}/suppression")
 def delete_alert(request: Request, alert_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
-    with rt.store.transaction() as session:
-        search.delete_saved(session, account_id=principal.subject, kind=ALERTS, search_id=alert_id)
+    search.delete_search(rt, principal=principal, kind=ALERTS, search_id=alert_id)
     flash(request, "Alerte supprimée.")
     return redirect("/candidat/alertes")
 
@@ -306,11 +288,7 @@ def my_data(request: Request, principal: PrincipalDep) -> Response:
 @router.get("/candidat/donnees/export")
 def export(rt: RuntimeDep, principal: PrincipalDep) -> Response:
     """Everything held about the person, as JSON (GDPR art. 15 and 20), the same as ``GET /me/export``."""
-    with rt.store.read() as session:
-        account = accounts.get_account(session, account_id=principal.subject)
-        body: dict[str, Any] = {"account": account.model_dump(mode="json")}
-        if principal.candidate_id is not None:
-            body.update(privacy.export_person(session, candidate_id=principal.candidate_id))
+    body = privacy.export_own_data(rt, principal=principal)
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2, default=str),
         media_type="application/json",
@@ -333,11 +311,7 @@ def erase(
         return render(
             request, "seeker_erase.html", status_code=422, has_profile=principal.candidate_id is not None, error=error
         )
-    if principal.candidate_id is not None:
-        tenancy.own_candidate_id(principal)
-        privacy.erase_candidate(rt, candidate_id=principal.candidate_id, actor=principal.subject)
-    with rt.store.transaction() as session:
-        accounts.delete_account(session, account_id=principal.subject)
+    privacy.erase_own_data(rt, principal=principal)
     request.session.clear()
     flash(request, "Vos données et votre compte ont été effacés.")
     return redirect("/")

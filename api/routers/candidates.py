@@ -13,14 +13,11 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import CandidateCard, Page
-from matcher.access import tenancy
 from matcher.catalog import candidates
 from matcher.catalog.search import CandidateResults, SearchIn, search_candidates
-from matcher.core import records
 from matcher.core.models import Candidate, CandidateIn, Visibility
-from matcher.core.records import candidate_from_row
 from matcher.governance import privacy
-from matcher.ranking.pipeline import Matches, build_matches
+from matcher.ranking.pipeline import Matches, matches_for
 
 router = APIRouter(prefix="/candidates", tags=["candidats"])
 
@@ -32,23 +29,27 @@ def card(candidate: Candidate) -> CandidateCard:
 @router.get("")
 def list_candidates(
     rt: RuntimeDep,
+    principal: PrincipalDep,
     visibility: Visibility | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Page[CandidateCard]:
     """Tous les profils (administration)."""
-    with rt.store.read() as session:
-        items, total = candidates.list_candidates(session, visibility=visibility, limit=limit, offset=offset)
+    items, total = candidates.list_profiles(rt, principal=principal, visibility=visibility, limit=limit, offset=offset)
     return Page[CandidateCard](items=[card(c) for c in items], total=total, limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_candidate(
-    data: CandidateIn, rt: RuntimeDep, runner: RunnerDep, tasks: BackgroundTasks, response: Response
+    data: CandidateIn,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    response: Response,
 ) -> Candidate:
     """Import d'un profil par l'administration (les candidats créent le leur par /me/profile)."""
-    with rt.store.transaction() as session:
-        candidate = candidates.create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+    candidate = candidates.import_profile(rt, principal=principal, data=data)
     tasks.add_task(runner.kick)
     response.headers["Location"] = f"/candidates/{candidate.id}"
     return candidate
@@ -62,18 +63,19 @@ def search(data: SearchIn, rt: RuntimeDep) -> CandidateResults:
 
 @router.get("/{candidate_id}")
 def get_candidate(candidate_id: str, rt: RuntimeDep, principal: PrincipalDep) -> CandidateCard:
-    with rt.store.read() as session:
-        return card(candidate_from_row(tenancy.visible_candidate_row(session, principal, candidate_id)))
+    return card(candidates.profile_for(rt, principal=principal, candidate_id=candidate_id))
 
 
 @router.put("/{candidate_id}")
 def update_candidate(
-    candidate_id: str, data: CandidateIn, rt: RuntimeDep, runner: RunnerDep, tasks: BackgroundTasks
+    candidate_id: str,
+    data: CandidateIn,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
 ) -> Candidate:
-    with rt.store.transaction() as session:
-        candidate = candidates.update_candidate(
-            session, candidate_id=candidate_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
-        )
+    candidate = candidates.correct_profile(rt, principal=principal, candidate_id=candidate_id, data=data)
     tasks.add_task(runner.kick)
     return candidate
 
@@ -81,12 +83,12 @@ def update_candidate(
 @router.delete("/{candidate_id}", status_code=status.HTTP_204_NO_CONTENT)
 def erase_candidate(candidate_id: str, rt: RuntimeDep, principal: PrincipalDep) -> None:
     """Effacement (droit à l'effacement exercé auprès de l'administration) : store, index, caches ; irréversible."""
-    with rt.store.read() as session:
-        records.get_candidate(session, candidate_id=candidate_id)
-    privacy.erase_candidate(rt, candidate_id=candidate_id, actor=principal.subject)
+    privacy.erase_profile(rt, principal=principal, candidate_id=candidate_id)
 
 
 @router.get("/{candidate_id}/matches")
-def get_matches(candidate_id: str, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Matches:
+def get_matches(
+    candidate_id: str, rt: RuntimeDep, principal: PrincipalDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> Matches:
     """Offres publiées dans l'aire de mobilité du candidat, les meilleures d'abord, chacune expliquée."""
-    return build_matches(rt, candidate_id=candidate_id, limit=limit)
+    return matches_for(rt, principal=principal, candidate_id=candidate_id, size=limit)

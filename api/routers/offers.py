@@ -10,34 +10,14 @@ from fastapi.responses import JSONResponse
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.schemas import Page
-from matcher.access import tenancy
-from matcher.access.accounts import Principal, Role
 from matcher.catalog import offers
-from matcher.catalog.jsonld import posting_from_offer
-from matcher.core.errors import InvalidInput
+from matcher.catalog.jsonld import job_posting
 from matcher.core.models import Feedback, FeedbackIn, Offer, OfferIn, OfferStatus
-from matcher.core.records import offer_from_row
 from matcher.shortlists import decisions
-from matcher.store.tables import EmployerRow, OfferRow
 
 router = APIRouter(prefix="/offers", tags=["offres"])
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
-
-
-def _in_scope(principal: Principal, data: OfferIn) -> None:
-    if not principal.may_act_for(data.employer_id):
-        raise InvalidInput("employer_id", f"employeur hors de votre périmètre : {data.employer_id}")
-
-
-def _provenance(principal: Principal, data: OfferIn, *, current: OfferRow | None = None) -> OfferIn:
-    """Where an offer comes from is not the caller's to claim (admins' imports aside): a partner's offers carry
-    its id, a recruiter's are "direct", and an edit keeps the source and reference the offer already has."""
-    if principal.role is Role.ADMIN:
-        return data
-    if current is not None:
-        return data.model_copy(update={"source": current.source, "external_ref": current.external_ref})
-    return data.model_copy(update={"source": principal.subject if principal.role is Role.PARTNER else "direct"})
 
 
 @router.get("")
@@ -49,16 +29,10 @@ def list_offers(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[Offer]:
-    with rt.store.read() as session:
-        items, total = offers.list_offers(
-            session,
-            employer_id=employer_id,
-            status=status_,
-            limit=limit,
-            offset=offset,
-            visible=tenancy.offers_query(principal),
-        )
-    return Page[Offer](items=items, total=total, limit=limit, offset=offset)
+    found = offers.offer_listing(
+        rt, principal=principal, employer_id=employer_id, status=status_, limit=limit, offset=offset
+    )
+    return Page[Offer](items=found.items, total=found.total, limit=limit, offset=offset)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -70,11 +44,7 @@ def create_offer(
     tasks: BackgroundTasks,
     response: Response,
 ) -> Offer:
-    _in_scope(principal, data)
-    with rt.store.transaction() as session:
-        offer = offers.create_offer(
-            session, data=_provenance(principal, data), taxonomy=rt.taxonomy, geography=rt.geography
-        )
+    offer = offers.add_offer(rt, principal=principal, data=data)
     tasks.add_task(runner.kick)
     response.headers["Location"] = f"/offers/{offer.id}"
     return offer
@@ -82,8 +52,7 @@ def create_offer(
 
 @router.get("/{offer_id}")
 def get_offer(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Offer:
-    with rt.store.read() as session:
-        return offer_from_row(tenancy.offer_row(session, principal, offer_id))
+    return offers.offer_for(rt, principal=principal, offer_id=offer_id)
 
 
 @router.get(
@@ -91,12 +60,7 @@ def get_offer(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Offer:
 )
 def get_job_posting(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
     """L'offre au format schema.org JobPosting (JSON-LD)."""
-    with rt.store.read() as session:
-        row = tenancy.offer_row(session, principal, offer_id)
-        employer = session.get(EmployerRow, row.employer_id)
-        posting: dict[str, Any] = posting_from_offer(
-            offer_from_row(row), geography=rt.geography, employer_name=employer.name if employer else ""
-        )
+    posting: dict[str, Any] = job_posting(rt, principal=principal, offer_id=offer_id)
     return JSONResponse(posting, media_type="application/ld+json")
 
 
@@ -104,31 +68,16 @@ def get_job_posting(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> J
 def update_offer(
     offer_id: str, data: OfferIn, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Offer:
-    _in_scope(principal, data)
-    with rt.store.transaction() as session:
-        current = tenancy.offer_row(session, principal, offer_id)
-        offer = offers.update_offer(
-            session,
-            offer_id=offer_id,
-            data=_provenance(principal, data, current=current),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
+    offer = offers.edit_offer(rt, principal=principal, offer_id=offer_id, data=data)
     tasks.add_task(runner.kick)
     return offer
-
-
-def _set_status(rt: RuntimeDep, principal: Principal, offer_id: str, new: OfferStatus) -> Offer:
-    with rt.store.transaction() as session:
-        tenancy.offer_row(session, principal, offer_id)
-        return offers.set_offer_status(session, offer_id=offer_id, status=new)
 
 
 @router.post("/{offer_id}/publish")
 def publish_offer(
     offer_id: str, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Offer:
-    offer = _set_status(rt, principal, offer_id, OfferStatus.PUBLISHED)
+    offer = offers.change_status(rt, principal=principal, offer_id=offer_id, status=OfferStatus.PUBLISHED)
     tasks.add_task(runner.kick)
     return offer
 
@@ -138,7 +87,7 @@ def close_offer(
     offer_id: str, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Offer:
     """Clôt l'offre : fin du processus de recrutement, qui fait courir les durées de conservation."""
-    offer = _set_status(rt, principal, offer_id, OfferStatus.CLOSED)
+    offer = offers.change_status(rt, principal=principal, offer_id=offer_id, status=OfferStatus.CLOSED)
     tasks.add_task(runner.kick)
     return offer
 
@@ -147,9 +96,7 @@ def close_offer(
 def delete_offer(
     offer_id: str, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> None:
-    with rt.store.transaction() as session:
-        tenancy.offer_row(session, principal, offer_id)
-        offers.delete_offer(session, offer_id=offer_id)
+    offers.remove_offer(rt, principal=principal, offer_id=offer_id)
     tasks.add_task(runner.kick)
 
 
@@ -159,15 +106,9 @@ def record_feedback(offer_id: str, data: FeedbackIn, rt: RuntimeDep, principal: 
 
     Le système n'écarte jamais personne de lui-même : seule une personne enregistre une décision.
     """
-    with rt.store.transaction() as session:
-        tenancy.offer_row(session, principal, offer_id)
-        tenancy.visible_candidate_row(session, principal, data.candidate_id)
-        recorded = data.model_copy(update={"recruiter_id": principal.subject})
-        return decisions.record_feedback(session, offer_id=offer_id, data=recorded)
+    return decisions.record_decision(rt, principal=principal, offer_id=offer_id, data=data)
 
 
 @router.get("/{offer_id}/feedback")
 def list_feedback(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> list[Feedback]:
-    with rt.store.read() as session:
-        tenancy.offer_row(session, principal, offer_id)
-        return decisions.list_feedback(session, offer_id=offer_id)
+    return decisions.decisions_on(rt, principal=principal, offer_id=offer_id)

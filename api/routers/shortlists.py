@@ -16,7 +16,11 @@ router = APIRouter(prefix="/offers/{offer_id}/shortlists", tags=["présélection
 
 
 class ShortlistRequest(Strict):
-    size: int = Field(default=20, ge=1, le=100, description="Nombre de places")
+    size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Nombre de places (au plus le réglage max_shortlist_size ; défaut : shortlist_size)",
+    )
 
 
 class ShortlistCreated(BaseModel):
@@ -44,8 +48,7 @@ def build_shortlist(
 
 @router.get("")
 def list_shortlists(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> list[ShortlistSummary]:
-    with rt.store.read() as session:
-        return list_for_offer(session, principal=principal, offer_id=offer_id)
+    return list_for_offer(rt, principal=principal, offer_id=offer_id)
 
 
 @router.get("/{shortlist_id}")
@@ -66,7 +69,4 @@ def explain_place(
     offer_id: str, shortlist_id: str, candidate_id: str, rt: RuntimeDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Explication du traitement algorithmique pour une place (CRPA, art. L311-3-1 et R311-3-1-2)."""
-    with rt.store.read() as session:
-        return statement(
-            session, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, candidate_id=candidate_id
-        )
+    return statement(rt, principal=principal, offer_id=offer_id, shortlist_id=shortlist_id, candidate_id=candidate_id)

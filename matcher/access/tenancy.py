@@ -29,10 +29,15 @@ def _may_see_offer(principal: Principal, row: OfferRow) -> bool:
     return principal.may_act_for(row.employer_id)
 
 
+def published_offers_query() -> Select[OfferRow]:
+    """What anyone may see, signed in or not: published offers."""
+    return select(OfferRow).where(OfferRow.status == "published")
+
+
 def offers_query(principal: Principal) -> Select[OfferRow]:
     query = select(OfferRow)
     if principal.role is Role.SEEKER:
-        return query.where(OfferRow.status == "published")
+        return published_offers_query()
     if principal.role is not Role.ADMIN:
         query = query.where(OfferRow.employer_id.in_(sorted(principal.employer_ids)))
     return query

@@ -5,6 +5,7 @@ A withdrawal of consent also takes the person out of shortlists nobody has acted
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matcher.access import tenancy
+from matcher.access.accounts import Principal, Role
 from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.erasure import ensure_not_erased
-from matcher.core.errors import Conflict, NotFound
+from matcher.core.errors import Conflict, Forbidden, NotFound
 from matcher.core.models import (
     MAX_PAGE,
     Candidate,
@@ -153,3 +156,75 @@ def list_candidates(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(CandidateRow.id).limit(min(limit, MAX_PAGE)).offset(offset))
     return [candidate_from_row(r) for r in rows], total
+
+
+# --- use cases: each owns its unit of work and checks what the principal may see (the edges call these) ---
+
+
+def _admin(principal: Principal) -> None:
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("réservé à l'administration")
+
+
+def list_profiles(
+    rt: Runtime, *, principal: Principal, visibility: Visibility | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Candidate], int]:
+    """Every profile, a page at a time (administration)."""
+    _admin(principal)
+    with rt.store.read() as session:
+        return list_candidates(session, visibility=visibility, limit=limit, offset=offset)
+
+
+def import_profile(rt: Runtime, *, principal: Principal, data: CandidateIn) -> Candidate:
+    """A profile imported by the administration (job seekers create theirs with :func:`create_own_profile`)."""
+    _admin(principal)
+    with rt.store.transaction() as session:
+        return create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+
+
+def correct_profile(rt: Runtime, *, principal: Principal, candidate_id: str, data: CandidateIn) -> Candidate:
+    """A profile rectified by the administration."""
+    _admin(principal)
+    with rt.store.transaction() as session:
+        return update_candidate(
+            session, candidate_id=candidate_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
+        )
+
+
+def profile_for(rt: Runtime, *, principal: Principal, candidate_id: str) -> Candidate:
+    """A profile as the principal may see it (recruiters: only while open to employers with consent)."""
+    with rt.store.read() as session:
+        return candidate_from_row(tenancy.visible_candidate_row(session, principal, candidate_id))
+
+
+def own_profile(rt: Runtime, *, principal: Principal) -> Candidate:
+    """The job seeker's own profile (NotFound until they have created one)."""
+    candidate_id = tenancy.own_candidate_id(principal)
+    with rt.store.read() as session:
+        return candidate_from_row(candidate_row(session, candidate_id))
+
+
+@dataclass(frozen=True)
+class OwnProfile:
+    """A job seeker's profile with whether they joined the talent pool (stored as a consent date)."""
+
+    candidate: Candidate
+    talent_pool: bool
+
+
+def own_profile_with_consents(rt: Runtime, *, principal: Principal) -> OwnProfile | None:
+    """The job seeker's profile and talent-pool consent, None while they have no profile."""
+    if principal.candidate_id is None:
+        return None
+    with rt.store.read() as session:
+        row = candidate_row(session, principal.candidate_id)
+        return OwnProfile(candidate_from_row(row), row.talent_pool_consented_at is not None)
+
+
+def update_own_profile(rt: Runtime, *, principal: Principal, data: CandidateIn) -> Candidate:
+    """Rectify the job seeker's own profile, visibility and consents."""
+    candidate_id = tenancy.own_candidate_id(principal)
+    with rt.store.transaction() as session:
+        return update_candidate(
+            session, candidate_id=candidate_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
+        )

@@ -9,13 +9,20 @@ only says full/part time in most feeds, so public-sector offers default to "cont
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from matcher.access import tenancy
+from matcher.access.accounts import Principal
 from matcher.core.errors import InvalidInput
 from matcher.core.models import ContractType, Offer, OfferIn
+from matcher.core.records import offer_from_row
 from matcher.reference.geography import Geography
+from matcher.store.tables import EmployerRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 _CONTRACTS = {
     "TEMPORARY": ContractType.CDD,
@@ -135,3 +142,13 @@ def posting_from_offer(offer: Offer, *, geography: Geography, employer_name: str
     if offer.url:
         posting["url"] = offer.url
     return posting
+
+
+def job_posting(rt: Runtime, *, principal: Principal, offer_id: str) -> dict[str, Any]:
+    """An offer the principal may see, as a schema.org JobPosting naming its employer."""
+    with rt.store.read() as session:
+        row = tenancy.offer_row(session, principal, offer_id)
+        employer = session.get(EmployerRow, row.employer_id)
+        return posting_from_offer(
+            offer_from_row(row), geography=rt.geography, employer_name=employer.name if employer else ""
+        )

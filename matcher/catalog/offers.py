@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from matcher.access import tenancy
+from matcher.access.accounts import Principal, Role
+from matcher.catalog.employers import list_employers
 from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import (
     MAX_PAGE,
+    Employer,
     Offer,
     OfferIn,
     OfferStatus,
@@ -20,6 +26,9 @@ from matcher.core.records import columns, offer_from_row, offer_row
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.tables import EmployerRow, OfferRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 
 def check_offer(session: Session, data: OfferIn, *, taxonomy: Taxonomy, geography: Geography) -> None:
@@ -124,3 +133,94 @@ def list_offers(
         query.order_by(OfferRow.published_at.desc(), OfferRow.id).limit(min(limit, MAX_PAGE)).offset(offset)
     )
     return [offer_from_row(r) for r in rows], total
+
+
+# --- use cases: each owns its unit of work and checks what the principal may do (the edges call these) ---
+
+
+@dataclass(frozen=True)
+class OfferListing:
+    """A page of offers, with the employers they may name (those the caller may see)."""
+
+    items: list[Offer]
+    total: int
+    employers: dict[str, Employer]
+
+
+def offer_listing(
+    rt: Runtime,
+    *,
+    principal: Principal | None,
+    employer_id: str | None = None,
+    status: OfferStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> OfferListing:
+    """The offers the principal may see (anonymous visitors: published ones), a page at a time."""
+    visible = tenancy.offers_query(principal) if principal else tenancy.published_offers_query()
+    with rt.store.read() as session:
+        items, total = list_offers(
+            session, employer_id=employer_id, status=status, limit=limit, offset=offset, visible=visible
+        )
+        employers = {
+            e.id: e
+            for e in list_employers(session)
+            if principal is None or principal.role is Role.SEEKER or principal.may_act_for(e.id)
+        }
+    return OfferListing(items=items, total=total, employers=employers)
+
+
+def _in_scope(principal: Principal, data: OfferIn) -> None:
+    if not principal.may_act_for(data.employer_id):
+        raise InvalidInput("employer_id", f"employeur hors de votre périmètre : {data.employer_id}")
+
+
+def _provenance(principal: Principal, data: OfferIn, *, current: OfferRow | None = None) -> OfferIn:
+    """Where an offer comes from is not the caller's to claim (admins' imports aside): a partner's offers carry
+    its id, a recruiter's are "direct", and an edit keeps the source and reference the offer already has."""
+    if principal.role is Role.ADMIN:
+        return data
+    if current is not None:
+        return data.model_copy(update={"source": current.source, "external_ref": current.external_ref})
+    return data.model_copy(update={"source": principal.subject if principal.role is Role.PARTNER else "direct"})
+
+
+def add_offer(rt: Runtime, *, principal: Principal, data: OfferIn) -> Offer:
+    """A new offer for an employer the principal acts for; its provenance is set from who adds it."""
+    _in_scope(principal, data)
+    with rt.store.transaction() as session:
+        return create_offer(session, data=_provenance(principal, data), taxonomy=rt.taxonomy, geography=rt.geography)
+
+
+def offer_for(rt: Runtime, *, principal: Principal, offer_id: str) -> Offer:
+    """An offer the principal may see (anything else is NotFound)."""
+    with rt.store.read() as session:
+        return offer_from_row(tenancy.offer_row(session, principal, offer_id))
+
+
+def edit_offer(rt: Runtime, *, principal: Principal, offer_id: str, data: OfferIn) -> Offer:
+    """Replace an offer the principal acts for; it keeps its source and reference."""
+    _in_scope(principal, data)
+    with rt.store.transaction() as session:
+        current = tenancy.offer_row(session, principal, offer_id)
+        return update_offer(
+            session,
+            offer_id=offer_id,
+            data=_provenance(principal, data, current=current),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+
+
+def change_status(rt: Runtime, *, principal: Principal, offer_id: str, status: OfferStatus) -> Offer:
+    """Publish or close an offer the principal acts for."""
+    with rt.store.transaction() as session:
+        tenancy.offer_row(session, principal, offer_id)
+        return set_offer_status(session, offer_id=offer_id, status=status)
+
+
+def remove_offer(rt: Runtime, *, principal: Principal, offer_id: str) -> None:
+    """Delete an offer the principal acts for."""
+    with rt.store.transaction() as session:
+        tenancy.offer_row(session, principal, offer_id)
+        delete_offer(session, offer_id=offer_id)

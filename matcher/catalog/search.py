@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from indices.hybrid import hybrid_search
 from indices.protocol import Filter, GeoDistance, Terms, WithinReach
+from matcher.access.accounts import Principal
 from matcher.access.tenancy import open_to_employers
 from matcher.catalog.validation import check_commune
 from matcher.core.errors import InvalidInput, NotFound
@@ -92,12 +93,9 @@ def _filters(rt: Runtime, filters: SearchFilters, *, index: str) -> list[Filter]
         out.append(Terms("contract_types", tuple(c.value for c in filters.contract_types)))
     if filters.commune_insee:
         check_commune(rt.geography, "filters.commune_insee", filters.commune_insee)
-        commune = rt.geography.get(filters.commune_insee)
-        assert commune is not None
-        if index == CANDIDATES:
-            out.append(WithinReach(commune.lat, commune.lon))
-        else:
-            out.append(GeoDistance(((commune.lat, commune.lon),), filters.radius_km))
+        point = rt.geography.coordinates(filters.commune_insee)
+        assert point is not None
+        out.append(WithinReach(*point) if index == CANDIDATES else GeoDistance((point,), filters.radius_km))
     return out
 
 
@@ -217,3 +215,28 @@ def list_saved(session: Session, *, account_id: str, kind: str) -> list[SavedSea
 
 def delete_saved(session: Session, *, account_id: str, kind: str, search_id: str) -> None:
     session.delete(_own(session, account_id, kind, search_id))
+
+
+def saved_searches(rt: Runtime, *, principal: Principal, kind: str) -> list[SavedSearch]:
+    """The principal's own saved searches of one kind (``candidates``: a recruiter's; ``offers``: alerts)."""
+    with rt.store.read() as session:
+        return list_saved(session, account_id=principal.subject, kind=kind)
+
+
+def save_search(rt: Runtime, *, principal: Principal, kind: str, data: SavedSearchIn) -> SavedSearch:
+    """Keep a search (or an alert) for the principal."""
+    with rt.store.transaction() as session:
+        return save(rt, session, account_id=principal.subject, kind=kind, data=data)
+
+
+def delete_search(rt: Runtime, *, principal: Principal, kind: str, search_id: str) -> None:
+    """Delete one of the principal's own saved searches (another's is NotFound)."""
+    with rt.store.transaction() as session:
+        delete_saved(session, account_id=principal.subject, kind=kind, search_id=search_id)
+
+
+def run_saved_search(rt: Runtime, *, principal: Principal, search_id: str, limit: int, offset: int) -> CandidateResults:
+    """A page of the results of one of the recruiter's saved candidate searches, run now."""
+    with rt.store.read() as session:
+        saved = get_saved(session, account_id=principal.subject, kind="candidates", search_id=search_id)
+    return search_candidates(rt, SearchIn(query=saved.query, filters=saved.filters, limit=limit, offset=offset))

@@ -49,7 +49,7 @@ def shortlist_relevance(
     for number, offer in enumerate(offers, start=1):
         truth = offer.rome_code
         assert truth is not None
-        shortlist = shortlist_for(rt, offer=offer, limit=k, hide_occupation=hide_offer_rome)
+        shortlist = shortlist_for(rt, offer=offer, size=k, hide_occupation=hide_offer_rome)
         with rt.store.read() as session:
             candidates = get_candidates(session, candidate_ids=[e.candidate_id for e in shortlist.entries])
         labels = [candidates[e.candidate_id].desired_occupations[0] for e in shortlist.entries]

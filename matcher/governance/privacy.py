@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
+from matcher.access.accounts import Principal, delete_account, get_account
+from matcher.access.tenancy import own_candidate_id
 from matcher.core.erasure import erasure_keys, is_erased
 from matcher.core.errors import NotFound
 from matcher.core.indexes import CANDIDATES
@@ -274,3 +276,31 @@ def _erase_sync_state(session: Session, row: CandidateRow) -> dict[str, int]:
         )
         session.delete(item)
     return {"sync_items": len(items), "changes": changes}
+
+
+# --- use cases: a person's rights, exercised by themselves or through the administration --------
+
+
+def export_own_data(rt: Runtime, *, principal: Principal) -> dict[str, Any]:
+    """Everything held on the signed-in person: their account, and their profile's data when they have one."""
+    with rt.store.read() as session:
+        body: dict[str, Any] = {"account": get_account(session, account_id=principal.subject).model_dump(mode="json")}
+        if principal.candidate_id is not None:
+            body.update(export_person(session, candidate_id=principal.candidate_id))
+    return body
+
+
+def erase_own_data(rt: Runtime, *, principal: Principal) -> None:
+    """Erase the signed-in person's profile everywhere, then their account. Irreversible."""
+    if principal.candidate_id is not None:
+        erase_candidate(rt, candidate_id=own_candidate_id(principal), actor=principal.subject)
+    with rt.store.transaction() as session:
+        delete_account(session, account_id=principal.subject)
+
+
+def erase_profile(rt: Runtime, *, principal: Principal, candidate_id: str) -> ErasureReport:
+    """Erasure requested from the administration: a profile unknown or already erased is NotFound."""
+    with rt.store.read() as session:
+        if session.get(CandidateRow, candidate_id) is None:
+            raise NotFound("candidat", candidate_id)
+    return erase_candidate(rt, candidate_id=candidate_id, actor=principal.subject)

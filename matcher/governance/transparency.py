@@ -9,14 +9,20 @@ the same in substance. Built from what the shortlist recorded, so it describes t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.governance.retention import NOT_HIRED_DAYS, POOL_DAYS
+from matcher.ranking.features import FEATURE_LABELS, FEATURES
 from matcher.ranking.pipeline import Explanation, Shortlist
+from matcher.ranking.ranker import load_ranker
+from matcher.ranking.scorer import LearnedScorer
 from matcher.store.tables import EmployerRow, ShortlistRow
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
 
 ROLE = (
     "Aide à la décision. L'algorithme propose au recruteur une liste ordonnée de profils pour une approche "
@@ -164,3 +170,26 @@ def model_card_facts(session: Session) -> dict[str, int]:
     employers = session.scalar(select(func.count()).select_from(EmployerRow)) or 0
     ai_off = session.scalar(select(func.count()).select_from(EmployerRow).where(EmployerRow.ai_ranking.is_(False)))
     return {"employers": employers, "ai_off": ai_off or 0, "not_hired_days": NOT_HIRED_DAYS, "pool_days": POOL_DAYS}
+
+
+def model_card(rt: Runtime) -> dict[str, Any]:
+    """What the public model card shows: criteria and weights of the scorer in use, its training manifest and
+    evaluation figures when it is a learned one, and the figures of :func:`model_card_facts`."""
+    scorer = rt.scorer
+    learned = isinstance(scorer, LearnedScorer)
+    manifest = load_ranker(rt.settings.ranker_path)[1] if learned else None
+    if isinstance(scorer, LearnedScorer):
+        weights = dict(zip(scorer.features, scorer.ranker.coef_.sum(axis=1).tolist(), strict=True))
+    else:
+        weights = dict(scorer.weights)  # type: ignore[attr-defined]
+    features = [(f, FEATURE_LABELS[f], weights.get(f, 0.0)) for f in FEATURES]
+    with rt.store.read() as session:
+        facts = model_card_facts(session)
+    return {
+        "features": sorted(features, key=lambda f: -f[2]),
+        "version": scorer.version,
+        "manifest": manifest,
+        "metrics": [(k, v) for k, v in manifest.metrics.items() if isinstance(v, dict)] if manifest else [],
+        "embedding_model": rt.settings.embedding_model or "all-MiniLM-L6-v2",
+        **facts,
+    }

@@ -36,7 +36,7 @@ def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:
 
 
 def offer_document(offer: Offer, vector: np.ndarray, geography: Geography) -> Document:
-    commune = geography.get(offer.commune_insee)
+    point = geography.coordinates(offer.commune_insee)
     return Document(
         id=offer.id,
         version=offer.version,
@@ -49,12 +49,11 @@ def offer_document(offer: Offer, vector: np.ndarray, geography: Geography) -> Do
             "category": [offer.category.value] if offer.category else [],
             "rome_code": [offer.rome_code] if offer.rome_code else [],
         },
-        points=[(commune.lat, commune.lon)] if commune else [],
+        points=[point] if point else [],
     )
 
 
 def candidate_document(candidate: Candidate, vector: np.ndarray, taxonomy: Taxonomy, geography: Geography) -> Document:
-    places = [geography.get(code) for code in candidate.mobility.communes]
     return Document(
         id=candidate.id,
         version=candidate.version,
@@ -66,6 +65,6 @@ def candidate_document(candidate: Candidate, vector: np.ndarray, taxonomy: Taxon
             "rome_code": list(candidate.desired_occupations),
             "driving_licences": list(candidate.driving_licences),
         },
-        points=[(p.lat, p.lon) for p in places if p],
+        points=list(geography.points(candidate.mobility.communes)),
         reach_km=candidate.mobility.radius_km,
     )

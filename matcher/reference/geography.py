@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,15 @@ class Geography:
 
     def get(self, insee: str) -> Commune | None:
         return self.communes.get(insee)
+
+    def coordinates(self, insee: str) -> tuple[float, float] | None:
+        """(latitude, longitude) of a commune, None for an unknown code: the one way from a commune to a point."""
+        commune = self.communes.get(insee)
+        return (commune.lat, commune.lon) if commune else None
+
+    def points(self, insees: Iterable[str]) -> tuple[tuple[float, float], ...]:
+        """The coordinates of the known communes among ``insees``, in their order."""
+        return tuple(point for insee in insees if (point := self.coordinates(insee)) is not None)
 
     def resolve(self, query: str) -> list[Commune]:
         """Communes matching an INSEE code, a postal code or a name, most populous first."""

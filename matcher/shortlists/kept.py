@@ -7,6 +7,7 @@ Building one also queues its delivery to the employer's webhook (through the out
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from matcher.access import tenancy
 from matcher.access.accounts import Principal
-from matcher.core.errors import NotFound
-from matcher.core.models import Decision
+from matcher.catalog.employers import get_employer
+from matcher.core.errors import InvalidInput, NotFound
+from matcher.core.models import Decision, Employer, Offer
 from matcher.core.outbox import enqueue, new_id
+from matcher.core.records import offer_from_row
 from matcher.governance import audit, pseudonyms, transparency
 from matcher.governance.privacy import shortlists_with
-from matcher.ranking.pipeline import Explanation, build_shortlist
+from matcher.ranking.pipeline import Explanation, ai_ranking_on, shortlist_of
 from matcher.store.tables import CandidateRow, FeedbackRow, ShortlistRow
 
 if TYPE_CHECKING:
@@ -69,20 +72,36 @@ def _summary(row: ShortlistRow) -> ShortlistSummary:
     )
 
 
+def checked_size(rt: Runtime, size: int | None) -> int:
+    """How many places a shortlist keeps: the setting's default, or what was asked within the allowed bound.
+
+    Raises:
+        InvalidInput: ``size`` is below 1 or above ``max_shortlist_size``.
+    """
+    if size is None:
+        return rt.settings.shortlist_size
+    if not 1 <= size <= rt.settings.max_shortlist_size:
+        raise InvalidInput("size", f"une présélection compte de 1 à {rt.settings.max_shortlist_size} places")
+    return size
+
+
 def build(rt: Runtime, *, principal: Principal, offer_id: str, size: int | None = None) -> ShortlistSummary:
-    """Rank candidates for an offer the principal acts for, keep the result, audit it, queue its delivery."""
+    """Rank candidates for an offer the principal acts for, keep the result, audit it, queue its delivery.
+
+    The offer is read once, here, and handed to the ranking.
+    """
+    size = checked_size(rt, size)
     with rt.store.read() as session:
-        offer = tenancy.offer_row(session, principal, offer_id)
-        employer_id = offer.employer_id
-    size = size or rt.settings.shortlist_size
-    result = build_shortlist(rt, offer_id=offer_id, limit=size)
+        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
+        ai_ranking = ai_ranking_on(session, employer_id=offer.employer_id)
+    result = shortlist_of(rt, offer=offer, ai_ranking=ai_ranking, size=size)
     ranking = result.ranking
     shortlist_id = new_id("sl")
     with rt.store.transaction() as session:
         row = ShortlistRow(
             id=shortlist_id,
             offer_id=offer_id,
-            employer_id=employer_id,
+            employer_id=offer.employer_id,
             offer_version=result.offer_version,
             built_by=principal.subject,
             built_at=result.generated_at,
@@ -123,12 +142,18 @@ def _latest(session: Session, offer_id: str) -> ShortlistRow | None:
     )
 
 
-def list_for_offer(session: Session, *, principal: Principal, offer_id: str) -> list[ShortlistSummary]:
-    tenancy.offer_row(session, principal, offer_id)
+def _summaries(session: Session, offer_id: str) -> list[ShortlistSummary]:
     rows = session.scalars(
         select(ShortlistRow).where(ShortlistRow.offer_id == offer_id).order_by(ShortlistRow.built_at.desc())
     )
     return [_summary(r) for r in rows]
+
+
+def list_for_offer(rt: Runtime, *, principal: Principal, offer_id: str) -> list[ShortlistSummary]:
+    """The shortlists kept for an offer the principal acts for, newest first."""
+    with rt.store.read() as session:
+        tenancy.offer_row(session, principal, offer_id)
+        return _summaries(session, offer_id)
 
 
 def read(
@@ -136,31 +161,55 @@ def read(
 ) -> ShortlistPage:
     """A page of a kept shortlist (``latest`` for the newest); records who viewed it."""
     with rt.store.transaction() as session:
-        row = _row(session, principal, offer_id, shortlist_id)
-        page = row.entries[offset : offset + limit]
-        ids = [e["candidate_id"] for e in page]
-        profiles = {
-            r.id: r
-            for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
-            if tenancy.open_to_employers(r)
-        }
-        decisions = _latest_decisions(session, offer_id, ids)
-        places = [_place(e, profiles[e["candidate_id"]], decisions) for e in page if e["candidate_id"] in profiles]
-        names = pseudonyms.pseudonyms(session, [p.candidate_id for p in places])  # the log names no one
-        audit.record(
-            session,
-            actor=principal.subject,
-            action="shortlist.viewed",
-            subject=row.id,
-            payload={
-                "offer_id": offer_id,
-                "offset": offset,
-                "limit": limit,
-                "shown": [names[p.candidate_id] for p in places],
-            },
-        )
-        summary = _summary(row)
+        return _page(session, principal, _row(session, principal, offer_id, shortlist_id), limit, offset)
+
+
+def _page(session: Session, principal: Principal, row: ShortlistRow, limit: int, offset: int) -> ShortlistPage:
+    page = row.entries[offset : offset + limit]
+    ids = [e["candidate_id"] for e in page]
+    profiles = {
+        r.id: r
+        for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
+        if tenancy.open_to_employers(r)
+    }
+    decisions = _latest_decisions(session, row.offer_id, ids)
+    places = [_place(e, profiles[e["candidate_id"]], decisions) for e in page if e["candidate_id"] in profiles]
+    names = pseudonyms.pseudonyms(session, [p.candidate_id for p in places])  # the log names no one
+    audit.record(
+        session,
+        actor=principal.subject,
+        action="shortlist.viewed",
+        subject=row.id,
+        payload={
+            "offer_id": row.offer_id,
+            "offset": offset,
+            "limit": limit,
+            "shown": [names[p.candidate_id] for p in places],
+        },
+    )
+    summary = _summary(row)
     return ShortlistPage(**summary.model_dump(), total=len(row.entries), limit=limit, offset=offset, places=places)
+
+
+@dataclass(frozen=True)
+class OfferShortlists:
+    """An offer with its employer, the shortlists kept for it, and the first page of the latest one."""
+
+    offer: Offer
+    employer: Employer
+    kept: list[ShortlistSummary]
+    latest: ShortlistPage | None
+
+
+def offer_with_shortlists(rt: Runtime, *, principal: Principal, offer_id: str, limit: int) -> OfferShortlists:
+    """What a recruiter sees of an offer they act for; viewing the latest shortlist is audited like any read."""
+    with rt.store.transaction() as session:
+        row = tenancy.offer_row(session, principal, offer_id)
+        employer = get_employer(session, employer_id=row.employer_id)
+        kept = _summaries(session, offer_id)
+        latest = _latest(session, offer_id) if kept else None
+        page = _page(session, principal, latest, limit, 0) if latest is not None else None
+        return OfferShortlists(offer=offer_from_row(row), employer=employer, kept=kept, latest=page)
 
 
 def _latest_decisions(session: Session, offer_id: str, candidate_ids: list[str]) -> dict[str, Decision]:
@@ -185,15 +234,23 @@ def _place(entry: dict[str, Any], profile: CandidateRow, decisions: dict[str, De
 
 
 def statement(
-    session: Session, *, principal: Principal, offer_id: str, shortlist_id: str, candidate_id: str
+    rt: Runtime, *, principal: Principal, offer_id: str, shortlist_id: str, candidate_id: str
 ) -> dict[str, Any]:
     """The CRPA statement (role of the algorithm, data, weights, operations) for one place of a kept shortlist."""
-    row = _row(session, principal, offer_id, shortlist_id)
-    tenancy.visible_candidate_row(session, principal, candidate_id)  # a withdrawn profile is out of sight here too
-    found = transparency.for_kept_shortlist(row, candidate_id)
+    with rt.store.read() as session:
+        row = _row(session, principal, offer_id, shortlist_id)
+        tenancy.visible_candidate_row(session, principal, candidate_id)  # a withdrawn profile is out of sight too
+        found = transparency.for_kept_shortlist(row, candidate_id)
     if found is None:
         raise NotFound("place", candidate_id)
     return {**found, "texte": transparency.render(found)}
+
+
+def my_statements(rt: Runtime, *, principal: Principal) -> list[dict[str, Any]]:
+    """The statements about the job seeker's own profile (NotFound until they have one)."""
+    candidate_id = tenancy.own_candidate_id(principal)
+    with rt.store.read() as session:
+        return statements_about(session, candidate_id=candidate_id)
 
 
 def statements_about(session: Session, *, candidate_id: str) -> list[dict[str, Any]]:
