@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from api.app import create_app
 from api.settings import get_api_settings
 from matcher.cli.common import prepare
 from matcher.core import logs
+from matcher.core.progress import ProgressPrinter
 from matcher.core.settings import get_settings
 from matcher.ranking.pipeline import warm_up
 from matcher.runtime import Runtime
@@ -36,7 +38,9 @@ def main() -> None:
     runtime = Runtime.open(settings)
     try:
         accounts = prepare(runtime)
-        warm_up(runtime)  # the first seeker's matches should not pay for reading every offer
+        # The first seeker's matches should not pay for reading every offer.
+        print("Préparation des offres (métiers, compétences)…", file=sys.stderr, flush=True)
+        warm_up(runtime, progress=ProgressPrinter())
         # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause requests for a second with a large index in memory.
         gc.freeze()

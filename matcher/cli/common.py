@@ -38,7 +38,8 @@ def prepare(rt: Runtime, *, candidates: int | None = None) -> dict[str, Any]:
         typer.echo("Données de démonstration chargées.", err=True)
     accounts = seed_demo_accounts(rt)
     started = time.perf_counter()
-    report = process_outbox(rt, progress=progress)
+    # Batches of 128: a progress line every second or two on a first start (2,700 texts to embed).
+    report = process_outbox(rt, batch_size=128, progress=progress)
     if report.rows:
         typer.echo(f"Indexation : {report.indexed} documents en {time.perf_counter() - started:.1f} s.", err=True)
     return accounts

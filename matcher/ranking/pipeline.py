@@ -20,6 +20,7 @@ from matcher.access.accounts import Principal
 from matcher.access.tenancy import open_to_employers, own_candidate_id, visible_candidate_row
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import Offer, OfferStatus, Visibility
+from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
 from matcher.indexing.documents import candidate_text, offer_text
 from matcher.ranking.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, pair_facts
@@ -362,12 +363,14 @@ def matches_for(
     return build_matches(rt, candidate_id=candidate_id, size=size)
 
 
-def warm_up(rt: Runtime) -> int:
+def warm_up(rt: Runtime, *, progress: Progress | None = None) -> int:
     """Build the views of every published offer once, before the first seeker asks for matches."""
     with rt.store.read() as session:
         offers = [
             offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.status == OfferStatus.PUBLISHED.value)
         ]
-    for offer in offers:
+    for done, offer in enumerate(offers, start=1):
         rt.offer_views.of(offer)
+        if progress and (done % 50 == 0 or done == len(offers)):
+            progress("vues des offres", done, len(offers))
     return len(offers)
