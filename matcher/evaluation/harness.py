@@ -121,9 +121,8 @@ def rankings(rt: Runtime, prepared: Prepared, query_id: str, scorer: Scorer | No
     out["hybrid"] = [h.id for h in hybrid[:100]]
     if scorer is not None:
         pairs = pair_rows(rt, prepared, query_id, hybrid)
-        out["ranker"] = [pairs[i][1].id for _, i, _ in rank_pairs(rt, pairs, scorer, today=EVALUATION_DAY, size=0)][
-            :100
-        ]
+        ranked = rank_pairs(rt, pairs, scorer, today=EVALUATION_DAY, size=0)  # the order only: nothing explained
+        out["ranker"] = [pairs[i][1].id for _, i, _ in ranked][:100]
     return out
 
 
