@@ -9,9 +9,6 @@ from matcher.core import records
 from matcher.core.indexes import CANDIDATES
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
-from tests.api.test_profile_race import (  # noqa: F401
-    test_concurrent_profile_creates_leave_one_profile_and_erasure_leaves_nothing,
-)
 from tests.factories import candidate_in
 
 # `rt` (tests/conftest.py) on PostgreSQL only; the service tests of the SQLite suite that matter
