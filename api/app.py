@@ -30,6 +30,7 @@ from api.routers import (
     shortlists,
 )
 from api.routers import auth as auth_routes
+from api.security import SecuredApp
 from api.settings import get_api_settings
 from matcher.access.tokens import signing_key
 from matcher.core import logs
@@ -90,7 +91,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             if owned:
                 rt.close()
 
-    app = FastAPI(
+    app = SecuredApp(  # security headers on every response, errors included (api.security)
         title="Approche directe",
         summary="Présélection de candidats pour les offres des employeurs publics, chaque place expliquée.",
         version="0.1.0",
