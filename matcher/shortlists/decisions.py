@@ -17,7 +17,7 @@ from matcher.core.records import offer_from_row
 from matcher.governance import audit, pseudonyms
 from matcher.ranking.features import FEATURES, pair_facts
 from matcher.ranking.pipeline import candidate_pairs
-from matcher.store.tables import CandidateRow, FeedbackRow, OfferRow
+from matcher.store.tables import ApproachRow, CandidateRow, FeedbackRow, OfferRow, PipelineEventRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -30,6 +30,13 @@ DECISION_GRADE = {
     Decision.CONTACTED: 1,
     Decision.REJECTED: 0,
 }
+# Candidates' answers to approaches, graded on the same scale. Mutual interest (an acceptance, or a
+# candidate saying they are interested) is above a first contact. A decline's reason says what it is
+# about: one the features see (not interested in this job, the distance, the contract) makes the pair
+# a bad match (0); one they cannot see (the pay, the timing) leaves a right match a first contact (1).
+# An approach left to expire is silence, not a label.
+ANSWER_GRADE = {"accepted": 2, "interested": 2}
+DECLINE_GRADE = {"not_interested": 0, "location": 0, "contract": 0, "other": 0, None: 0, "pay": 1, "not_now": 1}
 
 
 def record_feedback(session: Session, *, offer_id: str, data: FeedbackIn) -> Feedback:
@@ -90,10 +97,36 @@ def list_feedback(session: Session, *, offer_id: str) -> list[Feedback]:
 
 
 def feedback_labels(session: Session) -> dict[str, dict[str, int]]:
-    """offer id → candidate id → grade of the latest decision on that pair."""
-    labels: dict[str, dict[str, int]] = {}
+    """offer id → candidate id → grade of the latest signal on that pair: a recruiter's decision, or the
+    candidate's answer to an approach or interest (:data:`ANSWER_GRADE`, :data:`DECLINE_GRADE`)."""
+    signals: list[tuple[datetime, int, str, str, int]] = []  # (when, order, offer, candidate, grade)
     for row in session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)):
-        labels.setdefault(row.offer_id, {})[row.candidate_id] = DECISION_GRADE[Decision(row.decision)]
+        signals.append((row.created_at, row.id, row.offer_id, row.candidate_id, DECISION_GRADE[Decision(row.decision)]))
+    answers = session.execute(
+        select(
+            ApproachRow.answered_at,
+            ApproachRow.offer_id,
+            ApproachRow.candidate_id,
+            ApproachRow.status,
+            ApproachRow.reason,
+        )
+        .where(ApproachRow.answered_at.is_not(None))
+        .order_by(ApproachRow.answered_at)
+    )
+    for at, offer_id, candidate_id, status, reason in answers:
+        grade = ANSWER_GRADE.get(status) if status != "declined" else DECLINE_GRADE.get(reason, 0)
+        if grade is not None and at is not None:
+            signals.append((at, 0, offer_id, candidate_id, grade))
+    interests = session.execute(
+        select(PipelineEventRow.at, PipelineEventRow.offer_id, PipelineEventRow.candidate_id).where(
+            PipelineEventRow.stage == "interested"
+        )
+    )
+    for at, offer_id, candidate_id in interests:
+        signals.append((at, 0, offer_id, candidate_id, ANSWER_GRADE["interested"]))
+    labels: dict[str, dict[str, int]] = {}
+    for _, _, offer_id, candidate_id, grade in sorted(signals, key=lambda s: (s[0], s[1])):
+        labels.setdefault(offer_id, {})[candidate_id] = grade  # the latest signal on a pair wins
     return labels
 
 
