@@ -79,6 +79,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/me/alerts"): roles(S),
     ("DELETE", "/me/alerts/{alert_id}"): roles(S),
     ("GET", "/me/export"): roles(S),
+    ("POST", "/me/cv"): roles(S),
+    ("GET", "/me/cv/file"): roles(S),
+    ("DELETE", "/me/cv/file"): roles(S),
     ("DELETE", "/me"): roles(S),
     # partner agencies
     ("GET", "/partners/me"): roles(P),

@@ -21,6 +21,7 @@ from api.routers import (
     admin,
     approaches,
     candidates,
+    cv,
     me,
     metrics,
     offers,
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         candidates,
         searches,
         me,
+        cv,
         partners,
         admin,
         reference,
@@ -107,7 +109,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         BodySizeLimit,
         default=settings.max_body_bytes,
         bulk=settings.max_bulk_body_bytes,
-        bulk_prefixes=("/partners/me/",),
+        bulk_prefixes=("/partners/me/", "/me/cv", "/candidat/cv"),  # CVs: 5 MB, checked when read
     )
     # The pages' signed session cookie (account id, CSRF token); its key is derived from the token signing key.
     app.add_middleware(

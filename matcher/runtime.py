@@ -10,6 +10,7 @@ from indices.embedded import EmbeddedBackend
 from indices.protocol import SearchBackend
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
+from matcher.cv.draft import CvReader
 from matcher.embedding.cache import CachedEmbedder
 from matcher.embedding.protocol import Embedder
 from matcher.embedding.select import open_embedder
@@ -97,6 +98,13 @@ class Runtime:
     @cached_property
     def extractor(self) -> SkillExtractor:
         return load_extractor(self.settings.reference_dir)
+
+    @cached_property
+    def cv_reader(self) -> CvReader:
+        """Reads CV text into a draft profile, with the same skills and occupations as offers."""
+        return CvReader(
+            taxonomy=self.taxonomy, geography=self.geography, extractor=self.extractor, inferer=self.inferer
+        )
 
     @cached_property
     def offer_views(self) -> OfferViews:

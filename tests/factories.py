@@ -275,3 +275,100 @@ def received_mails(maildir: Path, *, to: str, timeout_s: float = 20.0) -> list[E
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
+
+
+# --- CV files, honest and hostile ------------------------------------------------------------
+
+
+def cv_pdf(lines: list[str]) -> bytes:
+    """A one-page text PDF holding ``lines`` (fpdf2, a Unicode font when the system has one)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if font.exists():
+        pdf.add_font("dejavu", "", str(font))
+        pdf.set_font("dejavu", size=11)
+    else:
+        pdf.set_font("helvetica", size=11)
+        lines = [line.replace("–", "-").replace("’", "'") for line in lines]
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def cv_docx(lines: list[str], *, macros: bool = False) -> bytes:
+    """A DOCX holding ``lines``; with ``macros``, a macro project inside as a .docm carries one."""
+    import io
+    import zipfile
+
+    from docx import Document
+
+    document = Document()
+    for line in lines:
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    if not macros:
+        return out.getvalue()
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"AutoOpen\"")
+    return out.getvalue()
+
+
+def encrypted_pdf(lines: list[str], password: str = "secret") -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cv_pdf(lines))))
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def many_pages_pdf(pages: int = 10_000) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_only_pdf() -> bytes:
+    """A scanned CV: one page holding a picture, no text layer."""
+    import io
+
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (600, 800), "white")
+    ImageDraw.Draw(picture).rectangle((50, 50, 550, 120), fill="black")  # a "title" drawn, not written
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(io.BytesIO(buffer.getvalue()), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
+def zip_bomb_docx(inflated_mb: int = 200) -> bytes:
+    """A DOCX-shaped archive whose document part inflates to ``inflated_mb`` MB of zeros."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(inflated_mb):
+                part.write(chunk)
+    return out.getvalue()

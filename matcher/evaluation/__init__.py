@@ -1,5 +1,5 @@
 """Offline measurement: BEIR benchmarks, the evaluation harness (BM25, dense, hybrid, full ranker),
-training sets and shortlist relevance.
+training sets, shortlist relevance, and the generated CV corpus the CV parser is measured on.
 
 May import: ``demo`` and everything below it.
 """

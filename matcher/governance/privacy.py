@@ -36,6 +36,7 @@ from matcher.store.tables import (
     Base,
     CandidateRow,
     ChangeRow,
+    CvFileRow,
     DeliveryRow,
     ErasureRow,
     FeedbackRow,
@@ -124,6 +125,7 @@ def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
         for s in shortlists_with(session, candidate_id)
     ]
     monitoring = session.get(MonitoringRow, candidate_id)
+    cv_file = session.get(CvFileRow, candidate_id)
     sync = session.scalars(
         select(SyncItemRow).where(SyncItemRow.kind == "candidate", SyncItemRow.entity_id == candidate_id)
     )
@@ -148,6 +150,7 @@ def export_person(session: Session, *, candidate_id: str) -> dict[str, Any]:
         ],
         "equality_monitoring": _plain(monitoring) if monitoring else None,
         "partner_sync": [_plain(s) for s in sync],
+        "cv_file": _plain(cv_file, leave_out=("content",)) if cv_file else None,  # the file: GET /me/cv/file
         **_approach_data(session, candidate_id),
     }
 
@@ -219,6 +222,7 @@ def erase_candidate(
             "approach_preferences": _delete(
                 session, ApproachPreferenceRow, ApproachPreferenceRow.candidate_id == candidate_id
             ),
+            "cv_files": _delete(session, CvFileRow, CvFileRow.candidate_id == candidate_id),
         }
         removed.update(_erase_sync_state(session, row))
         session.delete(row)

@@ -121,8 +121,26 @@ class CandidateRow(Base):
     # The account whose holder created this profile themselves (None for profiles a partner or an admin
     # brought): unique, so one account owns at most one profile, and erasure finds it even unlinked.
     owner_account_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # Partner-brought profiles: the person's consent as the partner recorded it (date, channel, scope,
+    # duration), and the hash of the one-time code that lets the person take the profile over.
+    partner_consent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_code_expires_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CvFileRow(Base):
+    """A CV file kept because its owner asked: one per profile, erased with it."""
+
+    __tablename__ = "cv_files"
+
+    candidate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FeedbackRow(Base):

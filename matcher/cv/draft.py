@@ -1,0 +1,523 @@
+"""A draft profile read from a CV's text: every field says which line it came from.
+
+Nothing here is saved: the seeker reads the draft, corrects it and saves a profile through the
+ordinary profile use cases. The reading is plain rules over lines (section headings, date ranges,
+keyword lists), the skills come from the same extractor as offers and the occupations from the
+runtime's occupation classifier, so the draft is explainable line by line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from indices.analysis import analyze, fold
+from matcher.core.models import EducationLevel
+from matcher.reference.files import normalize_label
+
+if TYPE_CHECKING:
+    from matcher.reference.classifier import Inferer
+    from matcher.reference.geography import Geography
+    from matcher.reference.skills import SkillExtractor
+    from matcher.reference.taxonomy import Taxonomy
+
+
+class Source(BaseModel):
+    """The CV line a drafted value was read from (numbered from 1)."""
+
+    line: int
+    text: str
+
+
+class DraftText(BaseModel):
+    value: str
+    source: Source
+
+
+class DraftOccupation(BaseModel):
+    code: str
+    label: str
+    confidence: float
+    source: Source
+
+
+class DraftSkill(BaseModel):
+    code: str
+    label: str
+    source: Source
+
+
+class DraftExperience(BaseModel):
+    title: str
+    employer: str | None
+    start: date | None
+    end: date | None = Field(description="None : en cours")
+    years: float
+    rome_code: str | None
+    source: Source
+
+
+class DraftEducation(BaseModel):
+    value: EducationLevel
+    source: Source
+
+
+class DraftCommune(BaseModel):
+    insee: str
+    name: str
+    postal_code: str
+    source: Source
+
+
+class DraftDate(BaseModel):
+    value: date
+    source: Source
+
+
+class Draft(BaseModel):
+    """What the CV seems to say; the seeker corrects it before anything is saved."""
+
+    format: str
+    lines: int
+    name: DraftText | None = None
+    title: DraftText | None = None
+    occupations: list[DraftOccupation] = Field(default_factory=list)
+    skills: list[DraftSkill] = Field(default_factory=list)
+    experiences: list[DraftExperience] = Field(default_factory=list)
+    education_level: DraftEducation | None = None
+    languages: list[DraftText] = Field(default_factory=list)
+    driving_licences: list[DraftText] = Field(default_factory=list)
+    commune: DraftCommune | None = None
+    available_from: DraftDate | None = None
+
+    def profile(self) -> dict[str, Any]:
+        """The draft as the fields of a profile (``PUT /me/profile``), to complete and correct."""
+        values: dict[str, Any] = {
+            "title": self.title.value if self.title else None,
+            "desired_occupations": [o.code for o in self.occupations[:1]],
+            "skills": [s.code for s in self.skills],
+            "experiences": [
+                {"title": e.title, "rome_code": e.rome_code, "years": min(e.years, 50.0)} for e in self.experiences
+            ],
+            "education_level": self.education_level.value.value if self.education_level else None,
+            "languages": [x.value for x in self.languages],
+            "driving_licences": [x.value for x in self.driving_licences],
+            "available_from": self.available_from.value.isoformat() if self.available_from else None,
+        }
+        if self.name:
+            values["display_name"] = self.name.value
+        if self.commune:
+            values["mobility"] = {"communes": [self.commune.insee], "radius_km": 30}
+        return values
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "mar": 3, "avril": 4,
+    "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
+    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?:janvier|janv|jan|fevrier|fevr|fev|mars|mar|avril|avr|mai|juin|juillet|juil|aout|septembre|sept|sep|"
+    r"octobre|oct|novembre|nov|decembre|dec)\.?"
+)
+_POINT = rf"(?:(?:{_MONTH}\s+|(?:0?[1-9]|1[0-2])\s*/\s*)?(?:19|20)\d{{2}})"
+_NOW = r"(?:aujourd'hui|aujourd hui|ce jour|present|maintenant|en cours|actuellement|actuel|auj\.?)"
+_DASH = r"(?:-|–|—|a|au|jusqu'en|jusqu'a)"
+_RANGE = re.compile(rf"(?:\b(?:de|du|d')\s*)?(?P<start>{_POINT})\s*{_DASH}\s*(?P<end>{_POINT}|{_NOW})")
+_SINCE = re.compile(rf"\bdepuis\s+(?:le\s+|l'|(?:\d{{1,2}}\s+)?)?(?P<start>{_POINT})")
+_HEADINGS = {
+    "experience": ("experience", "parcours professionnel", "emplois", "postes occupes", "carriere"),
+    "education": ("formation", "diplome", "etudes", "scolarite", "certifications"),
+    "skills": ("competence", "savoir-faire", "savoir faire", "aptitudes", "points forts", "connaissances"),
+    "languages": ("langue",),
+    "other": ("centres d'interet", "loisirs", "interets", "informations", "divers", "permis", "contact",
+              "coordonnees", "profil", "a propos", "references", "qualites"),
+}  # fmt: skip
+LANGUAGES = {
+    "francais": "français", "anglais": "anglais", "espagnol": "espagnol", "allemand": "allemand",
+    "italien": "italien", "portugais": "portugais", "arabe": "arabe", "chinois": "chinois", "russe": "russe",
+    "neerlandais": "néerlandais", "polonais": "polonais", "roumain": "roumain", "turc": "turc",
+    "langue des signes": "langue des signes", "lsf": "langue des signes", "creole": "créole", "breton": "breton",
+    "occitan": "occitan", "japonais": "japonais", "vietnamien": "vietnamien", "wolof": "wolof",
+}  # fmt: skip
+_LEVEL_WORDS = re.compile(
+    r"\b(?:courant|bilingue|maternelle|natale|notions?|scolaire|intermediaire|debutant|avance|lu|ecrit|parle|"
+    r"niveau|professionnel|[abc][12]|toeic|toefl|ielts|delf|dalf)\b"
+)
+_LICENCE_CODES = r"(?:AM|A1|A2|BE|B1|C1E|D1E|C1|D1|CE|DE|EB|EC|ED|A|B|C|D)"
+_LICENCE = re.compile(
+    rf"\bpermis(?:\s+de\s+conduire)?(?:\s+poids\s+lourds?)?\s*(?:cat[ée]gories?\s*)?[:(]?\s*"
+    rf"(?P<codes>{_LICENCE_CODES}(?:\s*(?:,|/|et|\+|&)\s*{_LICENCE_CODES})*)\b(?P<rest>[^\n]{{0,25}})",
+    re.IGNORECASE,
+)
+_LICENCE_ALIASES = {"EC": "CE", "EB": "BE", "ED": "DE"}
+_EDUCATION = (  # highest level first: the best diploma named wins
+    (EducationLevel.DOCTORAT, r"\bdoctorat\b|\bphd\b|\bbac\s*\+\s*8\b"),
+    (EducationLevel.MASTER, r"\bmaster\b|\bmastere\b|\bbac\s*\+\s*5\b|diplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b"),
+    (EducationLevel.LICENCE, r"\blicence\b|\bbachelor\b|\bbac\s*\+\s*3\b|\bbut\b"),
+    (EducationLevel.BAC_2, r"\bbts\b|\bdut\b|\bdeug\b|\bdeust\b|\bbac\s*\+\s*2\b"),
+    (EducationLevel.BAC, r"\bbaccalaureat\b|\bbac\b(?!\s*\+)|\bbp\b|brevet professionnel|brevet de technicien"),
+    (EducationLevel.CAP_BEP, r"\bcap\b|\bbep\b|\bcapa\b|\bbpa\b|titre professionnel"),
+    (EducationLevel.NONE, r"sans diplome"),
+)
+_AVAILABLE = re.compile(r"\bdisponib(?:le|ilite)\b[^\n]*", re.IGNORECASE)
+_POSTAL = re.compile(r"\b(?P<code>\d{5})\s+(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
+_CONTACT = re.compile(r"@|\+33|\b0\d(?:[ .]?\d{2}){4}\b|https?://|www\.|linkedin", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-•*·▪◦–]|\u2022)\s*")
+_ORGANISATION = re.compile(
+    r"\b(?:mairie|commune|ville|communaute|agglomeration|metropole|departement|conseil|region|centre|"
+    r"hopital|ehpad|association|sarl|sas|sa|eurl|societe|entreprise|groupe|syndicat|etablissement|"
+    r"college|lycee|ecole|universite|clinique|cabinet|agence|office|service|ccas|sdis|prefecture|chez|"
+    r"intercommunal\w*|france|la poste|sncf)\b"
+)
+_SEPARATORS = (" — ", " – ", " | ", " chez ", " @ ", ", ", " - ")
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    key: str  # normalised: lower case, no accents
+    section: str
+
+
+def _source(line: _Line) -> Source:
+    return Source(line=line.number, text=line.text.strip()[:200])
+
+
+def _key(text: str) -> str:
+    """Lower case, no accents, typographic apostrophes plain; punctuation kept (dates need it)."""
+    return fold(text.lower()).replace("’", "'").replace("ʼ", "'")
+
+
+def _heading(key: str) -> str | None:
+    key = re.sub(r"[^\w' -]+", " ", key).strip()
+    words = key.split()
+    if not words or len(words) > 5 or any(ch.isdigit() for ch in key):
+        return None
+    for section, starts in _HEADINGS.items():
+        if any(key.startswith(s) or key.endswith(s) or key.endswith(s + "s") for s in starts):
+            return section
+    return None
+
+
+_OPEN_END = re.compile(r"(?:[,/]|\s(?:de|des|du|la|le|les|et|a|à|en|pour|sur|aux|au|d'|l')|\b\d{5})$", re.IGNORECASE)
+
+
+def _unwrapped(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) of each logical line: a line a PDF wrapped is joined back.
+
+    A line continues the previous one when it starts in lower case, or when the previous one ends
+    on a word that cannot end a line ("de", "et", a comma, a postal code before its commune).
+    """
+    out: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        stripped = " ".join(raw.split())
+        if not stripped:
+            continue
+        if out and not _BULLET.match(stripped) and not _heading(_key(out[-1][1])):
+            previous = out[-1][1]
+            if stripped[0].islower() or _OPEN_END.search(previous):
+                out[-1] = (out[-1][0], f"{previous} {stripped}")
+                continue
+        out.append((number, stripped))
+    return out
+
+
+def _lines(text: str) -> list[_Line]:
+    section = "header"
+    out: list[_Line] = []
+    for number, stripped in _unwrapped(text):
+        key = _key(stripped)
+        heading = _heading(key)
+        if heading:
+            section = heading
+        out.append(_Line(number, stripped, key, "heading:" + section if heading else section))
+    return out
+
+
+def _point(value: str, *, end: bool, today: date) -> date | None:
+    value = value.strip().rstrip(".")
+    if re.fullmatch(_NOW, value):
+        return None if end else today
+    year = int(re.search(r"(?:19|20)\d{2}", value).group())  # type: ignore[union-attr]
+    month = 1
+    slash = re.match(r"(\d{1,2})\s*/", value)
+    if slash:
+        month = int(slash.group(1))
+    else:
+        word = re.match(r"([a-z]+)", value)
+        if word and word.group(1) in MONTHS:
+            month = MONTHS[word.group(1)]
+    return date(year, month, 1)
+
+
+def _dates(key: str, today: date) -> tuple[date | None, date | None, str] | None:
+    """(start, end or None when ongoing, the matched text) of a date range in a line."""
+    match = _RANGE.search(key)
+    if match:
+        start = _point(match.group("start"), end=False, today=today)
+        end = _point(match.group("end"), end=True, today=today)
+        return start, end, match.group(0)
+    match = _SINCE.search(key)
+    if match:
+        return _point(match.group("start"), end=False, today=today), None, match.group(0)
+    return None
+
+
+def _years(start: date | None, end: date | None, today: date) -> float:
+    if start is None:
+        return 0.0
+    finish = end or today
+    months = (finish.year - start.year) * 12 + finish.month - start.month
+    return round(max(months, 0) / 12, 1)
+
+
+def _split_title(text: str) -> tuple[str, str | None]:
+    """("Jardinier", "Mairie de Privas") from "Jardinier — Mairie de Privas" and its variants."""
+    text = _BULLET.sub("", text).strip(" :–—-|,")
+    for separator in _SEPARATORS:
+        if separator in text:
+            parts = text.split(separator)
+            for cut in range(len(parts) - 1, 0, -1):  # prefer the cut whose right side names an organisation
+                right = separator.join(parts[cut:]).strip()
+                if _ORGANISATION.search(normalize_label(right)):
+                    return separator.join(parts[:cut]).strip(), right
+            if separator in (" — ", " – ", " | ", " chez ", " @ "):
+                return parts[0].strip(), separator.join(parts[1:]).strip()
+    return text, None
+
+
+class CvReader:
+    """Reads CV text into a :class:`Draft` with the runtime's reference data (one per process)."""
+
+    def __init__(
+        self, *, taxonomy: Taxonomy, geography: Geography, extractor: SkillExtractor, inferer: Inferer
+    ) -> None:
+        self.taxonomy, self.geography, self.extractor, self.inferer = taxonomy, geography, extractor, inferer
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def read(self, text: str, *, fmt: str = "txt", today: date | None = None) -> Draft:
+        today = today or date.today()
+        lines = _lines(text)
+        draft = Draft(format=fmt, lines=len(text.split("\n")))
+        draft.name, draft.title = self._identity(lines)
+        draft.experiences = self._experiences(lines, today)
+        draft.occupations = self._occupations(draft, lines)
+        draft.skills = self._skills(lines)
+        draft.education_level = self._education(lines)
+        draft.languages = self._languages(lines)
+        draft.driving_licences = self._licences(lines)
+        draft.commune = self._commune(lines)
+        draft.available_from = self._availability(lines, today)
+        return draft
+
+    # identity: the name is the first line that looks like one, the title the first line after it
+    def _identity(self, lines: list[_Line]) -> tuple[DraftText | None, DraftText | None]:
+        name = title = None
+        for line in lines[:15]:
+            if line.section.startswith("heading") or line.section not in ("header", "other"):
+                continue
+            key = line.key
+            labelled = re.match(r"(?:poste recherche|objectif|intitule|metier recherche|emploi recherche)\s*:\s*", key)
+            if labelled:
+                title = DraftText(value=line.text[labelled.end() :].strip(), source=_source(line))
+                continue
+            if _CONTACT.search(line.text) or _POSTAL.search(line.text) or _dates(key, date.today()):
+                continue
+            if name is None and re.fullmatch(r"[A-Za-zÀ-ÿ' -]{3,60}", line.text) and 2 <= len(line.text.split()) <= 4:
+                name = DraftText(value=line.text.title() if line.text.isupper() else line.text, source=_source(line))
+                continue
+            if title is None and name is not None and 3 <= len(line.text) <= 120 and not _LICENCE.search(line.text):
+                title = DraftText(value=line.text, source=_source(line))
+        return name, title
+
+    def _occupations(self, draft: Draft, lines: list[_Line]) -> list[DraftOccupation]:
+        candidates: list[tuple[str, Source]] = []
+        if draft.title:
+            candidates.append((draft.title.value, draft.title.source))
+        candidates += [(e.title, e.source) for e in draft.experiences]
+        found: dict[str, DraftOccupation] = {}
+        for title, source in candidates:
+            for guess in self.inferer.infer(title, k=3):
+                occupation = self.taxonomy.occupation(guess.code)
+                if guess.code not in found and occupation is not None:
+                    found[guess.code] = DraftOccupation(
+                        code=guess.code, label=occupation.label, confidence=round(guess.score, 3), source=source
+                    )
+            if len(found) >= 3:
+                break
+        return list(found.values())[:3]
+
+    def _experiences(self, lines: list[_Line], today: date) -> list[DraftExperience]:
+        out: list[DraftExperience] = []
+        used: set[int] = set()
+        for position, line in enumerate(lines):
+            if line.section in ("education", "heading:education", "languages", "header"):
+                continue
+            found = _dates(line.key, today)
+            if found is None:
+                continue
+            start, end, matched = found
+            rest = line.text
+            # Drop the date from the original text (same length once accents are folded).
+            where = line.key.find(matched)
+            if where >= 0 and len(line.key) == len(line.text):
+                rest = (line.text[:where] + line.text[where + len(matched) :]).strip(" :–—-|,()")
+            else:
+                rest = ""
+            title_line = line
+            if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", rest)) < 3:
+                title_line, rest = self._neighbour_title(lines, position, used)
+                if not rest:
+                    continue
+            used.update({line.number, title_line.number})
+            title, employer = _split_title(rest)
+            if employer is None and title_line is not line:  # "Mairie de Privas" on the line after the title
+                nxt = next((x for x in lines if x.number > title_line.number and x.number != line.number), None)
+                if nxt and nxt.number not in used and _ORGANISATION.search(nxt.key) and not _dates(nxt.key, today):
+                    employer = nxt.text
+                    used.add(nxt.number)
+            guesses = self.inferer.infer(title, k=1)
+            out.append(
+                DraftExperience(
+                    title=title[:200],
+                    employer=employer[:200] if employer else None,
+                    start=start,
+                    end=end,
+                    years=_years(start, end, today),
+                    rome_code=guesses[0].code if guesses else None,
+                    source=_source(line),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _neighbour_title(lines: list[_Line], position: int, used: set[int]) -> tuple[_Line, str]:
+        """The title of a date line that holds only dates: the line before it, or else the one after."""
+        line = lines[position]
+        before = lines[position - 1] if position > 0 else None
+        if (
+            before is not None
+            and before.number not in used
+            and not before.section.startswith("heading")
+            and not _BULLET.match(before.text)
+            and len(before.text) < 90
+            and _dates(before.key, date.today()) is None
+        ):
+            return before, before.text
+        after = lines[position + 1] if position + 1 < len(lines) else None
+        if (
+            after is not None
+            and after.number not in used
+            and _dates(after.key, date.today()) is None
+            and not after.section.startswith("heading")
+            and not _BULLET.match(after.text)
+        ):
+            return after, after.text
+        return line, ""
+
+    def _skills(self, lines: list[_Line]) -> list[DraftSkill]:
+        found: dict[str, DraftSkill] = {}
+        for line in lines:
+            readable = line.section in ("skills", "experience") and not line.section.startswith("heading")
+            if not readable or _dates(line.key, date.today()):
+                continue
+            matches = [m for m in self.extractor.extract(_BULLET.sub("", line.text)) if m.source == "rome"]
+            # A label inside a longer one on the same line ("Tailler" inside "Tailler des haies") is not a skill.
+            terms = {m.code: self._label_terms(m.label) for m in matches}
+            for match in matches:
+                if any(terms[match.code] < terms[o.code] for o in matches if o.code != match.code):
+                    continue
+                found.setdefault(match.code, DraftSkill(code=match.code, label=match.label, source=_source(line)))
+        return list(found.values())
+
+    def _label_terms(self, label: str) -> frozenset[str]:
+        if label not in self._terms:
+            self._terms[label] = frozenset(analyze(label))
+        return self._terms[label]
+
+    @staticmethod
+    def _education(lines: list[_Line]) -> DraftEducation | None:
+        best: DraftEducation | None = None
+        order = [level for level, _ in _EDUCATION]
+        for line in lines:
+            if line.section not in ("education", "header"):
+                continue
+            for level, pattern in _EDUCATION:
+                if re.search(pattern, line.key):
+                    if best is None or order.index(level) < order.index(best.value):
+                        best = DraftEducation(value=level, source=_source(line))
+                    break
+        return best
+
+    @staticmethod
+    def _languages(lines: list[_Line]) -> list[DraftText]:
+        found: dict[str, DraftText] = {}
+        for line in lines:
+            in_section = line.section == "languages"
+            labelled = line.key.startswith(("langues", "langue"))
+            if not (in_section or labelled or _LEVEL_WORDS.search(line.key)):
+                continue
+            for word, name in LANGUAGES.items():
+                if re.search(rf"\b{re.escape(word)}\b", line.key):
+                    found.setdefault(name, DraftText(value=name, source=_source(line)))
+        return list(found.values())
+
+    @staticmethod
+    def _licences(lines: list[_Line]) -> list[DraftText]:
+        found: dict[str, DraftText] = {}
+        for line in lines:
+            if re.search(r"\b(?:sans|pas de|aucun) permis\b", line.key):
+                continue
+            for match in _LICENCE.finditer(line.text):
+                if re.match(r"\s*\(?\s*en (?:cours|preparation|préparation)", match.group("rest"), re.IGNORECASE):
+                    continue
+                for code in re.findall(_LICENCE_CODES, match.group("codes").upper()):
+                    code = _LICENCE_ALIASES.get(code, code)
+                    found.setdefault(code, DraftText(value=code, source=_source(line)))
+        return list(found.values())
+
+    def _commune(self, lines: list[_Line]) -> DraftCommune | None:
+        for line in lines:
+            for match in _POSTAL.finditer(line.text):
+                communes = self.geography.resolve(match.group("code"))
+                if not communes:
+                    continue
+                name = normalize_label(match.group("name"))
+                named = [c for c in communes if name.startswith(normalize_label(c.name))]
+                commune = (named or communes)[0]
+                return DraftCommune(
+                    insee=commune.insee, name=commune.name, postal_code=match.group("code"), source=_source(line)
+                )
+        return None
+
+    @staticmethod
+    def _availability(lines: list[_Line], today: date) -> DraftDate | None:
+        for line in lines:
+            if not _AVAILABLE.search(line.key):
+                continue
+            if re.search(r"immediat|des maintenant|de suite|tout de suite", line.key):
+                return DraftDate(value=today, source=_source(line))
+            numeric = re.search(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})\b", line.key)
+            if numeric:
+                day, month, year = (int(x) for x in numeric.groups())
+                try:
+                    return DraftDate(value=date(year, month, day), source=_source(line))
+                except ValueError:
+                    continue
+            spelled = re.search(rf"\b(?:(\d{{1,2}})(?:er)?\s+)?({_MONTH})\s+((?:19|20)\d{{2}})", line.key)
+            if spelled:
+                day = int(spelled.group(1) or 1)
+                month = MONTHS[spelled.group(2).rstrip(".")]
+                try:
+                    return DraftDate(value=date(int(spelled.group(3)), month, day), source=_source(line))
+                except ValueError:
+                    continue
+        return None
