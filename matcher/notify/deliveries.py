@@ -9,12 +9,13 @@ only: no name or other personal data leaves through a webhook.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -41,14 +42,56 @@ class DeliveryRefused(Exception):
     """Permanent: the delivery cannot be sent as configured (no signing secret, a refused URL); not retried."""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is an answer, not a place to go: following it would skip :func:`webhooks.check_destination`."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the addresses checked, never resolving the host name again (DNS rebinding).
 
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+    The Host header still names the host; with TLS (:class:`_PinnedHTTPSConnection`) so do the SNI and
+    the certificate check, since :class:`http.client.HTTPSConnection` wraps the socket for ``self.host``.
+    """
+
+    def __init__(self, host: str, port: int, *, addresses: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self._addresses = addresses
+        self._create_connection = self._connect_pinned  # http.client's own hook for opening the socket
+
+    def _connect_pinned(self, address: tuple[str, int], timeout: Any, source: Any = None) -> socket.socket:
+        if not self._addresses:  # private receivers allowed (local use): by name
+            return socket.create_connection(address, timeout, source)
+        failure: OSError | None = None
+        for pinned in self._addresses:
+            try:
+                return socket.create_connection((pinned, address[1]), timeout, source)
+            except OSError as exc:
+                failure = exc
+        raise failure or OSError("aucune adresse")
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTPSConnection(_PinnedHTTPConnection, http.client.HTTPSConnection):
+    pass
+
+
+def post(
+    destination: webhooks.Destination,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    context: ssl.SSLContext | None = None,
+) -> int:
+    """POST to a checked destination; the answer's status. A 3xx is an answer, never followed (following
+    it would skip :func:`webhooks.check_destination`). ``context``: TLS settings (default: the system's
+    trusted certificates, the host name checked)."""
+    kind = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
+    tls = context or ssl.create_default_context()
+    extra = {"context": tls} if destination.scheme == "https" else {}
+    connection = kind(destination.host, destination.port, addresses=destination.addresses, timeout=timeout, **extra)
+    try:
+        connection.request("POST", destination.target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)  # what the receiver says matters not; only so much of it is read
+        return response.status
+    finally:
+        connection.close()
 
 
 class DeliveryAttempt(BaseModel):
@@ -171,7 +214,7 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
         _record(rt, delivery, None, missing, 0.0, False, now, final=True)
         raise DeliveryRefused(f"livraison {delivery} impossible : {missing}")
     try:
-        webhooks.check_destination(url, allow_private=rt.settings.webhook_allow_private)
+        destination = webhooks.check_destination(url, allow_private=rt.settings.webhook_allow_private)
     except webhooks.DestinationUnresolved as exc:  # DNS may answer later: retried like a receiver out of reach
         _record(rt, delivery, None, str(exc), 0.0, False, now)
         raise DeliveryFailed(f"livraison {delivery} non envoyée : {exc}") from None
@@ -179,21 +222,15 @@ def attempt_delivery(rt: Runtime, *, delivery: str, now: datetime | None = None)
         _record(rt, delivery, None, f"destination refusée : {exc}", 0.0, False, now, final=True)
         raise DeliveryRefused(f"livraison {delivery} refusée : {exc}") from None
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 (checked above: https, or http when allowed)
-        url,
-        data=body,
-        method="POST",
-        headers=webhooks.signed_headers(secret, delivery_id=delivery, event=event, body=body, timestamp=timestamp),
-    )
+    headers = webhooks.signed_headers(secret, delivery_id=delivery, event=event, body=body, timestamp=timestamp)
     started = time.perf_counter()
     status: int | None = None
     error: str | None = None
     try:
-        with _opener.open(request, timeout=rt.settings.webhook_timeout_s) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
+        status = post(destination, body, headers, timeout=rt.settings.webhook_timeout_s)
+        if not 200 <= status < 300:
+            error = f"HTTP {status}"
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"
     acknowledged = status is not None and 200 <= status < 300
     _record(rt, delivery, status, error, (time.perf_counter() - started) * 1000, acknowledged, now)

@@ -25,6 +25,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 DELIVERY = "X-Matcher-Delivery"
 EVENT = "X-Matcher-Event"
@@ -45,21 +46,89 @@ class DestinationUnresolved(DestinationRefused):
     """The webhook's host name does not resolve (now): refused when saving, retried when sending."""
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # is_global is False for private, loopback, link-local, reserved, shared (100.64/10) and unspecified
-    return ip.is_global and not ip.is_multicast
+# Never a webhook destination, whatever Python's ``is_global`` says (it calls several of these public).
+_BLOCKED = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT (shared address space)
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local (cloud metadata)
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation (TEST-NET-1)
+        "192.88.99.0/24",  # 6to4 relay anycast
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # TEST-NET-2
+        "203.0.113.0/24",  # TEST-NET-3
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, broadcast
+        "::/128",
+        "::1/128",
+        "64:ff9b:1::/48",  # NAT64, local use: translates into the operator's own network
+        "100::/64",  # discard
+        "2001::/32",  # Teredo: the client's IPv4 is hidden (obfuscated) in it
+        "2001:db8::/32",  # documentation
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "fec0::/10",  # site-local (deprecated, still routed inside some networks)
+        "ff00::/8",  # multicast
+    )
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
-def check_destination(url: str, *, allow_private: bool) -> None:
-    """Refuse a webhook URL that could reach inside our network (SSRF).
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries and reaches: IPv4-mapped, IPv4-compatible, NAT64 or 6to4."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _IPV4_COMPATIBLE or ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    if ip in _SIX_TO_FOUR:
+        return ip.sixtofour
+    return None
+
+
+def is_public(address: str) -> bool:
+    """Whether an address (IPv4 or IPv6, with or without a zone) lies on the public internet.
+
+    An IPv6 address that embeds an IPv4 one is judged by the IPv4 address it leads to, so
+    ``::ffff:127.0.0.1``, ``::7f00:1``, ``64:ff9b::a00:1`` or ``2002:7f00:1::`` are as private as
+    127.0.0.1 or 10.0.0.1.
+    """
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := embedded_ipv4(ip)) is not None:
+        ip = inner  # "::" and "::1" lead to 0.0.0.0 and 0.0.0.1: "this network", refused below
+    if any(ip in block for block in _BLOCKED if block.version == ip.version):
+        return False
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A webhook URL as checked: where to connect (``addresses``, all public unless private ones are
+    allowed; empty: connect by name) and what to say (``host`` for the Host header and TLS)."""
+
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query
+    addresses: tuple[str, ...]
+
+
+def check_destination(url: str, *, allow_private: bool) -> Destination:
+    """Refuse a webhook URL that could reach inside our network (SSRF); return where to connect.
 
     Only ``https`` is allowed (``http`` too when ``allow_private``), and every address the host
-    resolves to must be public (not private, loopback, link-local, reserved or multicast) unless
-    ``allow_private`` (local receivers, tests). The check resolves the name itself: a host that
-    resolves differently a moment later (DNS rebinding) is not caught here.
+    resolves to must be public (not private, loopback, link-local, shared, reserved, documentation,
+    multicast, nor an IPv6 address leading to one of those) unless ``allow_private`` (local
+    receivers, tests). The sender connects to the addresses checked here, never resolving the name
+    again, so a host that resolves differently a moment later (DNS rebinding) changes nothing; the
+    Host header and the TLS certificate check still use the name.
 
     Raises:
         DestinationRefused: the URL may not be used (:class:`DestinationUnresolved`: its host does
@@ -76,18 +145,21 @@ def check_destination(url: str, *, allow_private: bool) -> None:
     host = parts.hostname
     if not host:
         raise DestinationRefused("l'adresse du webhook ne nomme aucun hôte")
+    port = port or (443 if scheme == "https" else 80)
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
     if allow_private:
-        return
+        return Destination(scheme, host, port, target, ())
     try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise DestinationUnresolved(f"l'hôte du webhook {host!r} est introuvable") from None
-    addresses = {str(info[4][0]) for info in infos}
-    private = sorted(a for a in addresses if not _is_public(a))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    private = sorted(a for a in addresses if not is_public(a))
     if not addresses or private:
         raise DestinationRefused(
             f"l'hôte du webhook {host!r} désigne une adresse non publique ({', '.join(private) or 'aucune'})"
         )
+    return Destination(scheme, host, port, target, tuple(addresses))
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
