@@ -15,8 +15,8 @@ from matcher.governance import transparency
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
-    size = 50
-    found = offer_listing(rt, principal=None, limit=size, offset=(page - 1) * size)
+    limit = 50  # offers per page
+    found = offer_listing(rt, principal=None, limit=limit, offset=(page - 1) * limit)
     communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in found.items}
     return render(
         request,
@@ -24,7 +24,7 @@ def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1
         offers=found.items,
         total=found.total,
         page=page,
-        pages=(found.total + size - 1) // size,
+        pages=(found.total + limit - 1) // limit,
         employers=found.employers,
         communes=communes,
     )

@@ -136,7 +136,7 @@ def search(
 def webhook_deliveries(
     request: Request, rt: RuntimeDep, principal: PrincipalDep, page: Annotated[int, Query(ge=1, le=1000)] = 1
 ) -> Response:
-    size = 50
-    items = deliveries_for(rt, principal=principal, limit=size, offset=(page - 1) * size)
+    limit = 50  # deliveries per page
+    items = deliveries_for(rt, principal=principal, limit=limit, offset=(page - 1) * limit)
     employers = {e.id: e.name for e in employers_for(rt, principal=principal)}
-    return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, size=size)
+    return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, limit=limit)
