@@ -369,6 +369,8 @@ def warm_up(rt: Runtime, *, progress: Progress | None = None) -> int:
         offers = [
             offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.status == OfferStatus.PUBLISHED.value)
         ]
+    if progress:
+        progress("vues des offres", 0, len(offers))  # starts the clock: rates are then per second of work
     for done, offer in enumerate(offers, start=1):
         rt.offer_views.of(offer)
         if progress and (done % 50 == 0 or done == len(offers)):
