@@ -30,6 +30,18 @@ from matcher.core.errors import MatcherError, NotFound
 from matcher.core.records import offer_from_row
 from matcher.shortlists.kept import read
 
+# The pipeline page shows first who needs the recruiter now, last who is only on the shortlist.
+BOARD_ORDER = (
+    Stage.ACCEPTED,
+    Stage.INTERESTED,
+    Stage.INTERVIEW,
+    Stage.HIRED,
+    Stage.APPROACHED,
+    Stage.DECLINED,
+    Stage.EXPIRED,
+    Stage.NOT_RETAINED,
+    Stage.SHORTLISTED,
+)
 SOURCE_LABELS = {"shortlist": "présélection", "search": "recherche", "interest": "intérêt du candidat"}
 STATUS_LABELS = {
     "open": "En attente de réponse",
@@ -161,7 +173,7 @@ def pipeline_page(
     actors = {a for e in board.entries for s in e.history for a in [s.actor] if a}
     with rt.store.read() as session:
         names = pipeline.actor_names(session, actors)
-    groups = [(s, [e for e in board.entries if e.stage == s]) for s in Stage]
+    groups = [(s, [e for e in board.entries if e.stage == s]) for s in BOARD_ORDER]
     return render(
         request,
         "approach_pipeline.html",
