@@ -73,6 +73,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/me/profile"): roles(S),
     ("POST", "/me/profile"): roles(S),
     ("PUT", "/me/profile"): roles(S),
+    ("POST", "/me/profile/link"): roles(S),
     ("GET", "/me/matches"): roles(S),
     ("GET", "/me/explanations"): roles(S),
     ("GET", "/me/alerts"): roles(S),
@@ -87,6 +88,10 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/partners/me"): roles(P),
     ("PUT", "/partners/me/offers"): roles(P),
     ("GET", "/partners/me/offers/changes"): roles(P),
+    ("PUT", "/partners/me/candidates"): roles(P),
+    ("GET", "/partners/me/candidates/changes"): roles(P),
+    ("GET", "/partners/me/candidates/{external_id}"): roles(P),
+    ("POST", "/partners/me/candidates/{external_id}/link-code"): roles(P),
     # administration (employer settings also by that employer's recruiters)
     ("POST", "/employers"): roles(A),
     ("GET", "/employers/{employer_id}/settings"): roles(A, R),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, status
+from pydantic import StringConstraints
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from matcher.catalog import candidates, search
+from matcher.catalog import candidate_sync, candidates, search
 from matcher.catalog.search import SavedSearch, SavedSearchIn
-from matcher.core.models import Candidate, CandidateIn
+from matcher.core.models import Candidate, CandidateIn, Strict
 from matcher.governance import privacy
 from matcher.ranking.pipeline import Matches, matches_for
 from matcher.shortlists.kept import my_statements
@@ -42,6 +43,16 @@ def update_profile(
     candidate = candidates.update_own_profile(rt, principal=principal, data=data)
     tasks.add_task(runner.kick)
     return candidate
+
+
+class LinkIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40)]
+
+
+@router.post("/profile/link")
+def take_over_profile(data: LinkIn, rt: RuntimeDep, principal: PrincipalDep) -> Candidate:
+    """Reprend le profil qu'un partenaire a déposé pour vous, avec le code qu'il vous a remis ; vos choix priment."""
+    return candidate_sync.take_over(rt, principal=principal, code=data.code)
 
 
 @router.get("/matches")

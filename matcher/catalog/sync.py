@@ -117,7 +117,7 @@ class Chunking:
 
     items: int = 500
     seconds: float = 0.25
-    pause_s: float = 0.1  # SQLite only: between chunks, so writers waiting on its lock get in
+    pause_s: float = 0.0  # SQLite: a pause between chunks lets in writers of other processes (they poll)
 
     @classmethod
     def of(cls, rt: Runtime) -> Chunking:
@@ -125,8 +125,8 @@ class Chunking:
         return cls(items=s.sync_chunk_items, seconds=s.sync_chunk_s, pause_s=s.sync_pause_s)
 
 
-def parse_body(body: bytes, content_type: str) -> list[Any]:
-    """A JSON array, or JSON lines (``application/x-ndjson`` / ``application/jsonl``)."""
+def parse_body(body: bytes, content_type: str, *, noun: str = "offres") -> list[Any]:
+    """A JSON array, or JSON lines (``application/x-ndjson`` / ``application/jsonl``) of ``noun``."""
     message = Message()
     message["content-type"] = content_type or "application/json"
     media = message.get_content_type()
@@ -137,9 +137,9 @@ def parse_body(body: bytes, content_type: str) -> list[Any]:
     else:
         raise UnsupportedMedia(media, JSON_TYPES + LINES_TYPES[:2])
     if not isinstance(items, list):
-        raise InvalidInput("body", "un tableau JSON (ou des lignes JSON) d'offres est attendu")
+        raise InvalidInput("body", f"un tableau JSON (ou des lignes JSON) de {noun} est attendu")
     if len(items) > MAX_ITEMS:
-        raise InvalidInput("body", f"au plus {MAX_ITEMS} offres par requête ({len(items)} reçues)")
+        raise InvalidInput("body", f"au plus {MAX_ITEMS} {noun} par requête (celle-ci en contient {len(items)})")
     return items
 
 
