@@ -97,6 +97,11 @@ class OnnxEmbedder:
                 self._tokenizer, self._session = tokenizer, session
             return self._tokenizer, self._session
 
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens the model reads for each text (special tokens included, after truncation)."""
+        tokenizer, _ = self._load()
+        return [len(e.ids) for e in tokenizer.encode_batch(list(texts))]
+
     def embed(self, texts: Sequence[str], *, progress: Progress | None = None) -> Matrix:
         tokenizer, session = self._load()
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
