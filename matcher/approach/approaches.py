@@ -8,7 +8,7 @@ filled with the offer, why this profile (the shortlist's explanation) and the re
 it is kept only as long as the approach. Contact details reach the employer only when the
 candidate accepts, and only those they chose; they can withdraw them later. Sending, answering
 and expiry each queue an ``approach`` outbox row: the e-mail and the employer's webhook follow.
-The audit log records approaches and answers, never the message text.
+The audit log records approaches and answers under the person's pseudonym, never the message text.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from matcher.core.errors import Conflict, InvalidInput, NotFound
 from matcher.core.models import OfferStatus, Strict
 from matcher.core.outbox import enqueue, new_id
 from matcher.core.records import offer_from_row
-from matcher.governance import audit
+from matcher.governance import audit, pseudonyms
 from matcher.ranking.pipeline import Explanation, candidate_pairs, rank_pairs
 from matcher.store.tables import (
     AccountRow,
@@ -537,8 +537,8 @@ def send(rt: Runtime, *, principal: Principal, offer_id: str, data: ApproachIn) 
                 session,
                 actor=principal.subject,
                 action=APPROACH_SENT,
-                subject=approach_id,
-                payload={"offer_id": offer_id, "candidate_id": candidate_id, "source": data.source},
+                subject=pseudonyms.pseudonym(session, candidate_id),  # erasure shreds its key
+                payload={"approach_id": approach_id, "offer_id": offer_id, "source": data.source},
             )
             sent.append(approach)
         session.flush()
@@ -595,10 +595,10 @@ def _answer(session: Session, row: ApproachRow, data: AnswerIn, now: datetime) -
         session,
         actor=actor,
         action=APPROACH_ANSWERED,
-        subject=row.id,
+        subject=pseudonyms.pseudonym(session, row.candidate_id),
         payload={
+            "approach_id": row.id,
             "offer_id": row.offer_id,
-            "candidate_id": row.candidate_id,
             "answer": row.status,
             "reason": row.reason,
             "shared": [k for k, v in (("email", row.shared_email), ("phone", row.shared_phone)) if v],
@@ -641,8 +641,8 @@ def withdraw_contact(rt: Runtime, *, principal: Principal, approach_id: str) -> 
             session,
             actor=principal.subject,
             action=CONTACT_WITHDRAWN,
-            subject=row.id,
-            payload={"offer_id": row.offer_id, "candidate_id": row.candidate_id},
+            subject=pseudonyms.pseudonym(session, row.candidate_id),
+            payload={"approach_id": row.id, "offer_id": row.offer_id},
         )
         session.flush()
         return views(session, [row])[0]
@@ -686,8 +686,8 @@ def expire(rt: Runtime, *, now: datetime | None = None) -> dict[str, int]:
                 session,
                 actor=None,
                 action=APPROACH_EXPIRED,
-                subject=row.id,
-                payload={"offer_id": row.offer_id, "candidate_id": row.candidate_id},
+                subject=pseudonyms.pseudonym(session, row.candidate_id),
+                payload={"approach_id": row.id, "offer_id": row.offer_id},
             )
             counts["expired"] += 1
     return counts

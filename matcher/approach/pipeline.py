@@ -22,7 +22,7 @@ from matcher.access.accounts import Principal
 from matcher.approach.approaches import Source, explain_pair
 from matcher.core.errors import Conflict, NotFound
 from matcher.core.models import Decision, FeedbackIn, OfferStatus, Strict
-from matcher.governance import audit
+from matcher.governance import audit, pseudonyms
 from matcher.ranking.pipeline import Explanation
 from matcher.shortlists.decisions import record_feedback
 from matcher.store.tables import AccountRow, ApproachRow, CandidateRow, OfferRow, PipelineEventRow, ShortlistRow
@@ -277,8 +277,8 @@ def mark_interest(rt: Runtime, *, principal: Principal, offer_id: str) -> Intere
             session,
             actor=principal.subject,
             action="approach.interest",
-            subject=offer_id,
-            payload={"offer_id": offer_id, "candidate_id": candidate_id},
+            subject=pseudonyms.pseudonym(session, candidate_id),
+            payload={"offer_id": offer_id},
         )
         return Interest(offer_id=offer_id, offer_title=offer.title, at=now, stage=Stage.INTERESTED)
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -65,7 +66,7 @@ def token_in(text: str) -> str:
 
 
 class Receiver(BaseHTTPRequestHandler):
-    bodies: list[dict] = []
+    bodies: ClassVar[list[dict]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers["content-length"])
@@ -126,10 +127,14 @@ def test_the_whole_loop(world: World, rt: Runtime, loop: dict, receiver: str) ->
     assert first["status"] == "open" and first["contact"] is None and first["source"] == "shortlist"
     assert "« Jardinier / Jardinière »" in first["message"] and words in first["message"]
     assert "Pourquoi votre profil : " in first["message"] and first["explanation"]["contributions"]
-    # The audit log records the approach, never its text.
+    # The audit log records the approach under the person's pseudonym, never its text nor their id.
     with rt.store.read() as session:
-        logged = [r.payload for r in session.query(AuditRow).filter(AuditRow.action == "approach.sent")]
-    assert len(logged) == 2 and words not in json.dumps(logged)
+        logged = [(r.subject, r.payload) for r in session.query(AuditRow).filter(AuditRow.action == "approach.sent")]
+    assert len(logged) == 2 and {p["approach_id"] for _, p in logged} == {
+        first["id"],
+        by_candidate[loop["bruno"]]["id"],
+    }
+    assert words not in json.dumps(logged) and loop["alice"] not in json.dumps(logged)
 
     # Delivery: an e-mail with a signed link carrying no personal data.
     inbox = mails(rt)
