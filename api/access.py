@@ -40,6 +40,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/token"): PUBLIC,
     # everyone signed in
     ("GET", "/me"): roles(A, R, S),
+    ("POST", "/auth/password"): roles(A, R, S),
     ("GET", "/employers"): roles(A, R, S, P),
     # offers: recruiters and partners within their employers; seekers read published ones
     ("GET", "/offers"): roles(A, R, S, P),
@@ -143,6 +144,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/recruteur/webhooks"): roles(R),
     ("GET", "/candidat/profil"): roles(S),
     ("POST", "/candidat/profil"): roles(S),
+    ("GET", "/candidat/cv"): roles(S),
+    ("POST", "/candidat/cv"): roles(S),
+    ("POST", "/candidat/cv/enregistrer"): roles(S),
     ("GET", "/candidat/offres"): roles(S),
     ("GET", "/candidat/alertes"): roles(S),
     ("POST", "/candidat/alertes"): roles(S),
