@@ -1,4 +1,4 @@
-"""Fairness report: exposure on shortlists and recruiters' selection rates per self-declared group.
+"""Fairness report: exposure on shortlists, recruiters' selection rates and direct approaches per self-declared group.
 
 Groups come only from ``MonitoringRow``: optional, self-declared equality-monitoring answers that the
 ranking never reads (``tests/unit/test_monitoring_isolation.py``). This module and ``matcher.privacy``
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.core.models import Decision
-from matcher.store.tables import FeedbackRow, MonitoringRow
+from matcher.store.tables import ApproachRow, FeedbackRow, MonitoringRow
 
 ATTRIBUTES = ("sex", "age_band", "disability")
 SELECTED = frozenset({Decision.INTERESTED.value, Decision.INTERVIEW.value, Decision.HIRED.value})
@@ -97,6 +97,40 @@ def selection_rates(session: Session, membership: Mapping[str, str]) -> list[Gro
     rates = {g: selected[g] / decided[g] for g in decided}
     best = max(rates.values(), default=0.0) or 1.0
     return [GroupSelection(g, decided[g], selected[g], rates[g], rates[g] / best) for g in sorted(decided)]
+
+
+@dataclass(frozen=True)
+class GroupApproaches:
+    group: str
+    approached: int  # approaches received by the group's candidates
+    answered: int  # accepted or declined (expired and open ones are left out)
+    accepted: int
+    approach_share: float  # the group's share of all approaches sent
+    acceptance_rate: float | None  # accepted / answered
+
+
+def approach_rates(session: Session, membership: Mapping[str, str]) -> list[GroupApproaches]:
+    """Per group: how many approaches its candidates received, and how often they accepted (direct approach)."""
+    approached: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    accepted: Counter[str] = Counter()
+    for cid, status in session.execute(select(ApproachRow.candidate_id, ApproachRow.status)):
+        group = membership.get(cid, UNDECLARED)
+        approached[group] += 1
+        answered[group] += status in ("accepted", "declined")
+        accepted[group] += status == "accepted"
+    total = sum(approached.values()) or 1
+    return [
+        GroupApproaches(
+            g,
+            approached[g],
+            answered[g],
+            accepted[g],
+            approached[g] / total,
+            accepted[g] / answered[g] if answered[g] else None,
+        )
+        for g in sorted(approached)
+    ]
 
 
 def synthetic_monitoring(
