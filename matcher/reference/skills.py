@@ -5,8 +5,9 @@ Rules, each against a misreading seen in real offers:
 - A one-word label ("Assurances", "Informatique") matches only that word, in the singular or the
   plural — never another word of the same stem ("assurer" is a verb, not the insurance field).
 - A label of several words matches when each of its content words occurs (French stemming, so
-  "Tailler les arbres" finds "taille des arbres"), close together (within a few words of each other,
-  in one sentence). A noun of the label is not found in a verb of the text: "Gestion des
+  "Tailler les arbres" finds "taille des arbres"), in the label's order and close together (within
+  a few words, in one sentence): "Communication responsable" is not in "Responsable de la
+  communication". A noun of the label is not found in a verb of the text: "Gestion des
   assurances" is not in "assurer la gestion". Only articles and prepositions are left out of a
   label: "Traitement du son" needs "son".
 - A label written in English (ROME keeps product names: "Analysis Services") matches only its own
@@ -109,7 +110,7 @@ def is_english(label: str) -> bool:
 
 def _terms(label: str) -> tuple[str, ...]:
     """The terms a text must contain for the label: one exact word, or the stems of its content words."""
-    content = [w for w in _words(label) if w not in FUNCTION_WORDS and len(w) > 1]
+    content = [w for w in _words(label) if w not in FUNCTION_WORDS]  # "Langage C" keeps its "c"
     if is_english(label):  # a product or term of art kept in English ("Analysis Services"): verbatim only
         return tuple(dict.fromkeys(f"={_light(w)}" for w in _words(label) if len(w) > 1))
     if len(content) == 1:
@@ -117,8 +118,8 @@ def _terms(label: str) -> tuple[str, ...]:
         return (f"={_light(word)}",) if len(word) >= MIN_SINGLE else ()
     terms = []
     for word in content:
-        stems = analyze(word)
-        if not stems:  # a stop word of the analyser ("son"): the word itself
+        stems = analyze(word) if len(word) > 1 else []
+        if not stems:  # a letter ("C") or a stop word of the analyser ("son"): the word itself
             terms.append(f"={_light(word)}")
         else:  # a noun of a label is not found in a verb of the text ("Assurances" is not in "assurer")
             terms.append(f"{'~' if _verb_like(word) else '^'}{stems[0]}")
@@ -179,12 +180,17 @@ class SkillExtractor:
 
     @staticmethod
     def _close(phrase: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
-        """Whether one occurrence of each term lies within a window of len(phrase) + SPAN words."""
+        """Whether the terms occur in the label's order, the last within len(phrase) + SPAN words of the first."""
         if len(phrase) == 1:
             return True
         window = len(phrase) + SPAN
         for start in positions[phrase[0]]:
-            if all(any(abs(p - start) < window for p in positions[t]) for t in phrase[1:]):
+            at = start
+            for term in phrase[1:]:
+                at = next((p for p in positions[term] if at < p < start + window), -1)
+                if at < 0:
+                    break
+            else:
                 return True
         return False
 

@@ -40,3 +40,7 @@ def test_no_english_label_is_read_in_french_text(extractor: SkillExtractor) -> N
     assert not any(is_english(m.label) for m in found)
     # A product named in English is still found where the text names it.
     assert "Analysis Services" in labels(extractor, "Cubes SQL Server Analysis Services et Power BI.")
+
+
+def test_a_one_letter_word_of_a_label_is_required(extractor: SkillExtractor) -> None:
+    assert not {"Langage C++", "Langage C#"} & labels(extractor, "Il rédige les éléments de langage du ministre.")
