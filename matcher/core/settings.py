@@ -82,11 +82,11 @@ class MatcherSettings(BaseSettings):
     health_outbox_max_age_s: float = 120.0
     health_worker_timeout_s: float = 1.0
     # Partner sync commits in chunks of at most this many items or this many seconds, so no other writer waits
-    # long; on SQLite it pauses between chunks so writers queued on the lock get in (SQLite's busy handler
-    # polls every 100 ms at most). 0 items: the whole push in one transaction (the former way, for bench/).
+    # long (on SQLite this process's writers take turns in order; a pause between chunks also lets in writers
+    # of other processes, which poll). 0 items: the whole push in one transaction (the former way, for bench/).
     sync_chunk_items: int = Field(default=500, ge=0)
     sync_chunk_s: float = Field(default=0.25, gt=0)
-    sync_pause_s: float = Field(default=0.1, ge=0)
+    sync_pause_s: float = Field(default=0.0, ge=0)
     # HR webhooks (signed deliveries).
     webhook_timeout_s: float = 10.0
     # Off: webhook URLs must be https to a public address (no SSRF into our network). On: http and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,13 +20,71 @@ WRITE_OPTION = "matcher_write"
 _INSERTED = "matcher_inserted_tables"
 log = logging.getLogger(__name__)
 CommitHook = Callable[[frozenset[str]], None]
+BUSY_TIMEOUT_S = 30.0
+
+
+class _Turns:
+    """A first-come, first-served turn among one process's write transactions (SQLite).
+
+    SQLite's busy handler polls (every 100 ms at most): a writer that commits and begins again at once,
+    like a long sync committing chunk after chunk, would keep the lock from writers waiting for it. Here
+    they queue instead, each served in order. Re-entrant within a thread; a writer that waits longer
+    than ``timeout_s`` goes on without its turn (SQLite's own busy timeout then applies, as before).
+    """
+
+    def __init__(self, *, enabled: bool, timeout_s: float) -> None:
+        self.enabled, self.timeout_s = enabled, timeout_s
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: deque[tuple[int, threading.Event]] = deque()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        held = self._acquire()
+        try:
+            yield
+        finally:
+            if held:
+                self._release()
+
+    def _acquire(self) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me or self._owner is None:
+                self._owner, self._depth = me, self._depth + 1
+                return True
+            ready = threading.Event()
+            self._queue.append((me, ready))
+        if ready.wait(self.timeout_s):
+            return True
+        with self._mutex:
+            if (me, ready) in self._queue:
+                self._queue.remove((me, ready))
+                return False
+        return True  # handed over just as the wait ran out
+
+    def _release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._queue:
+                self._owner, ready = self._queue.popleft()
+                self._depth = 1
+                ready.set()
+            else:
+                self._owner = None
 
 
 def make_engine(url: str) -> Engine:
     """Engine for ``url``; SQLite gets WAL and foreign keys so it behaves like a server database."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -67,6 +126,8 @@ class Store:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._writes = sessionmaker(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        # SQLite: this process's writers take turns first come, first served (see _Turns).
+        self._turns = _Turns(enabled=engine.dialect.name == "sqlite", timeout_s=BUSY_TIMEOUT_S)
         self._hooks: list[CommitHook] = []
         self._hooks_lock = threading.Lock()
         for factory in (self._sessions, self._writes):
@@ -87,6 +148,8 @@ class Store:
         return remove
 
     def _committed(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint released: the outer transaction may still roll back
+            return
         tables = frozenset(session.info.pop(_INSERTED, ()))
         if not tables:
             return
@@ -100,7 +163,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._writes.begin() as session:
+        with self._turns.turn(), self._writes.begin() as session:
             yield session
 
     @contextmanager
