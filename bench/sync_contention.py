@@ -69,6 +69,7 @@ def _env(data_dir: Path, database_url: str | None, chunk_items: int | None) -> d
         "MATCHER_EMBEDDER": "hashing",
         "MATCHER_RATE_LIMIT_PER_MINUTE": str(10**9),
         "MATCHER_SIGN_IN_ATTEMPTS_PER_MINUTE": str(10**9),
+        "MATCHER_SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE": str(10**9),
         "MATCHER_LOG_LEVEL": "WARNING",
         "MATCHER_LOG_FORMAT": "text",
     }
