@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import PrincipalDep, check_sign_in_rate
 from api.deps import RuntimeDep
 from matcher.access import accounts, tokens
-from matcher.access.accounts import Account
+from matcher.access.accounts import Account, Password
 from matcher.access.emails import parse_email
 from matcher.core.errors import Unauthenticated
+from matcher.core.models import Strict
 
 router = APIRouter(tags=["authentification"])
 
@@ -39,3 +40,16 @@ def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
 @router.get("/me")
 def who_am_i(principal: PrincipalDep, rt: RuntimeDep) -> Account:
     return accounts.own_account(rt, principal=principal)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: Password
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(data: PasswordChange, rt: RuntimeDep, principal: PrincipalDep, request: Request) -> Response:
+    """Change son mot de passe (l'actuel est demandé) : toutes les sessions des pages prennent fin."""
+    check_sign_in_rate(request, principal.subject)  # guessing the current password is as slow as signing in
+    accounts.change_password(rt, principal=principal, current=data.current_password, new=data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

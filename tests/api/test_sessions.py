@@ -74,3 +74,22 @@ def test_a_new_password_ends_the_sessions(world: World, rt: Runtime) -> None:
     accounts.change_password(rt, principal=principal, current=PASSWORD, new="un tout autre mot de passe")
     assert not _opens(copy, "/candidat/profil")
     assert not _opens(browser, "/candidat/profil")
+
+
+def test_changing_ones_password_through_the_api_ends_the_page_sessions(world: World) -> None:
+    browser, _ = _signed_in(world, "rh@privas.example.fr")
+    client, headers = world.client, world.as_("recruiter")
+    wrong = client.post(
+        "/auth/password", json={"current_password": "pas le bon", "new_password": "x" * 12}, headers=headers
+    )
+    assert wrong.status_code == 401 and _opens(browser, "/recruteur/offres")
+    short = client.post("/auth/password", json={"current_password": PASSWORD, "new_password": "court"}, headers=headers)
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "new_password"
+    new = "une phrase de passe neuve"
+    changed = client.post("/auth/password", json={"current_password": PASSWORD, "new_password": new}, headers=headers)
+    assert changed.status_code == 204
+    assert not _opens(browser, "/recruteur/offres")
+    signed_in = client.post("/auth/token", data={"username": "rh@privas.example.fr", "password": new})
+    assert signed_in.status_code == 200
+    old = client.post("/auth/token", data={"username": "rh@privas.example.fr", "password": PASSWORD})
+    assert old.status_code == 401
