@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
-from api.pages.common import flash, redirect, render, router
+from api.pages.common import flash, redirect, render, router, templates
 from matcher.access import tenancy
 from matcher.approach import approaches, links, measures, pipeline
 from matcher.approach.approaches import (
@@ -24,6 +24,7 @@ from matcher.approach.approaches import (
     TemplateIn,
     why_text,
 )
+from matcher.approach.measures import Measures
 from matcher.approach.pipeline import STAGE_LABELS, Stage, StageIn
 from matcher.catalog.employers import list_employers
 from matcher.core.errors import MatcherError, NotFound
@@ -57,6 +58,20 @@ def _error(exc: MatcherError | ValidationError) -> str:
         first = exc.errors()[0]
         return f"champ {'.'.join(str(p) for p in first['loc']) or 'formulaire'} invalide"
     return exc.detail
+
+
+def offer_measures(request: Request, offer_id: str) -> Measures | None:
+    """The approach measures of an offer, for the offer's own page (None for whoever may not see them)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return None
+    try:
+        return measures.for_offer(request.app.state.runtime, principal=principal, offer_id=offer_id)
+    except MatcherError:
+        return None
+
+
+templates.env.globals["approach_measures"] = offer_measures
 
 
 # --- recruiters -------------------------------------------------------------------------------

@@ -112,6 +112,8 @@ def test_the_loop_in_the_pages(world: World, rt: Runtime) -> None:
     assert "camille@example.fr" in board and "bruno@example.fr" not in board
     assert 'data-stage="accepted"' in board and 'data-stage="declined"' in board
     assert "Taux d'acceptation" in board and "50 %" in board and "Rémunération : 1" in board
+    offer_page = recruiter.get(f"/offres/{offer}").text  # the measures on the offer's own page too
+    assert "Approches : 2 envoyée(s)" in offer_page and "taux d'acceptation 50 %" in offer_page
     only = recruiter.get(f"/offres/{offer}/vivier?etape=declined").text
     assert "Bruno" in only and "camille@example.fr" not in only
     moved = recruiter.post(f"/offres/{offer}/vivier/{bruno}", data={"stage": "not_retained", "csrf": csrf})
