@@ -41,7 +41,6 @@ ACCESS: dict[tuple[str, str], Rule] = {
     # everyone signed in
     ("GET", "/me"): roles(A, R, S),
     ("POST", "/auth/password"): roles(A, R, S),
-    ("POST", "/auth/password"): roles(A, R, S),
     ("GET", "/employers"): roles(A, R, S, P),
     # offers: recruiters and partners within their employers; seekers read published ones
     ("GET", "/offers"): roles(A, R, S, P),
