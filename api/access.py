@@ -156,6 +156,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/candidat/effacement"): roles(S),
     ("POST", "/candidat/effacement"): roles(S),
     ("GET", "/offres/{offer_id}/approches/nouvelle"): roles(R),
+    ("GET", "/recruteur/approche"): roles(R),
     ("POST", "/offres/{offer_id}/approches"): roles(R),
     ("POST", "/offres/{offer_id}/modele-approche"): roles(R),
     ("GET", "/offres/{offer_id}/vivier"): roles(R),

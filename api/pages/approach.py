@@ -5,6 +5,7 @@ page the signed e-mail link opens. Same use cases and object-level checks as the
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
@@ -27,7 +28,9 @@ from matcher.approach.approaches import (
 from matcher.approach.measures import Measures
 from matcher.approach.pipeline import STAGE_LABELS, Stage, StageIn
 from matcher.catalog.employers import list_employers
+from matcher.catalog.offers import list_offers
 from matcher.core.errors import MatcherError, NotFound
+from matcher.core.models import OfferStatus
 from matcher.core.records import offer_from_row
 from matcher.shortlists.kept import read
 
@@ -71,7 +74,21 @@ def offer_measures(request: Request, offer_id: str) -> Measures | None:
         return None
 
 
+def open_offers(request: Request) -> list[tuple[str, str]]:
+    """(id, title) of the published offers the signed-in recruiter acts for: where a found profile may be approached."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return []
+    rt = request.app.state.runtime
+    with rt.store.read() as session:
+        found, _ = list_offers(
+            session, status=OfferStatus.PUBLISHED, limit=200, visible=tenancy.offers_query(principal)
+        )
+    return [(o.id, o.title) for o in found]
+
+
 templates.env.globals["approach_measures"] = offer_measures
+templates.env.globals["open_offers"] = open_offers
 
 
 # --- recruiters -------------------------------------------------------------------------------
@@ -123,6 +140,14 @@ def approach_form(
         quota=rt.settings.approach_daily_quota,
         STAGE_LABELS=STAGE_LABELS,
     )
+
+
+@router.get("/recruteur/approche")
+def approach_found(
+    offre: Annotated[str, Query(max_length=64)], candidat: Annotated[str, Query(max_length=64)]
+) -> Response:
+    """From a search result: the approach form of the offer chosen, with that profile."""
+    return redirect(f"/offres/{quote(offre, safe='')}/approches/nouvelle?candidat={quote(candidat, safe='')}")
 
 
 @router.post("/offres/{offer_id}/approches")

@@ -121,6 +121,12 @@ def test_the_loop_in_the_pages(world: World, rt: Runtime) -> None:
     interested = recruiter.get(f"/offres/{other_offer['id']}/vivier").text
     assert 'data-stage="interested"' in interested and "Camille" in interested
 
+    # From a search result: the approach form of the offer chosen, with that profile.
+    found = recruiter.get("/recruteur/candidats?q=jardinier").text
+    assert f'name="candidat" value="{camille}"' in found and f'<option value="{other_offer["id"]}">' in found
+    chosen = recruiter.get(f"/recruteur/approche?offre={other_offer['id']}&candidat={camille}")
+    assert chosen.headers["location"] == f"/offres/{other_offer['id']}/approches/nouvelle?candidat={camille}"
+    assert "Candidat trouvé par la recherche" in recruiter.get(chosen.headers["location"]).text
     # Another employer's pipeline is the French 404 page.
     other, _ = signed_in(world, "rh@aubenas.example.fr")
     assert other.get(f"/offres/{offer}/vivier").status_code == 404
