@@ -19,6 +19,9 @@ def train(
     benchmark: Path = typer.Option(None, help="Dossier BEIR (défaut : benchmark intégré)"),
     output: Path = typer.Option(None, help="Fichier du modèle (défaut : réglage MATCHER_RANKER_MODEL)"),
     feedback: bool = typer.Option(True, help="Apprendre aussi des décisions des recruteurs"),
+    offdomain: bool = typer.Option(
+        False, help="Mesurer aussi les ensembles hors domaine et l'ablation (plusieurs minutes), gardés dans le modèle"
+    ),
 ) -> None:
     """Train the ranker on the benchmark's train split and recruiters' decisions; report it on the test split."""
     from matcher.core.progress import ProgressPrinter
@@ -26,13 +29,30 @@ def train(
 
     with open_runtime() as rt:
         trained = training.train(
-            rt, benchmark=benchmark, output=output, with_feedback=feedback, progress=ProgressPrinter()
+            rt,
+            benchmark=benchmark,
+            output=output,
+            with_feedback=feedback,
+            offdomain=offdomain,
+            progress=ProgressPrinter(),
         )
         typer.echo(
             f"{trained.manifest.training_rows} paires d'entraînement, modèle {trained.manifest.version} "
             f"écrit : {trained.path}"
         )
+        typer.echo(f"Étiquettes : {_LABELS}.")
         typer.echo(trained.report.table())
+        metrics = trained.manifest.metrics
+        if "offdomain" in metrics:
+            from matcher.evaluation.offdomain import ablation_table
+
+            for name, values in metrics["offdomain"].items():
+                ratio = values["ranker"]["ndcg@10"] / values["hybrid"]["ndcg@10"]
+                typer.echo(
+                    f"{name} : hybride {values['hybrid']['ndcg@10']:.3f}, classement complet "
+                    f"{values['ranker']['ndcg@10']:.3f} (rapport {ratio:.3f})"
+                )
+            typer.echo(ablation_table(metrics["ablation"]))
 
 
 def evaluate_command(

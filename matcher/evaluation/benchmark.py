@@ -81,6 +81,16 @@ def load_benchmark(folder: Path) -> Benchmark:
     return Benchmark(corpus, queries, qrels)
 
 
+def text_only(benchmark: Benchmark) -> Benchmark:
+    """The same benchmark with every structured field dropped: titles and texts only, labels kept."""
+    strip = ("_id", "title", "text")
+    return Benchmark(
+        corpus={i: {k: d[k] for k in strip if k in d} for i, d in benchmark.corpus.items()},
+        queries={i: {k: q[k] for k in strip if k in q} for i, q in benchmark.queries.items()},
+        qrels=benchmark.qrels,
+    )
+
+
 def domain_split(rome_code: str) -> str:
     """'train' or 'test', by the occupation's professional domain (stable across runs and machines)."""
     digest = hashlib.sha256(rome_code[:3].encode()).digest()

@@ -22,7 +22,7 @@ from indices.hybrid import hybrid_search
 from indices.protocol import Document, Filter, WithinReach
 from matcher.core.progress import Progress
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
-from matcher.ranking.features import FEATURES, CandidateView, OfferView, pair_facts
+from matcher.ranking.features import FEATURES, CandidateView, OfferView, facts_of
 from matcher.ranking.pipeline import complete_scores, rank_pairs
 from matcher.ranking.scorer import Scorer
 from matcher.ranking.views import candidate_view, candidate_view_from_text, offer_view, offer_view_from_text
@@ -201,10 +201,10 @@ def training_set(
             filters=_filters(offer),
             k=DEPTH,
         )
-        for _, candidate, cosine, lexical in pair_rows(rt, prepared, query_id, hybrid):
-            facts = pair_facts(
-                offer, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=EVALUATION_DAY
-            )
+        pairs = pair_rows(rt, prepared, query_id, hybrid)
+        for (_, candidate, _, _), facts in zip(
+            pairs, facts_of(pairs, taxonomy=rt.taxonomy, today=EVALUATION_DAY), strict=True
+        ):
             rows.append([facts.values[name] for name in FEATURES])
             labels.append(grades.get(candidate.id, 0))
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.float64)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from matcher.core.progress import Progress
 from matcher.demo.samples import shipped_offers
-from matcher.evaluation.benchmark import Benchmark, build_builtin, load_benchmark
+from matcher.evaluation.benchmark import Benchmark, build_builtin, load_benchmark, text_only
 from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, training_set
+from matcher.evaluation.offdomain import ablation, offdomain_sets
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker
 from matcher.ranking.scorer import LearnedScorer
@@ -69,14 +70,27 @@ def train(
     benchmark: Path | None = None,
     output: Path | None = None,
     with_feedback: bool = True,
+    offdomain: bool = False,
     progress: Progress | None = None,
 ) -> Trained:
-    """Fit on the train split (and decisions), measure on the test split, write the model (JSON manifest)."""
+    """Fit on the train split (and decisions), measure on the test split, write the model (JSON manifest).
+
+    ``offdomain``: also measure the off-domain guard and the ablation of each new part (slow: minutes),
+    kept in the manifest's metrics.
+    """
     data = load_benchmark(benchmark or builtin_folder(rt))
     prepared = prepare(rt, data, progress=progress)
     ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback)
     scorer = LearnedScorer(ranker, FEATURES, "candidate")
     report = evaluate(rt, data, prepared, split="test", scorer=scorer, progress=progress)
+    metrics: dict[str, Any] = {"split": "test", **report.metrics}
+    if offdomain:
+        plain = prepare(rt, text_only(data), progress=progress)
+        sets = offdomain_sets(rt, data, plain=plain)
+        metrics["offdomain"] = {
+            s.name: evaluate(rt, s.benchmark, s.prepared, split=s.split, scorer=scorer).metrics for s in sets
+        }
+        metrics["ablation"] = ablation(rt, data, prepared, plain, sets)
     labels = LABELS
     if decided:
         labels += (
@@ -84,9 +98,7 @@ def train(
             f" weight {FEEDBACK_WEIGHT:g}"
         )
     path = output or rt.settings.ranker_path
-    manifest = save_ranker(
-        ranker, path, features=list(FEATURES), X=X, y=y, labels=labels, metrics={"split": "test", **report.metrics}
-    )
+    manifest = save_ranker(ranker, path, features=list(FEATURES), X=X, y=y, labels=labels, metrics=metrics)
     return Trained(path=path, manifest=manifest, report=report)
 
 

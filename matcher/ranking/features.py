@@ -5,6 +5,13 @@ records — or, in evaluation, from plain text. No view carries a criterion prot
 anti-discrimination law (art. 225-1 Code pénal: name, age, sex, origin, address, health, family…):
 a candidate's places are their mobility area, never their home. ``tests/unit/test_features.py``
 keeps the list closed. Every feature lies in [0, 1], and more is always better for the candidate.
+
+Structured features carry their confidence: an occupation given by the offer counts fully, one
+inferred from its text counts by the classifier's probability, and skills drawn from an inferred
+occupation count by that same probability. The retrieval itself is a feature (``retrieval``: the
+pair's reciprocal-rank fusion of its BM25 and cosine ranks within the list), and again weighted by
+how unsure the structured side is (``retrieval_unsure``), so a model can lean on retrieval exactly
+where the structured signals are absent or doubtful — still one additive term per feature.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ FEATURES = (
     "category",
     "proximity",
     "availability",
+    "retrieval",
+    "retrieval_unsure",
 )
 
 FEATURE_LABELS = {
@@ -49,12 +58,13 @@ FEATURE_LABELS = {
     "category": "Niveau de diplôme adapté à la catégorie (A, B, C)",
     "proximity": "Lieu de travail au cœur de la zone de mobilité",
     "availability": "Disponibilité",
+    "retrieval": "Rang dans la recherche (mots-clés et sens)",
+    "retrieval_unsure": "Rang dans la recherche, quand le métier ou les compétences sont incertains",
 }
 
-# Weight of an occupation guess by its rank: a given code or first guess counts fully, later guesses less.
-# Ten gently decaying guesses did best in 2-fold cross-validation on the train split (3: 0.512, 10: 0.519,
-# 20: 0.518 NDCG@10), since a wrong first guess is often followed by the right one.
-GUESS_WEIGHT = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+# Occupation guesses read per offer or candidate: their confidences weigh them.
+GUESSES = 10
+RRF_K = 60  # as the hybrid retrieval fuses its lists
 # Usual diploma level for each category of the fonction publique (concours externes).
 CATEGORY_LEVEL = {"A": 6, "B": 4, "C": 0}
 AVAILABILITY_GRACE = timedelta(days=30)
@@ -74,6 +84,10 @@ class OfferView:
     contract_types: frozenset[str]
     category: str | None
     place: tuple[float, float] | None
+    # Probability that each occupation is the offer's (1.0 for a given code); required skills drawn from an
+    # inferred occupation are as sure as it is.
+    occupation_confidences: tuple[float, ...] = ()
+    skills_confidence: float = 1.0
 
     @property
     def occupation(self) -> str | None:
@@ -98,6 +112,7 @@ class CandidateView:
     places: tuple[tuple[float, float], ...]
     radius_km: float | None
     available_from: date | None
+    occupation_confidences: tuple[float, ...] = ()  # 1.0 for occupations the candidate gave
 
 
 @dataclass(frozen=True)
@@ -119,30 +134,75 @@ def _coverage(wanted: Sequence[str], have: frozenset[str]) -> tuple[float, list[
     return len(matched) / len(wanted), matched, [s for s in wanted if s not in have]
 
 
-def _occupation_match(guesses: Sequence[str], wanted: Sequence[str], taxonomy: Taxonomy) -> tuple[float, float, float]:
-    """(same, neighbour, same domain) in [0, 1]: 1 for the offer's code or first guess, less for later guesses."""
+def _confidences(codes: Sequence[str], confidences: Sequence[float]) -> Sequence[float]:
+    return confidences if len(confidences) == len(codes) else [1.0] * len(codes)
+
+
+def _occupation_match(offer: OfferView, candidate: CandidateView, taxonomy: Taxonomy) -> tuple[float, float, float]:
+    """(same, neighbour, same domain): the probability, over both sides' guesses, of each relation.
+
+    Guesses of one side are alternatives, so their probabilities add; a given code has probability 1.
+    """
     same = neighbour = domain = 0.0
-    for rank, guess in enumerate(guesses[: len(GUESS_WEIGHT)]):
-        weight = GUESS_WEIGHT[rank]
-        for code in wanted:
+    offer_p = _confidences(offer.occupations, offer.occupation_confidences)
+    candidate_p = _confidences(candidate.occupations, candidate.occupation_confidences)
+    for guess, p in zip(offer.occupations[:GUESSES], offer_p, strict=False):
+        for code, q in zip(candidate.occupations, candidate_p, strict=True):
             relation = taxonomy.relation(guess, code)
             if relation == "same":
-                same = max(same, weight)
+                same += p * q
             elif relation == "neighbour":
-                neighbour = max(neighbour, weight)
+                neighbour += p * q
             if guess[:3] == code[:3]:
-                domain = max(domain, weight)
-    return same, neighbour, domain
+                domain += p * q
+    return min(1.0, same), min(1.0, neighbour), min(1.0, domain)
+
+
+def certainty(offer: OfferView, candidate: CandidateView) -> float:
+    """How sure the structured side of a pair is: the product of both sides' best occupation confidence."""
+    offer_p = max(_confidences(offer.occupations, offer.occupation_confidences), default=0.0)
+    candidate_p = max(_confidences(candidate.occupations, candidate.occupation_confidences), default=0.0)
+    return offer_p * candidate_p
+
+
+def retrieval_scores(cosines: Sequence[float], lexicals: Sequence[float]) -> list[float]:
+    """Reciprocal-rank fusion of the cosine and BM25 ranks within a list of pairs, scaled so the best is 1."""
+    n = len(cosines)
+    if n == 0:
+        return []
+    fused = np.zeros(n)
+    for scores in (cosines, lexicals):
+        ranks = np.empty(n)
+        ranks[np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")] = np.arange(1, n + 1)
+        fused += 1.0 / (RRF_K + ranks)
+    best, worst = 2.0 / (RRF_K + 1), 2.0 / (RRF_K + n) if n > 1 else 0.0
+    return [float(v) for v in (fused - worst) / (best - worst)] if best > worst else [1.0] * n
+
+
+def facts_of(
+    pairs: Sequence[tuple[OfferView, CandidateView, float, float]], *, taxonomy: Taxonomy, today: date
+) -> list[PairFacts]:
+    """Facts of every (offer, candidate, cosine, lexical) pair of one result list (retrieval is list-relative)."""
+    retrieval = retrieval_scores([p[2] for p in pairs], [p[3] for p in pairs])
+    return [
+        pair_facts(o, c, cosine=cos, lexical=lex, retrieval=r, taxonomy=taxonomy, today=today)
+        for (o, c, cos, lex), r in zip(pairs, retrieval, strict=True)
+    ]
 
 
 def pair_facts(
-    offer: OfferView, candidate: CandidateView, *, cosine: float, lexical: float, taxonomy: Taxonomy, today: date
+    offer: OfferView,
+    candidate: CandidateView,
+    *,
+    cosine: float,
+    lexical: float,
+    retrieval: float,
+    taxonomy: Taxonomy,
+    today: date,
 ) -> PairFacts:
-    """Facts for one pair; ``lexical`` is the BM25 score already scaled to [0, 1] within the result list."""
-    same, neighbour, domain = _occupation_match(offer.occupations, candidate.occupations, taxonomy)
-    relation = "same" if same == 1.0 else "neighbour" if neighbour == 1.0 else "domain" if domain else "none"
-    if relation == "none" and same:
-        relation = "same"  # a lower-ranked guess
+    """Facts for one pair; ``lexical`` (BM25) and ``retrieval`` are already scaled to [0, 1] within the result list."""
+    same, neighbour, domain = _occupation_match(offer, candidate, taxonomy)
+    relation = "same" if same and same >= neighbour else "neighbour" if neighbour else "domain" if domain else "none"
     wanted = offer.title_terms
     title_match = len(wanted & candidate.title_terms) / len(wanted) if wanted else 0.0
     required, matched_required, missing_required = _coverage(offer.required_skills, candidate.skills)
@@ -171,13 +231,15 @@ def pair_facts(
         "same_occupation": same,
         "neighbour_occupation": neighbour,
         "same_domain": domain,
-        "required_skills": required,
+        "required_skills": required * offer.skills_confidence,
         "desired_skills": desired,
         "experience": experience,
         "contract": 1.0 if overlap or not offer.contract_types else 0.0,
         "category": category,
         "proximity": proximity,
         "availability": availability,
+        "retrieval": max(0.0, min(1.0, retrieval)),
+        "retrieval_unsure": max(0.0, min(1.0, retrieval)) * (1.0 - certainty(offer, candidate)),
     }
     return PairFacts(
         values, relation, matched_required + matched_desired, missing_required + missing_desired, distance, overlap

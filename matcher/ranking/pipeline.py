@@ -23,7 +23,7 @@ from matcher.core.models import Offer, OfferStatus, Visibility
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
 from matcher.indexing.documents import candidate_text, offer_text
-from matcher.ranking.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, pair_facts
+from matcher.ranking.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, facts_of
 from matcher.ranking.scorer import BASE, Scorer
 from matcher.ranking.views import candidate_view, offer_view
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
@@ -138,7 +138,7 @@ def rank_pairs(
 
     Only the first ``size`` places (all when None) get an explanation: the others are not shown.
     """
-    facts = [pair_facts(o, c, cosine=cos, lexical=lex, taxonomy=rt.taxonomy, today=today) for o, c, cos, lex in pairs]
+    facts = facts_of(pairs, taxonomy=rt.taxonomy, today=today)
     scores = scorer.score([f.values for f in facts])
     # Ties broken by candidate then offer text, so the same data always gives the same order.
     order = sorted(range(len(pairs)), key=lambda i: (-scores[i][0], pairs[i][1].id, pairs[i][0].title))
@@ -274,8 +274,8 @@ def search_shortlist(rt: Runtime, *, offer: Offer, size: int | None = None) -> S
     pairs, retrieved, versions = _retrieve(rt, offer=offer)
     today = datetime.now(UTC).date()
     entries = []
-    for rank, (view, candidate, cosine, lexical) in enumerate(pairs[:size], start=1):
-        facts = pair_facts(view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=today)
+    all_facts = facts_of(pairs, taxonomy=rt.taxonomy, today=today)
+    for rank, ((view, candidate, _, _), facts) in enumerate(zip(pairs[:size], all_facts, strict=False), start=1):
         explanation = explain(rt, view, facts, {}).model_copy(update={"note": AI_OFF_NOTE})
         entries.append(
             ShortlistEntry(

@@ -29,6 +29,8 @@ DEFAULT_WEIGHTS = {
     "category": 0.02,
     "proximity": 0.04,
     "availability": 0.02,
+    "retrieval": 0.0,
+    "retrieval_unsure": 0.0,
 }
 
 

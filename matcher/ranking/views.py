@@ -12,9 +12,9 @@ from collections import OrderedDict
 
 from indices.analysis import analyze
 from matcher.core.models import CandidateIn, EducationLevel, Offer, OfferIn
-from matcher.ranking.features import GUESS_WEIGHT, CandidateView, OfferView
-from matcher.reference.geography import Geography
+from matcher.ranking.features import GUESSES, CandidateView, OfferView
 from matcher.reference.classifier import Inferer
+from matcher.reference.geography import Geography
 from matcher.reference.skills import SkillExtractor
 from matcher.reference.taxonomy import Taxonomy
 
@@ -50,11 +50,13 @@ def offer_view(
     """The offer as the features see it (``hide_occupation``: infer the ROME code as if it were absent)."""
     text = f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}"
     occupations: tuple[str, ...] = ()
+    confidences: tuple[float, ...] = ()
     source = "inconnu"
     if offer.rome_code and not hide_occupation:
-        occupations, source = (offer.rome_code,), "offre"
+        occupations, confidences, source = (offer.rome_code,), (1.0,), "offre"
     elif inferer is not None:
-        occupations = tuple(g.code for g in inferer.infer(offer.title, k=len(GUESS_WEIGHT)))
+        guesses = inferer.infer(offer.title, offer.description[:DESCRIPTION_CHARS], k=GUESSES)
+        occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
         source = "déduit de l'intitulé" if occupations else source
     required, desired, skills_source = _skills(
         (offer.required_skills, offer.desired_skills),
@@ -75,6 +77,8 @@ def offer_view(
         contract_types=frozenset(c.value for c in offer.contract_types),
         category=offer.category.value if offer.category else None,
         place=geography.coordinates(offer.commune_insee),
+        occupation_confidences=confidences,
+        skills_confidence=confidences[0] if skills_source.startswith("métier ROME") else 1.0,
     )
 
 
@@ -138,7 +142,8 @@ def offer_view_from_text(
     title: str, text: str, *, taxonomy: Taxonomy, inferer: Inferer, extractor: SkillExtractor
 ) -> OfferView:
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
-    occupations = tuple(g.code for g in inferer.infer(title or text[:120], k=len(GUESS_WEIGHT)))
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES)
+    occupations = tuple(g.code for g in guesses)
     required, desired, source = _skills(
         ([], []), occupations[0] if occupations else None, f"{title}. {text}", taxonomy, extractor
     )
@@ -154,6 +159,8 @@ def offer_view_from_text(
         contract_types=frozenset(),
         category=None,
         place=None,
+        occupation_confidences=tuple(g.score for g in guesses),
+        skills_confidence=guesses[0].score if source.startswith("métier ROME") else 1.0,
     )
 
 
@@ -161,7 +168,7 @@ def candidate_view_from_text(
     doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor
 ) -> CandidateView:
     """A candidate known only by the text of their profile."""
-    guesses = inferer.infer(title or text[:120], k=1)
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1)
     return CandidateView(
         id=doc_id,
         title=title,
@@ -175,4 +182,5 @@ def candidate_view_from_text(
         places=(),
         radius_km=None,
         available_from=None,
+        occupation_confidences=tuple(g.score for g in guesses),
     )

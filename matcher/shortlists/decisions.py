@@ -15,7 +15,7 @@ from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.models import Decision, Feedback, FeedbackIn
 from matcher.core.records import offer_from_row
 from matcher.governance import audit, pseudonyms
-from matcher.ranking.features import FEATURES, pair_facts
+from matcher.ranking.features import FEATURES, facts_of
 from matcher.ranking.pipeline import candidate_pairs
 from matcher.store.tables import ApproachRow, CandidateRow, FeedbackRow, OfferRow, PipelineEventRow
 
@@ -162,11 +162,8 @@ def feedback_training_set(rt: Runtime, *, today: date | None = None) -> tuple[np
         if offer_id not in offers:
             continue  # the offer was deleted since
         pairs, _ = candidate_pairs(rt, offer=offers[offer_id], also=list(decided))
-        for offer_view, candidate, cosine, lexical in pairs:
+        for (_, candidate, _, _), facts in zip(pairs, facts_of(pairs, taxonomy=rt.taxonomy, today=day), strict=True):
             if candidate.id in decided:
-                facts = pair_facts(
-                    offer_view, candidate, cosine=cosine, lexical=lexical, taxonomy=rt.taxonomy, today=day
-                )
                 rows.append([facts.values[name] for name in FEATURES])
                 grades.append(decided[candidate.id])
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(grades, dtype=np.float64)

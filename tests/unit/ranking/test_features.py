@@ -38,6 +38,8 @@ def test_the_feature_list_is_closed() -> None:
         "category",
         "proximity",
         "availability",
+        "retrieval",
+        "retrieval_unsure",
     )
 
 

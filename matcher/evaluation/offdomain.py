@@ -1,0 +1,146 @@
+"""Off-domain guard: the full ranker against its own hybrid retrieval on benchmarks it was not built for.
+
+Two folders, both text only (no structured field, so every structured feature is inferred or absent):
+
+- ``texte seul``: the built-in benchmark's test split with every structured field dropped (French, labels
+  derived from ROME codes);
+- ``ESCO (anglais)``: ``notebooks/data/esco-en``, English job descriptions against profiles written from
+  ESCO occupations (labels derived from ESCO occupations and ISCO groups; see
+  ``scripts/build_esco_beir.py``).
+
+The target: full ranker NDCG@10 ≥ 0.97 × hybrid on each. The ablation refits the ranker without each
+new part (confidence-weighted occupation features, retrieval features, text-only training rows) and
+measures every variant on the same sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.evaluation.benchmark import Benchmark, load_benchmark, text_only
+from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, training_set
+from matcher.ranking.features import FEATURES
+from matcher.ranking.ranker import AdditiveRanker
+from matcher.ranking.scorer import LearnedScorer
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+ESCO_EN = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "esco-en"
+RETRIEVAL_FEATURES = ("retrieval", "retrieval_unsure")
+# How the ranker weighed occupation guesses before they carried a confidence: by rank only.
+RANK_WEIGHTS = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+GUARD = 0.97
+
+
+@dataclass
+class Evaluated:
+    """A benchmark prepared once, and the split it is judged on."""
+
+    name: str
+    benchmark: Benchmark
+    prepared: Prepared
+    split: str = "test"
+
+
+def offdomain_sets(
+    rt: Runtime, builtin: Benchmark, *, plain: Prepared | None = None, esco: Path = ESCO_EN
+) -> list[Evaluated]:
+    """The two off-domain sets, prepared (``plain``: the built-in benchmark already prepared as text only)."""
+    stripped = text_only(builtin)
+    english = load_benchmark(esco)
+    return [
+        Evaluated("texte seul (benchmark intégré sans champs structurés)", stripped, plain or prepare(rt, stripped)),
+        Evaluated("ESCO (anglais, texte seul)", english, prepare(rt, english)),
+    ]
+
+
+def guard_table(reports: list[tuple[str, Report]]) -> str:
+    """Markdown: each set's hybrid and ranker NDCG@10, their ratio, and whether the guard holds."""
+    lines = [
+        "| ensemble | requêtes | BM25 | dense | hybride | classement complet | rapport | ≥ 0,97 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in reports:
+        m = {s: v["ndcg@10"] for s, v in r.metrics.items()}
+        ratio = m["ranker"] / m["hybrid"] if m["hybrid"] else 0.0
+        lines.append(
+            f"| {name} | {r.queries} | {m['bm25']:.3f} | {m['dense']:.3f} | {m['hybrid']:.3f} | {m['ranker']:.3f} | "
+            f"{ratio:.3f} | {'oui' if ratio >= GUARD else 'non'} |"
+        )
+    return "\n".join(lines)
+
+
+def rank_weighted(prepared: Prepared) -> Prepared:
+    """The same views with occupation guesses weighed by rank, not confidence (the previous behaviour)."""
+    offers = {
+        q: replace(
+            v,
+            occupation_confidences=RANK_WEIGHTS[: len(v.occupations)] if v.occupation_source != "offre" else (1.0,),
+            skills_confidence=1.0,
+        )
+        for q, v in prepared.offers.items()
+    }
+    candidates = {
+        d: replace(v, occupation_confidences=(1.0,) * len(v.occupations)) for d, v in prepared.candidates.items()
+    }
+    return replace(prepared, offers=offers, candidates=candidates)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    confidence: bool = True
+    retrieval: bool = True
+    plain: bool = True
+
+
+VARIANTS = (
+    Variant("modèle livré (confiance + recherche)", plain=False),
+    Variant("sans confiance (métier pondéré par rang)", confidence=False, plain=False),
+    Variant("sans caractéristiques de recherche", retrieval=False, plain=False),
+    Variant("comme avant (ni confiance ni recherche)", confidence=False, retrieval=False, plain=False),
+)
+
+
+def _views(prepared: Prepared, variant: Variant) -> Prepared:
+    return prepared if variant.confidence else rank_weighted(prepared)
+
+
+def ablation(
+    rt: Runtime,
+    builtin: Benchmark,
+    prepared: Prepared,
+    plain: Prepared,
+    sets: list[Evaluated],
+    *,
+    variants: tuple[Variant, ...] = VARIANTS,
+) -> dict[str, dict[str, float]]:
+    """Variant -> set name -> full-ranker NDCG@10 (refitted on the built-in train split for each variant)."""
+    plain_builtin = text_only(builtin)
+    out: dict[str, dict[str, float]] = {}
+    for variant in variants:
+        X, y = training_set(rt, builtin, _views(prepared, variant))
+        if variant.plain:
+            X_plain, y_plain = training_set(rt, plain_builtin, _views(plain, variant))
+            X, y = np.vstack([X, X_plain]), np.concatenate([y, y_plain])
+        kept = [i for i, f in enumerate(FEATURES) if variant.retrieval or f not in RETRIEVAL_FEATURES]
+        ranker = AdditiveRanker(n_segments=4, alpha=1.0).fit(X[:, kept], y)
+        scorer = LearnedScorer(ranker, tuple(FEATURES[i] for i in kept), variant.name)
+        out[variant.name] = {}
+        for s in [Evaluated("benchmark intégré", builtin, prepared), *sets]:
+            report = evaluate(rt, s.benchmark, _views(s.prepared, variant), split=s.split, scorer=scorer)
+            out[variant.name][s.name] = report.metrics["ranker"]["ndcg@10"]
+    return out
+
+
+def ablation_table(results: dict[str, dict[str, float]]) -> str:
+    names = list(next(iter(results.values())))
+    lines = ["| variante | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for variant, values in results.items():
+        lines.append(f"| {variant} | " + " | ".join(f"{values[n]:.3f}" for n in names) + " |")
+    return "\n".join(lines)
