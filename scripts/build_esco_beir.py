@@ -40,7 +40,8 @@ def names(value: str | list[str] | None) -> list[str]:
 
 
 def main(source: Path, folder: Path) -> None:
-    rows = [r for r in pq.read_table(source).to_pylist() if r["occupation_description"] and names(r["essential_skills"])]
+    rows = pq.read_table(source).to_pylist()
+    rows = [r for r in rows if r["occupation_description"] and names(r["essential_skills"])]
     rows.sort(key=lambda r: key(r["occupation_uri"]))
     groups: dict[str, list[dict]] = {}
     for r in rows:
