@@ -20,6 +20,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api.limits import RateLimiter
 from indices.errors import SearchUnavailable
 from indices.protocol import BulkResult, SearchBackend
 from matcher.access import tokens
@@ -205,6 +206,15 @@ class World:
         return self.headers[who]
 
 
+def frozen_sign_in_limits(world: World, rt: Runtime) -> None:
+    """The app's sign-in limiters, as configured, on a clock that stands still: argon2 checks on a busy
+    machine take long enough for a bucket to refill a little, which would blur the boundary tested."""
+    state = world.client.app.state  # type: ignore[attr-defined]
+    state.sign_in_limiter = RateLimiter(rt.settings.sign_in_attempts_per_minute, clock=lambda: 0.0)
+    per_address = rt.settings.sign_in_attempts_per_address_per_minute
+    state.sign_in_address_limiter = RateLimiter(per_address, clock=lambda: 0.0)
+
+
 def offer_body(employer_id: str, **changes: object) -> dict:
     return {
         "title": "Jardinier / Jardinière",
@@ -313,7 +323,7 @@ def cv_docx(lines: list[str], *, macros: bool = False) -> bytes:
     if not macros:
         return out.getvalue()
     with zipfile.ZipFile(out, "a") as archive:
-        archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"AutoOpen\"")
+        archive.writestr("word/vbaProject.bin", b'\xd0\xcf\x11\xe0 Attribute VB_Name = "AutoOpen"')
     return out.getvalue()
 
 

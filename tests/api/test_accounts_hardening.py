@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from api.limits import RateLimiter
 from matcher.access.accounts import hash_password
 from matcher.runtime import Runtime
 from matcher.store.tables import AccountRow
-from tests.factories import PASSWORD, World, candidate_body
+from tests.factories import PASSWORD, World, candidate_body, frozen_sign_in_limits
 
 
 def _seeker_profile(world: World) -> str:
@@ -95,17 +94,8 @@ def test_an_account_created_with_a_decorated_address_is_stored_canonical(world: 
     assert created.json()["email"] == "dominique@xn--exmple-cua.fr"
 
 
-def _frozen_sign_in_limits(world: World, rt: Runtime) -> None:
-    """The app's sign-in limiters, as configured, on a clock that stands still: argon2 checks on a busy
-    machine take long enough for the buckets to refill a little, which would blur the boundary."""
-    state = world.client.app.state  # type: ignore[attr-defined]
-    state.sign_in_limiter = RateLimiter(rt.settings.sign_in_attempts_per_minute, clock=lambda: 0.0)
-    per_address = rt.settings.sign_in_attempts_per_address_per_minute
-    state.sign_in_address_limiter = RateLimiter(per_address, clock=lambda: 0.0)
-
-
 def test_password_spraying_from_one_address_is_limited(world: World, rt: Runtime) -> None:
-    _frozen_sign_in_limits(world, rt)
+    frozen_sign_in_limits(world, rt)
     client = world.client
     statuses = [
         client.post("/auth/token", data={"username": f"agent{n}@example.fr", "password": "Printemps2026"})
@@ -123,7 +113,7 @@ def test_password_spraying_from_one_address_is_limited(world: World, rt: Runtime
 
 
 def test_spelling_an_address_differently_does_not_escape_its_limit(world: World, rt: Runtime) -> None:
-    _frozen_sign_in_limits(world, rt)
+    frozen_sign_in_limits(world, rt)
     client = world.client
     spellings = ["admin@example.fr", "ＡＤＭＩＮ@example.fr", "ad\u200bmin@example.fr", "admin@example.fr."]
     codes = [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from tests.factories import World
+from matcher.runtime import Runtime
+from tests.factories import World, frozen_sign_in_limits
 
 
-def test_password_guessing_is_slowed_per_address_and_email(world: World) -> None:
+def test_password_guessing_is_slowed_per_address_and_email(world: World, rt: Runtime) -> None:
+    frozen_sign_in_limits(world, rt)
     client = world.client
     attempts = [
         client.post("/auth/token", data={"username": "admin@example.fr", "password": f"guess {n} guess"}).status_code
