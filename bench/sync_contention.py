@@ -2,6 +2,9 @@
 
     uv run python -m bench.sync_contention [--items 10000] [--database-url postgresql+psycopg://…]
 
+On PostgreSQL it empties the tables of the URL's schema: give it one of its own
+(``…?options=-csearch_path%3Dbench``, after ``CREATE SCHEMA bench``).
+
 The real app is served by uvicorn in a child process, on a fresh store (SQLite by default). One
 client pushes ``--items`` offers in a single ``PUT /partners/me/offers``; meanwhile another client,
 once a second, publishes an offer (``POST /offers``) and signs in (``POST /auth/token``), and times
@@ -86,10 +89,12 @@ def _prepare(settings: MatcherSettings) -> tuple[str, str]:
     try:
         if rt.store.engine.dialect.name == "postgresql":  # start from empty tables (the schema is migrated)
             with rt.store.transaction() as session:
-                names = session.scalars(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename<>'alembic_version'")
-                ).all()
-                session.execute(text(f"TRUNCATE {', '.join(f'public.{n}' for n in names)} RESTART IDENTITY CASCADE"))
+                mine = (
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+                )
+                names = session.scalars(text(mine)).all()
+                session.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         rt.ensure_indices()
         with rt.store.transaction() as session:
             employer = create_employer(session, data=EmployerIn(name="Employeur", kind=EmployerKind.COMMUNE)).id
