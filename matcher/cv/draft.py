@@ -132,7 +132,7 @@ _DASH = r"(?:-|–|—|a|au|jusqu'en|jusqu'a)"
 _RANGE = re.compile(rf"(?:\b(?:de|du|d')\s*)?(?P<start>{_POINT})\s*{_DASH}\s*(?P<end>{_POINT}|{_NOW})")
 _SINCE = re.compile(rf"\bdepuis\s+(?:le\s+|l'|(?:\d{{1,2}}\s+)?)?(?P<start>{_POINT})")
 _HEADINGS = {
-    "experience": ("experience", "parcours professionnel", "emplois", "postes occupes", "carriere"),
+    "experience": ("experience", "parcours", "emplois", "postes occupes", "carriere"),
     "education": ("formation", "diplome", "etudes", "scolarite", "certifications"),
     "skills": ("competence", "savoir-faire", "savoir faire", "aptitudes", "points forts", "connaissances"),
     "languages": ("langue",),
@@ -151,12 +151,12 @@ _LEVEL_WORDS = re.compile(
     r"niveau|professionnel|[abc][12]|toeic|toefl|ielts|delf|dalf)\b"
 )
 _LICENCE_CODES = r"(?:AM|A1|A2|BE|B1|C1E|D1E|C1|D1|CE|DE|EB|EC|ED|A|B|C|D)"
-_LICENCE = re.compile(
-    rf"\bpermis(?:\s+de\s+conduire)?(?:\s+poids\s+lourds?)?\s*(?:cat[ée]gories?\s*)?[:(]?\s*"
-    rf"(?P<codes>{_LICENCE_CODES}(?:\s*(?:,|/|et|\+|&)\s*{_LICENCE_CODES})*)\b(?P<rest>[^\n]{{0,25}})",
-    re.IGNORECASE,
+_LICENCE = re.compile(  # the words in any case, the categories in capitals ("permis de construire" is no DE)
+    rf"\b(?i:permis(?:\s+de\s+conduire)?(?:\s+poids\s+lourds?)?\s*(?:cat[ée]gories?\s*)?)[:(]?\s*"
+    rf"(?P<codes>{_LICENCE_CODES}(?:\s*(?:,|/|et|\+|&)\s*{_LICENCE_CODES})*)\b(?P<rest>[^\n]{{0,40}})"
 )
 _LICENCE_ALIASES = {"EC": "CE", "EB": "BE", "ED": "DE"}
+_LICENCE_NOTE = re.compile(rf"\(\s*({_LICENCE_CODES})\s*\)")  # "Permis B et remorque (BE)"
 _EDUCATION = (  # highest level first: the best diploma named wins
     (EducationLevel.DOCTORAT, r"\bdoctorat\b|\bphd\b|\bbac\s*\+\s*8\b"),
     (EducationLevel.MASTER, r"\bmaster\b|\bmastere\b|\bbac\s*\+\s*5\b|diplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b"),
@@ -279,18 +279,28 @@ def _years(start: date | None, end: date | None, today: date) -> float:
     return round(max(months, 0) / 12, 1)
 
 
+def _names_employer_first(text: str) -> bool:
+    """Whether a phrase starts with an organisation ("Centre hospitalier …", "EHPAD …", "La Poste")."""
+    return bool(re.match(rf"(?:l'|la |le |les )?{_ORGANISATION.pattern}", normalize_label(text)))
+
+
 def _split_title(text: str) -> tuple[str, str | None]:
-    """("Jardinier", "Mairie de Privas") from "Jardinier — Mairie de Privas" and its variants."""
+    """("Jardinier", "Mairie de Privas") from "Jardinier — Mairie de Privas" and its variants (either order)."""
     text = _BULLET.sub("", text).strip(" :–—-|,")
     for separator in _SEPARATORS:
-        if separator in text:
-            parts = text.split(separator)
-            for cut in range(len(parts) - 1, 0, -1):  # prefer the cut whose right side names an organisation
-                right = separator.join(parts[cut:]).strip()
-                if _ORGANISATION.search(normalize_label(right)):
-                    return separator.join(parts[:cut]).strip(), right
-            if separator in (" — ", " – ", " | ", " chez ", " @ "):
-                return parts[0].strip(), separator.join(parts[1:]).strip()
+        if separator not in text:
+            continue
+        parts = text.split(separator)
+        strong = separator in (" — ", " – ", " | ", " chez ", " @ ")
+        left, right = parts[0].strip(), separator.join(parts[1:]).strip()
+        if strong and separator != " chez " and _names_employer_first(left) and not _names_employer_first(right):
+            return right, left  # "EHPAD Les Glycines — Aide-soignante"
+        for cut in range(len(parts) - 1, 0, -1):  # prefer the cut whose right side names an organisation
+            tail = separator.join(parts[cut:]).strip()
+            if _ORGANISATION.search(normalize_label(tail)):
+                return separator.join(parts[:cut]).strip(), tail
+        if strong:
+            return left, right
     return text, None
 
 
@@ -369,7 +379,7 @@ class CvReader:
             # Drop the date from the original text (same length once accents are folded).
             where = line.key.find(matched)
             if where >= 0 and len(line.key) == len(line.text):
-                rest = (line.text[:where] + line.text[where + len(matched) :]).strip(" :–—-|,()")
+                rest = (line.text[:where] + line.text[where + len(matched) :]).strip(" :–—-|,")
             else:
                 rest = ""
             title_line = line
@@ -430,6 +440,8 @@ class CvReader:
             if not readable or _dates(line.key, date.today()):
                 continue
             matches = [m for m in self.extractor.extract(_BULLET.sub("", line.text)) if m.source == "rome"]
+            if line.section != "skills":  # in a sentence, one word ("Enfants", "Patients") is a context, not a skill
+                matches = [m for m in matches if len(self._label_terms(m.label)) > 1]
             # A label inside a longer one on the same line ("Tailler" inside "Tailler des haies") is not a skill.
             terms = {m.code: self._label_terms(m.label) for m in matches}
             for match in matches:
@@ -479,7 +491,8 @@ class CvReader:
             for match in _LICENCE.finditer(line.text):
                 if re.match(r"\s*\(?\s*en (?:cours|preparation|préparation)", match.group("rest"), re.IGNORECASE):
                     continue
-                for code in re.findall(_LICENCE_CODES, match.group("codes").upper()):
+                written = match.group("codes") + " " + " ".join(_LICENCE_NOTE.findall(match.group("rest")))
+                for code in re.findall(rf"\b{_LICENCE_CODES}\b", written.upper()):
                     code = _LICENCE_ALIASES.get(code, code)
                     found.setdefault(code, DraftText(value=code, source=_source(line)))
         return list(found.values())

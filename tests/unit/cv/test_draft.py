@@ -1,0 +1,127 @@
+"""Reading CV text into a draft: dates as people write them, licences, languages, places, and each source line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matcher.core.settings import get_settings
+from matcher.cv.draft import CvReader
+from matcher.runtime import load_classifier, load_extractor, load_geography, load_taxonomy
+
+TODAY = date(2026, 1, 5)
+
+
+@pytest.fixture(scope="module")
+def reader() -> CvReader:
+    folder = get_settings().reference_dir
+    return CvReader(
+        taxonomy=load_taxonomy(folder / "rome"),
+        geography=load_geography(folder / "geo"),
+        extractor=load_extractor(folder),
+        inferer=load_classifier(folder / "rome"),
+    )
+
+
+def _cv(*experience: str, extra: tuple[str, ...] = ()) -> str:
+    header = ["Camille Martin", "Jardinière paysagiste", "12 rue des Lilas, 07000 Privas", "", "EXPÉRIENCES"]
+    return "\n".join([*header, *experience, *extra])
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "end", "years"),
+    [
+        ("2019 - 2023 : Jardinière — Mairie de Privas", date(2019, 1, 1), date(2023, 1, 1), 4.0),
+        ("janv. 2020 – aujourd'hui : Jardinière — Mairie de Privas", date(2020, 1, 1), None, 6.0),
+        ("Depuis mars 2018 : Jardinière — Mairie de Privas", date(2018, 3, 1), None, 7.8),
+        ("03/2015 à 06/2017 : Jardinière — Mairie de Privas", date(2015, 3, 1), date(2017, 6, 1), 2.2),
+        ("De septembre 2010 à juin 2014 : Jardinière — Mairie de Privas", date(2010, 9, 1), date(2014, 6, 1), 3.8),
+        ("Févr. 2021 - Déc. 2022 | Jardinière | Mairie de Privas", date(2021, 2, 1), date(2022, 12, 1), 1.8),
+    ],
+)
+def test_dates_as_people_write_them(reader: CvReader, line: str, start: date, end: date | None, years: float) -> None:
+    draft = reader.read(_cv(line), today=TODAY)
+    (experience,) = draft.experiences
+    assert (experience.start, experience.end, experience.years) == (start, end, years)
+    assert experience.title == "Jardinière" and experience.employer == "Mairie de Privas"
+    assert experience.source.line == 6 and experience.source.text == line
+
+
+def test_title_on_the_line_before_or_after_its_dates_either_order(reader: CvReader) -> None:
+    text = _cv(
+        "EHPAD Les Glycines — Aide-soignante",
+        "avril 2017 – 2020",
+        "- Réaliser les soins d'hygiène",
+        "2012 - 2015",
+        "Agent de service hospitalier",
+        "Centre hospitalier de Romans",
+    )
+    first, second = reader.read(text, today=TODAY).experiences
+    assert (first.title, first.employer, first.years) == ("Aide-soignante", "EHPAD Les Glycines", 2.8)
+    assert (second.title, second.employer, second.years) == (
+        "Agent de service hospitalier",
+        "Centre hospitalier de Romans",
+        3.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "codes"),
+    [
+        ("Permis B", ["B"]),
+        ("Permis B, C et EC", ["B", "C", "CE"]),
+        ("Permis de conduire : B + remorque (BE)", ["B", "BE"]),
+        ("permis poids lourd C, CE, D (FIMO à jour)", ["C", "CE", "D"]),
+        ("Permis B en cours", []),
+        ("Sans permis", []),
+        ("Titulaire du permis de construire", []),
+    ],
+)
+def test_driving_licences(reader: CvReader, line: str, codes: list[str]) -> None:
+    draft = reader.read(_cv(extra=("DIVERS", line)), today=TODAY)
+    assert [x.value for x in draft.driving_licences] == codes
+    assert all(x.source.text == line for x in draft.driving_licences)
+
+
+def test_languages_education_commune_and_availability_with_their_lines(reader: CvReader) -> None:
+    text = _cv(
+        "2019 - 2023 : Jardinière — Mairie de Privas",
+        extra=(
+            "FORMATION",
+            "2012 : Baccalauréat professionnel",
+            "2014 : BTS Aménagements paysagers",
+            "LANGUES",
+            "Français (langue maternelle), anglais B2, LSF notions",
+            "Disponible à partir du 2 février 2026",
+        ),
+    )
+    draft = reader.read(text, today=TODAY)
+    assert [x.value for x in draft.languages] == ["français", "anglais", "langue des signes"]
+    assert draft.education_level is not None and draft.education_level.value.value == "niveau_5"
+    assert draft.education_level.source.text == "2014 : BTS Aménagements paysagers"
+    assert draft.commune is not None and (draft.commune.insee, draft.commune.source.line) == ("07186", 3)
+    assert draft.available_from is not None and draft.available_from.value == date(2026, 2, 2)
+    assert draft.name is not None and draft.name.value == "Camille Martin"
+    assert draft.title is not None and draft.title.value == "Jardinière paysagiste"
+    assert draft.occupations and draft.occupations[0].code == "A1208"  # Jardinier / Jardinière paysagiste
+    profile = draft.profile()
+    assert profile["desired_occupations"] == ["A1208"] and profile["mobility"]["communes"] == ["07186"]
+
+
+def test_a_pdf_wrapped_line_is_joined_back(reader: CvReader) -> None:
+    text = _cv(
+        "Jardinière, Centre",
+        "communal d'action sociale de Privas",
+        "mars 2021 – aujourd'hui",
+        extra=("COMPÉTENCES", "Tailler les", "arbres"),
+    )
+    draft = reader.read(text, today=TODAY)
+    (experience,) = draft.experiences
+    assert experience.employer == "Centre communal d'action sociale de Privas"
+    assert "100063" in [s.code for s in draft.skills]  # "Tailler les arbres", split over two lines
+
+
+def test_one_word_contexts_in_sentences_are_not_skills(reader: CvReader) -> None:
+    draft = reader.read(_cv("2019 - 2023 : Auxiliaire — Crèche de Privas", "- Accueillir les enfants et les familles"))
+    assert not [s for s in draft.skills if s.label in ("Enfants", "Familles")]
