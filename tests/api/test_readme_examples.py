@@ -121,3 +121,36 @@ def test_the_api_examples_run_as_written(server: tuple[str, Path]) -> None:
     assert '"access_token"' not in done.stdout  # the tokens stay in variables
     assert '"places"' in done.stdout  # the shortlist was read back
     assert (workdir / "mes-donnees.json").stat().st_size > 0  # the seeker's export was written
+
+
+def test_the_approach_examples_run_as_written(server: tuple[str, Path]) -> None:
+    """The direct approach loop's examples, on the same server (after the API's: they share its demo data)."""
+    url, workdir = server
+    blocks = section_blocks((ROOT / "README.md").read_text(), "The direct approach loop")
+    assert blocks, "no sh block in the README's 'The direct approach loop' section"
+    errors = workdir / "approach-errors.log"
+    script = WRAPPER + "\n".join(blocks).replace(README_URL, url)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=workdir,
+        env={**os.environ, "ERRORS": str(errors)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    failed = errors.read_text() if errors.exists() else ""
+    assert not failed, f"HTTP errors:\n{failed}\n{done.stdout[-3000:]}"
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert '"status":"accepted"' in done.stdout  # answered through the e-mail's link
+    assert '"email": "candidat1@demo.approche-directe.fr"' in done.stdout  # then seen by the recruiter
+    assert '"stage":"interested"' in done.stdout
+
+
+def test_make_run_prints_each_offer_coverage(server: tuple[str, Path]) -> None:
+    """Every shipped published offer with an occupation has at least five demo candidates within reach."""
+    _, workdir = server
+    found = re.search(
+        r"Couverture : (\d+) offres publiées avec un métier, de (\d+) à", (workdir / "server.log").read_text()
+    )
+    assert found, "make run printed no coverage line"
+    assert int(found.group(1)) > 500 and int(found.group(2)) >= 5
