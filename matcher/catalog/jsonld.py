@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from matcher.access import tenancy
 from matcher.access.accounts import Principal
 from matcher.core.errors import InvalidInput
+from matcher.core.messages import field_path, french
 from matcher.core.models import ContractType, Offer, OfferIn
 from matcher.core.records import offer_from_row
 from matcher.reference.geography import Geography
@@ -97,8 +98,7 @@ def offer_from_posting(posting: dict[str, Any], *, geography: Geography, employe
         return OfferIn.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or "JobPosting"
-        raise InvalidInput(field, error["msg"]) from None
+        raise InvalidInput(field_path(error["loc"]) or "JobPosting", french(error)) from None
 
 
 def posting_from_offer(offer: Offer, *, geography: Geography, employer_name: str) -> dict[str, Any]:

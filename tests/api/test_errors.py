@@ -149,3 +149,19 @@ def test_pydantic_messages_are_french_with_their_constraints_and_paths_have_one_
 def test_unknown_routes_and_methods_answer_in_french(world: World) -> None:
     missing = world.client.get("/nulle-part", headers=world.as_("recruiter"))
     assert missing.status_code == 404 and missing.json()["detail"] == "Aucune ressource à cette adresse."
+
+
+def test_a_job_posting_refused_by_the_offer_model_says_why_in_french(world: World) -> None:
+    posting = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "identifier": "jp-7",
+        "title": "Agent d'accueil",
+        "datePosted": "2026-11-20",
+        "validThrough": "2026-11-02",
+        "employmentType": "TEMPORARY",
+        "hiringOrganization": {"@type": "Organization", "identifier": world.employer_a},
+        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "postalCode": "07000"}},
+    }
+    [item] = _put_sync(world, json.dumps([posting]).encode()).json()["items"]
+    assert item["errors"][0] == {"field": "closes_at", "message": "la date de clôture précède la date de publication"}
