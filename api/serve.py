@@ -15,6 +15,7 @@ from matcher.cli.common import prepare
 from matcher.core import logs
 from matcher.core.progress import ProgressPrinter
 from matcher.core.settings import get_settings
+from matcher.demo.samples import loaded_coverage
 from matcher.ranking.pipeline import warm_up
 from matcher.runtime import Runtime
 
@@ -44,6 +45,13 @@ def main() -> None:
         # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause requests for a second with a large index in memory.
         gc.freeze()
+        reach = [count for *_, count in loaded_coverage(runtime)]
+        if reach:
+            print(
+                f"Couverture : {len(reach)} offres publiées avec un métier, de {min(reach)} à {max(reach)} candidats "
+                "à portée chacune (détail : python -m matcher.cli.demo coverage).",
+                flush=True,
+            )
         base = f"http://{api_settings.host}:{api_settings.port}"
         print(
             f"\nPrêt en {time.perf_counter() - started:.1f} s.\n"

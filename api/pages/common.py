@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +35,7 @@ DECISION_LABELS = {
     "rejected": "Écarté (motif obligatoire)",
 }
 CONTRACT_LABELS = {
-    "fonctionnaire": "Fonctionnaire",
+    "fonctionnaire": "Titulaire",
     "contractuel": "Contractuel",
     "cdd": "CDD",
     "cdi": "CDI",
@@ -161,6 +162,12 @@ def commune_of(rt: Runtime, text: str) -> Commune | None:
     return found[0] if found else None
 
 
+def contract_labels(values: Iterable[object]) -> str:
+    """Contract types as people write them: "CDI, Contractuel" (an unknown value shown as it is)."""
+    return ", ".join(CONTRACT_LABELS.get(str(v), str(v)) for v in values)
+
+
+templates.env.filters["contracts"] = contract_labels
 templates.env.globals.update(
     csrf_field=csrf_field,
     ROLE_LABELS=ROLE_LABELS,

@@ -89,10 +89,31 @@ class ProfileGenerator:
         size = min(len(items), int(rng.integers(low, high + 1)))
         return [items[i] for i in sorted(rng.choice(len(items), size=size, replace=False))]
 
+    def _home_near(self, rng: np.random.Generator, insee: str) -> tuple[Commune, float]:
+        """A home within ``around_km`` of a workplace and a radius that reaches it."""
+        rows, weights = self._near(insee)
+        home = self._communes[rows[rng.choice(len(rows), p=weights)]]
+        distance = self.geography.distance_km(home, self.geography.communes[insee])
+        radii = [r for r in RADII_KM if r >= distance] or [max(RADII_KM)]
+        return home, float(radii[rng.integers(len(radii))])
+
     def profile(self, number: int) -> tuple[CandidateIn, str]:
         """The ``number``-th profile and its code-derived occupation label."""
-        rng = np.random.default_rng([self.seed, number])
-        rome = self._pick_occupation(rng)
+        return self._profile(np.random.default_rng([self.seed, number]), number)
+
+    def profile_within_reach(self, number: int, *, occupation: str, workplace: str) -> CandidateIn:
+        """A visible profile of ``occupation`` whose mobility area covers ``workplace`` (an INSEE code).
+
+        Drawn from its own stream (``number`` does not collide with :meth:`profile`'s).
+        """
+        rng = np.random.default_rng([self.seed, 1, number])
+        candidate, _ = self._profile(rng, number, occupation=occupation, workplace=workplace)
+        return candidate
+
+    def _profile(
+        self, rng: np.random.Generator, number: int, *, occupation: str | None = None, workplace: str | None = None
+    ) -> tuple[CandidateIn, str]:
+        rome = occupation or self._pick_occupation(rng)
         titles = self.taxonomy.titles_of(rome)
         title = titles[rng.integers(len(titles))].label
         core = self.taxonomy.core_skills(rome)
@@ -118,7 +139,10 @@ class ProfileGenerator:
                     )
                 )
                 skills += self._sample(rng, self.taxonomy.core_skills(other), 1, 3)
-        home = self._pick_commune(rng)
+        if workplace:
+            home, radius = self._home_near(rng, workplace)
+        else:
+            home = self._pick_commune(rng)
         contracts = [c for c in ContractType if rng.random() < 0.45] or [ContractType.CONTRACTUEL]
         languages = ["français"] + [
             lang for lang, p in (("anglais", 0.35), ("espagnol", 0.08), ("allemand", 0.05)) if rng.random() < p
@@ -133,10 +157,13 @@ class ProfileGenerator:
             education_level=levels[int(rng.integers(1, len(levels)))],
             languages=languages,
             driving_licences=["B"] if rng.random() < 0.75 else [],
-            mobility=MobilityArea(communes=[home.insee], radius_km=float(rng.choice(RADII_KM, p=RADII_WEIGHTS))),
+            mobility=MobilityArea(
+                communes=[home.insee],
+                radius_km=radius if workplace else float(rng.choice(RADII_KM, p=RADII_WEIGHTS)),
+            ),
             available_from=REFERENCE_DATE + timedelta(days=int(rng.integers(0, 120))),
             contract_types=contracts,
-            visibility=Visibility.EMPLOYERS if rng.random() < 0.9 else Visibility.PRIVATE,
+            visibility=Visibility.EMPLOYERS if rng.random() < 0.9 or workplace else Visibility.PRIVATE,
         )
         return candidate, rome
 

@@ -10,6 +10,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,13 @@ from matcher.access.accounts import AccountIn, PartnerIn, Role, create_account, 
 from matcher.catalog.candidates import create_candidate
 from matcher.catalog.employers import create_employer
 from matcher.catalog.offers import create_offer
-from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn
+from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn, Visibility
 from matcher.core.progress import Progress
 from matcher.demo.profiles import Demand, ProfileGenerator
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, SettingRow
 
 if TYPE_CHECKING:
+    from matcher.reference.geography import Geography
     from matcher.runtime import Runtime
 
 SEEDED = "demo_seeded"
@@ -69,6 +71,55 @@ def offer_input(raw: dict[str, Any]) -> OfferIn:
     )
 
 
+# A private employer's offer is shown only when the employer is labelled as a partner of the public
+# service (health and social care, associations): the demo is about public employers.
+_PUBLIC_PARTNER = re.compile(
+    r"hospitali|h[oô]pital|ehpad|ccas|mairie|commune|d[ée]partement|clinique|autonomie|sant[ée]|m[ée]dico|association",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(r"^(pr[ée]sentation|description|le service|missions?)\b", re.IGNORECASE)
+NAME_MAX = 80
+
+
+def employer_name(raw: dict[str, Any], geography: Geography) -> str:
+    """The employer's name as people would write it, from a shipped offer.
+
+    Names run together on one line, stray quotes and spaces trimmed; a description pasted as the
+    name (or anything longer than ``NAME_MAX``) gives way to "Employeur public (<commune>)".
+    """
+    name = " ".join(raw["employer"].split()).strip(" \"'«»“”")
+    if not name or len(name) > NAME_MAX or _NOT_A_NAME.match(name):
+        commune = geography.get(raw["commune_insee"])
+        return f"Employeur public ({commune.name if commune else raw['commune_insee']})"
+    return name
+
+
+def is_demo_offer(raw: dict[str, Any]) -> bool:
+    """Public employers' offers, and private employers' only where labelled as public-service partners."""
+    return raw["employer_kind"] != "prive" or bool(_PUBLIC_PARTNER.search(raw["employer"]))
+
+
+def demo_offers(reference_dir: Path, *, today: date | None = None) -> list[dict[str, Any]]:
+    """The shipped offers the demo loads, dates shifted so each source's latest offer is published today.
+
+    The shipped extracts are dated (2021, 2025): shifting keeps their spread, so the demo's
+    published offers are current and a recency criterion sees the same differences.
+    """
+    offers = [raw for raw in shipped_offers(reference_dir) if is_demo_offer(raw)]
+    latest: dict[str, date] = {}
+    for raw in offers:
+        if raw["published_at"]:
+            day = date.fromisoformat(raw["published_at"])
+            latest[raw["source"]] = max(latest.get(raw["source"], day), day)
+    today = today or date.today()
+    for raw in offers:
+        shift = today - latest[raw["source"]] if raw["source"] in latest else timedelta()
+        for key in ("published_at", "closes_at"):
+            if raw.get(key):
+                raw[key] = (date.fromisoformat(raw[key]) + shift).isoformat()
+    return offers
+
+
 def candidate_generator(rt: Runtime) -> ProfileGenerator:
     """The generator used for the demo, benchmarks and evaluation: weighted towards the shipped offers."""
     offers = list(shipped_offers(rt.settings.reference_dir))
@@ -78,9 +129,61 @@ def candidate_generator(rt: Runtime) -> ProfileGenerator:
     return ProfileGenerator(rt.taxonomy, rt.geography, seed=rt.settings.demo_seed, demand=demand)
 
 
+MIN_WITHIN_REACH = 5
+
+
+def within_reach(candidate: CandidateIn, *, occupation: str, workplace: str, geography: Geography) -> bool:
+    """Whether an offer of ``occupation`` at ``workplace`` could shortlist this profile: visible to
+    employers, wanting that occupation, its mobility area covering the workplace."""
+    place = geography.get(workplace)
+    if place is None or candidate.visibility != Visibility.EMPLOYERS:
+        return False
+    if occupation not in candidate.desired_occupations:
+        return False
+    homes = (geography.get(code) for code in candidate.mobility.communes)
+    return any(home and geography.distance_km(home, place) <= candidate.mobility.radius_km for home in homes)
+
+
+def coverage(
+    offers: list[dict[str, Any]], candidates: list[CandidateIn], geography: Geography
+) -> list[tuple[dict[str, Any], int]]:
+    """For each offer with an occupation, the number of ``candidates`` within its reach."""
+    by_occupation: dict[str, list[CandidateIn]] = {}
+    for candidate in candidates:
+        for rome in candidate.desired_occupations:
+            by_occupation.setdefault(rome, []).append(candidate)
+    return [
+        (
+            raw,
+            sum(
+                within_reach(c, occupation=raw["rome_code"], workplace=raw["commune_insee"], geography=geography)
+                for c in by_occupation.get(raw["rome_code"], [])
+            ),
+        )
+        for raw in offers
+        if raw["rome_code"]
+    ]
+
+
 def demo_candidates(rt: Runtime, count: int) -> Iterator[tuple[str, CandidateIn, str]]:
-    """(candidate id, profile, code-derived ROME label) for the first ``count`` demo candidates."""
-    for number, (profile, rome) in enumerate(candidate_generator(rt).profiles(count)):
+    """(candidate id, profile, code-derived ROME label): ``count`` profiles spread by the generator, then
+    as many as it takes for every demo offer with an occupation to have ``MIN_WITHIN_REACH`` within reach."""
+    generator = candidate_generator(rt)
+    made = [(profile, rome) for profile, rome in generator.profiles(count)]
+    reach: dict[str, list[CandidateIn]] = {}
+    for profile, rome in made:
+        reach.setdefault(rome, []).append(profile)
+    for raw in demo_offers(rt.settings.reference_dir):
+        rome, workplace = raw["rome_code"], raw["commune_insee"]
+        if not rome or rt.geography.get(workplace) is None or not rt.taxonomy.titles_of(rome):
+            continue
+        peers = reach.setdefault(rome, [])
+        found = sum(within_reach(c, occupation=rome, workplace=workplace, geography=rt.geography) for c in peers)
+        for _ in range(MIN_WITHIN_REACH - found):
+            profile = generator.profile_within_reach(len(made), occupation=rome, workplace=workplace)
+            made.append((profile, rome))
+            peers.append(profile)
+    for number, (profile, rome) in enumerate(made):
         yield f"cand_demo_{number:06d}", profile, rome
 
 
@@ -94,7 +197,7 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
     if is_seeded(rt):
         return False
     count = rt.settings.demo_candidates if candidates is None else candidates
-    offers = list(shipped_offers(rt.settings.reference_dir))
+    offers = demo_offers(rt.settings.reference_dir)
     if progress:
         progress("offres", 0, len(offers))
     with rt.store.transaction() as session:
@@ -105,10 +208,7 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
                 create_employer(
                     session,
                     employer_id=eid,
-                    # a few shipped names run over several lines: one line, as names are
-                    data=EmployerIn(
-                        name=" ".join(raw["employer"].split())[:200], kind=EmployerKind(raw["employer_kind"])
-                    ),
+                    data=EmployerIn(name=employer_name(raw, rt.geography), kind=EmployerKind(raw["employer_kind"])),
                 )
                 known.add(eid)
         existing = set(session.scalars(select(OfferRow.id)))
@@ -121,11 +221,12 @@ def seed_demo(rt: Runtime, *, candidates: int | None = None, progress: Progress 
                 progress("offres", number, len(offers))
         if progress:
             progress("candidats", 0, count)
-        for number, (cid, profile, _) in enumerate(demo_candidates(rt, count), start=1):
+        made = list(demo_candidates(rt, count))
+        for number, (cid, profile, _) in enumerate(made, start=1):
             create_candidate(session, candidate_id=cid, data=profile, taxonomy=rt.taxonomy, geography=rt.geography)
-            if progress and (number % 200 == 0 or number == count):
-                progress("candidats", number, count)
-        session.add(SettingRow(key=SEEDED, value=json.dumps({"offers": len(offers), "candidates": count})))
+            if progress and (number % 200 == 0 or number == len(made)):
+                progress("candidats", number, len(made))
+        session.add(SettingRow(key=SEEDED, value=json.dumps({"offers": len(offers), "candidates": len(made)})))
     return True
 
 
@@ -193,3 +294,37 @@ def seed_demo_accounts(rt: Runtime, *, seekers: int = 2) -> dict[str, Any]:
     with os.fdopen(fd, "w") as handle:
         json.dump(made, handle, ensure_ascii=False, indent=2)
     return made
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int]]:
+    """(offer id, title, workplace INSEE code, candidates within reach) for every published offer of
+    the demo with an occupation, from what the store holds."""
+    shipped = {raw["id"] for raw in shipped_offers(rt.settings.reference_dir)}
+    with rt.store.read() as session:
+        offers = session.execute(
+            select(OfferRow.id, OfferRow.title, OfferRow.rome_code, OfferRow.commune_insee)
+            .where(OfferRow.status == "published", OfferRow.rome_code.is_not(None))
+            .order_by(OfferRow.id)
+        ).all()
+        people = [
+            (list(row.desired_occupations), row.mobility)
+            for row in session.scalars(select(CandidateRow).where(CandidateRow.visibility == Visibility.EMPLOYERS))
+        ]
+    by_occupation: dict[str, list[tuple[list[str], float]]] = {}
+    for occupations, mobility in people:
+        for rome in occupations:
+            by_occupation.setdefault(rome, []).append((mobility["communes"], float(mobility["radius_km"])))
+    rows = []
+    for offer_id, title, rome, workplace in offers:
+        place = rt.geography.get(workplace)
+        if offer_id not in shipped or place is None:
+            continue
+        count = 0
+        for communes, radius in by_occupation.get(rome or "", []):
+            homes = (rt.geography.get(code) for code in communes)
+            count += any(home and rt.geography.distance_km(home, place) <= radius for home in homes)
+        rows.append((offer_id, title, workplace, count))
+    return rows

@@ -22,8 +22,8 @@ from matcher.core import records
 from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, OfferIn, Visibility
-from matcher.core.settings import MatcherSettings
-from matcher.demo.samples import seed_demo
+from matcher.core.settings import REPO_ROOT, MatcherSettings
+from matcher.demo.samples import demo_offers, seed_demo
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.indexing.admin import check_indices, migrate_indices, store_versions
 from matcher.jobs.runner import process_outbox
@@ -39,7 +39,7 @@ def settings(tmp_path: Path) -> MatcherSettings:
 
 @pytest.fixture
 def rt(settings: MatcherSettings, es_backend: ElasticsearchBackend) -> Iterator[Runtime]:
-    """744 real offers and 300 generated candidates, indexed through the alias."""
+    """The demo's real offers and 300 generated candidates (and those covering each offer), indexed by alias."""
     runtime = Runtime.open(settings, embedder=HashingEmbedder(), backend=es_backend)
     runtime.ensure_indices()
     seed_demo(runtime, candidates=300)
@@ -143,12 +143,13 @@ def test_queries_keep_answering_and_the_final_index_equals_the_store(
     assert set(during) == {OFFERS, CANDIDATES}
     assert all(size > 0 for _, _, size in prober.answers), "an alias answered with nothing during the migration"
     counts = [size for _, kind, size in prober.answers if kind == "count"]
-    assert min(counts) >= min(744 - 1, visible_before - 1)
+    assert min(counts) >= min(len(demo_offers(REPO_ROOT / "data")) - 1, visible_before - 1)
     # After the swap the aliases answer from the new indices, the writes made during the fill included:
     # one offer deleted; candidates one hidden and one new.
     after = prober.answers[swapped:]
     assert {index for index, _, _ in after} == {OFFERS, CANDIDATES}
-    assert {size for index, kind, size in after if kind == "count" and index == OFFERS} == {744 - 1}
+    shipped = len(demo_offers(REPO_ROOT / "data"))
+    assert {size for index, kind, size in after if kind == "count" and index == OFFERS} == {shipped - 1}
     assert {size for index, kind, size in after if kind == "count" and index == CANDIDATES} == {visible_before}
     assert {size for _, kind, size in after if kind != "count"} == {10}
     by_index = {r.index: r for r in reports}
@@ -196,4 +197,5 @@ def test_cli_rebuild_is_a_migration_and_check_sees_differences(
     assert len(after) == 1 and after != before
     result = runner.invoke(main.app, ["index", "check"])
     assert result.exit_code == 0, result.output
-    assert "offers: cohérent ; store 744, index 744" in result.output
+    shipped = len(demo_offers(REPO_ROOT / "data"))
+    assert f"offers: cohérent ; store {shipped}, index {shipped}" in result.output

@@ -13,8 +13,8 @@ from matcher.catalog.offers import create_offer, list_offers
 from matcher.core import records
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, Visibility
-from matcher.core.settings import MatcherSettings
-from matcher.demo.samples import seed_demo
+from matcher.core.settings import REPO_ROOT, MatcherSettings
+from matcher.demo.samples import demo_offers, seed_demo
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import pending_count, process_outbox, rebuild_indices
 from matcher.ranking.pipeline import build_matches, build_shortlist
@@ -50,12 +50,14 @@ def test_outbox_reaches_the_index_and_only_visible_candidates_are_indexed(demo: 
     with demo.store.read() as session:
         _, offers = list_offers(session, limit=1)
         visible = list_candidates(session, visibility=Visibility.EMPLOYERS, limit=1)[1]
-    assert demo.backend.count(OFFERS) == offers == 744
-    assert demo.backend.count(CANDIDATES) == visible < 300
+    with demo.store.read() as session:
+        loaded = list_candidates(session, limit=1)[1]
+    assert demo.backend.count(OFFERS) == offers == len(demo_offers(REPO_ROOT / "data"))
+    assert demo.backend.count(CANDIDATES) == visible < loaded
 
 
 def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(demo: Runtime) -> None:
-    offer_id = "ft-193FKBM"  # a real France Travail offer in Aubenas
+    offer_id = "ft-191YQPH"  # a real France Travail offer in Aubenas (a hospital, kept in the demo)
     shortlist = build_shortlist(demo, offer_id=offer_id, size=10)
     assert shortlist.entries
     with demo.store.read() as session:
@@ -80,7 +82,7 @@ def test_shortlist_respects_mobility_and_visibility_and_explains_every_place(dem
 
 
 def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
-    shortlist = build_shortlist(demo, offer_id="ft-193FKBM", size=5)
+    shortlist = build_shortlist(demo, offer_id="ft-191YQPH", size=5)
     top = shortlist.entries[0].candidate_id
     with demo.store.transaction() as session:
         current = records.get_candidate(session, candidate_id=top)
@@ -89,7 +91,7 @@ def test_hiding_a_profile_removes_it_from_shortlists(demo: Runtime) -> None:
         )
         update_candidate(session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography)
     process_outbox(demo)
-    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-193FKBM", size=50).entries}
+    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-191YQPH", size=50).entries}
 
 
 def test_matches_for_a_candidate_lie_in_their_mobility_area(rt: Runtime) -> None:

@@ -22,20 +22,20 @@ def test_decisions_are_validated_and_the_latest_one_counts(rt: Runtime) -> None:
     with rt.store.transaction() as session:
         record_feedback(
             session,
-            offer_id="ft-193FKBM",
+            offer_id="ft-191YQPH",
             data=FeedbackIn(candidate_id="cand_demo_000001", decision=Decision.CONTACTED),
         )
         record_feedback(
             session,
-            offer_id="ft-193FKBM",
+            offer_id="ft-191YQPH",
             data=FeedbackIn(candidate_id="cand_demo_000001", decision=Decision.INTERVIEW),
         )
     with rt.store.read() as session:
-        assert feedback_labels(session) == {"ft-193FKBM": {"cand_demo_000001": 2}}
-        assert [f.decision for f in list_feedback(session, offer_id="ft-193FKBM")] == ["contacted", "interview"]
+        assert feedback_labels(session) == {"ft-191YQPH": {"cand_demo_000001": 2}}
+        assert [f.decision for f in list_feedback(session, offer_id="ft-191YQPH")] == ["contacted", "interview"]
     with pytest.raises(InvalidInput) as error, rt.store.transaction() as session:
         record_feedback(
-            session, offer_id="ft-193FKBM", data=FeedbackIn(candidate_id="cand_demo_000001", decision=Decision.REJECTED)
+            session, offer_id="ft-191YQPH", data=FeedbackIn(candidate_id="cand_demo_000001", decision=Decision.REJECTED)
         )
     assert error.value.field == "reason"
     with pytest.raises(NotFound), rt.store.transaction() as session:
