@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import pages, problems
 from api.auth import authorize
-from api.limits import BodySizeLimit, RateLimiter
+from api.limits import BodySizeLimit, limiter
 from api.observability import RequestObservability, serve_metrics
 from api.routers import (
     admin,
@@ -84,9 +84,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         serve_metrics(rt, get_api_settings())
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)
-        app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_minute)
-        app.state.sign_in_limiter = RateLimiter(rt.settings.sign_in_attempts_per_minute)
-        app.state.sign_in_address_limiter = RateLimiter(rt.settings.sign_in_attempts_per_address_per_minute)
+        shared = rt.settings.broker_url  # several API processes share their limits through the broker's Redis
+        app.state.rate_limiter = limiter("requests", rt.settings.rate_limit_per_minute, redis_url=shared)
+        app.state.sign_in_limiter = limiter("sign-in", rt.settings.sign_in_attempts_per_minute, redis_url=shared)
+        app.state.sign_in_address_limiter = limiter(
+            "sign-in-address", rt.settings.sign_in_attempts_per_address_per_minute, redis_url=shared
+        )
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from api.access import ACCESS, _Public
-from api.limits import RateLimiter
+from api.limits import Limiter
 from matcher.access import accounts
 from matcher.access.accounts import KEY_PREFIX, Principal
 from matcher.access.emails import InvalidEmail, normalise_email
@@ -87,7 +87,7 @@ def authorize(
         _count_bad_credentials(request)
         raise
     request.state.principal = principal
-    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter: Limiter = request.app.state.rate_limiter
     limiter.check(_rate_key(request, principal))
     if isinstance(rule, _Public):
         return
@@ -99,7 +99,7 @@ def authorize(
 
 def _count_bad_credentials(request: Request) -> None:
     """Guessing tokens or keys is as slow as guessing passwords: the sign-in limit, per address."""
-    limiter: RateLimiter = request.app.state.sign_in_limiter
+    limiter: Limiter = request.app.state.sign_in_limiter
     limiter.check(f"bad-credentials:{request.client.host if request.client else 'unknown'}")
 
 
@@ -111,13 +111,13 @@ def check_sign_in_rate(request: Request, email: str) -> None:
     address another way (case, fullwidth letters, invisible characters) is the same attempt.
     """
     host = request.client.host if request.client else "unknown"
-    per_address: RateLimiter = request.app.state.sign_in_address_limiter
+    per_address: Limiter = request.app.state.sign_in_address_limiter
     per_address.check(f"sign-in:{host}")
     try:
         identity = normalise_email(email)
     except InvalidEmail:
         identity = email.strip().casefold()
-    per_email: RateLimiter = request.app.state.sign_in_limiter
+    per_email: Limiter = request.app.state.sign_in_limiter
     per_email.check(f"{host}:{identity}")
 
 

@@ -1,7 +1,8 @@
 """Request limits: a per-caller rate limit (token bucket) and a cap on body sizes.
 
-Both are in-process: with several API processes each enforces its share, which is what a
-small installation needs; a shared limiter (Redis) belongs in front of a large one.
+The rate limit lives in this process by default (one API process: the embedded default). With a
+broker configured (Redis), the buckets live in Redis instead, so several API processes, on one
+machine or several, enforce one limit together.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,8 +29,14 @@ class _Bucket:
     updated: float
 
 
+class Limiter(Protocol):
+    def check(self, key: str) -> None:
+        """Take one token from ``key``'s bucket, or raise :class:`RateLimited`."""
+        ...
+
+
 class RateLimiter:
-    """``per_minute`` requests per key on average, with bursts of up to that many."""
+    """``per_minute`` requests per key on average, with bursts of up to that many (this process only)."""
 
     def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.capacity = float(per_minute)
@@ -54,6 +62,51 @@ class RateLimiter:
             if bucket.tokens < 1:
                 raise RateLimited(max(1, math.ceil((1 - bucket.tokens) / self.rate)))
             bucket.tokens -= 1
+
+
+# The same token bucket as RateLimiter, atomically in Redis, on Redis's clock (one clock for every process).
+_TAKE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1]) or capacity
+local updated = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - updated) * rate)
+local wait = 0
+if tokens < 1 then
+  wait = math.max(1, math.ceil((1 - tokens) / rate))
+else
+  tokens = tokens - 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return wait
+"""
+
+
+class RedisRateLimiter:
+    """:class:`RateLimiter`'s bucket shared by every API process through Redis (keys expire once refilled)."""
+
+    def __init__(self, client: Any, name: str, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.prefix = f"matcher:ratelimit:{name}:"
+        self._take = client.register_script(_TAKE)
+
+    def check(self, key: str) -> None:
+        wait = int(self._take(keys=[self.prefix + key], args=[self.capacity, self.rate]))
+        if wait:
+            raise RateLimited(wait)
+
+
+def limiter(name: str, per_minute: int, *, redis_url: str | None) -> Limiter:
+    """The limiter the app uses: shared through Redis when a broker URL is configured, else in this process."""
+    if not redis_url:
+        return RateLimiter(per_minute)
+    import redis
+
+    return RedisRateLimiter(redis.Redis.from_url(redis_url), name, per_minute)
 
 
 class BodyTooLarge(Exception):

@@ -15,7 +15,6 @@ from matcher.embedding.hashing import HashingEmbedder
 from matcher.governance import audit
 from matcher.runtime import Runtime
 from matcher.store.db import make_engine
-from tests.conftest import require_service
 from tests.factories import add_offers, shortlisted, store_state
 
 pytestmark = pytest.mark.postgres
@@ -30,10 +29,9 @@ def _clean_schema(url: str) -> None:
 
 
 def test_pg_dump_and_restore_give_back_store_index_and_chain(
-    settings: MatcherSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: MatcherSettings, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = require_service("MATCHER_TEST_POSTGRES_URL", "PostgreSQL")
-    _clean_schema(url)
+    url = postgres_url  # migrated, empty
     settings = settings.model_copy(update={"database_url": url})
     rt = Runtime.open(settings, embedder=HashingEmbedder())
     rt.ensure_indices()
