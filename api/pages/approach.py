@@ -14,8 +14,7 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import flash, redirect, render, router, templates
-from matcher.access import tenancy
-from matcher.approach import approaches, links, measures, pipeline
+from matcher.approach import approaches, links, measures, pipeline, views
 from matcher.approach.approaches import (
     DECLINE_LABELS,
     AnswerIn,
@@ -27,12 +26,9 @@ from matcher.approach.approaches import (
 )
 from matcher.approach.measures import Measures
 from matcher.approach.pipeline import STAGE_LABELS, Stage, StageIn
-from matcher.catalog.employers import list_employers
-from matcher.catalog.offers import list_offers
-from matcher.core.errors import MatcherError, NotFound
+from matcher.catalog.offers import offer_listing
+from matcher.core.errors import MatcherError
 from matcher.core.models import OfferStatus
-from matcher.core.records import offer_from_row
-from matcher.shortlists.kept import read
 
 # The pipeline page shows first who needs the recruiter now, last who is only on the shortlist.
 BOARD_ORDER = (
@@ -79,12 +75,8 @@ def open_offers(request: Request) -> list[tuple[str, str]]:
     principal = getattr(request.state, "principal", None)
     if principal is None:
         return []
-    rt = request.app.state.runtime
-    with rt.store.read() as session:
-        found, _ = list_offers(
-            session, status=OfferStatus.PUBLISHED, limit=200, visible=tenancy.offers_query(principal)
-        )
-    return [(o.id, o.title) for o in found]
+    found = offer_listing(request.app.state.runtime, principal=principal, status=OfferStatus.PUBLISHED, limit=200)
+    return [(o.id, o.title) for o in found.items]
 
 
 templates.env.globals["approach_measures"] = offer_measures
@@ -103,38 +95,17 @@ def approach_form(
     candidat: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Choose candidates of the latest shortlist (or the interested, or one found by a search) and write the message."""
-    with rt.store.read() as session:
-        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
-    template = approaches.template(rt, principal=principal, offer_id=offer_id)
-    try:
-        page = read(rt, principal=principal, offer_id=offer_id, shortlist_id="latest", limit=100, offset=0)
-    except NotFound:
-        page = None  # none built yet
-    board = pipeline.read(rt, principal=principal, offer_id=offer_id)
-    stages = {e.candidate_id: e.stage for e in board.entries}
-    interested = [e for e in board.entries if e.stage == Stage.INTERESTED]
-    with rt.store.read() as session:
-        ids = [p.candidate_id for p in page.places] if page else []
-        closed = approaches.closed_to_approaches(session, ids + [e.candidate_id for e in interested] + [candidat])
-    searched = None
-    if candidat and candidat not in closed:
-        with rt.store.read() as session:
-            try:
-                row = tenancy.visible_candidate_row(session, principal, candidat)
-                searched = {"id": row.id, "name": row.display_name, "title": row.title}
-            except MatcherError:
-                searched = None
-    places = [p for p in page.places if p.candidate_id not in closed] if page else []
+    form = views.approach_form(rt, principal=principal, offer_id=offer_id, searched_id=candidat)
     return render(
         request,
         "approach_new.html",
-        offer=offer,
-        shortlist=page,
-        places=places,
-        interested=[e for e in interested if e.candidate_id not in closed],
-        searched=searched,
-        stages=stages,
-        offer_template=template,
+        offer=form.offer,
+        shortlist=form.shortlist,
+        places=form.places,
+        interested=form.interested,
+        searched=form.searched,
+        stages=form.stages,
+        offer_template=form.template,
         why=why_text,
         limit=rt.settings.approach_message_max,
         quota=rt.settings.approach_daily_quota,
@@ -207,21 +178,16 @@ def pipeline_page(
     """The offer's pipeline grouped by stage, each candidate's history, the contacts shared, and the measures."""
     stage = Stage(etape) if etape in Stage.__members__.values() else None
     source = approaches.Source(origine) if origine in approaches.Source.__members__.values() else None
-    board = pipeline.read(rt, principal=principal, offer_id=offer_id, stages=[stage] if stage else None, source=source)
-    sent = {a.candidate_id: a for a in approaches.for_offer(rt, principal=principal, offer_id=offer_id)}
-    figures = measures.for_offer(rt, principal=principal, offer_id=offer_id)
-    actors = {a for e in board.entries for s in e.history for a in [s.actor] if a}
-    with rt.store.read() as session:
-        names = pipeline.actor_names(session, actors)
-    groups = [(s, [e for e in board.entries if e.stage == s]) for s in BOARD_ORDER]
+    seen = views.pipeline_view(rt, principal=principal, offer_id=offer_id, stage=stage, source=source)
+    groups = [(s, [e for e in seen.board.entries if e.stage == s]) for s in BOARD_ORDER]
     return render(
         request,
         "approach_pipeline.html",
-        board=board,
+        board=seen.board,
         groups=[g for g in groups if g[1]],
-        approaches=sent,
-        measures=figures,
-        names=names,
+        approaches=seen.approaches,
+        measures=seen.measures,
+        names=seen.names,
         etape=etape,
         origine=origine,
         STAGE_LABELS=STAGE_LABELS,
@@ -269,16 +235,14 @@ def _answer_form(answer: str, share_email: str, share_phone: str, phone: str, re
 def seeker_approaches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Response:
     if principal.candidate_id is None:
         return redirect("/candidat/profil")
-    mine = approaches.for_candidate(rt, principal=principal)
-    with rt.store.read() as session:
-        employers = {e.id: e.name for e in list_employers(session)}
+    mine = views.seeker_approaches(rt, principal=principal)
     return render(
         request,
         "seeker_approaches.html",
-        approaches=mine,
-        employers=employers,
-        preferences=approaches.own_preferences(rt, principal=principal),
-        interests=pipeline.interests(rt, principal=principal),
+        approaches=mine.approaches,
+        employers=mine.employers,
+        preferences=mine.preferences,
+        interests=mine.interests,
         reasons=list(DeclineReason),
         DECLINE_LABELS=DECLINE_LABELS,
         STATUS=STATUS_LABELS,

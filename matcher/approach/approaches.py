@@ -209,10 +209,15 @@ def for_offer(rt: Runtime, *, principal: Principal, offer_id: str) -> list[Appro
     """Every approach of an offer the principal acts for, newest first."""
     with rt.store.read() as session:
         tenancy.offer_row(session, principal, offer_id)
-        rows = session.scalars(
-            select(ApproachRow).where(ApproachRow.offer_id == offer_id).order_by(ApproachRow.sent_at.desc())
-        ).all()
-        return views(session, rows)
+        return of_offer(session, offer_id)
+
+
+def of_offer(session: Session, offer_id: str) -> list[Approach]:
+    """:func:`for_offer` inside the caller's session, for an offer whose access the caller has checked."""
+    rows = session.scalars(
+        select(ApproachRow).where(ApproachRow.offer_id == offer_id).order_by(ApproachRow.sent_at.desc())
+    ).all()
+    return views(session, rows)
 
 
 def for_recruiter(rt: Runtime, *, principal: Principal, approach_id: str) -> Approach:
@@ -226,12 +231,17 @@ def for_recruiter(rt: Runtime, *, principal: Principal, approach_id: str) -> App
 
 def for_candidate(rt: Runtime, *, principal: Principal) -> list[Approach]:
     """The signed-in job seeker's approaches, newest first."""
+    candidate_id = tenancy.own_candidate_id(principal)
     with rt.store.read() as session:
-        candidate_id = tenancy.own_candidate_id(principal)
-        rows = session.scalars(
-            select(ApproachRow).where(ApproachRow.candidate_id == candidate_id).order_by(ApproachRow.sent_at.desc())
-        ).all()
-        return views(session, rows)
+        return of_candidate(session, candidate_id)
+
+
+def of_candidate(session: Session, candidate_id: str) -> list[Approach]:
+    """:func:`for_candidate` inside the caller's session."""
+    rows = session.scalars(
+        select(ApproachRow).where(ApproachRow.candidate_id == candidate_id).order_by(ApproachRow.sent_at.desc())
+    ).all()
+    return views(session, rows)
 
 
 def _own(session: Session, principal: Principal, approach_id: str) -> ApproachRow:
@@ -308,8 +318,13 @@ def closed_to_approaches(session: Session, candidate_ids: Sequence[str]) -> set[
 def template(rt: Runtime, *, principal: Principal, offer_id: str) -> Template:
     with rt.store.read() as session:
         tenancy.offer_row(session, principal, offer_id)
-        row = session.get(ApproachTemplateRow, offer_id)
-        return Template(offer_id=offer_id, text=row.text if row else DEFAULT_TEMPLATE, default=row is None)
+        return template_of(session, offer_id)
+
+
+def template_of(session: Session, offer_id: str) -> Template:
+    """:func:`template` inside the caller's session, for an offer whose access the caller has checked."""
+    row = session.get(ApproachTemplateRow, offer_id)
+    return Template(offer_id=offer_id, text=row.text if row else DEFAULT_TEMPLATE, default=row is None)
 
 
 def set_template(rt: Runtime, *, principal: Principal, offer_id: str, data: TemplateIn) -> Template:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from matcher.access import tenancy
 from matcher.access.accounts import Principal
@@ -34,16 +35,15 @@ class Measures(BaseModel):
     sources: dict[str, int] = Field(description="D'où viennent les candidats du vivier : shortlist, search, interest")
 
 
-def _measure(rt: Runtime, *, approaches: ColumnElement[bool], events: ColumnElement[bool]) -> Measures:
-    with rt.store.read() as session:
-        rows = list(session.scalars(select(ApproachRow).where(approaches)))
-        firsts: dict[tuple[str, str], str] = {}
-        for offer_id, candidate_id, source in session.execute(
-            select(PipelineEventRow.offer_id, PipelineEventRow.candidate_id, PipelineEventRow.source)
-            .where(events, PipelineEventRow.source.is_not(None))
-            .order_by(PipelineEventRow.id)
-        ):
-            firsts.setdefault((offer_id, candidate_id), source or "shortlist")
+def _measure(session: Session, *, approaches: ColumnElement[bool], events: ColumnElement[bool]) -> Measures:
+    rows = list(session.scalars(select(ApproachRow).where(approaches)))
+    firsts: dict[tuple[str, str], str] = {}
+    for offer_id, candidate_id, source in session.execute(
+        select(PipelineEventRow.offer_id, PipelineEventRow.candidate_id, PipelineEventRow.source)
+        .where(events, PipelineEventRow.source.is_not(None))
+        .order_by(PipelineEventRow.id)
+    ):
+        firsts.setdefault((offer_id, candidate_id), source or "shortlist")
     count = {s: sum(1 for r in rows if r.status == s.value) for s in Status}
     answered = count[Status.ACCEPTED] + count[Status.DECLINED]
     settled = answered + count[Status.EXPIRED]
@@ -73,13 +73,20 @@ def _measure(rt: Runtime, *, approaches: ColumnElement[bool], events: ColumnElem
 def for_offer(rt: Runtime, *, principal: Principal, offer_id: str) -> Measures:
     with rt.store.read() as session:
         tenancy.offer_row(session, principal, offer_id)
-    return _measure(rt, approaches=ApproachRow.offer_id == offer_id, events=PipelineEventRow.offer_id == offer_id)
+        return of_offer(session, offer_id)
+
+
+def of_offer(session: Session, offer_id: str) -> Measures:
+    """:func:`for_offer` inside the caller's session, for an offer whose access the caller has checked."""
+    return _measure(session, approaches=ApproachRow.offer_id == offer_id, events=PipelineEventRow.offer_id == offer_id)
 
 
 def for_employer(rt: Runtime, *, principal: Principal, employer_id: str) -> Measures:
     with rt.store.read() as session:
         if session.get(EmployerRow, employer_id) is None or not principal.may_act_for(employer_id):
             raise NotFound("employeur", employer_id)
-    return _measure(
-        rt, approaches=ApproachRow.employer_id == employer_id, events=PipelineEventRow.employer_id == employer_id
-    )
+        return _measure(
+            session,
+            approaches=ApproachRow.employer_id == employer_id,
+            events=PipelineEventRow.employer_id == employer_id,
+        )

@@ -110,60 +110,64 @@ def read(
 ) -> Pipeline:
     """The pipeline of an offer the principal acts for, filtered by stages and source; latest move first."""
     with rt.store.read() as session:
-        offer = tenancy.offer_row(session, principal, offer_id)
-        events = _pipeline_rows(session, offer_id)
-        latest = session.scalar(
-            select(ShortlistRow)
-            .where(ShortlistRow.offer_id == offer_id)
-            .order_by(ShortlistRow.built_at.desc())
-            .limit(1)
+        return board(session, tenancy.offer_row(session, principal, offer_id), stages=stages, source=source)
+
+
+def board(
+    session: Session, offer: OfferRow, *, stages: list[Stage] | None = None, source: Source | None = None
+) -> Pipeline:
+    """:func:`read` inside the caller's session, for an offer whose access the caller has checked."""
+    offer_id = offer.id
+    events = _pipeline_rows(session, offer_id)
+    latest = session.scalar(
+        select(ShortlistRow).where(ShortlistRow.offer_id == offer_id).order_by(ShortlistRow.built_at.desc()).limit(1)
+    )
+    history: dict[str, list[PipelineEventRow]] = {}
+    for event in events:
+        history.setdefault(event.candidate_id, []).append(event)
+    entries_of = {e["candidate_id"]: e for e in latest.entries} if latest else {}
+    ids = set(history) | set(entries_of)
+    profiles = {r.id: r for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(list(ids))))}
+    approaches = {
+        r.candidate_id: r
+        for r in session.scalars(
+            select(ApproachRow).where(ApproachRow.offer_id == offer_id).order_by(ApproachRow.sent_at)
         )
-        history: dict[str, list[PipelineEventRow]] = {}
-        for event in events:
-            history.setdefault(event.candidate_id, []).append(event)
-        entries_of = {e["candidate_id"]: e for e in latest.entries} if latest else {}
-        ids = set(history) | set(entries_of)
-        profiles = {r.id: r for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(list(ids))))}
-        approaches = {
-            r.candidate_id: r
-            for r in session.scalars(
-                select(ApproachRow).where(ApproachRow.offer_id == offer_id).order_by(ApproachRow.sent_at)
+    }
+    entries: list[Entry] = []
+    for candidate_id in ids:
+        profile = profiles.get(candidate_id)
+        steps = history.get(candidate_id, [])
+        if profile is None or (not steps and not tenancy.open_to_employers(profile)):
+            continue  # erased, or only shortlisted and withdrawn since: out of sight
+        shortlisted = entries_of.get(candidate_id)
+        first_source = next((s.source for s in steps if s.source), None) or Source.SHORTLIST.value
+        explanation = next((s.explanation for s in reversed(steps) if s.explanation), None)
+        approach = approaches.get(candidate_id)
+        if explanation is None and approach is not None:
+            explanation = approach.explanation
+        if explanation is None and shortlisted is not None:
+            explanation = shortlisted.get("explanation")
+        trail = (
+            [Step(stage=Stage.SHORTLISTED, at=latest.built_at, actor=latest.built_by, reason=None)]
+            if (shortlisted and latest)
+            else []
+        )
+        trail += [Step(stage=Stage(s.stage), at=s.at, actor=s.actor, reason=s.reason) for s in steps]
+        trail.sort(key=lambda s: s.at)
+        entries.append(
+            Entry(
+                candidate_id=candidate_id,
+                display_name=profile.display_name,
+                title=profile.title,
+                stage=trail[-1].stage,
+                source=Source(first_source),
+                since=trail[-1].at,
+                approach_id=approach.id if approach else None,
+                explanation=Explanation.model_validate(explanation) if explanation else None,
+                history=trail,
             )
-        }
-        entries: list[Entry] = []
-        for candidate_id in ids:
-            profile = profiles.get(candidate_id)
-            steps = history.get(candidate_id, [])
-            if profile is None or (not steps and not tenancy.open_to_employers(profile)):
-                continue  # erased, or only shortlisted and withdrawn since: out of sight
-            shortlisted = entries_of.get(candidate_id)
-            first_source = next((s.source for s in steps if s.source), None) or Source.SHORTLIST.value
-            explanation = next((s.explanation for s in reversed(steps) if s.explanation), None)
-            approach = approaches.get(candidate_id)
-            if explanation is None and approach is not None:
-                explanation = approach.explanation
-            if explanation is None and shortlisted is not None:
-                explanation = shortlisted.get("explanation")
-            trail = (
-                [Step(stage=Stage.SHORTLISTED, at=latest.built_at, actor=latest.built_by, reason=None)]
-                if (shortlisted and latest)
-                else []
-            )
-            trail += [Step(stage=Stage(s.stage), at=s.at, actor=s.actor, reason=s.reason) for s in steps]
-            trail.sort(key=lambda s: s.at)
-            entries.append(
-                Entry(
-                    candidate_id=candidate_id,
-                    display_name=profile.display_name,
-                    title=profile.title,
-                    stage=trail[-1].stage,
-                    source=Source(first_source),
-                    since=trail[-1].at,
-                    approach_id=approach.id if approach else None,
-                    explanation=Explanation.model_validate(explanation) if explanation else None,
-                    history=trail,
-                )
-            )
+        )
     counts = {s.value: sum(1 for e in entries if e.stage == s) for s in Stage}
     shown = [e for e in entries if (not stages or e.stage in stages) and (source is None or e.source == source)]
     shown.sort(key=lambda e: e.since, reverse=True)
@@ -299,16 +303,19 @@ def interests(rt: Runtime, *, principal: Principal) -> list[Interest]:
     """The offers the seeker said they were interested in, with their current stage."""
     candidate_id = tenancy.own_candidate_id(principal)
     with rt.store.read() as session:
-        events = list(
-            session.scalars(
-                select(PipelineEventRow)
-                .where(PipelineEventRow.candidate_id == candidate_id)
-                .order_by(PipelineEventRow.id)
-            )
+        return interests_of(session, candidate_id)
+
+
+def interests_of(session: Session, candidate_id: str) -> list[Interest]:
+    """:func:`interests` inside the caller's session."""
+    events = list(
+        session.scalars(
+            select(PipelineEventRow).where(PipelineEventRow.candidate_id == candidate_id).order_by(PipelineEventRow.id)
         )
-        marked = {e.offer_id: e.at for e in events if e.stage == Stage.INTERESTED.value}
-        query = select(OfferRow.id, OfferRow.title).where(OfferRow.id.in_(list(marked)))
-        titles = {offer_id: title for offer_id, title in session.execute(query)}
+    )
+    marked = {e.offer_id: e.at for e in events if e.stage == Stage.INTERESTED.value}
+    query = select(OfferRow.id, OfferRow.title).where(OfferRow.id.in_(list(marked)))
+    titles = {offer_id: title for offer_id, title in session.execute(query)}
     last = {e.offer_id: Stage(e.stage) for e in events}
     return [
         Interest(offer_id=o, offer_title=titles.get(o, "offre supprimée"), at=at, stage=last[o])
