@@ -46,7 +46,7 @@ def train(
         if "offdomain" in metrics:
             from matcher.evaluation.offdomain import ablation_table
 
-            for name, values in metrics["offdomain"].items():
+            for name, values in metrics["offdomain"]:
                 ratio = values["ranker"]["ndcg@10"] / values["hybrid"]["ndcg@10"]
                 typer.echo(
                     f"{name} : hybride {values['hybrid']['ndcg@10']:.3f}, classement complet "

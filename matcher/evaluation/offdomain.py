@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -138,7 +138,9 @@ def ablation(
     return out
 
 
-def ablation_table(results: dict[str, dict[str, float]]) -> str:
+def ablation_table(results: dict[str, dict[str, float]] | list[list[Any]]) -> str:
+    """Markdown table of :func:`ablation`'s results (or the list of pairs a model manifest keeps)."""
+    results = dict(results) if isinstance(results, list) else results
     names = list(next(iter(results.values())))
     lines = ["| variante | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for variant, values in results.items():

@@ -87,10 +87,11 @@ def train(
     if offdomain:
         plain = prepare(rt, text_only(data), progress=progress)
         sets = offdomain_sets(rt, data, plain=plain)
-        metrics["offdomain"] = {
-            s.name: evaluate(rt, s.benchmark, s.prepared, split=s.split, scorer=scorer).metrics for s in sets
-        }
-        metrics["ablation"] = ablation(rt, data, prepared, plain, sets)
+        # Kept as lists of (name, figures) pairs: the model page lists only the dict-valued metrics (systems).
+        metrics["offdomain"] = [
+            [s.name, evaluate(rt, s.benchmark, s.prepared, split=s.split, scorer=scorer).metrics] for s in sets
+        ]
+        metrics["ablation"] = [list(item) for item in ablation(rt, data, prepared, plain, sets).items()]
     labels = LABELS
     if decided:
         labels += (
