@@ -55,8 +55,9 @@ def test_seeker_uploads_a_pdf_cv_corrects_a_field_saves_and_sees_matches(
 
     page.goto("/candidat/cv")
     page.get_by_label("Fichier du CV").set_input_files(cv)
-    page.get_by_role("button", name="Lire mon CV").click()
-    expect(page.get_by_label("Poste recherché")).to_have_value("Jardinier paysagiste")
+    # Reading spawns a worker process and saving builds the matches: on a busy 2-core machine, allow a minute.
+    page.get_by_role("button", name="Lire mon CV").click(timeout=60_000)
+    expect(page.get_by_label("Poste recherché")).to_have_value("Jardinier paysagiste", timeout=60_000)
     expect(page.get_by_text("Lu dans votre CV, ligne 3 : « 4 place de l'Église, 07000 Privas »")).to_be_visible()
     expect(page.get_by_label("Commune ou code postal")).to_have_value("Privas (07000)")
     expect(page.get_by_label("Permis (ex. B, C, CE)")).to_have_value("B")
@@ -65,8 +66,8 @@ def test_seeker_uploads_a_pdf_cv_corrects_a_field_saves_and_sees_matches(
 
     page.get_by_label("Poste recherché").fill("Jardinier paysagiste confirmé")  # the correction
     page.get_by_label("Nom affiché aux recruteurs").fill("Sacha")
-    page.get_by_role("button", name="Enregistrer mon profil").click()
-    expect(page).to_have_url(f"{site.url}/candidat/offres")
+    page.get_by_role("button", name="Enregistrer mon profil").click(timeout=60_000)
+    expect(page).to_have_url(f"{site.url}/candidat/offres", timeout=60_000)
     expect(page.get_by_text("Profil enregistré à partir de votre CV.")).to_be_visible()
     expect(page.get_by_text("Jardinier / Jardinière").first).to_be_visible()  # a matched offer near Privas
     page.screenshot(path=screenshots / "candidat-cv-offres.png", full_page=True)
