@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.params import Form
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -219,7 +221,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     # Outages of what the service depends on, wherever they surface (search, store): one translation, here.
-    for outage in (SearchUnavailable, OperationalError, DBAPIError):
+    for outage in (SearchUnavailable, OperationalError, DBAPIError, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(outage, _unavailable)
     app.add_exception_handler(RecursionError, _too_deep)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
