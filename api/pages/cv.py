@@ -19,6 +19,7 @@ from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, router
 from matcher.catalog import candidates
 from matcher.core.errors import Conflict, InvalidInput
+from matcher.core.messages import french
 from matcher.core.models import CandidateIn, ContractType, EducationLevel
 from matcher.cv import service
 from matcher.cv.extract import MAX_BYTES
@@ -182,7 +183,7 @@ def save(
         except ValidationError as exc:
             for e in exc.errors():
                 field = next((str(p) for p in e["loc"] if str(p) in FIELD_LABELS), "display_name")
-                errors.setdefault("commune" if field in ("mobility", "communes") else field, e["msg"])
+                errors.setdefault("commune" if field in ("mobility", "communes") else field, french(e))
     if data is not None:
         try:
             if principal.candidate_id is None:

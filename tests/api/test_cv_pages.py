@@ -87,3 +87,12 @@ def test_upload_review_correct_and_save(rt: Runtime, world: World) -> None:
     assert profile["title"] == "Jardinière en chef" and profile["mobility"]["communes"] == ["07186"]
     assert profile["driving_licences"] == ["B"] and profile["experiences"][0]["years"] == 4
     assert occupations and profile["desired_occupations"] == occupations[:1]
+
+
+def test_a_refused_save_explains_in_french_and_saves_nothing(rt: Runtime, world: World) -> None:
+    token = _signed_in(world.client)
+    form = {"csrf": token, "display_name": "Camille", "title": "Jardinière", "commune": "07000", "radius_km": "30"}
+    page = world.client.post("/candidat/cv/enregistrer", data=form)  # no contract type chosen
+    assert page.status_code == 422 and count(rt, CandidateRow) == 0
+    text = html.unescape(page.text)
+    assert "Le profil n'a pas été enregistré" in text and "List should" not in text
