@@ -43,8 +43,11 @@ def _require_broker() -> str:
 def worker(
     concurrency: int = typer.Option(2, help="Processus de travail"),
     loglevel: str = typer.Option("INFO", help="Niveau de journalisation"),
+    metrics_port: int = typer.Option(None, help="Port des métriques Prometheus de tous les processus du worker"),
 ) -> None:
     """Run a Celery worker on the configured broker (tasks acknowledged late, retried with backoff)."""
+    if metrics_port is not None:
+        _serve_worker_metrics(metrics_port)  # before any import of prometheus-client: its mode is chosen then
     from matcher.core.settings import get_settings
     from matcher.jobs.worker import make_celery
 
@@ -61,6 +64,22 @@ def worker(
             "--without-mingle",
         ]
     )
+
+
+def _serve_worker_metrics(port: int) -> None:
+    """Every worker process records into one folder (prometheus-client's multiprocess mode); this process serves
+    their sum on ``port``."""
+    import os
+    import tempfile
+
+    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="matcher-metrics-"))
+    os.makedirs(folder, exist_ok=True)
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    start_http_server(port, addr="0.0.0.0", registry=registry)  # noqa: S104 - scraped inside the cluster
 
 
 def beat(loglevel: str = typer.Option("INFO", help="Niveau de journalisation")) -> None:
