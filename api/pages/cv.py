@@ -186,10 +186,7 @@ def save(
                 errors.setdefault("commune" if field in ("mobility", "communes") else field, french(e))
     if data is not None:
         try:
-            if principal.candidate_id is None:
-                candidates.create_own_profile(rt, account_id=principal.subject, data=data)
-            else:
-                candidates.update_own_profile(rt, principal=principal, data=data)
+            candidates.save_own_profile(rt, principal=principal, data=data)
         except InvalidInput as exc:
             errors[exc.field.split(".")[0]] = exc.detail
         except Conflict:

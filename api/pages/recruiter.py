@@ -12,12 +12,11 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, rome_code, router
-from matcher.catalog.employers import employers_for
 from matcher.catalog.offers import offer_listing
 from matcher.catalog.search import SearchFilters, SearchIn, search_candidates
 from matcher.core.errors import InvalidInput
 from matcher.core.models import ContractType, Decision, FeedbackIn
-from matcher.notify.deliveries import deliveries_for
+from matcher.notify.deliveries import delivery_page
 from matcher.shortlists import decisions
 from matcher.shortlists.kept import build, offer_with_shortlists
 
@@ -137,6 +136,12 @@ def webhook_deliveries(
     request: Request, rt: RuntimeDep, principal: PrincipalDep, page: Annotated[int, Query(ge=1, le=1000)] = 1
 ) -> Response:
     limit = 50  # deliveries per page
-    items = deliveries_for(rt, principal=principal, limit=limit, offset=(page - 1) * limit)
-    employers = {e.id: e.name for e in employers_for(rt, principal=principal)}
-    return render(request, "recruiter_deliveries.html", deliveries=items, employers=employers, page=page, limit=limit)
+    seen = delivery_page(rt, principal=principal, limit=limit, offset=(page - 1) * limit)
+    return render(
+        request,
+        "recruiter_deliveries.html",
+        deliveries=seen.deliveries,
+        employers=seen.employers,
+        page=page,
+        limit=limit,
+    )

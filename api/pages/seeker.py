@@ -15,12 +15,10 @@ from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import code_of, commune_of, flash, redirect, render, rome_code, router
 from matcher.access.accounts import Principal
 from matcher.catalog import candidates, search
-from matcher.catalog.employers import employers_for
 from matcher.catalog.search import Frequency, SavedSearchIn
 from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import CandidateIn, ContractType
 from matcher.governance import privacy
-from matcher.ranking.pipeline import matches_for
 from matcher.runtime import Runtime
 
 ALERTS = "offers"
@@ -156,10 +154,7 @@ def save_profile(
                 errors.setdefault(field, _message(e["type"]))
     if data is not None:
         try:
-            if principal.candidate_id is None:
-                candidates.create_own_profile(rt, account_id=principal.subject, data=data)
-            else:
-                candidates.update_own_profile(rt, principal=principal, data=data)
+            candidates.save_own_profile(rt, principal=principal, data=data)
         except InvalidInput as exc:
             errors[exc.field.split(".")[0]] = exc.detail
         except Conflict:  # the form was sent twice: the first one created the profile
@@ -198,9 +193,8 @@ def matches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Respon
     if principal.candidate_id is None:
         flash(request, "Créez d'abord votre profil pour voir les offres qui vous correspondent.")
         return redirect("/candidat/profil")
-    found = matches_for(rt, principal=principal, size=20)
-    candidate = candidates.own_profile(rt, principal=principal)
-    employers = {e.id: e.name for e in employers_for(rt, principal=principal)}
+    mine = candidates.own_matches(rt, principal=principal, size=20)
+    found, candidate = mine.matches, mine.candidate
     explained = [e.explanation for e in found.entries]
     widest = max((c.contribution for e in explained for c in e.contributions), default=0.0)
     return render(
@@ -208,7 +202,7 @@ def matches(request: Request, rt: RuntimeDep, principal: PrincipalDep) -> Respon
         "seeker_matches.html",
         matches=found,
         candidate=candidate,
-        employers=employers,
+        employers=mine.employers,
         communes={e.commune_insee: rt.geography.get(e.commune_insee) for e in found.entries},
         places=[rt.geography.get(c) for c in candidate.mobility.communes],
         widest=max(widest, 1e-6),

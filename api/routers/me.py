@@ -30,7 +30,7 @@ def create_profile(
     data: CandidateIn, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Candidate:
     """Crée le profil du candidat connecté (un seul par compte)."""
-    candidate = candidates.create_own_profile(rt, account_id=principal.subject, data=data)
+    candidate = candidates.save_own_profile(rt, principal=principal, data=data, only="create")
     tasks.add_task(runner.kick)
     return candidate
 
@@ -40,7 +40,7 @@ def update_profile(
     data: CandidateIn, rt: RuntimeDep, principal: PrincipalDep, runner: RunnerDep, tasks: BackgroundTasks
 ) -> Candidate:
     """Rectification du profil, visibilité et consentements (retirer la visibilité retire le profil des index)."""
-    candidate = candidates.update_own_profile(rt, principal=principal, data=data)
+    candidate = candidates.save_own_profile(rt, principal=principal, data=data, only="update")
     tasks.add_task(runner.kick)
     return candidate
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.access import tenancy
 from matcher.access.accounts import Principal, Role
+from matcher.catalog.employers import list_employers
 from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.erasure import ensure_not_erased
 from matcher.core.errors import Conflict, Forbidden, NotFound
@@ -27,6 +28,7 @@ from matcher.core.models import (
 from matcher.core.outbox import enqueue, new_id
 from matcher.core.records import candidate_from_row, candidate_row, columns
 from matcher.governance.privacy import withdraw_from_shortlists
+from matcher.ranking.pipeline import Matches, matches_for
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.tables import AccountRow, CandidateRow
@@ -93,8 +95,8 @@ def create_candidate(
     return candidate_from_row(row)
 
 
-def create_own_profile(rt: Runtime, *, account_id: str, data: CandidateIn) -> Candidate:
-    """A job seeker's profile, created and linked to their account in one transaction (API and pages).
+def _create_own_profile(rt: Runtime, *, account_id: str, data: CandidateIn) -> Candidate:
+    """A job seeker's profile, created and linked to their account in one transaction.
 
     Both ends of the link are unique in the database (``candidates.owner_account_id``,
     ``accounts.candidate_id``) and the link is set only while the account has none, so concurrent
@@ -176,7 +178,7 @@ def list_profiles(
 
 
 def import_profile(rt: Runtime, *, principal: Principal, data: CandidateIn) -> Candidate:
-    """A profile imported by the administration (job seekers create theirs with :func:`create_own_profile`)."""
+    """A profile imported by the administration (job seekers create theirs with :func:`save_own_profile`)."""
     _admin(principal)
     with rt.store.transaction() as session:
         return create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
@@ -221,8 +223,45 @@ def own_profile_with_consents(rt: Runtime, *, principal: Principal) -> OwnProfil
         return OwnProfile(candidate_from_row(row), row.talent_pool_consented_at is not None)
 
 
-def update_own_profile(rt: Runtime, *, principal: Principal, data: CandidateIn) -> Candidate:
-    """Rectify the job seeker's own profile, visibility and consents."""
+@dataclass(frozen=True)
+class OwnMatches:
+    """A job seeker's matched offers, with their profile and the names of the employers behind the offers."""
+
+    matches: Matches
+    candidate: Candidate
+    employers: dict[str, str]  # employer id -> name
+
+
+def own_matches(rt: Runtime, *, principal: Principal, size: int | None = None) -> OwnMatches:
+    """The signed-in job seeker's matches page (NotFound until they have a profile)."""
+    candidate_id = tenancy.own_candidate_id(principal)
+    found = matches_for(rt, principal=principal, size=size)
+    behind = {e.employer_id for e in found.entries}
+    with rt.store.read() as session:
+        return OwnMatches(
+            matches=found,
+            candidate=candidate_from_row(candidate_row(session, candidate_id)),
+            employers={e.id: e.name for e in list_employers(session) if e.id in behind},
+        )
+
+
+def save_own_profile(
+    rt: Runtime, *, principal: Principal, data: CandidateIn, only: Literal["create", "update"] | None = None
+) -> Candidate:
+    """The job seeker's own profile saved (API and pages): created and linked to their account while they have
+    none, rectified (profile, visibility, consents) once they have one.
+
+    Args:
+        only: ``"create"`` refuses a seeker who already has a profile, ``"update"`` one who has none
+            (``POST`` and ``PUT /me/profile``); None does whichever applies (the pages' single form).
+
+    Raises:
+        Conflict: a profile exists already (creating), or a concurrent create linked one first.
+        NotFound: no profile to update.
+        InvalidInput: a reference (commune, occupation, skill) that does not exist.
+    """
+    if (only or ("create" if principal.candidate_id is None else "update")) == "create":
+        return _create_own_profile(rt, account_id=principal.subject, data=data)
     candidate_id = tenancy.own_candidate_id(principal)
     with rt.store.transaction() as session:
         return update_candidate(

@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -347,10 +348,37 @@ def deliveries_for(
         NotFound: an employer that does not exist or that the principal does not act for.
     """
     with rt.store.read() as session:
-        if employer_id is None:
-            employer_ids = sorted(principal.employer_ids)
-        elif session.get(EmployerRow, employer_id) is None or not principal.may_act_for(employer_id):
-            raise NotFound("employeur", employer_id)
-        else:
-            employer_ids = [employer_id]
+        employer_ids = _scope(session, principal, employer_id)
         return list_deliveries(session, employer_ids=employer_ids, limit=limit, offset=offset)
+
+
+def _scope(session: Session, principal: Principal, employer_id: str | None) -> list[str]:
+    if employer_id is None:
+        return sorted(principal.employer_ids)
+    if session.get(EmployerRow, employer_id) is None or not principal.may_act_for(employer_id):
+        raise NotFound("employeur", employer_id)
+    return [employer_id]
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    """A page of deliveries with the names of the employers they were sent for (the recruiters' page)."""
+
+    deliveries: list[Delivery]
+    employers: dict[str, str]  # employer id -> name
+
+
+def delivery_page(
+    rt: Runtime, *, principal: Principal, employer_id: str | None = None, limit: int = 50, offset: int = 0
+) -> DeliveryPage:
+    """:func:`deliveries_for` with the employers' names, in one read session.
+
+    Raises:
+        NotFound: an employer that does not exist or that the principal does not act for.
+    """
+    with rt.store.read() as session:
+        items = list_deliveries(
+            session, employer_ids=_scope(session, principal, employer_id), limit=limit, offset=offset
+        )
+        query = select(EmployerRow.id, EmployerRow.name).where(EmployerRow.id.in_({d.employer_id for d in items}))
+        return DeliveryPage(deliveries=items, employers={i: name for i, name in session.execute(query)})

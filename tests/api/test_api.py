@@ -221,3 +221,11 @@ def test_an_erased_profile_is_gone_for_good_over_http(world: World) -> None:
     assert replayed.status_code == 410 and replayed.headers["content-type"] == PROBLEM
     assert "effacé" in replayed.json()["detail"]
     assert client.get(f"/candidates/{created['id']}", headers=world.as_("recruiter")).status_code == 404
+
+
+def test_put_me_profile_before_any_profile_is_not_found_and_creates_nothing(world: World) -> None:
+    client, seeker = world.client, world.as_("seeker")
+    refused = client.put("/me/profile", json=candidate_body(), headers=seeker)
+    assert refused.status_code == 404 and refused.headers["content-type"] == PROBLEM
+    assert client.get("/me/profile", headers=seeker).status_code == 404
+    assert client.post("/me/profile", json=candidate_body(), headers=seeker).status_code == 201

@@ -260,3 +260,18 @@ def test_with_ai_ranking_off_the_shortlist_is_a_plain_search_on_the_api_and_the_
     sign_in(client, "rh@privas.example.fr")
     html = client.get(f"/offres/{offer['id']}")
     assert html.status_code == 200 and "classement IA désactivé" in html.text
+
+
+def test_the_webhook_page_names_each_deliverys_employer_and_shows_only_its_own(world: World) -> None:
+    hr = world.as_("recruiter")
+    hook = {"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": "s" * 32}
+    assert world.client.patch(f"/employers/{world.employer_a}/settings", json=hook, headers=hr).status_code == 200
+    offer = world.client.post("/offers", json=offer_body(world.employer_a), headers=hr).json()
+    assert world.client.post(f"/offers/{offer['id']}/shortlists", headers=hr).status_code == 201
+    privas, aubenas = TestClient(world.client.app), TestClient(world.client.app)
+    sign_in(privas, "rh@privas.example.fr")
+    page = privas.get("/recruteur/webhooks").text
+    assert "<td>Commune de Privas</td>" in page and "shortlist.built" in page and "Aucun envoi" not in page
+    sign_in(aubenas, "rh@aubenas.example.fr")
+    theirs = aubenas.get("/recruteur/webhooks").text
+    assert "Aucun envoi pour le moment." in theirs and "shortlist.built" not in theirs
