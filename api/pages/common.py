@@ -6,9 +6,11 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -16,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from matcher.access.accounts import Principal, Role
+from matcher.ranking.features import FEATURES
 from matcher.reference.geography import Commune
 from matcher.runtime import Runtime
 
@@ -32,7 +35,7 @@ DECISION_LABELS = {
     "interested": "Intéressé",
     "interview": "Entretien",
     "hired": "Recruté",
-    "rejected": "Écarté (motif obligatoire)",
+    "rejected": "Écarté",
 }
 CONTRACT_LABELS = {
     "fonctionnaire": "Titulaire",
@@ -167,7 +170,56 @@ def contract_labels(values: Iterable[object]) -> str:
     return ", ".join(CONTRACT_LABELS.get(str(v), str(v)) for v in values)
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(moment: datetime | date | None, fmt: str = "%d/%m/%Y à %H:%M") -> str:
+    """A stored time (UTC; naive means UTC) as read in Paris; a date as it is."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(PARIS)
+    return moment.strftime(fmt)
+
+
+def number_fr(value: float | None, decimals: int = 0) -> str:
+    """French number format: 1 234,5 (a narrow no-break space between thousands)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def best_score(rt: Runtime) -> float:
+    """The score of a pair meeting every criterion fully: 100 on the scale shown (features lie in [0, 1]
+    and weigh in monotonically, for the hand-set weights and the learned ranker alike)."""
+    return rt.scorer.score([dict.fromkeys(FEATURES, 1.0)])[0][0]
+
+
+def match_percent(score: float | None, best: float) -> int | None:
+    """A score on the 0–100 scale a person reads: its share of the best score the ranker can give."""
+    if score is None or best <= 0:
+        return None
+    return max(0, min(100, round(100 * score / best)))
+
+
 templates.env.filters["contracts"] = contract_labels
+
+
+def match_scale(request: Request) -> float:
+    """The best score of the runtime's ranker, for the pages that show scores out of 100."""
+    return best_score(request.app.state.runtime)
+
+
+def commune_name(request: Request, insee: str | None) -> str | None:
+    commune = request.app.state.runtime.geography.get(insee) if insee else None
+    return commune.name if commune else None
+
+
+templates.env.globals.update(match_scale=match_scale, commune_name=commune_name)
+templates.env.filters["paris"] = paris
+templates.env.filters["number_fr"] = number_fr
+templates.env.filters["percent"] = match_percent
 templates.env.globals.update(
     csrf_field=csrf_field,
     ROLE_LABELS=ROLE_LABELS,

@@ -8,7 +8,7 @@ Building one also queues its delivery to the employer's webhook (through the out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -39,6 +39,10 @@ class Place(BaseModel):
     score: float | None
     explanation: Explanation | None
     decision: Decision | None  # the latest decision recorded for this candidate on this offer
+    decision_reason: str | None = None  # its reason (a rejection always has one)
+    home_commune: str | None = None  # INSEE code of the first commune of the mobility area
+    experience_years: float = 0.0
+    available_from: date | None = None
 
 
 class ShortlistSummary(BaseModel):
@@ -212,16 +216,19 @@ def offer_with_shortlists(rt: Runtime, *, principal: Principal, offer_id: str, l
         return OfferShortlists(offer=offer_from_row(row), employer=employer, kept=kept, latest=page)
 
 
-def _latest_decisions(session: Session, offer_id: str, candidate_ids: list[str]) -> dict[str, Decision]:
+def _latest_decisions(
+    session: Session, offer_id: str, candidate_ids: list[str]
+) -> dict[str, tuple[Decision, str | None]]:
     rows = session.execute(
-        select(FeedbackRow.candidate_id, FeedbackRow.decision)
+        select(FeedbackRow.candidate_id, FeedbackRow.decision, FeedbackRow.reason)
         .where(FeedbackRow.offer_id == offer_id, FeedbackRow.candidate_id.in_(candidate_ids))
         .order_by(FeedbackRow.id)
     ).all()
-    return {candidate_id: Decision(decision) for candidate_id, decision in rows}  # later rows win
+    return {candidate_id: (Decision(decision), reason) for candidate_id, decision, reason in rows}  # later rows win
 
 
-def _place(entry: dict[str, Any], profile: CandidateRow, decisions: dict[str, Decision]) -> Place:
+def _place(entry: dict[str, Any], profile: CandidateRow, decisions: dict[str, tuple[Decision, str | None]]) -> Place:
+    decision, reason = decisions.get(entry["candidate_id"], (None, None))
     return Place(
         rank=entry["rank"],
         candidate_id=entry["candidate_id"],
@@ -229,7 +236,11 @@ def _place(entry: dict[str, Any], profile: CandidateRow, decisions: dict[str, De
         title=profile.title,
         score=entry["score"],
         explanation=Explanation.model_validate(entry["explanation"]) if entry["explanation"] else None,
-        decision=decisions.get(entry["candidate_id"]),
+        decision=decision,
+        decision_reason=reason,
+        home_commune=next(iter(profile.mobility.get("communes") or []), None),
+        experience_years=sum(float(e.get("years") or 0) for e in profile.experiences),
+        available_from=date.fromisoformat(profile.available_from) if profile.available_from else None,
     )
 
 

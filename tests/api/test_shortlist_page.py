@@ -1,0 +1,67 @@
+"""The shortlist as HR read it: a 0–100 match, a compact card, the detail one click away, times in Paris."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from api.pages.common import number_fr, paris
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.offers import create_offer
+from matcher.core.models import CandidateIn, OfferIn
+from matcher.jobs.runner import process_outbox
+from matcher.runtime import Runtime
+from tests.factories import PASSWORD, World, candidate_body, offer_body
+
+
+def sign_in(client: TestClient, email: str) -> str:
+    page = client.get("/connexion").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token
+    client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf": token.group(1)})
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/recruteur/offres").text)
+    assert found
+    return found.group(1)
+
+
+def test_times_are_read_in_paris_and_numbers_in_french() -> None:
+    assert paris(datetime(2026, 7, 1, 8, 44, tzinfo=UTC)) == "01/07/2026 à 10:44"
+    assert paris(datetime(2026, 1, 5, 8, 44)) == "05/01/2026 à 09:44"  # stored naive: UTC
+    assert number_fr(1234.5, 1) == "1\u202f234,5"
+
+
+def test_a_card_shows_the_match_out_of_100_the_facts_and_the_reason_of_a_rejection(rt: Runtime, world: World) -> None:
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_a)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+        candidate = create_candidate(
+            session,
+            data=CandidateIn.model_validate(
+                candidate_body(experiences=[{"title": "Jardinier", "years": 6}], available_from="2026-03-02")
+            ),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    process_outbox(rt)
+    client = world.client
+    token = sign_in(client, "rh@privas.example.fr")
+    client.post(f"/offres/{offer.id}/preselection", data={"csrf": token})
+    data = {"candidate_id": candidate.id, "decision": "rejected", "reason": "Permis C requis", "csrf": token}
+    client.post(f"/offres/{offer.id}/decisions", data=data)
+    html = client.get(f"/offres/{offer.id}").text
+    card = html[html.index(f'id="place-{candidate.id}"') :]
+    card = card[: card.index("</li>")]
+    match = re.search(r"(\d+)<span class=\"scale\">/100</span>", card)
+    assert match and 0 < int(match.group(1)) <= 100
+    assert "Écarté</strong> — motif : Permis C requis" in card
+    assert "motif obligatoire)</strong>" not in card
+    assert "Aubenas · à 20,1 km" in card and "6 ans d'expérience" in card and "disponible le 02/03/2026" in card
+    assert re.search(r"<details class=\"why-details\"><summary>", card)  # the full explanation, one click away
+    assert not re.search(r"\+0\.\d{3}", card)  # no raw decimals
+    assert " pts</span>" in card
