@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,36 @@ def test_the_cli_names_every_task() -> None:
     from matcher.jobs.tasks import JOBS
 
     assert {f"matcher.{name}" for name in TASKS} == set(JOBS)
+
+
+def _store_sessions(source: str) -> list[int]:
+    """Lines where code opens a store session itself: a chain ending ``.store.read`` or ``.store.transaction``."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("read", "transaction")
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "store"
+    )
+
+
+def test_routes_and_pages_open_no_store_session() -> None:
+    """Handlers parse, call one use case and shape the reply: the use case owns the unit of work (issue 12)."""
+    modules = sorted((ROOT / "api" / "routers").rglob("*.py")) + sorted((ROOT / "api" / "pages").rglob("*.py"))
+    assert len(modules) > 10
+    opened = {str(m.relative_to(ROOT)): lines for m in modules if (lines := _store_sessions(m.read_text("utf-8")))}
+    assert opened == {}
+
+
+def test_a_store_session_in_a_handler_would_be_seen() -> None:
+    source = (
+        "def page(request, rt):\n"
+        "    with rt.store.read() as session:\n"
+        "        pass\n"
+        "    with request.app.state.runtime.store.transaction() as session:\n"
+        "        pass\n"
+        "    rt.settings.read()\n"
+        "    return rt.store\n"
+    )
+    assert _store_sessions(source) == [2, 4]
