@@ -69,6 +69,8 @@ class CandidateResults(BaseModel):
     limit: int
     offset: int
     items: list[CandidateHit]
+    message: str | None = Field(default=None, description="Quand rien ne correspond : ce qu'il faut élargir")
+    relax: list[str] = Field(default_factory=list, description="Filtres à élargir : commune_insee, contract_types…")
 
 
 class SavedSearchIn(Strict):
@@ -107,6 +109,8 @@ def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
     hits = hybrid_search(rt.backend, CANDIDATES, text=search.query, vector=vector, filters=filters, k=depth)
     if not search.query:  # without text, nearness of vectors means nothing: order by id for a stable list
         hits = sorted(hits, key=lambda h: h.id)
+    else:  # a floor: profiles the words match, or close enough in meaning; below it, nothing rather than noise
+        hits = [h for h in hits if h.bm25 is not None or (h.cosine or 0.0) >= rt.settings.search_min_cosine]
     page = hits[search.offset : search.offset + search.limit]
     with rt.store.read() as session:
         rows = {r.id: r for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_([h.id for h in page])))}
@@ -122,7 +126,40 @@ def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
         for h in page
         if (row := rows.get(h.id)) is not None and open_to_employers(row)  # the store is the truth, the index may lag
     ]
-    return CandidateResults(total=len(hits), limit=search.limit, offset=search.offset, items=items)
+    if hits:
+        return CandidateResults(total=len(hits), limit=search.limit, offset=search.offset, items=items)
+    relax = _what_to_relax(search)
+    return CandidateResults(
+        total=0,
+        limit=search.limit,
+        offset=search.offset,
+        items=[],
+        message="Aucun profil ne correspond. Essayez d'élargir : " + ", ".join(RELAX_LABELS[r] for r in relax) + ".",
+        relax=relax,
+    )
+
+
+RELAX_LABELS = {
+    "commune_insee": "le lieu de travail (retirez la commune, ou choisissez une ville plus grande)",
+    "contract_types": "les types de contrat",
+    "rome_codes": "les métiers",
+    "query": "les termes de la recherche (moins de mots, des synonymes)",
+}
+
+
+def _what_to_relax(search: SearchIn) -> list[str]:
+    """The filters of an empty search worth widening, the narrowest first."""
+    f = search.filters
+    relax = []
+    if f.commune_insee:
+        relax.append("commune_insee")
+    if f.contract_types:
+        relax.append("contract_types")
+    if f.rome_codes:
+        relax.append("rome_codes")
+    if search.query:
+        relax.append("query")
+    return relax or ["query"]
 
 
 def matching_offer_ids(
