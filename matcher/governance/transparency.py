@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.governance.retention import NOT_HIRED_DAYS, POOL_DAYS
+from matcher.ranking.additive import read_manifest
 from matcher.ranking.features import FEATURE_LABELS, FEATURES
 from matcher.ranking.pipeline import Explanation, Shortlist
-from matcher.ranking.ranker import load_ranker
 from matcher.ranking.scorer import LearnedScorer
 from matcher.store.tables import EmployerRow, ShortlistRow
 
@@ -177,7 +177,7 @@ def model_card(rt: Runtime) -> dict[str, Any]:
     evaluation figures when it is a learned one, and the figures of :func:`model_card_facts`."""
     scorer = rt.scorer
     learned = isinstance(scorer, LearnedScorer)
-    manifest = load_ranker(rt.settings.ranker_path)[1] if learned else None
+    manifest = read_manifest(rt.settings.ranker_path) if learned else None
     if isinstance(scorer, LearnedScorer):
         weights = dict(zip(scorer.features, scorer.ranker.coef_.sum(axis=1).tolist(), strict=True))
     else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ import numpy.typing as npt
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from matcher.ranking.additive import RankerManifest, ramps, read_manifest
 
 FloatMatrix = npt.NDArray[np.float64]
 
@@ -32,14 +33,15 @@ class AdditiveRanker(RegressorMixin, BaseEstimator):
         alpha: Ridge penalty.
     """
 
+    coef_: FloatMatrix
+    intercept_: float
+
     def __init__(self, n_segments: int = 4, alpha: float = 1.0) -> None:
         self.n_segments = n_segments
         self.alpha = alpha
 
     def _ramps(self, X: FloatMatrix) -> FloatMatrix:
-        steps = np.arange(self.n_segments, dtype=np.float64)
-        scaled = np.clip(X, 0.0, 1.0)[:, :, None] * self.n_segments - steps[None, None, :]
-        return np.clip(scaled, 0.0, 1.0).reshape(len(X), -1)
+        return ramps(X, self.n_segments).reshape(len(X), -1)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> AdditiveRanker:
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
@@ -58,22 +60,6 @@ class AdditiveRanker(RegressorMixin, BaseEstimator):
     def predict(self, X: Any) -> FloatMatrix:
         check_is_fitted(self)
         return self.intercept_ + self.contributions(X).sum(axis=1)
-
-
-@dataclass
-class RankerManifest:
-    """What a persisted model is: enough to reload, audit and reproduce it."""
-
-    version: str
-    features: list[str]
-    n_segments: int
-    alpha: float
-    intercept: float
-    coefficients: list[list[float]]
-    training_data_sha256: str
-    training_rows: int
-    labels: str
-    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 def training_hash(X: FloatMatrix, y: npt.NDArray[Any]) -> str:
@@ -127,8 +113,11 @@ def save_ranker(
     return manifest
 
 
+__all__ = ["AdditiveRanker", "RankerManifest", "load_ranker", "model_version", "save_ranker", "training_hash"]
+
+
 def load_ranker(path: Path) -> tuple[AdditiveRanker, RankerManifest]:
-    manifest = RankerManifest(**json.loads(path.read_text(encoding="utf-8")))
+    manifest = read_manifest(path)
     ranker = AdditiveRanker(n_segments=manifest.n_segments, alpha=manifest.alpha)
     ranker.coef_ = np.asarray(manifest.coefficients, dtype=np.float64)
     ranker.intercept_ = manifest.intercept

@@ -9,8 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from matcher.ranking.additive import Additive, AdditiveShapes, read_manifest
 from matcher.ranking.features import FEATURES
-from matcher.ranking.ranker import AdditiveRanker, load_ranker
 
 BASE = "base"  # the part of a score that does not depend on the pair (a model's intercept)
 
@@ -65,16 +65,20 @@ class LinearScorer:
 
 @dataclass(frozen=True)
 class LearnedScorer:
-    """The additive ranker: each feature's shape value is its contribution, the intercept is ``base``."""
+    """The additive ranker: each feature's shape value is its contribution, the intercept is ``base``.
 
-    ranker: AdditiveRanker
+    ``ranker`` is the fitted estimator (training, evaluation) or, loaded from a model file, its
+    shapes alone: serving never imports scikit-learn.
+    """
+
+    ranker: Additive
     features: tuple[str, ...]
     version: str
 
     @classmethod
     def load(cls, path: Path) -> LearnedScorer:
-        ranker, manifest = load_ranker(path)
-        return cls(ranker, tuple(manifest.features), manifest.version)
+        manifest = read_manifest(path)
+        return cls(AdditiveShapes.of(manifest), tuple(manifest.features), manifest.version)
 
     def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]:
         if not rows:

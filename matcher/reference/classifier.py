@@ -27,8 +27,6 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from indices.analysis import analyze
 from matcher.reference.files import normalize_label
@@ -122,6 +120,10 @@ class TitleSignals:
     """The ROME vocabulary as vectors, and the signals of candidate occupations for given texts."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
+        # Imported here: only building the signals needs scikit-learn, not importing the service (~1 s).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
         self.codes = sorted(taxonomy.occupations)
         position = {code: i for i, code in enumerate(self.codes)}
         entries: dict[tuple[str, str], None] = {}

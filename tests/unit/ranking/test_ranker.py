@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +95,31 @@ def test_model_version_names_the_content(tmp_path: Path) -> None:
     )
     assert first.version == again.version and first.version.startswith("additive-")
     assert len({first.version, other.version, fewer.version}) == 3
+
+
+def test_served_scorer_gives_the_estimators_scores_and_parts(tmp_path: Path) -> None:
+    """The model file read without scikit-learn scores every pair as the fitted estimator does."""
+    X, y = data()
+    ranker = AdditiveRanker(n_segments=5, alpha=0.3).fit(X, y)
+    path = tmp_path / "ranker.json"
+    save_ranker(ranker, path, features=["a", "b", "c"], X=X, y=y, labels="synthetic", metrics={})
+    served = LearnedScorer.load(path)
+    fitted = LearnedScorer(ranker, ("a", "b", "c"), served.version)
+    rng = np.random.default_rng(7)
+    rows = [dict(zip("abc", values, strict=True)) for values in rng.uniform(-0.2, 1.2, (200, 3)).tolist()]
+    for (score, parts), (expected, expected_parts) in zip(served.score(rows), fitted.score(rows), strict=True):
+        assert score == pytest.approx(expected, abs=1e-9)
+        assert parts.keys() == expected_parts.keys()
+        assert list(parts.values()) == pytest.approx(list(expected_parts.values()), abs=1e-9)
+
+
+def test_serving_a_shipped_model_does_not_import_scikit_learn() -> None:
+    code = (
+        "import sys; from matcher.core.settings import MatcherSettings; import matcher.runtime; "
+        "from matcher.ranking.scorer import LearnedScorer; "
+        "s = LearnedScorer.load(MatcherSettings().ranker_path); "
+        "s.score([dict.fromkeys(s.features, 0.5)]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
