@@ -93,6 +93,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.runner.close()  # pending wake-ups and retry timers end with the app
             if owned:
                 rt.close()
 

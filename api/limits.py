@@ -93,9 +93,18 @@ class RedisRateLimiter:
         self.rate = per_minute / 60.0
         self.prefix = f"matcher:ratelimit:{name}:"
         self._take = client.register_script(_TAKE)
+        # Redis out of reach: this process keeps limiting on its own (each process its share) rather than
+        # refusing every request or letting every one through.
+        self._fallback = RateLimiter(per_minute)
 
     def check(self, key: str) -> None:
-        wait = int(self._take(keys=[self.prefix + key], args=[self.capacity, self.rate]))
+        import redis
+
+        try:
+            wait = int(self._take(keys=[self.prefix + key], args=[self.capacity, self.rate]))
+        except redis.RedisError:
+            self._fallback.check(key)
+            return
         if wait:
             raise RateLimited(wait)
 

@@ -91,7 +91,7 @@ class PipelineView:
     """An offer's pipeline with its approaches, its measures and the names of who moved each candidate."""
 
     board: Pipeline
-    approaches: dict[str, Approach]  # by candidate id (the earliest sent, when there are several)
+    approaches: dict[str, Approach]  # by candidate id: the latest sent, when there are several
     measures: Measures
     names: dict[str, str]  # account id -> name, for the history steps
 
@@ -110,7 +110,8 @@ def pipeline_view(
         actors = {a for e in board.entries for s in e.history for a in [s.actor] if a}
         return PipelineView(
             board=board,
-            approaches={a.candidate_id: a for a in approaches.of_offer(session, offer_id)},
+            # of_offer lists the newest first: read it oldest first, so the latest approach stays.
+            approaches={a.candidate_id: a for a in reversed(approaches.of_offer(session, offer_id))},
             measures=measures.of_offer(session, offer_id),
             names=pipeline.actor_names(session, actors),
         )
