@@ -132,6 +132,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/approach-answers/{token}"): PUBLIC,
     # pages (HTML over the session cookie; every form posted carries the session's CSRF token)
     ("GET", "/"): PUBLIC,
+    ("GET", "/emplois/{offer_id}"): PUBLIC,
+    ("GET", "/sitemap.xml"): PUBLIC,
     ("GET", "/modele"): PUBLIC,
     ("GET", "/connexion"): PUBLIC,
     ("POST", "/connexion"): PUBLIC,

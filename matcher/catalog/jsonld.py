@@ -12,15 +12,16 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from matcher.access import tenancy
 from matcher.access.accounts import Principal
-from matcher.core.errors import InvalidInput
+from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.messages import field_path, french
-from matcher.core.models import ContractType, Offer, OfferIn
+from matcher.core.models import ContractType, Offer, OfferIn, OfferStatus
 from matcher.core.records import offer_from_row
 from matcher.reference.geography import Geography
-from matcher.store.tables import EmployerRow
+from matcher.store.tables import EmployerRow, OfferRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -152,3 +153,32 @@ def job_posting(rt: Runtime, *, principal: Principal, offer_id: str) -> dict[str
         return posting_from_offer(
             offer_from_row(row), geography=rt.geography, employer_name=employer.name if employer else ""
         )
+
+
+def public_offer(rt: Runtime, *, offer_id: str) -> tuple[Offer, str, dict[str, Any]]:
+    """A published offer as anyone may read it: the offer, its employer's name and its JobPosting.
+
+    Raises:
+        NotFound: no such offer, or not published (a draft or a closed offer is not public).
+    """
+    with rt.store.read() as session:
+        row = session.get(OfferRow, offer_id)
+        if row is None or row.status != OfferStatus.PUBLISHED.value:
+            raise NotFound("offer", offer_id)
+        employer = session.get(EmployerRow, row.employer_id)
+        name = employer.name if employer else ""
+        offer = offer_from_row(row)
+    posting = posting_from_offer(offer, geography=rt.geography, employer_name=name)
+    posting["url"] = f"{rt.settings.public_url.rstrip('/')}/emplois/{offer.id}"
+    return offer, name, posting
+
+
+def published_offer_ids(rt: Runtime) -> list[tuple[str, str]]:
+    """(id, last change as an ISO date) of every published offer: what the sitemap lists."""
+    with rt.store.read() as session:
+        rows = session.execute(
+            select(OfferRow.id, OfferRow.updated_at)
+            .where(OfferRow.status == OfferStatus.PUBLISHED.value)
+            .order_by(OfferRow.id)
+        ).all()
+    return [(offer_id, updated.date().isoformat()) for offer_id, updated in rows]

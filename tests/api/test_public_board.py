@@ -1,0 +1,48 @@
+"""The public job board: a published offer's page needs no sign-in and carries its JobPosting; a sitemap lists them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from matcher.catalog.offers import create_offer
+from matcher.core.models import OfferIn
+from matcher.runtime import Runtime
+from tests.factories import World, offer_body
+
+
+def make_offer(rt: Runtime, world: World, **changes: object) -> str:
+    with rt.store.transaction() as session:
+        return create_offer(
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_a, **changes)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        ).id
+
+
+def test_anyone_reads_a_published_offer_with_its_job_posting(rt: Runtime, world: World) -> None:
+    offer_id = make_offer(rt, world)
+    client = world.client
+    client.cookies.clear()
+    page = client.get(f"/emplois/{offer_id}", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 200
+    canonical = f"{rt.settings.public_url.rstrip('/')}/emplois/{offer_id}"
+    assert f'<link rel="canonical" href="{canonical}">' in page.text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page.text, flags=re.DOTALL)
+    assert block, "no JSON-LD on the page"
+    posting = json.loads(block.group(1))
+    assert posting["@type"] == "JobPosting" and posting["url"] == canonical
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert f'href="/emplois/{offer_id}"' in client.get("/").text
+
+
+def test_a_draft_is_not_public_and_the_sitemap_lists_only_published_offers(rt: Runtime, world: World) -> None:
+    published = make_offer(rt, world)
+    draft = make_offer(rt, world, status="draft")
+    client = world.client
+    client.cookies.clear()
+    assert client.get(f"/emplois/{draft}", headers={"Accept": "text/html"}).status_code == 404
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.status_code == 200 and sitemap.headers["content-type"].startswith("application/xml")
+    assert f"/emplois/{published}</loc>" in sitemap.text and draft not in sitemap.text
