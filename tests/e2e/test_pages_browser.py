@@ -7,6 +7,7 @@ critical violation) and screenshotted under ``var/screenshots/`` for review; ser
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -70,7 +71,14 @@ def test_recruiter_builds_a_shortlist_reads_why_and_records_a_decision(
     places = page.locator("ol.shortlist > li")
     expect(places.first).to_be_visible()
     first = places.first
-    # The explanation, readable at a glance: contributions with bars, skills present and missing, distance.
+    # Compact cards: a screen holds three of them (a score out of 100, town and distance, experience,
+    # availability, top skills); the full explanation is one click away.
+    heights = [places.nth(i).bounding_box()["height"] for i in range(min(3, places.count()))]  # type: ignore[index]
+    assert sum(heights) / len(heights) * 3 <= page.evaluate("innerHeight"), heights
+    expect(first.locator(".score")).to_contain_text("/100")
+    expect(first.locator(".facts").first).to_contain_text(" km")
+    first.get_by_text("Pourquoi ce classement").click()
+    # The explanation: contributions with bars, skills present and missing, distance.
     expect(first.locator("table.contributions caption")).to_contain_text("Ce qui a compté dans le score")
     assert first.locator("table.contributions .bar").count() >= 2
     expect(first.get_by_role("heading", name="Compétences présentes")).to_be_visible()
@@ -282,3 +290,17 @@ def _best_of(page: Page, path: str, runs: int = 5) -> float:
         assert response.ok, (path, response.status)
         best = min(best, elapsed)
     return best
+
+
+def test_anonymous_visitor_opens_a_public_offer_and_finds_its_job_posting(
+    page: Page, site: Site, screenshots: Path
+) -> None:
+    page.goto("/")
+    audit(page, screenshots, "offres-publiques")
+    page.get_by_role("link", name="Jardinier des parcs de Lyon").click()
+    expect(page).to_have_url(f"{site.url}/emplois/{site.offers['lyon']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jardinier des parcs de Lyon")
+    posting = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "{}")
+    assert posting["@type"] == "JobPosting" and posting["title"] == "Jardinier des parcs de Lyon"
+    assert posting["url"].endswith(f"/emplois/{site.offers['lyon']}")
+    audit(page, screenshots, "offre-publique")
