@@ -47,9 +47,7 @@ async def read_cv(
     Le fichier n'est conservé que si vous le demandez (``keep=true``), avec votre profil.
     """
     body = await request.body()
-    return await run_in_threadpool(
-        service.read_cv, rt, principal=principal, content=body, filename=filename, keep=keep
-    )
+    return await run_in_threadpool(service.read_cv, rt, principal=principal, content=body, filename=filename, keep=keep)
 
 
 @router.get("/file", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
