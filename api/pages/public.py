@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 
 from api.deps import RuntimeDep
-from api.pages.common import render, router
+from api.pages.common import commune_of, render, router
 from matcher.catalog.jsonld import public_offer, published_offer_ids
-from matcher.catalog.offers import offer_listing
+from matcher.catalog.offers import public_offer_search
+from matcher.catalog.search import SearchFilters
+from matcher.core.models import ContractType
 from matcher.governance import transparency
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
+def home(
+    request: Request,
+    rt: RuntimeDep,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    q: Annotated[str, Query(max_length=200)] = "",
+    lieu: Annotated[str, Query(max_length=100)] = "",
+    rayon: Annotated[int, Query(ge=1, le=300)] = 30,
+    contrat: Annotated[list[str] | None, Query(max_length=8)] = None,
+) -> HTMLResponse:
+    """Published offers: searched by words, place (commune or postal code) and radius, contract; paginated."""
     limit = 50  # offers per page
-    found = offer_listing(rt, principal=None, limit=limit, offset=(page - 1) * limit)
+    place = commune_of(rt, lieu) if lieu.strip() else None
+    contracts = [c for c in ContractType if c.value in (contrat or [])]
+    filters = SearchFilters(commune_insee=place.insee if place else None, radius_km=rayon, contract_types=contracts)
+    found = public_offer_search(rt, query=q.strip(), filters=filters, limit=limit, offset=(page - 1) * limit)
     communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in found.items}
+    keep = {"q": q, "lieu": lieu, "rayon": rayon if lieu else None, "contrat": [c.value for c in contracts]}
     return render(
         request,
         "home.html",
         offers=found.items,
         total=found.total,
         page=page,
-        pages=(found.total + limit - 1) // limit,
+        pages=max(1, (found.total + limit - 1) // limit),
         employers=found.employers,
         communes=communes,
+        q=q,
+        lieu=lieu,
+        rayon=rayon,
+        contrat=[c.value for c in contracts],
+        contract_types=list(ContractType),
+        unknown_place=bool(lieu.strip()) and place is None,
+        query_string=urlencode({k: v for k, v in keep.items() if v}, doseq=True),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from matcher.access import tenancy
 from matcher.access.accounts import Principal, Role
 from matcher.catalog.employers import list_employers
+from matcher.catalog.search import SearchFilters, matching_offer_ids
 from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import (
@@ -168,6 +169,24 @@ def offer_listing(
             if principal is None or principal.role is Role.SEEKER or principal.may_act_for(e.id)
         }
     return OfferListing(items=items, total=total, employers=employers)
+
+
+def public_offer_search(rt: Runtime, *, query: str, filters: SearchFilters, limit: int, offset: int) -> OfferListing:
+    """Published offers for anyone: newest first without words or filters, else best first (the words
+    must match or be close enough in meaning, as in candidate search), a page at a time.
+
+    Raises:
+        InvalidInput: ``filters`` name a commune that does not exist.
+    """
+    if not query and filters == SearchFilters():
+        return offer_listing(rt, principal=None, limit=limit, offset=offset)
+    ids = matching_offer_ids(rt, query, filters, k=1000, min_cosine=rt.settings.search_min_cosine)
+    page = ids[offset : offset + limit]
+    with rt.store.read() as session:
+        rows = {r.id: r for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(page)))}
+        employers = {e.id: e for e in list_employers(session)}
+    items = [offer_from_row(rows[i]) for i in page if i in rows]
+    return OfferListing(items=items, total=len(ids), employers=employers)
 
 
 def _in_scope(principal: Principal, data: OfferIn) -> None:

@@ -46,3 +46,20 @@ def test_a_draft_is_not_public_and_the_sitemap_lists_only_published_offers(rt: R
     sitemap = client.get("/sitemap.xml")
     assert sitemap.status_code == 200 and sitemap.headers["content-type"].startswith("application/xml")
     assert f"/emplois/{published}</loc>" in sitemap.text and draft not in sitemap.text
+
+
+def test_anyone_searches_offers_by_words_place_and_contract(rt: Runtime, world: World) -> None:
+    from matcher.jobs.runner import process_outbox
+
+    lyon = make_offer(rt, world, title="Jardinier des parcs de Lyon", commune_insee="69123")
+    privas = make_offer(rt, world)
+    process_outbox(rt)
+    client = world.client
+    client.cookies.clear()
+    near_lyon = client.get("/", params={"q": "jardinier", "lieu": "69001", "rayon": 20}).text
+    assert f"/emplois/{lyon}" in near_lyon and f"/emplois/{privas}" not in near_lyon
+    everywhere = client.get("/", params={"q": "jardinier"}).text
+    assert f"/emplois/{lyon}" in everywhere and f"/emplois/{privas}" in everywhere
+    none = client.get("/", params={"q": "chapelier cybersécurité"}).text
+    assert "Aucune offre ne correspond" in none and "/emplois/" not in none
+    assert "Commune introuvable" in client.get("/", params={"lieu": "Zzzyx"}).text

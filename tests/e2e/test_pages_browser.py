@@ -296,7 +296,12 @@ def test_anonymous_visitor_opens_a_public_offer_and_finds_its_job_posting(
     page: Page, site: Site, screenshots: Path
 ) -> None:
     page.goto("/")
-    audit(page, screenshots, "offres-publiques")
+    page.get_by_label("Mots-clés").fill("jardinier")
+    page.get_by_label("Commune ou code postal").fill("69001")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_role("link", name="Jardinier des parcs de Lyon")).to_be_visible()
+    expect(page.get_by_role("link", name="Jardinier / Jardinière (Aubenas)")).to_have_count(0)  # 30 km around Lyon
+    audit(page, screenshots, "offres-publiques-recherche")
     page.get_by_role("link", name="Jardinier des parcs de Lyon").click()
     expect(page).to_have_url(f"{site.url}/emplois/{site.offers['lyon']}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Jardinier des parcs de Lyon")
