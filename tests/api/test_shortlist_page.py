@@ -65,3 +65,18 @@ def test_a_card_shows_the_match_out_of_100_the_facts_and_the_reason_of_a_rejecti
     assert re.search(r"<details class=\"why-details\"><summary>", card)  # the full explanation, one click away
     assert not re.search(r"\+0\.\d{3}", card)  # no raw decimals
     assert " pts</span>" in card
+
+
+def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, world: World) -> None:
+    with rt.store.transaction() as session:
+        create_candidate(
+            session, data=CandidateIn.model_validate(candidate_body()), taxonomy=rt.taxonomy, geography=rt.geography
+        )
+    process_outbox(rt)
+    client = world.client
+    sign_in(client, "rh@privas.example.fr")
+    found = client.get("/recruteur/candidats", params={"q": "jardinier"}).text
+    assert "1 profil(s) trouvé(s)" in found and "data-nothing" not in found
+    nothing = client.get("/recruteur/candidats", params={"q": "chapelier cybersécurité", "contrat": "cdi"}).text
+    assert "0 profil(s) trouvé(s)" in nothing
+    assert "Aucun profil ne correspond" in nothing and "les types de contrat" in nothing
