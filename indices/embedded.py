@@ -47,6 +47,20 @@ class _Derived:
     point_lat: npt.NDArray[np.float64]
     point_lon: npt.NDArray[np.float64]
     point_reach: npt.NDArray[np.float64]
+    alive: BoolArray
+    # One shortlist asks for the same filters (BM25, then kNN) and the same BM25 query (its missing
+    # scores) several times in a row: the last answer of each is kept until the next write.
+    last_mask: tuple[tuple[Filter, ...], BoolArray] | None = None
+    last_scores: tuple[tuple[str, ...], npt.NDArray[np.float32]] | None = None
+
+    def scores(self, terms: list[str]) -> npt.NDArray[np.float32]:
+        """BM25 scores of every row (read-only: shared with the next call for the same terms)."""
+        key = tuple(terms)
+        if self.last_scores is None or self.last_scores[0] != key:
+            scores = self.bm25.scores(terms)
+            scores.flags.writeable = False
+            self.last_scores = (key, scores)
+        return self.last_scores[1]
 
 
 @dataclass
@@ -129,12 +143,22 @@ class _Index:
                 point_lat=np.asarray(point_lat, dtype=np.float64),
                 point_lon=np.asarray(point_lon, dtype=np.float64),
                 point_reach=np.asarray(point_reach, dtype=np.float64),
+                alive=np.asarray(self.alive, dtype=bool),
             )
         return self.derived
 
     def mask(self, filters: Sequence[Filter]) -> BoolArray:
+        """Rows kept by every filter (read-only: the last mask is shared until the next write)."""
         derived = self.refresh()
-        mask = np.asarray(self.alive, dtype=bool)
+        key = tuple(filters)
+        if derived.last_mask is None or derived.last_mask[0] != key:
+            mask = self._mask(derived, key)
+            mask.flags.writeable = False
+            derived.last_mask = (key, mask)
+        return derived.last_mask[1]
+
+    def _mask(self, derived: _Derived, filters: Sequence[Filter]) -> BoolArray:
+        mask = derived.alive.copy()
         for flt in filters:
             keep = np.zeros(len(mask), dtype=bool)
             if isinstance(flt, Terms):
@@ -247,9 +271,8 @@ class EmbeddedBackend:
         with self._lock:
             idx = self._index(index)
             mask = idx.mask(filters)
-            scores = idx.refresh().bm25.scores(analyze(text))
-            scores[~mask] = 0.0
-            matched = np.flatnonzero(scores > 0)
+            scores = idx.refresh().scores(analyze(text))
+            matched = np.flatnonzero((scores > 0) & mask)
             top = matched[np.argsort(-scores[matched], kind="stable")[:k]]
             return [Hit(idx.ids[row], float(scores[row])) for row in top]
 

@@ -15,7 +15,7 @@ from matcher.embedding.cache import CachedEmbedder
 from matcher.embedding.protocol import Embedder
 from matcher.embedding.select import open_embedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
-from matcher.ranking.views import OfferViews
+from matcher.ranking.views import CandidateViews, OfferViews
 from matcher.reference.classifier import OccupationClassifier
 from matcher.reference.geography import Geography
 from matcher.reference.skills import SkillExtractor
@@ -111,6 +111,10 @@ class Runtime:
         return OfferViews(
             taxonomy=self.taxonomy, geography=self.geography, inferer=self.inferer, extractor=self.extractor
         )
+
+    @cached_property
+    def candidate_views(self) -> CandidateViews:
+        return CandidateViews(taxonomy=self.taxonomy, geography=self.geography)
 
     @cached_property
     def scorer(self) -> Scorer:

@@ -6,6 +6,8 @@ unknown id, so ids of other tenants cannot be probed.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -45,7 +47,12 @@ def offers_query(principal: Principal) -> Select[OfferRow]:
 
 def open_to_employers(row: CandidateRow) -> bool:
     """Recruiters may find and see a profile only while it is open to employers with a recorded, dated consent."""
-    return row.visibility == Visibility.EMPLOYERS.value and row.consented_at is not None
+    return open_to_employers_state(row.visibility, row.consented_at)
+
+
+def open_to_employers_state(visibility: str, consented_at: datetime | None) -> bool:
+    """:func:`open_to_employers` on the two columns alone (reads that skip the rest of the row)."""
+    return visibility == Visibility.EMPLOYERS.value and consented_at is not None
 
 
 def visible_candidate_row(session: Session, principal: Principal, candidate_id: str) -> CandidateRow:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from indices.hybrid import HybridHit, hybrid_search
 from indices.protocol import Filter, GeoDistance, Ids, SearchBackend, Terms, WithinReach
 from matcher.access.accounts import Principal
-from matcher.access.tenancy import open_to_employers, own_candidate_id, visible_candidate_row
+from matcher.access.tenancy import open_to_employers, open_to_employers_state, own_candidate_id, visible_candidate_row
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import Offer, OfferStatus, Visibility
 from matcher.core.progress import Progress
@@ -214,21 +214,34 @@ def _retrieve(
     known = {h.id for h in hits}
     hits += [HybridHit(i, 0.0, None, None, None, None) for i in dict.fromkeys(also) if i not in known]
     cosine, lexical = complete_scores(rt.backend, CANDIDATES, hits, text, vector)
+    views = rt.candidate_views
     with rt.store.read() as session:
-        rows = {r.id: r for r in session.query(CandidateRow).filter(CandidateRow.id.in_([h.id for h in hits]))}
         # The store is the truth: a profile closed since it was indexed, or without a dated consent, is dropped.
-        # Pairs keep the retrieval order (the order shown when AI ranking is off).
-        candidates = [candidate_from_row(rows[h.id]) for h in hits if h.id in rows and open_to_employers(rows[h.id])]
+        # Only the columns deciding that are read; full rows only for profiles whose view is not kept yet.
+        stated = session.query(
+            CandidateRow.id, CandidateRow.version, CandidateRow.visibility, CandidateRow.consented_at
+        ).filter(CandidateRow.id.in_([h.id for h in hits]))
+        versions = {
+            doc_id: version
+            for doc_id, version, visibility, consented_at in stated
+            if open_to_employers_state(visibility, consented_at)
+        }
+        kept = {doc_id: views.get(doc_id, version) for doc_id, version in versions.items()}
+        missing = [doc_id for doc_id, found in kept.items() if found is None]
+        if missing:
+            for row in session.query(CandidateRow).filter(CandidateRow.id.in_(missing)):
+                if open_to_employers(row):
+                    versions[row.id] = row.version
+                    kept[row.id] = views.of(candidate_from_row(row))
+                else:  # closed between the two reads
+                    kept.pop(row.id, None)
+    # Pairs keep the retrieval order (the order shown when AI ranking is off).
     pairs = [
-        (
-            view,
-            candidate_view(c, candidate_id=c.id, text=candidate_text(c, rt.taxonomy), geography=rt.geography),
-            cosine.get(c.id, 0.0),
-            lexical.get(c.id, 0.0),
-        )
-        for c in candidates
+        (view, candidate, cosine.get(h.id, 0.0), lexical.get(h.id, 0.0))
+        for h in hits
+        if (candidate := kept.get(h.id)) is not None
     ]
-    return pairs, retrieved, {c.id: c.version for c in candidates}
+    return pairs, retrieved, {p[1].id: versions[p[1].id] for p in pairs}
 
 
 def shortlist_for(

@@ -11,7 +11,8 @@ import threading
 from collections import OrderedDict
 
 from indices.analysis import analyze
-from matcher.core.models import CandidateIn, EducationLevel, Offer, OfferIn
+from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
+from matcher.indexing.documents import candidate_text
 from matcher.ranking.features import GUESSES, CandidateView, OfferView
 from matcher.reference.classifier import Inferer
 from matcher.reference.geography import Geography
@@ -117,6 +118,42 @@ class OfferViews:
             self._views[key] = view
             if len(self._views) > self._size:
                 self._views.popitem(last=False)
+        return view
+
+
+class CandidateViews:
+    """Views of stored profiles kept by (id, version), as :class:`OfferViews` keeps offers'.
+
+    A shortlist reads up to ``retrieval_depth`` profiles: rebuilding each one's record, text and view
+    (a validated model, the analysed titles) was most of a shortlist's time at 100k candidates. A
+    profile's version changes with every edit, so a kept view is never stale; erased profiles are
+    never served from here because the store, read first, no longer lists them.
+    """
+
+    def __init__(self, *, taxonomy: Taxonomy, geography: Geography, size: int = 100_000) -> None:
+        self._taxonomy, self._geography, self._size = taxonomy, geography, size
+        self._views: OrderedDict[tuple[str, int], CandidateView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, candidate_id: str, version: int) -> CandidateView | None:
+        """The kept view of this version of the profile, if any."""
+        key = (candidate_id, version)
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+            return view
+
+    def of(self, candidate: Candidate) -> CandidateView:
+        """The view of a stored profile, built and kept when new."""
+        view = self.get(candidate.id, candidate.version)
+        if view is None:
+            text = candidate_text(candidate, self._taxonomy)
+            view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=self._geography)
+            with self._lock:
+                self._views[(candidate.id, candidate.version)] = view
+                if len(self._views) > self._size:
+                    self._views.popitem(last=False)
         return view
 
 

@@ -114,3 +114,45 @@ def test_rebuild_gives_back_the_same_index(demo: Runtime) -> None:
     before = {i: demo.backend.versions(i) for i in (OFFERS, CANDIDATES)}
     rebuild_indices(demo)
     assert {i: demo.backend.versions(i) for i in (OFFERS, CANDIDATES)} == before
+
+
+def test_kept_candidate_views_give_the_same_shortlist_and_follow_edits(
+    demo: Runtime, settings: MatcherSettings
+) -> None:
+    first = build_shortlist(demo, offer_id="ft-191YQPH", size=20)
+    again = build_shortlist(demo, offer_id="ft-191YQPH", size=20)  # every view now comes from the kept ones
+    cold = Runtime.open(settings, embedder=HashingEmbedder())  # nothing kept yet
+    try:
+        fresh = build_shortlist(cold, offer_id="ft-191YQPH", size=20)
+    finally:
+        cold.close()
+    assert (
+        [e.model_dump() for e in again.entries]
+        == [e.model_dump() for e in first.entries]
+        == [e.model_dump() for e in fresh.entries]
+    )
+    top = first.entries[0]
+    with demo.store.transaction() as session:
+        current = records.get_candidate(session, candidate_id=top.candidate_id)
+        data = CandidateIn.model_validate(
+            {**current.model_dump(include=set(CandidateIn.model_fields)), "title": "Infirmier de bloc opératoire"}
+        )
+        update_candidate(
+            session, candidate_id=top.candidate_id, data=data, taxonomy=demo.taxonomy, geography=demo.geography
+        )
+    entries = {e.candidate_id: e for e in build_shortlist(demo, offer_id="ft-191YQPH", size=50).entries}
+    edited = entries[top.candidate_id]
+    assert edited.candidate_version == (top.candidate_version or 0) + 1
+    assert edited.title == "Infirmier de bloc opératoire"
+
+
+def test_a_profile_closed_in_the_store_leaves_shortlists_before_the_index_catches_up(demo: Runtime) -> None:
+    top = build_shortlist(demo, offer_id="ft-191YQPH", size=5).entries[0].candidate_id  # its view is now kept
+    with demo.store.transaction() as session:
+        current = records.get_candidate(session, candidate_id=top)
+        data = CandidateIn.model_validate(
+            {**current.model_dump(include=set(CandidateIn.model_fields)), "visibility": "private"}
+        )
+        update_candidate(session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography)
+    # The outbox is not processed: the index still returns the profile, the store no longer opens it.
+    assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-191YQPH", size=50).entries}
