@@ -5,6 +5,7 @@ Each handler parses its form, calls the same use case as the JSON API, and rende
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -47,17 +48,34 @@ def _employers_page(
     error: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    employers = employer_cases.employers_for(rt, principal=principal)
+    everyone = employer_cases.employers_for(rt, principal=principal)
+    q = request.query_params.get("q", "")[:100].strip()
+    page = int(p) if (p := request.query_params.get("page", "1")).isdigit() and 0 < int(p) <= 1000 else 1
+    wanted = fold(q)
+    found = [e for e in everyone if wanted in fold(e.name)] if q else everyone
+    employers = found[(page - 1) * ADMIN_PAGE : page * ADMIN_PAGE]
     return render(
         request,
         "admin_employers.html",
         status_code=422 if error else 200,
         employers=employers,
+        total=len(found),
+        q=q,
+        page=page,
+        pages=max(1, (len(found) + ADMIN_PAGE - 1) // ADMIN_PAGE),
         kinds=KIND_LABELS,
         communes={e.commune_insee: rt.geography.get(e.commune_insee) for e in employers if e.commune_insee},
         error=error,
         form=form or {"kind": "commune"},
     )
+
+
+ADMIN_PAGE = 50  # rows per page of the admin tables
+
+
+def fold(text: str) -> str:
+    """Case and accents folded, for searching names as people type them."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 @router.get("/admin/employeurs")
