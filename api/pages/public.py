@@ -10,12 +10,16 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 
 from api.deps import RuntimeDep
-from api.pages.common import commune_of, render, router
+from api.pages.common import commune_of, render, router, templates
+from matcher.access.accounts import Role
+from matcher.catalog.candidates import own_matches
 from matcher.catalog.jsonld import public_offer, published_offer_ids
 from matcher.catalog.offers import public_offer_search
 from matcher.catalog.search import SearchFilters
+from matcher.core.errors import MatcherError
 from matcher.core.models import ContractType
 from matcher.governance import transparency
+from matcher.ranking.pipeline import MatchEntry
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -89,3 +93,18 @@ def sitemap(rt: RuntimeDep) -> Response:
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{escape(base)}/</loc></url>{urls}</urlset>'
     )
     return Response(body, media_type="application/xml")
+
+
+def my_match(request: Request, offer_id: str) -> MatchEntry | None:
+    """For a signed-in job seeker with a profile, this offer's place among their matches (why it fits them)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None or principal.role is not Role.SEEKER or principal.candidate_id is None:
+        return None
+    try:
+        mine = own_matches(request.app.state.runtime, principal=principal, size=200)
+    except MatcherError:
+        return None
+    return next((m for m in mine.matches.entries if m.offer_id == offer_id), None)
+
+
+templates.env.globals["my_match"] = my_match

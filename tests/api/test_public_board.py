@@ -63,3 +63,24 @@ def test_anyone_searches_offers_by_words_place_and_contract(rt: Runtime, world: 
     none = client.get("/", params={"q": "chapelier cybersécurité"}).text
     assert "Aucune offre ne correspond" in none and "/emplois/" not in none
     assert "Commune introuvable" in client.get("/", params={"lieu": "Zzzyx"}).text
+
+
+def test_a_signed_in_seeker_sees_why_the_offer_fits_and_may_say_interested(rt: Runtime, world: World) -> None:
+    from tests.factories import PASSWORD, candidate_body
+
+    client = world.client
+    created = client.post("/me/profile", json=candidate_body(), headers=world.as_("seeker"))
+    assert created.status_code == 201, created.text
+    offer_id = make_offer(rt, world)
+    from matcher.jobs.runner import process_outbox
+
+    process_outbox(rt)
+    client.cookies.clear()
+    anonymous = client.get(f"/emplois/{offer_id}").text
+    assert "Pourquoi cette offre me correspond" not in anonymous and "Connectez-vous" in anonymous
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/connexion").text)
+    assert token
+    client.post("/connexion", data={"email": "camille@example.fr", "password": PASSWORD, "csrf": token.group(1)})
+    page = client.get(f"/emplois/{offer_id}").text
+    assert "Pourquoi cette offre me correspond" in page
+    assert f'action="/candidat/offres/{offer_id}/interet"' in page and "Je suis intéressé·e" in page
