@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from matcher.core.errors import NotFound
+from matcher.access.accounts import Principal, Role
+from matcher.core.errors import Forbidden, NotFound
 from matcher.governance import pseudonyms
 from matcher.ranking.pipeline import Shortlist
 from matcher.store.tables import AuditRow, SettingRow
@@ -116,6 +117,14 @@ def verify(session: Session, *, batch: int = 1000) -> AuditReport:
                 return AuditReport(ok=False, checked=checked, first_broken_seq=row.seq, head=expected)
             expected, last_seq = row.hash, row.seq
             checked += 1
+
+
+def verify_log(rt: Runtime, *, principal: Principal) -> AuditReport:
+    """:func:`verify` for an admin (``GET /audit/verify``)."""
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("réservé à l'administration")
+    with rt.store.read() as session:
+        return verify(session)
 
 
 def purge_before(session: Session, *, now: datetime, keep_days: int = MIN_RETENTION_DAYS) -> int:
