@@ -42,6 +42,7 @@ def main() -> None:
         # The first seeker's matches should not pay for reading every offer.
         print("Préparation des offres (métiers, compétences)…", file=sys.stderr, flush=True)
         warm_up(runtime, progress=ProgressPrinter())
+        runtime.save_offer_views()  # the next start reads them instead of rebuilding them
         # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause requests for a second with a large index in memory.
         gc.freeze()

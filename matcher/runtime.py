@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from matcher.embedding.protocol import Embedder
 from matcher.embedding.select import open_embedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
 from matcher.ranking.views import CandidateViews, OfferViews
+from matcher.reference.classifier import MODEL_PATH as CLASSIFIER_PATH
 from matcher.reference.classifier import OccupationClassifier
 from matcher.reference.geography import Geography
 from matcher.reference.skills import SkillExtractor
@@ -38,6 +40,9 @@ def load_geography(folder: Path) -> Geography:
 def load_classifier(folder: Path) -> OccupationClassifier:
     """The occupation classifier of the taxonomy in ``folder``, one per process (its vectorisers take seconds)."""
     return OccupationClassifier.load(load_taxonomy(folder))
+
+
+OFFER_VIEWS_FILE = "offer-views.json"
 
 
 @lru_cache(maxsize=4)
@@ -108,9 +113,28 @@ class Runtime:
 
     @cached_property
     def offer_views(self) -> OfferViews:
-        return OfferViews(
-            taxonomy=self.taxonomy, geography=self.geography, inferer=self.inferer, extractor=self.extractor
+        views = OfferViews(
+            taxonomy=self.taxonomy,
+            geography=self.geography,
+            inferer=lambda: self.inferer,
+            extractor=lambda: self.extractor,
         )
+        views.load(self.settings.data_dir / OFFER_VIEWS_FILE, key=self.offer_views_key())
+        return views
+
+    def offer_views_key(self) -> str:
+        """What the kept offer views were built from: the reference files and the classifier's model file."""
+        digest = hashlib.sha256()
+        reference = self.settings.reference_dir
+        for path in sorted([*(reference / "rome").rglob("*"), *(reference / "esco").rglob("*"), CLASSIFIER_PATH]):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(path.anchor)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        return digest.hexdigest()
+
+    def save_offer_views(self) -> int:
+        """Persist the offer views built so far, so the next start need not rebuild them (nor their models)."""
+        return self.offer_views.save(self.settings.data_dir / OFFER_VIEWS_FILE, key=self.offer_views_key())
 
     @cached_property
     def candidate_views(self) -> CandidateViews:

@@ -194,13 +194,17 @@ def _retrieve(
     rt: Runtime, *, offer: Offer, hide_occupation: bool = False, also: Sequence[str] = ()
 ) -> tuple[list[Pair], int, dict[str, int]]:
     """:func:`candidate_pairs`, plus the version of each profile read (for the audit log)."""
-    view = offer_view(
-        offer,
-        taxonomy=rt.taxonomy,
-        geography=rt.geography,
-        inferer=rt.inferer,
-        extractor=rt.extractor,
-        hide_occupation=hide_occupation,
+    view = (
+        offer_view(
+            offer,
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+            inferer=rt.inferer,
+            extractor=rt.extractor,
+            hide_occupation=True,
+        )
+        if hide_occupation
+        else rt.offer_views.of(offer)  # kept by (id, version): skills extracted once per offer version
     )
     text = offer_text(offer)
     vector = rt.embedder.embed([text])[0]

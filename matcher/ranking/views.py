@@ -7,8 +7,15 @@ view says which, so explanations can too.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 from indices.analysis import analyze
 from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
@@ -95,14 +102,38 @@ class OfferViews:
         *,
         taxonomy: Taxonomy,
         geography: Geography,
-        inferer: Inferer | None,
-        extractor: SkillExtractor | None,
+        inferer: Callable[[], Inferer | None],
+        extractor: Callable[[], SkillExtractor | None],
         size: int = 50_000,
     ) -> None:
+        # The classifier and the extractor take seconds to build: asked for only when a view is missing.
         self._taxonomy, self._geography, self._inferer, self._extractor = taxonomy, geography, inferer, extractor
         self._size = size
         self._views: OrderedDict[tuple[str, int], OfferView] = OrderedDict()
         self._lock = threading.Lock()
+
+    def save(self, path: Path, *, key: str) -> int:
+        """Write the kept views to ``path`` (atomically), tagged with ``key``; returns how many."""
+        with self._lock:
+            items = list(self._views.items())
+        views = [[offer_id, version, _plain(view)] for (offer_id, version), view in items]
+        staging = path.with_name(path.name + ".tmp")
+        staging.write_bytes(orjson.dumps({"format": VIEWS_FORMAT, "key": key, "views": views}))
+        os.replace(staging, path)
+        return len(views)
+
+    def load(self, path: Path, *, key: str) -> int:
+        """Keep the views saved in ``path`` when written with this format and ``key``; returns how many."""
+        try:
+            saved = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return 0
+        if saved.get("format") != VIEWS_FORMAT or saved.get("key") != key:
+            return 0  # other reference data, classifier or code: rebuilt as needed
+        with self._lock:
+            for offer_id, version, fields in saved["views"][-self._size :]:
+                self._views[(offer_id, version)] = _offer_view_of(fields)
+        return len(saved["views"])
 
     def of(self, offer: Offer) -> OfferView:
         key = (offer.id, offer.version)
@@ -112,13 +143,41 @@ class OfferViews:
                 self._views.move_to_end(key)
                 return view
         view = offer_view(
-            offer, taxonomy=self._taxonomy, geography=self._geography, inferer=self._inferer, extractor=self._extractor
+            offer,
+            taxonomy=self._taxonomy,
+            geography=self._geography,
+            inferer=self._inferer(),
+            extractor=self._extractor(),
         )
         with self._lock:
             self._views[key] = view
             if len(self._views) > self._size:
                 self._views.popitem(last=False)
         return view
+
+
+VIEWS_FORMAT = 1  # bump when OfferView or the way views are built changes
+
+
+def _plain(view: OfferView) -> dict[str, Any]:
+    fields = dataclasses.asdict(view)
+    fields["contract_types"] = sorted(view.contract_types)
+    return fields
+
+
+def _offer_view_of(fields: dict[str, Any]) -> OfferView:
+    place = fields["place"]
+    return OfferView(
+        **{
+            **fields,
+            "occupations": tuple(fields["occupations"]),
+            "required_skills": tuple(fields["required_skills"]),
+            "desired_skills": tuple(fields["desired_skills"]),
+            "contract_types": frozenset(fields["contract_types"]),
+            "place": (place[0], place[1]) if place is not None else None,
+            "occupation_confidences": tuple(fields["occupation_confidences"]),
+        }
+    )
 
 
 class CandidateViews:

@@ -17,8 +17,9 @@ from matcher.core.settings import REPO_ROOT, MatcherSettings
 from matcher.demo.samples import demo_offers, seed_demo
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import pending_count, process_outbox, rebuild_indices
-from matcher.ranking.pipeline import build_matches, build_shortlist
-from matcher.runtime import Runtime
+from matcher.ranking.pipeline import build_matches, build_shortlist, warm_up
+from matcher.runtime import OFFER_VIEWS_FILE, Runtime
+from matcher.store.tables import OfferRow
 from tests.conftest import runtime_settings
 from tests.factories import candidate_in, employer, offer_in
 
@@ -156,3 +157,28 @@ def test_a_profile_closed_in_the_store_leaves_shortlists_before_the_index_catche
         update_candidate(session, candidate_id=top, data=data, taxonomy=demo.taxonomy, geography=demo.geography)
     # The outbox is not processed: the index still returns the profile, the store no longer opens it.
     assert top not in {e.candidate_id for e in build_shortlist(demo, offer_id="ft-191YQPH", size=50).entries}
+
+
+def test_offer_views_persisted_at_start_reload_to_the_same_views_and_shortlists(
+    demo: Runtime, settings: MatcherSettings
+) -> None:
+    built = warm_up(demo)
+    assert demo.save_offer_views() == built > 0
+    before = build_shortlist(demo, offer_id="ft-191YQPH", size=20)
+    with demo.store.read() as session:
+        offers = [records.offer_from_row(r) for r in session.query(OfferRow).filter(OfferRow.status == "published")]
+    later = Runtime.open(settings, embedder=HashingEmbedder())  # a later start on the same data folder
+    try:
+        assert [later.offer_views.of(o) for o in offers] == [demo.offer_views.of(o) for o in offers]
+        # Nothing was rebuilt: the occupation classifier and the skills extractor were never needed.
+        assert "inferer" not in later.__dict__ and "extractor" not in later.__dict__
+        after = build_shortlist(later, offer_id="ft-191YQPH", size=20)
+        assert [e.model_dump() for e in after.entries] == [e.model_dump() for e in before.entries]
+    finally:
+        later.close()
+    # Views written from other reference data are not read.
+    stale = Runtime.open(settings, embedder=HashingEmbedder())
+    try:
+        assert stale.offer_views.load(settings.data_dir / OFFER_VIEWS_FILE, key="other reference data") == 0
+    finally:
+        stale.close()
