@@ -31,7 +31,7 @@ from api.routers import (
     shortlists,
 )
 from api.routers import auth as auth_routes
-from api.security import SecuredApp
+from api.security import SecuredApp, install_offline_docs
 from api.settings import get_api_settings
 from matcher.access.tokens import signing_key
 from matcher.core import logs
@@ -103,7 +103,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(authorize)],
+        docs_url=None,  # served below from local assets: the documentation works offline
+        redoc_url=None,
     )
+    install_offline_docs(app)
     problems.install(app)
     pages.install(app)  # HTML error pages and sign-in redirects for page routes
     for router in ROUTERS:

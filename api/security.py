@@ -4,9 +4,9 @@ The Content-Security-Policy allows scripts, styles, images and fonts from this o
 script, no inline style, no plug-in, and no framing by any site (``frame-ancestors 'none'``, with
 ``X-Frame-Options: DENY`` for older browsers). The pages hold no inline script or event handler: their
 one script is ``/static/site.js``. The interactive documentation (``/docs``, ``/redoc``) is FastAPI's,
-which loads Swagger UI and ReDoc from a CDN and starts them with a short inline script: those routes
-get a policy that also allows the CDN, their inline scripts by hash (computed from the page served,
-never ``'unsafe-inline'`` for scripts), inline styles and web workers, still unframeable.
+served from local assets (no CDN: it works offline) and started by a short inline script: those routes
+get a policy that allows their inline scripts by hash (computed from the page served, never
+``'unsafe-inline'`` for scripts), inline styles and web workers, still self only and unframeable.
 
 :class:`SecuredApp` wraps the whole middleware stack, Starlette's outermost error middleware included,
 so the 500 page carries the headers too.
@@ -18,6 +18,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,14 +27,16 @@ POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# What FastAPI's Swagger UI and ReDoc pages load (cdn.jsdelivr.net, the FastAPI favicon, ReDoc's fonts).
+# The documentation pages load Swagger UI and ReDoc from this origin (``DOCS_STATIC``, the assets of the
+# fastapi-offline package): scripts from here plus their inline start-up script by hash, inline styles
+# (both set some), images as data URLs, web workers from blobs (ReDoc).
 _DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net {hashes}; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; "
-    "font-src 'self' https://fonts.gstatic.com; connect-src 'self'; worker-src 'self' blob:; "
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+DOCS_STATIC = "/static/docs"
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -100,5 +103,45 @@ class SecuredApp(FastAPI):
     """FastAPI with :class:`SecurityHeaders` outside every other middleware (errors answered there too)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        docs = (self.docs_url, self.redoc_url, self.swagger_ui_oauth2_redirect_url)
-        return SecurityHeaders(super().build_middleware_stack(), docs_paths=[p for p in docs if p])
+        return SecurityHeaders(super().build_middleware_stack(), docs_paths=DOCS_PATHS)
+
+
+def install_offline_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from local assets, so they work without internet access.
+
+    Plain routes (not API routes): like FastAPI's own documentation, outside the access rules.
+    """
+    import fastapi_offline
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.staticfiles import StaticFiles
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_STATIC, StaticFiles(directory=assets), name="docs-assets")
+
+    async def swagger(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+        )
+
+    async def redirect(request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    async def redoc(request: Request) -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            redoc_js_url=f"{DOCS_STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_STATIC}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_route("/docs", swagger, include_in_schema=False)
+    app.add_route("/docs/oauth2-redirect", redirect, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
