@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import EllipsisType
 
 import numpy as np
 
@@ -184,10 +185,31 @@ def facts_of(
 ) -> list[PairFacts]:
     """Facts of every (offer, candidate, cosine, lexical) pair of one result list (retrieval is list-relative)."""
     retrieval = retrieval_scores([p[2] for p in pairs], [p[3] for p in pairs])
+    distances = _distances(pairs)
     return [
-        pair_facts(o, c, cosine=cos, lexical=lex, retrieval=r, taxonomy=taxonomy, today=today)
-        for (o, c, cos, lex), r in zip(pairs, retrieval, strict=True)
+        pair_facts(o, c, cosine=cos, lexical=lex, retrieval=r, taxonomy=taxonomy, today=today, distance=d)
+        for (o, c, cos, lex), r, d in zip(pairs, retrieval, distances, strict=True)
     ]
+
+
+def _distances(pairs: Sequence[tuple[OfferView, CandidateView, float, float]]) -> list[float | None]:
+    """Distance from each pair's workplace to the nearest place of its candidate, in one vectorised pass."""
+    owners: list[int] = []
+    starts: list[tuple[float, float]] = []
+    ends: list[tuple[float, float]] = []
+    for i, (offer, candidate, _, _) in enumerate(pairs):
+        if offer.place and candidate.places:
+            owners += [i] * len(candidate.places)
+            starts += [offer.place] * len(candidate.places)
+            ends += candidate.places
+    out: list[float | None] = [None] * len(pairs)
+    if owners:
+        a, b = np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+        nearest = np.full(len(pairs), np.inf)
+        np.minimum.at(nearest, owners, haversine_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+        for i in dict.fromkeys(owners):
+            out[i] = float(nearest[i])
+    return out
 
 
 def pair_facts(
@@ -199,18 +221,20 @@ def pair_facts(
     retrieval: float,
     taxonomy: Taxonomy,
     today: date,
+    distance: float | EllipsisType | None = ...,
 ) -> PairFacts:
-    """Facts for one pair; ``lexical`` (BM25) and ``retrieval`` are already scaled to [0, 1] within the result list."""
+    """Facts for one pair; ``lexical`` (BM25) and ``retrieval`` are already scaled to [0, 1] within the result list.
+
+    ``distance``: to the candidate's nearest place when already measured (:func:`facts_of` does it for a whole list).
+    """
     same, neighbour, domain = _occupation_match(offer, candidate, taxonomy)
     relation = "same" if same and same >= neighbour else "neighbour" if neighbour else "domain" if domain else "none"
     wanted = offer.title_terms
     title_match = len(wanted & candidate.title_terms) / len(wanted) if wanted else 0.0
     required, matched_required, missing_required = _coverage(offer.required_skills, candidate.skills)
     desired, matched_desired, missing_desired = _coverage(offer.desired_skills, candidate.skills)
-    distance = None
-    if offer.place and candidate.places:
-        lats, lons = zip(*candidate.places, strict=True)
-        distance = float(np.min(haversine_km(offer.place[0], offer.place[1], lats, lons)))
+    if distance is ...:
+        distance = _distances([(offer, candidate, cosine, lexical)])[0]
     proximity = 0.5  # unknown place on either side: neutral
     if distance is not None and candidate.radius_km:
         proximity = max(0.0, 1.0 - distance / candidate.radius_km)
