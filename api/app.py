@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import pages, problems
 from api.auth import authorize
-from api.limits import BodySizeLimit, limiter
+from api.limits import AddressCheck, BodySizeLimit, limiter
 from api.observability import RequestObservability, serve_metrics
 from api.routers import (
     admin,
@@ -127,6 +127,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         same_site="lax",
         https_only=get_api_settings().session_https_only,
     )
+    app.add_middleware(AddressCheck)  # before routing: a control character in an id never reaches a store
     app.add_middleware(RequestObservability)  # outermost: sees every request, errors included
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

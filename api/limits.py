@@ -7,12 +7,14 @@ machine or several, enforce one limit together.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -116,6 +118,50 @@ def limiter(name: str, per_minute: int, *, redis_url: str | None) -> Limiter:
     import redis
 
     return RedisRateLimiter(redis.Redis.from_url(redis_url), name, per_minute)
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
+class AddressCheck:
+    """Refuses a request whose path or query carries a control character (``%00`` and the like): no id, word or
+    filter ever contains one, and some stores refuse them outright (PostgreSQL: NUL in a string)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").decode("latin-1")
+            fields = [("path", scope["path"])] + [
+                (f"query.{name}", f"{name}{value}") for name, value in parse_qsl(query, keep_blank_values=True)
+            ]
+            wrong = [field for field, text in fields if _has_control(text)]
+            if wrong:
+                body = json.dumps(
+                    {
+                        "type": "about:blank",
+                        "title": "Adresse invalide",
+                        "status": 400,
+                        "detail": "L'adresse de la requête contient un caractère de contrôle.",
+                        "errors": [{"field": field, "message": "caractère de contrôle interdit"} for field in wrong],
+                    },
+                    ensure_ascii=False,
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 400,
+                        "headers": [
+                            (b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
