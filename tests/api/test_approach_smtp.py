@@ -26,18 +26,16 @@ def smtp_port(maildir: Path) -> Iterator[int]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, smtp_port: int) -> MatcherSettings:
-    """The tests' settings, mail sent by SMTP to the server process."""
-    return MatcherSettings(
-        data_dir=tmp_path / "data",
-        embedder="hashing",
-        shortlist_size=10,
-        webhook_allow_private=True,
-        mail_sender="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
-        mail_from="Approche directe <approches@approche-directe.example>",
-        public_url="https://approche-directe.example",
+def settings(settings: MatcherSettings, smtp_port: int) -> MatcherSettings:
+    """The tests' settings (on either store), mail sent by SMTP to the server process."""
+    return settings.model_copy(
+        update={
+            "mail_sender": "smtp",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "mail_from": "Approche directe <approches@approche-directe.example>",
+            "public_url": "https://approche-directe.example",
+        }
     )
 
 
