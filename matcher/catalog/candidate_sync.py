@@ -196,8 +196,12 @@ def _validate(raw: Any) -> _Item:
         raise _invalid(exc, "consent") from None
     if consent.expires_on <= datetime.now(UTC).date():
         raise InvalidInput("consent.duration_days", f"consentement expiré le {consent.expires_on:%d/%m/%Y}")
+    # Open to every public employer only on a consent that says so. A consent naming some employers keeps the
+    # profile out of every employer's sight: visibility per named employer does not exist yet, and showing it
+    # to all would go beyond what the person agreed to.
+    visibility = Visibility.EMPLOYERS if consent.scope is ConsentScope.ALL_PUBLIC_EMPLOYERS else Visibility.PRIVATE
     try:
-        profile = CandidateIn.model_validate({**envelope.profile, "visibility": Visibility.EMPLOYERS.value})
+        profile = CandidateIn.model_validate({**envelope.profile, "visibility": visibility.value})
     except ValidationError as exc:
         raise _invalid(exc, "profile") from None
     return _Item(envelope.external_id, version, profile, consent)

@@ -120,7 +120,19 @@ def test_a_profile_needs_a_valid_consent_proof_and_refusals_name_the_field(world
     assert count(rt, CandidateRow) == 2
     stored = world.client.get("/partners/me/candidates/p-00008", headers=world.as_("partner")).json()
     assert stored["consent"]["scope"] == "employers" and stored["consent"]["employer_ids"] == [world.employer_a]
-    assert stored["candidate"]["visibility"] == "employers"
+    # Named employers: kept out of every employer's sight (no per-employer visibility yet), never shown to all.
+    assert stored["candidate"]["visibility"] == "private"
+    for recruiter in ("recruiter", "other_recruiter"):
+        assert (
+            world.client.get(f"/candidates/{stored['candidate']['id']}", headers=world.as_(recruiter)).status_code
+            == 404
+        )
+    assert (
+        world.client.get("/partners/me/candidates/p-00001", headers=world.as_("partner")).json()["candidate"][
+            "visibility"
+        ]
+        == "employers"
+    )
     assert stored["candidate"]["consented_at"].startswith((date.today() - timedelta(days=10)).isoformat())
 
 
