@@ -47,7 +47,8 @@ def test_pages_work_under_the_policy(page: Page, site: Site) -> None:
     built = httpx.post(f"{site.url}/offers/{offer_id}/shortlists", json={}, headers=hr, timeout=60)
     assert built.status_code in (200, 201), built.text
     page.goto(f"/offres/{offer_id}")
-    bars = page.locator("table.contributions .bar")
+    page.locator("details.why-details > summary").first.click()  # the full explanation, one click away
+    bars = page.locator("details.why-details[open] table.contributions .bar")
     expect(bars.first).to_be_visible()
     widths = [box["width"] for box in (bars.nth(i).bounding_box() for i in range(bars.count())) if box]
     assert widths and max(widths) > 20  # sized by their width attribute, not by an inline style
