@@ -33,6 +33,7 @@ from matcher.core.outbox import enqueue
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.governance import audit
+from matcher.jobs.leases import Leases
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, ShortlistRow
@@ -382,3 +383,23 @@ def zip_bomb_docx(inflated_mb: int = 200) -> bytes:
             for _ in range(inflated_mb):
                 part.write(chunk)
     return out.getvalue()
+
+
+def check_lease_owners(leases: Leases) -> None:
+    """Only the owner of a claim extends or releases it (the memory and the Redis leases alike)."""
+    assert leases.claim(["k1", "k2"], 60, owner="a") == ["k1", "k2"]
+    assert leases.claim(["k1", "k3"], 60, owner="b") == ["k3"]
+    leases.release(["k1", "k3"], owner="a")  # k1 is a's, k3 is b's: only k1 goes
+    assert leases.claim(["k1", "k3"], 60, owner="b") == ["k1"]
+    leases.extend(["k2"], 60, owner="b")  # a's claim stays a's
+    leases.release(["k2"], owner="b")
+    assert leases.claim(["k2"], 60, owner="c") == []
+    leases.release(["k2"], owner="a")
+    assert leases.claim(["k2"], 0.05, owner="c") == ["k2"]
+    time.sleep(0.1)  # c's claim ran out: a late task of c's extends nothing that d now holds
+    assert leases.claim(["k2"], 60, owner="d") == ["k2"]
+    leases.extend(["k2"], 60, owner="c")
+    leases.release(["k2"], owner="c")
+    assert leases.claim(["k2"], 60, owner="e") == []
+    leases.extend(["k4"], 60, owner="e")  # a free key is taken by its extender
+    assert leases.claim(["k4"], 60, owner="f") == []

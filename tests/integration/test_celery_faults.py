@@ -31,7 +31,7 @@ from matcher.jobs.runner import InProcessRunner, pending_count
 from matcher.runtime import Runtime
 from matcher.store.tables import EmbeddingRow, OfferRow, OutboxRow
 from tests.conftest import require_service
-from tests.factories import add_offers
+from tests.factories import add_offers, check_lease_owners
 
 pytestmark = [pytest.mark.redis, pytest.mark.elasticsearch]
 REPO = Path(__file__).resolve().parents[2]
@@ -247,6 +247,5 @@ def test_offers_pushed_while_the_search_backend_is_down_are_indexed_once_it_retu
 
 def test_only_the_owner_of_a_redis_lease_extends_or_releases_it(redis_url: str, queue: str) -> None:
     from matcher.jobs.leases import RedisLeases
-    from tests.unit.test_jobs_retry import check_lease_owners
 
     check_lease_owners(RedisLeases(redis_url, namespace=queue))

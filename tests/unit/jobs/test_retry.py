@@ -21,13 +21,13 @@ from matcher.embedding.hashing import HashingEmbedder
 from matcher.indexing.outbox import DEAD_MARK
 from matcher.jobs.deadletters import list_dead_letters
 from matcher.jobs.dispatch import dispatch
-from matcher.jobs.leases import Leases, MemoryLeases
+from matcher.jobs.leases import MemoryLeases
 from matcher.jobs.runner import InProcessRunner, pending_count
 from matcher.jobs.tasks import JOBS, Job, replay, run_job
 from matcher.jobs.worker import make_celery
 from matcher.runtime import Runtime
 from matcher.store.tables import OutboxRow
-from tests.factories import add_offers, flaky
+from tests.factories import add_offers, check_lease_owners, flaky
 
 pytestmark = pytest.mark.both_stores  # also on PostgreSQL (tests/conftest.py)
 
@@ -184,26 +184,6 @@ def _wait(condition, what: str, timeout: float = 10.0) -> None:  # type: ignore[
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
-
-
-def check_lease_owners(leases: Leases) -> None:
-    """Shared with the Redis test: only the owner of a claim extends or releases it."""
-    assert leases.claim(["k1", "k2"], 60, owner="a") == ["k1", "k2"]
-    assert leases.claim(["k1", "k3"], 60, owner="b") == ["k3"]
-    leases.release(["k1", "k3"], owner="a")  # k1 is a's, k3 is b's: only k1 goes
-    assert leases.claim(["k1", "k3"], 60, owner="b") == ["k1"]
-    leases.extend(["k2"], 60, owner="b")  # a's claim stays a's
-    leases.release(["k2"], owner="b")
-    assert leases.claim(["k2"], 60, owner="c") == []
-    leases.release(["k2"], owner="a")
-    assert leases.claim(["k2"], 0.05, owner="c") == ["k2"]
-    time.sleep(0.1)  # c's claim ran out: a late task of c's extends nothing that d now holds
-    assert leases.claim(["k2"], 60, owner="d") == ["k2"]
-    leases.extend(["k2"], 60, owner="c")
-    leases.release(["k2"], owner="c")
-    assert leases.claim(["k2"], 60, owner="e") == []
-    leases.extend(["k4"], 60, owner="e")  # a free key is taken by its extender
-    assert leases.claim(["k4"], 60, owner="f") == []
 
 
 def test_only_the_owner_of_a_lease_extends_or_releases_it() -> None:
