@@ -57,17 +57,18 @@ def test_unknown_references_name_the_field_and_write_nothing(rt: Runtime, change
 def test_malformed_offer_is_rejected_by_the_model() -> None:
     with pytest.raises(ValidationError) as error:
         OfferIn.model_validate(
-            {
-                "title": "",
-                "employer_id": "e",
-                "commune_insee": "123",
-                "contract_types": [],
-                "salary": {"minimum": 3000, "maximum": 2000},
-                "surprise": True,
-            }
+            {"title": "", "employer_id": "e", "commune_insee": "123", "contract_types": [], "surprise": True}
         )
     fields = {".".join(str(p) for p in e["loc"]) for e in error.value.errors()}
-    assert {"title", "commune_insee", "contract_types", "salary", "surprise"} <= fields
+    assert {"title", "commune_insee", "contract_types", "surprise"} <= fields
+
+
+def test_a_salary_range_upside_down_names_its_field() -> None:
+    """A cross-field rule: checked once the fields themselves are valid (pydantic's order), naming the field."""
+    valid = {"title": "Jardinier", "employer_id": "e", "commune_insee": "07186", "contract_types": ["cdi"]}
+    with pytest.raises(ValidationError) as error:
+        OfferIn.model_validate({**valid, "salary": {"minimum": 3000, "maximum": 2000}})
+    assert any("salary" in ".".join(str(p) for p in e["loc"]) or "salary" in e["msg"] for e in error.value.errors())
 
 
 def test_a_failure_mid_transaction_leaves_nothing(rt: Runtime) -> None:
