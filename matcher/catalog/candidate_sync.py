@@ -1,9 +1,9 @@
 """Bulk sync of the candidate profiles a partner agency brings, with the consent each person gave.
 
-The same semantics as offers (:mod:`matcher.catalog.sync`, whose pieces this reuses): envelopes
-``{"external_id", "version" | "updated_at", "deleted", "consent", "profile"}``, idempotent by
-(partner, external id) and version, per-item results, tombstones, chunked transactions and a
-change feed. On top of that:
+The sync engine of offers (:mod:`matcher.catalog.sync`), with :class:`CandidateKind` as its adapter:
+envelopes ``{"external_id", "version" | "updated_at", "deleted", "consent", "profile"}``, idempotent by
+(partner, external id) and version, per-item results, tombstones, chunked transactions and a change
+feed. What is the profiles' own:
 
 - every profile carries the proof of the person's consent (date, channel, scope: all public
   employers or named ones, duration); a profile without it, or with an expired one, is refused
@@ -19,16 +19,15 @@ change feed. On top of that:
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from matcher.access.accounts import Principal, Role
@@ -38,19 +37,25 @@ from matcher.catalog.sync import (
     Chunking,
     ExternalId,
     FieldError,
+    Item,
+    Refusal,
     Status,
-    _lock_partner,
+    counts_of,
+    envelope_version,
+    feed,
+    invalid,
     parse_body,
+    run_sync,
 )
 from matcher.core.erasure import is_erased
 from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from matcher.core.messages import field_path, french
-from matcher.core.models import MAX_PAGE, Candidate, CandidateIn, Strict, Visibility
+from matcher.core.models import Candidate, CandidateIn, Strict, Visibility
+from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, columns
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store
-from matcher.store.tables import AccountRow, CandidateRow, ChangeRow, SyncItemRow
+from matcher.store.tables import AccountRow, CandidateRow, SyncItemRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -157,35 +162,16 @@ class LinkCode(BaseModel):
     expires_at: datetime
 
 
-class _Item:
-    def __init__(
-        self, external_id: str, version: int, profile: CandidateIn | None, consent: ConsentProof | None
-    ) -> None:
-        self.external_id, self.version, self.profile, self.consent = external_id, version, profile, consent
-        content = {"profile": columns(profile), "consent": columns(consent)} if profile and consent else None
-        self.digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest() if content else ""
-
-
-def _invalid(error: ValidationError, prefix: str) -> InvalidInput:
-    first = error.errors()[0]
-    return InvalidInput(field_path(first["loc"], prefix=prefix) or prefix or "body", french(first))
-
-
-def _validate(raw: Any) -> _Item:
+def _validate(raw: Any) -> Item:
     if not isinstance(raw, dict):
         raise InvalidInput("", "un objet JSON est attendu")
     try:
         envelope = CandidateEnvelope.model_validate(raw)
     except ValidationError as exc:
-        raise _invalid(exc, "") from None
-    if envelope.version is not None:
-        version = envelope.version
-    elif envelope.updated_at is not None:
-        version = int(envelope.updated_at.timestamp() * 1000)
-    else:
-        raise InvalidInput("version", "version ou updated_at est nécessaire pour ordonner les mises à jour")
+        raise invalid(exc) from None
+    version = envelope_version(envelope.version, envelope.updated_at)
     if envelope.deleted:
-        return _Item(envelope.external_id, version, None, None)
+        return Item(envelope.external_id, version)
     if envelope.profile is None:
         raise InvalidInput("profile", "le profil est absent (ou indiquez deleted: true)")
     if envelope.consent is None:
@@ -193,7 +179,7 @@ def _validate(raw: Any) -> _Item:
     try:
         consent = ConsentProof.model_validate(envelope.consent)
     except ValidationError as exc:
-        raise _invalid(exc, "consent") from None
+        raise invalid(exc, "consent") from None
     if consent.expires_on <= datetime.now(UTC).date():
         raise InvalidInput("consent.duration_days", f"consentement expiré le {consent.expires_on:%d/%m/%Y}")
     # Open to every public employer only on a consent that says so. A consent naming some employers keeps the
@@ -203,219 +189,95 @@ def _validate(raw: Any) -> _Item:
     try:
         profile = CandidateIn.model_validate({**envelope.profile, "visibility": visibility.value})
     except ValidationError as exc:
-        raise _invalid(exc, "profile") from None
-    return _Item(envelope.external_id, version, profile, consent)
+        raise invalid(exc, "profile") from None
+    content = {"profile": columns(profile), "consent": columns(consent)}
+    return Item.of(envelope.external_id, version, Brought(profile, consent), content)
 
 
-class _Batch:
-    def __init__(self, session: Session, partner: Principal, taxonomy: Taxonomy, geography: Geography) -> None:
-        self.session, self.partner, self.taxonomy, self.geography = session, partner, taxonomy, geography
-        self.known: dict[str, SyncItemRow] = {}
+@dataclass(frozen=True)
+class Brought:
+    """What a partner sends of one person: their profile and their consent."""
 
-    def load(self, external_ids: list[str]) -> None:
-        for start in range(0, len(external_ids), 500):
-            rows = self.session.scalars(
-                select(SyncItemRow).where(
-                    SyncItemRow.partner_id == self.partner.subject,
-                    SyncItemRow.kind == KIND,
-                    SyncItemRow.external_id.in_(external_ids[start : start + 500]),
-                )
-            )
-            self.known.update({r.external_id: r for r in rows})
+    profile: CandidateIn
+    consent: ConsentProof
 
-    def apply(self, item: _Item) -> tuple[Status, str | None, FieldError | None]:
-        prev = self.known.get(item.external_id)
-        if prev is not None and item.version < prev.version:
-            message = f"version {item.version} antérieure à la version {prev.version}"
-            return Status.REJECTED, prev.entity_id, FieldError(field="version", message=message)
-        live = self._live(prev)
-        if item.profile is None or item.consent is None:
-            return self._delete(item, prev, live)
-        if prev is not None and item.version == prev.version:
-            if prev.deleted_at is not None:
-                message = f"profil supprimé à la version {prev.version}"
-                return Status.REJECTED, None, FieldError(field="version", message=message)
-            if item.digest == prev.content_hash:
-                return Status.UNCHANGED, prev.entity_id, None
-            message = "même version, contenu différent : incrémentez la version"
-            return Status.REJECTED, prev.entity_id, FieldError(field="version", message=message)
-        if is_erased(self.session, kind=KIND, source=self.partner.subject, external_ref=item.external_id):
-            return Status.REJECTED, None, FieldError(field="external_id", message=ERASED)
+
+class CandidateKind:
+    """Candidate profiles: each with its consent; an erased person or a profile taken over is refused."""
+
+    name = KIND
+    gone = "profil supprimé"
+    conflict = "conflit avec un profil existant"
+
+    def __init__(self, *, taxonomy: Taxonomy, geography: Geography) -> None:
+        self.taxonomy, self.geography = taxonomy, geography
+
+    def validate(self, session: Session, partner: Principal, raw: Any) -> Item:
+        return _validate(raw)
+
+    def live(self, session: Session, entity_id: str) -> CandidateRow | None:
+        return session.get(CandidateRow, entity_id)
+
+    def refuse(self, session: Session, partner: Principal, item: Item, live: CandidateRow | None) -> Refusal | None:
+        if is_erased(session, kind=KIND, source=partner.subject, external_ref=item.external_id):
+            return Refusal(FieldError(field="external_id", message=ERASED))
         if live is not None and live.owner_account_id is not None:
-            return Status.REJECTED, live.id, FieldError(field="external_id", message=TAKEN_OVER)
-        if live is not None and prev is not None:
-            if item.digest == prev.content_hash:
-                prev.version = item.version
-                return Status.UNCHANGED, live.id, None
-            update_candidate(
-                self.session, candidate_id=live.id, data=item.profile, taxonomy=self.taxonomy, geography=self.geography
-            )
-            status, candidate_id = Status.UPDATED, live.id
-        else:
+            return Refusal(FieldError(field="external_id", message=TAKEN_OVER), live.id)
+        return None
+
+    def write(self, session: Session, partner: Principal, item: Item, live: CandidateRow | None) -> str:
+        brought: Brought = item.payload
+        if live is None:
             candidate_id = create_candidate(
-                self.session, data=item.profile, taxonomy=self.taxonomy, geography=self.geography
+                session, data=brought.profile, taxonomy=self.taxonomy, geography=self.geography
             ).id
-            status = Status.CREATED
-        row = self.session.get(CandidateRow, candidate_id)
+        else:
+            candidate_id = update_candidate(
+                session, candidate_id=live.id, data=brought.profile, taxonomy=self.taxonomy, geography=self.geography
+            ).id
+        row = session.get(CandidateRow, candidate_id)
         assert row is not None
-        row.source, row.external_ref = self.partner.subject, item.external_id
-        row.partner_consent = columns(item.consent)
-        row.consented_at = datetime.combine(item.consent.given_at, datetime.min.time(), tzinfo=UTC)
-        self._remember(item, prev, candidate_id, action=status.value)
-        return status, candidate_id, None
+        row.source, row.external_ref = partner.subject, item.external_id
+        row.partner_consent = columns(brought.consent)
+        row.consented_at = datetime.combine(brought.consent.given_at, datetime.min.time(), tzinfo=UTC)
+        return candidate_id
 
-    def _live(self, prev: SyncItemRow | None) -> CandidateRow | None:
-        if prev is None or prev.deleted_at is not None or prev.entity_id is None:
-            return None
-        return self.session.get(CandidateRow, prev.entity_id)
+    def delete(self, session: Session, live: CandidateRow) -> None:
+        if live.owner_account_id is None:  # taken over: the person's profile stays
+            delete_candidate(session, candidate_id=live.id)
 
-    def _delete(
-        self, item: _Item, prev: SyncItemRow | None, live: CandidateRow | None
-    ) -> tuple[Status, str | None, FieldError | None]:
-        if prev is not None and prev.deleted_at is not None:
-            prev.version = max(prev.version, item.version)
-            return Status.UNCHANGED, None, None
-        if prev is None:  # never seen: a tombstone, so an older upsert arriving late stays out
-            self._remember(item, None, None, action=None)
-            return Status.UNCHANGED, None, None
-        if live is not None and live.owner_account_id is None:  # taken over: the person's profile stays
-            delete_candidate(self.session, candidate_id=live.id)
-        self._remember(item, prev, prev.entity_id, action=Status.DELETED.value)
-        return Status.DELETED, prev.entity_id, None
-
-    def _remember(self, item: _Item, prev: SyncItemRow | None, entity_id: str | None, *, action: str | None) -> None:
-        now = datetime.now(UTC)
-        row = prev or SyncItemRow(partner_id=self.partner.subject, kind=KIND, external_id=item.external_id)
-        row.entity_id, row.version, row.content_hash = entity_id, item.version, item.digest
-        row.deleted_at = now if item.profile is None else None
-        if prev is None:
-            self.session.add(row)
-            self.known[item.external_id] = row
-        if action is not None:
-            self.session.add(
-                ChangeRow(
-                    partner_id=self.partner.subject,
-                    kind=KIND,
-                    external_id=item.external_id,
-                    entity_id=entity_id,
-                    action=action,
-                    version=item.version,
-                    at=now,
-                )
-            )
+    def error_field(self, name: str) -> str:
+        return name if name.startswith(("profile", "consent")) else f"profile.{name}"
 
 
 def sync_candidates(
     store: Store,
     *,
     partner: Principal,
-    items: list[Any],
+    items: Sequence[Any],
     taxonomy: Taxonomy,
     geography: Geography,
     chunking: Chunking | None = None,
     attempts: int = 3,
+    progress: Progress | None = None,
 ) -> CandidateSyncReport:
     """Validate a partner's profiles, then apply them chunk by chunk; the fate of each, in order."""
-    chunking = chunking or Chunking()
-    validated: list[_Item | InvalidInput] = []
-    for raw in items:
-        try:
-            validated.append(_validate(raw))
-        except InvalidInput as error:
-            validated.append(error)
-    results: list[CandidateItemResult] = []
-    sqlite = store.engine.dialect.name == "sqlite"
-    while len(results) < len(items):
-        if results and sqlite and chunking.pause_s:
-            time.sleep(chunking.pause_s)
-        results += _commit_chunk(
-            store, partner, items, validated, start=len(results), chunking=chunking, taxonomy=taxonomy,
-            geography=geography, attempts=attempts,
-        )  # fmt: skip
-    with store.read() as session:
-        cursor = (
-            session.scalar(
-                select(func.max(ChangeRow.seq)).where(ChangeRow.partner_id == partner.subject, ChangeRow.kind == KIND)
-            )
-            or 0
-        )
-    counts = {status: 0 for status in Status}
-    for result in results:
-        counts[result.status] += 1
-    return CandidateSyncReport(received=len(items), counts=counts, cursor=cursor, items=results)
-
-
-def _commit_chunk(
-    store: Store,
-    partner: Principal,
-    items: list[Any],
-    validated: list[_Item | InvalidInput],
-    *,
-    start: int,
-    chunking: Chunking,
-    taxonomy: Taxonomy,
-    geography: Geography,
-    attempts: int,
-) -> list[CandidateItemResult]:
-    """One transaction from ``start`` until the chunk's budget is spent; replayed whole if it fails."""
-    limit = len(items) if chunking.items == 0 else min(len(items), start + chunking.items)
-    for attempt in range(attempts):
-        try:
-            results: list[CandidateItemResult] = []
-            with store.transaction() as session:
-                began = time.monotonic()
-                _lock_partner(session, partner.subject)
-                batch = _Batch(session, partner, taxonomy, geography)
-                batch.load(sorted({v.external_id for v in validated[start:limit] if isinstance(v, _Item)}))
-                for index in range(start, limit):
-                    results.append(_apply_one(session, batch, index, items[index], validated[index]))
-                    if chunking.items and time.monotonic() - began > chunking.seconds:
-                        break
-            return results
-        except (IntegrityError, OperationalError):
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _apply_one(
-    session: Session, batch: _Batch, index: int, raw: Any, item: _Item | InvalidInput
-) -> CandidateItemResult:
-    if isinstance(item, InvalidInput):
-        external_id = raw.get("external_id") if isinstance(raw, dict) else None
-        return CandidateItemResult(
-            index=index,
-            external_id=str(external_id) if external_id is not None else None,
-            status=Status.REJECTED,
-            errors=[FieldError(field=item.field, message=item.detail)],
-        )
-    try:
-        with session.begin_nested():
-            status, candidate_id, error = batch.apply(item)
-    except InvalidInput as invalid:
-        field = invalid.field if invalid.field.startswith(("profile", "consent")) else f"profile.{invalid.field}"
-        return CandidateItemResult(
-            index=index,
-            external_id=item.external_id,
-            status=Status.REJECTED,
-            errors=[FieldError(field=field, message=invalid.detail)],
-        )
-    except (Conflict, IntegrityError):
-        batch.known.pop(item.external_id, None)
-        return CandidateItemResult(
-            index=index,
-            external_id=item.external_id,
-            status=Status.REJECTED,
-            errors=[FieldError(field="external_id", message="conflit avec un profil existant")],
-        )
-    return CandidateItemResult(
-        index=index,
-        external_id=item.external_id,
-        status=status,
-        candidate_id=candidate_id,
-        version=item.version,
-        errors=[error] if error else [],
+    kind = CandidateKind(taxonomy=taxonomy, geography=geography)
+    outcomes, cursor = run_sync(
+        store, kind, partner=partner, items=items, chunking=chunking, attempts=attempts, progress=progress
     )
+    results = [
+        CandidateItemResult(
+            index=o.index,
+            external_id=o.external_id,
+            status=o.status,
+            candidate_id=o.entity_id,
+            version=o.version,
+            errors=o.errors,
+        )
+        for o in outcomes
+    ]
+    return CandidateSyncReport(received=len(items), counts=counts_of(outcomes), cursor=cursor, items=results)
 
 
 # --- use cases ----------------------------------------------------------------------------------
@@ -443,14 +305,8 @@ def push(rt: Runtime, *, partner: Principal, body: bytes, content_type: str) -> 
 def changes_since(rt: Runtime, *, partner: Principal, since: int, limit: int) -> CandidateChangePage:
     """What changed in the partner's profiles after cursor ``since`` (erasures included, as deletions)."""
     _partner(partner)
-    limit = min(limit, MAX_PAGE)
     with rt.store.read() as session:
-        rows = session.scalars(
-            select(ChangeRow)
-            .where(ChangeRow.partner_id == partner.subject, ChangeRow.kind == KIND, ChangeRow.seq > since)
-            .order_by(ChangeRow.seq)
-            .limit(limit + 1)
-        ).all()
+        rows, has_more = feed(session, partner_id=partner.subject, kind=KIND, since=since, limit=limit)
         page = [
             CandidateChange(
                 cursor=r.seq,
@@ -460,9 +316,9 @@ def changes_since(rt: Runtime, *, partner: Principal, since: int, limit: int) ->
                 version=r.version,
                 at=r.at,
             )
-            for r in rows[:limit]
+            for r in rows
         ]
-    return CandidateChangePage(changes=page, next_cursor=page[-1].cursor if page else since, has_more=len(rows) > limit)
+    return CandidateChangePage(changes=page, next_cursor=page[-1].cursor if page else since, has_more=has_more)
 
 
 def _brought(session: Session, partner: Principal, external_id: str) -> tuple[SyncItemRow, CandidateRow]:

@@ -1,14 +1,18 @@
-"""Bulk sync of a partner agency's offers, idempotent by (partner, external id) and version.
+"""Bulk sync of a partner's listings, idempotent by (partner, external id) and version: the one engine behind
+offers (here) and candidate profiles (:mod:`matcher.catalog.candidate_sync`).
 
-Each item is an envelope ``{"external_id", "version" | "updated_at", "deleted", "offer"}`` or a
-schema.org JobPosting. Per item the outcome is created, updated, unchanged, deleted or rejected
-(with the field at fault). A version lower than the one on record is refused, so a replayed or
-late push never undoes a newer one; a delete leaves a tombstone, so an old upsert cannot revive
-the offer. Items are validated first, outside any write; then applied in chunks, each its own
-transaction (bounded in items and time, so other writers never wait long), each item in its own
-savepoint. A chunk is atomic and idempotent: one that fails (a concurrent identical push) is
-applied again and finds what the other wrote. One partner's chunks are serialised.
-Every effective change adds a row to the change feed the partner pulls with a cursor.
+Each item is an envelope ``{"external_id", "version" | "updated_at", "deleted", <payload>}`` (offers also
+take a schema.org JobPosting). Per item the outcome is created, updated, unchanged, deleted or rejected
+(with the field at fault). A version lower than the one on record is refused, so a replayed or late push
+never undoes a newer one; a delete leaves a tombstone, so an old upsert cannot revive the listing. Items
+are validated first, outside any write; then applied in chunks, each its own transaction (bounded in
+items and time, so other writers never wait long), each item in its own savepoint. A chunk is atomic and
+idempotent: one that fails (a concurrent identical push) is applied again and finds what the other wrote.
+One partner's chunks are serialised. Every effective change adds a row to the change feed the partner
+pulls with a cursor.
+
+What differs between kinds of listing is a small :class:`Kind` adapter: how an item is validated, what
+record it stands for, what may refuse it, how it is written and deleted.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from sqlalchemy import func, select, text
@@ -34,6 +39,7 @@ from matcher.core.bodies import load_json, load_json_lines
 from matcher.core.errors import Conflict, InvalidInput, NotFound, UnsupportedMedia
 from matcher.core.messages import field_path, french
 from matcher.core.models import MAX_PAGE, OfferIn, Strict
+from matcher.core.progress import Progress
 from matcher.core.records import columns
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
@@ -103,12 +109,73 @@ class Envelope(Strict):
     offer: dict[str, Any] | None = None
 
 
-class _Item:
-    """A validated item: what to apply, before looking at the store."""
+# --- the engine ----------------------------------------------------------------------------------
 
-    def __init__(self, external_id: str, version: int, offer: OfferIn | None) -> None:
-        self.external_id, self.version, self.offer = external_id, version, offer
-        self.digest = hashlib.sha256(json.dumps(columns(offer), sort_keys=True).encode()).hexdigest() if offer else ""
+
+@dataclass(frozen=True)
+class Item:
+    """A validated item: what to apply, before looking at the store. ``payload`` None is a delete."""
+
+    external_id: str
+    version: int
+    payload: Any = None
+    digest: str = ""  # of the content as stored, to tell an unchanged item from a changed one
+
+    @classmethod
+    def of(cls, external_id: str, version: int, payload: Any, content: Any) -> Item:
+        """An upsert whose ``content`` (plain JSON values) is what its digest is taken of."""
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        return cls(external_id, version, payload, digest)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The fate of one item, whatever the kind (each kind's report names ``entity_id`` its own way)."""
+
+    index: int
+    external_id: str | None
+    status: Status
+    entity_id: str | None = None
+    version: int | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+class Kind(Protocol):
+    """What one kind of listing (offers, candidate profiles) brings to the engine."""
+
+    name: str  # ``SyncItemRow.kind`` and ``ChangeRow.kind``
+    gone: str  # "offre supprimée": a listing deleted at the very version pushed again
+    conflict: str  # the message when the store refuses the record (a unique key held by another)
+
+    def validate(self, session: Session, partner: Principal, raw: Any) -> Item:
+        """The item, or :class:`InvalidInput` naming the field at fault (``session`` only reads)."""
+        ...
+
+    def live(self, session: Session, entity_id: str) -> Any | None:
+        """The record a listing stands for, None once deleted (by the partner, or someone else meanwhile)."""
+        ...
+
+    def refuse(self, session: Session, partner: Principal, item: Item, live: Any | None) -> Refusal | None:
+        """Why this upsert may not be applied (or raise :class:`InvalidInput`); None when it may."""
+        ...
+
+    def write(self, session: Session, partner: Principal, item: Item, live: Any | None) -> str:
+        """Create the record (``live`` None) or update it; returns its id."""
+        ...
+
+    def delete(self, session: Session, live: Any) -> None:
+        """Delete the live record of a listing the partner deletes."""
+        ...
+
+    def error_field(self, name: str) -> str:
+        """How a field refused by a write is named in the report."""
+        ...
+
+
+@dataclass(frozen=True)
+class Refusal:
+    error: FieldError
+    entity_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +210,266 @@ def parse_body(body: bytes, content_type: str, *, noun: str = "offres") -> list[
     return items
 
 
+def envelope_version(version: int | None, updated_at: datetime | None) -> int:
+    """An envelope's version: given, or its ``updated_at`` in epoch milliseconds."""
+    if version is not None:
+        return version
+    if updated_at is not None:
+        return int(updated_at.timestamp() * 1000)
+    raise InvalidInput("version", "version ou updated_at est nécessaire pour ordonner les mises à jour")
+
+
+def invalid(error: ValidationError, prefix: str = "") -> InvalidInput:
+    """The first error of a validation, as the field at fault (under ``prefix``) and a French message."""
+    first = error.errors()[0]
+    return InvalidInput(field_path(first["loc"], prefix=prefix) or prefix or "body", french(first))
+
+
+def lock_partner(session: Session, partner_id: str) -> None:
+    """Serialise one partner's pushes on PostgreSQL (SQLite serialises writers already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"sync:{partner_id}".encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+class _Batch:
+    """One chunk's view of what the partner sent before, and the rules applying an item to it."""
+
+    def __init__(self, session: Session, partner: Principal, kind: Kind) -> None:
+        self.session, self.partner, self.kind = session, partner, kind
+        self.known: dict[str, SyncItemRow] = {}
+
+    def load(self, external_ids: list[str]) -> None:
+        for start in range(0, len(external_ids), 500):
+            rows = self.session.scalars(
+                select(SyncItemRow).where(
+                    SyncItemRow.partner_id == self.partner.subject,
+                    SyncItemRow.kind == self.kind.name,
+                    SyncItemRow.external_id.in_(external_ids[start : start + 500]),
+                )
+            )
+            self.known.update({r.external_id: r for r in rows})
+
+    def apply(self, item: Item) -> tuple[Status, str | None, FieldError | None]:
+        """(status, record id, the error when rejected)."""
+        prev = self.known.get(item.external_id)
+        if prev is not None and item.version < prev.version:
+            message = f"version {item.version} antérieure à la version {prev.version}"
+            return Status.REJECTED, prev.entity_id, FieldError(field="version", message=message)
+        live = None
+        if prev is not None and prev.deleted_at is None and prev.entity_id is not None:
+            live = self.kind.live(self.session, prev.entity_id)
+        if item.payload is None:
+            return self._delete(item, prev, live)
+        if prev is not None and item.version == prev.version:
+            if prev.deleted_at is not None:
+                message = f"{self.kind.gone} à la version {prev.version}"
+                return Status.REJECTED, None, FieldError(field="version", message=message)
+            if item.digest == prev.content_hash:
+                return Status.UNCHANGED, prev.entity_id, None
+            message = "même version, contenu différent : incrémentez la version"
+            return Status.REJECTED, prev.entity_id, FieldError(field="version", message=message)
+        refusal = self.kind.refuse(self.session, self.partner, item, live)
+        if refusal is not None:
+            return Status.REJECTED, refusal.entity_id, refusal.error
+        if prev is not None and live is not None:
+            if item.digest == prev.content_hash:
+                prev.version = item.version
+                return Status.UNCHANGED, prev.entity_id, None
+            status = Status.UPDATED
+        else:
+            status = Status.CREATED
+        entity_id = self.kind.write(self.session, self.partner, item, live)
+        self.remember(item, prev, entity_id, action=status.value)
+        return status, entity_id, None
+
+    def _delete(
+        self, item: Item, prev: SyncItemRow | None, live: Any | None
+    ) -> tuple[Status, str | None, FieldError | None]:
+        if prev is not None and prev.deleted_at is not None:
+            prev.version = max(prev.version, item.version)
+            return Status.UNCHANGED, None, None
+        if prev is None:  # never seen: keep a tombstone so an older upsert arriving late stays dead
+            self.remember(item, None, None, action=None)
+            return Status.UNCHANGED, None, None
+        if live is not None:
+            self.kind.delete(self.session, live)
+        self.remember(item, prev, prev.entity_id, action=Status.DELETED.value)
+        return Status.DELETED, prev.entity_id, None
+
+    def remember(self, item: Item, prev: SyncItemRow | None, entity_id: str | None, *, action: str | None) -> None:
+        """Record what the partner last sent; ``action`` (created, updated, deleted) goes to the change feed."""
+        now = datetime.now(UTC)
+        row = prev or SyncItemRow(partner_id=self.partner.subject, kind=self.kind.name, external_id=item.external_id)
+        row.entity_id, row.version, row.content_hash = entity_id, item.version, item.digest
+        row.deleted_at = now if item.payload is None else None  # a delete leaves a tombstone
+        if prev is None:
+            self.session.add(row)
+            self.known[item.external_id] = row
+        if action is not None:
+            record_change(
+                self.session,
+                partner_id=self.partner.subject,
+                kind=self.kind.name,
+                external_id=item.external_id,
+                entity_id=entity_id,
+                action=action,
+                version=item.version,
+            )
+
+
+def record_change(
+    session: Session, *, partner_id: str, kind: str, external_id: str, entity_id: str | None, action: str, version: int
+) -> None:
+    """One row of a partner's change feed."""
+    session.add(
+        ChangeRow(
+            partner_id=partner_id,
+            kind=kind,
+            external_id=external_id,
+            entity_id=entity_id,
+            action=action,
+            version=version,
+            at=datetime.now(UTC),
+        )
+    )
+
+
+def run_sync(
+    store: Store,
+    kind: Kind,
+    *,
+    partner: Principal,
+    items: Sequence[Any],
+    chunking: Chunking | None = None,
+    attempts: int = 3,
+    progress: Progress | None = None,
+) -> tuple[list[Outcome], int]:
+    """Validate a partner's batch, then apply it chunk by chunk: the fate of each item, in order, and the
+    cursor of the partner's feed of this kind after it. ``progress`` hears of each chunk committed."""
+    chunking = chunking or Chunking()
+    with store.read() as session:  # validation reads only: no write lock held meanwhile
+        validated: list[Item | InvalidInput] = []
+        for raw in items:
+            try:
+                validated.append(kind.validate(session, partner, raw))
+            except InvalidInput as error:
+                validated.append(error)
+    outcomes: list[Outcome] = []
+    sqlite = store.engine.dialect.name == "sqlite"
+    if progress:
+        progress("synchronisation", 0, len(items))
+    while len(outcomes) < len(items):
+        if outcomes and sqlite and chunking.pause_s:
+            time.sleep(chunking.pause_s)  # writers queued on SQLite's lock poll every 100 ms at most: let them in
+        outcomes += _commit_chunk(
+            store, kind, partner, items, validated, start=len(outcomes), chunking=chunking, attempts=attempts
+        )
+        if progress:
+            progress("synchronisation", len(outcomes), len(items))
+    with store.read() as session:
+        cursor = session.scalar(
+            select(func.max(ChangeRow.seq)).where(ChangeRow.partner_id == partner.subject, ChangeRow.kind == kind.name)
+        )
+    return outcomes, cursor or 0
+
+
+def counts_of(outcomes: Sequence[Outcome]) -> dict[Status, int]:
+    counts = {status: 0 for status in Status}
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    return counts
+
+
+def _commit_chunk(
+    store: Store,
+    kind: Kind,
+    partner: Principal,
+    items: Sequence[Any],
+    validated: list[Item | InvalidInput],
+    *,
+    start: int,
+    chunking: Chunking,
+    attempts: int,
+) -> list[Outcome]:
+    """Apply items from ``start`` in one transaction, until the chunk's item or time budget is spent.
+
+    A chunk that fails as a whole (a concurrent identical push won a unique key, or the store was
+    busy) is rolled back and applied again: it then finds what the other push committed.
+    """
+    limit = len(items) if chunking.items == 0 else min(len(items), start + chunking.items)
+    for attempt in range(attempts):
+        try:
+            outcomes: list[Outcome] = []
+            with store.transaction() as session:
+                began = time.monotonic()
+                lock_partner(session, partner.subject)
+                batch = _Batch(session, partner, kind)
+                batch.load(sorted({v.external_id for v in validated[start:limit] if isinstance(v, Item)}))
+                for index in range(start, limit):
+                    outcomes.append(_apply_one(session, batch, index, items[index], validated[index]))
+                    if chunking.items and time.monotonic() - began > chunking.seconds:
+                        break
+            return outcomes
+        except (IntegrityError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: Item | InvalidInput) -> Outcome:
+    if isinstance(item, InvalidInput):
+        external_id = raw.get("external_id") if isinstance(raw, dict) else None
+        return Outcome(
+            index=index,
+            external_id=str(external_id) if external_id is not None else None,
+            status=Status.REJECTED,
+            errors=[FieldError(field=item.field, message=item.detail)],
+        )
+    try:
+        with session.begin_nested():
+            status, entity_id, error = batch.apply(item)
+    except InvalidInput as refused:
+        field_name = batch.kind.error_field(refused.field)
+        return Outcome(
+            index=index,
+            external_id=item.external_id,
+            status=Status.REJECTED,
+            errors=[FieldError(field=field_name, message=refused.detail)],
+        )
+    except (Conflict, IntegrityError):  # a record of the store holds this (source, reference): this item only
+        batch.known.pop(item.external_id, None)
+        return Outcome(
+            index=index,
+            external_id=item.external_id,
+            status=Status.REJECTED,
+            errors=[FieldError(field="external_id", message=batch.kind.conflict)],
+        )
+    return Outcome(
+        index=index,
+        external_id=item.external_id,
+        status=status,
+        entity_id=entity_id,
+        version=item.version,
+        errors=[error] if error else [],
+    )
+
+
+def feed(session: Session, *, partner_id: str, kind: str, since: int, limit: int) -> tuple[list[ChangeRow], bool]:
+    """A page of a partner's change feed of one kind after cursor ``since``, and whether more follow."""
+    limit = min(limit, MAX_PAGE)  # pages of at most 200, whoever asks
+    rows = session.scalars(
+        select(ChangeRow)
+        .where(ChangeRow.partner_id == partner_id, ChangeRow.kind == kind, ChangeRow.seq > since)
+        .order_by(ChangeRow.seq)
+        .limit(limit + 1)
+    ).all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+# --- offers --------------------------------------------------------------------------------------
+
+
 def _employer_of_posting(session: Session, partner: Principal, posting: dict[str, Any]) -> str:
     organisation = posting.get("hiringOrganization")
     identifier = organisation.get("identifier") if isinstance(organisation, dict) else None
@@ -161,10 +488,42 @@ def _employer_of_posting(session: Session, partner: Principal, posting: dict[str
     raise InvalidInput("hiringOrganization.identifier", "employeur non précisé (identifiant ou SIREN)")
 
 
-def _validate(session: Session, partner: Principal, raw: Any, geography: Geography) -> _Item:
-    if not isinstance(raw, dict):
-        raise InvalidInput("", "un objet JSON est attendu")
-    if is_job_posting(raw):
+def _offer_item(external_id: str, version: int, offer: OfferIn) -> Item:
+    return Item.of(external_id, version, offer, columns(offer))
+
+
+class OfferKind:
+    """Offers: envelopes ``{..., "offer"}`` or JobPostings, for the employers the partner acts for."""
+
+    name = KIND
+    gone = "offre supprimée"
+    conflict = "conflit avec une offre existante"
+
+    def __init__(self, *, taxonomy: Taxonomy, geography: Geography) -> None:
+        self.taxonomy, self.geography = taxonomy, geography
+
+    def validate(self, session: Session, partner: Principal, raw: Any) -> Item:
+        if not isinstance(raw, dict):
+            raise InvalidInput("", "un objet JSON est attendu")
+        if is_job_posting(raw):
+            return self._posting(session, partner, raw)
+        try:
+            envelope = Envelope.model_validate(raw)
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        version = envelope_version(envelope.version, envelope.updated_at)
+        if envelope.deleted:
+            return Item(envelope.external_id, version)
+        if envelope.offer is None:
+            raise InvalidInput("offer", "l'offre est absente (ou indiquez deleted: true)")
+        payload = {**envelope.offer, "source": partner.subject, "external_ref": envelope.external_id}
+        try:
+            offer = OfferIn.model_validate(payload)
+        except ValidationError as exc:
+            raise invalid(exc, "offer") from None
+        return _offer_item(envelope.external_id, version, offer)
+
+    def _posting(self, session: Session, partner: Principal, raw: dict[str, Any]) -> Item:
         identifier = raw.get("identifier")
         external_id = str(identifier.get("value") if isinstance(identifier, dict) else identifier or "").strip()
         if not external_id:
@@ -177,211 +536,62 @@ def _validate(session: Session, partner: Principal, raw: Any, geography: Geograp
         if version is None:
             raise InvalidInput("dateModified", "dateModified ou datePosted est nécessaire pour ordonner les versions")
         employer_id = _employer_of_posting(session, partner, raw)
-        offer = offer_from_posting(raw, geography=geography, employer_id=employer_id)
-        return _Item(
+        offer = offer_from_posting(raw, geography=self.geography, employer_id=employer_id)
+        return _offer_item(
             external_id, version, offer.model_copy(update={"source": partner.subject, "external_ref": external_id})
         )
-    try:
-        envelope = Envelope.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InvalidInput(field_path(error["loc"]) or "body", french(error)) from None
-    if envelope.version is not None:
-        version = envelope.version
-    elif envelope.updated_at is not None:
-        version = int(envelope.updated_at.timestamp() * 1000)
-    else:
-        raise InvalidInput("version", "version ou updated_at est nécessaire pour ordonner les mises à jour")
-    if envelope.deleted:
-        return _Item(envelope.external_id, version, None)
-    if envelope.offer is None:
-        raise InvalidInput("offer", "l'offre est absente (ou indiquez deleted: true)")
-    payload = {**envelope.offer, "source": partner.subject, "external_ref": envelope.external_id}
-    try:
-        offer = OfferIn.model_validate(payload)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InvalidInput(field_path(error["loc"], prefix="offer"), french(error)) from None
-    return _Item(envelope.external_id, version, offer)
 
+    def live(self, session: Session, entity_id: str) -> OfferRow | None:
+        return session.get(OfferRow, entity_id)
 
-def _lock_partner(session: Session, partner_id: str) -> None:
-    """Serialise one partner's pushes on PostgreSQL (SQLite serialises writers already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"sync:{partner_id}".encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    def refuse(self, session: Session, partner: Principal, item: Item, live: Any | None) -> Refusal | None:
+        offer: OfferIn = item.payload
+        if not partner.may_act_for(offer.employer_id):
+            raise InvalidInput("offer.employer_id", f"employeur hors de votre périmètre : {offer.employer_id}")
+        return None
 
+    def write(self, session: Session, partner: Principal, item: Item, live: OfferRow | None) -> str:
+        if live is None:
+            return create_offer(session, data=item.payload, taxonomy=self.taxonomy, geography=self.geography).id
+        return update_offer(
+            session, offer_id=live.id, data=item.payload, taxonomy=self.taxonomy, geography=self.geography
+        ).id
 
-class _Batch:
-    def __init__(self, session: Session, partner: Principal, taxonomy: Taxonomy, geography: Geography) -> None:
-        self.session, self.partner, self.taxonomy, self.geography = session, partner, taxonomy, geography
-        self.known: dict[str, SyncItemRow] = {}
+    def delete(self, session: Session, live: OfferRow) -> None:
+        delete_offer(session, offer_id=live.id)
 
-    def load(self, external_ids: list[str]) -> None:
-        for start in range(0, len(external_ids), 500):
-            chunk = external_ids[start : start + 500]
-            rows = self.session.scalars(
-                select(SyncItemRow).where(
-                    SyncItemRow.partner_id == self.partner.subject,
-                    SyncItemRow.kind == KIND,
-                    SyncItemRow.external_id.in_(chunk),
-                )
-            )
-            self.known.update({r.external_id: r for r in rows})
-
-    def apply(self, item: _Item) -> tuple[Status, str | None, str]:
-        """(status, offer id, reason when rejected)."""
-        prev = self.known.get(item.external_id)
-        if prev is not None and item.version < prev.version:
-            return Status.REJECTED, prev.entity_id, f"version {item.version} antérieure à la version {prev.version}"
-        if item.offer is None:
-            return self._delete(item, prev)
-        if prev is not None and prev.deleted_at is not None and item.version == prev.version:
-            return Status.REJECTED, None, f"offre supprimée à la version {prev.version}"
-        if prev is not None and prev.deleted_at is None and item.version == prev.version:
-            if item.digest == prev.content_hash:
-                return Status.UNCHANGED, prev.entity_id, ""
-            return Status.REJECTED, prev.entity_id, "même version, contenu différent : incrémentez la version"
-        if not self.partner.may_act_for(item.offer.employer_id):
-            raise InvalidInput("offer.employer_id", f"employeur hors de votre périmètre : {item.offer.employer_id}")
-        live = self._live_offer(prev)
-        if prev is not None and live is not None:
-            if item.digest == prev.content_hash:
-                prev.version = item.version
-                return Status.UNCHANGED, prev.entity_id, ""
-            offer = update_offer(
-                self.session,
-                offer_id=live,
-                data=item.offer,
-                taxonomy=self.taxonomy,
-                geography=self.geography,
-            )
-            status = Status.UPDATED
-        else:
-            offer = create_offer(self.session, data=item.offer, taxonomy=self.taxonomy, geography=self.geography)
-            status = Status.CREATED
-        self._remember(item, prev, offer.id, action=status.value)
-        return status, offer.id, ""
-
-    def _live_offer(self, prev: SyncItemRow | None) -> str | None:
-        """The offer a listing stands for, unless deleted (by the partner, or by a recruiter meanwhile)."""
-        if prev is None or prev.deleted_at is not None or prev.entity_id is None:
-            return None
-        return prev.entity_id if self.session.get(OfferRow, prev.entity_id) is not None else None
-
-    def _delete(self, item: _Item, prev: SyncItemRow | None) -> tuple[Status, str | None, str]:
-        if prev is not None and prev.deleted_at is not None:
-            prev.version = max(prev.version, item.version)
-            return Status.UNCHANGED, None, ""
-        if prev is None:  # never seen: keep a tombstone so an older upsert arriving late stays dead
-            self._remember(item, None, None, action=None)
-            return Status.UNCHANGED, None, ""
-        if prev.entity_id and self.session.get(OfferRow, prev.entity_id) is not None:
-            delete_offer(self.session, offer_id=prev.entity_id)
-        self._remember(item, prev, prev.entity_id, action=Status.DELETED.value)
-        return Status.DELETED, prev.entity_id, ""
-
-    def _remember(self, item: _Item, prev: SyncItemRow | None, entity_id: str | None, *, action: str | None) -> None:
-        """Record what the partner last sent; ``action`` (created, updated, deleted) goes to the change feed."""
-        now = datetime.now(UTC)
-        row = prev or SyncItemRow(partner_id=self.partner.subject, kind=KIND, external_id=item.external_id)
-        row.entity_id, row.version, row.content_hash = entity_id, item.version, item.digest
-        row.deleted_at = now if item.offer is None else None  # a delete leaves a tombstone
-        if prev is None:
-            self.session.add(row)
-            self.known[item.external_id] = row
-        if action is not None:
-            self.session.add(
-                ChangeRow(
-                    partner_id=self.partner.subject,
-                    kind=KIND,
-                    external_id=item.external_id,
-                    entity_id=entity_id,
-                    action=action,
-                    version=item.version,
-                    at=now,
-                )
-            )
+    def error_field(self, name: str) -> str:
+        return name
 
 
 def sync_offers(
     store: Store,
     *,
     partner: Principal,
-    items: list[Any],
+    items: Sequence[Any],
     taxonomy: Taxonomy,
     geography: Geography,
     chunking: Chunking | None = None,
     attempts: int = 3,
+    progress: Progress | None = None,
 ) -> SyncReport:
     """Validate a partner's batch, then apply it chunk by chunk; returns the fate of each item, in order."""
-    chunking = chunking or Chunking()
-    with store.read() as session:  # validation reads (employers by SIREN) only: no write lock held meanwhile
-        validated: list[_Item | InvalidInput] = []
-        for raw in items:
-            try:
-                validated.append(_validate(session, partner, raw, geography))
-            except InvalidInput as error:
-                validated.append(error)
-    results: list[ItemResult] = []
-    sqlite = store.engine.dialect.name == "sqlite"
-    while len(results) < len(items):
-        if results and sqlite and chunking.pause_s:
-            time.sleep(chunking.pause_s)  # writers queued on SQLite's lock poll every 100 ms at most: let them in
-        results += _commit_chunk(
-            store,
-            partner,
-            items,
-            validated,
-            start=len(results),
-            chunking=chunking,
-            taxonomy=taxonomy,
-            geography=geography,
-            attempts=attempts,
+    kind = OfferKind(geography=geography, taxonomy=taxonomy)
+    outcomes, cursor = run_sync(
+        store, kind, partner=partner, items=items, chunking=chunking, attempts=attempts, progress=progress
+    )
+    results = [
+        ItemResult(
+            index=o.index,
+            external_id=o.external_id,
+            status=o.status,
+            offer_id=o.entity_id,
+            version=o.version,
+            errors=o.errors,
         )
-    with store.read() as session:
-        cursor = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.partner_id == partner.subject)) or 0
-    counts = {status: 0 for status in Status}
-    for result in results:
-        counts[result.status] += 1
-    return SyncReport(received=len(items), counts=counts, cursor=cursor, items=results)
-
-
-def _commit_chunk(
-    store: Store,
-    partner: Principal,
-    items: list[Any],
-    validated: list[_Item | InvalidInput],
-    *,
-    start: int,
-    chunking: Chunking,
-    taxonomy: Taxonomy,
-    geography: Geography,
-    attempts: int,
-) -> list[ItemResult]:
-    """Apply items from ``start`` in one transaction, until the chunk's item or time budget is spent.
-
-    A chunk that fails as a whole (a concurrent identical push won a unique key, or the store was
-    busy) is rolled back and applied again: it then finds what the other push committed.
-    """
-    limit = len(items) if chunking.items == 0 else min(len(items), start + chunking.items)
-    for attempt in range(attempts):
-        try:
-            results: list[ItemResult] = []
-            with store.transaction() as session:
-                began = time.monotonic()
-                _lock_partner(session, partner.subject)
-                batch = _Batch(session, partner, taxonomy, geography)
-                batch.load(sorted({v.external_id for v in validated[start:limit] if isinstance(v, _Item)}))
-                for index in range(start, limit):
-                    results.append(_apply_one(session, batch, index, items[index], validated[index]))
-                    if chunking.items and time.monotonic() - began > chunking.seconds:
-                        break
-            return results
-        except (IntegrityError, OperationalError):
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+        for o in outcomes
+    ]
+    return SyncReport(received=len(items), counts=counts_of(outcomes), cursor=cursor, items=results)
 
 
 def push(rt: Runtime, *, partner: Principal, body: bytes, content_type: str) -> SyncReport:
@@ -412,51 +622,12 @@ def changes_since(rt: Runtime, *, partner_id: str, since: int, limit: int) -> Ch
         return changes(session, partner_id=partner_id, since=since, limit=limit)
 
 
-def _apply_one(session: Session, batch: _Batch, index: int, raw: Any, item: _Item | InvalidInput) -> ItemResult:
-    if isinstance(item, InvalidInput):
-        external_id = raw.get("external_id") if isinstance(raw, dict) else None
-        return ItemResult(
-            index=index,
-            external_id=str(external_id) if external_id is not None else None,
-            status=Status.REJECTED,
-            errors=[FieldError(field=item.field, message=item.detail)],
-        )
-    try:
-        with session.begin_nested():
-            status, offer_id, reason = batch.apply(item)
-    except InvalidInput as error:
-        return ItemResult(
-            index=index,
-            external_id=item.external_id,
-            status=Status.REJECTED,
-            errors=[FieldError(field=error.field, message=error.detail)],
-        )
-    except (Conflict, IntegrityError):  # an offer of this employer holds this (source, reference): this item only
-        batch.known.pop(item.external_id, None)
-        return ItemResult(
-            index=index,
-            external_id=item.external_id,
-            status=Status.REJECTED,
-            errors=[FieldError(field="external_id", message="conflit avec une offre existante")],
-        )
-    errors = [FieldError(field="version", message=reason)] if status is Status.REJECTED else []
-    return ItemResult(
-        index=index, external_id=item.external_id, status=status, offer_id=offer_id, version=item.version, errors=errors
-    )
-
-
 def changes(session: Session, *, partner_id: str, since: int, limit: int) -> ChangePage:
-    limit = min(limit, MAX_PAGE)  # pages of at most 200, whoever asks
-    rows = session.scalars(
-        select(ChangeRow)
-        .where(ChangeRow.partner_id == partner_id, ChangeRow.kind == KIND, ChangeRow.seq > since)
-        .order_by(ChangeRow.seq)
-        .limit(limit + 1)
-    ).all()
+    rows, has_more = feed(session, partner_id=partner_id, kind=KIND, since=since, limit=limit)
     page = [
         Change(
             cursor=r.seq, external_id=r.external_id, offer_id=r.entity_id, action=r.action, version=r.version, at=r.at
         )
-        for r in rows[:limit]
+        for r in rows
     ]
-    return ChangePage(changes=page, next_cursor=page[-1].cursor if page else since, has_more=len(rows) > limit)
+    return ChangePage(changes=page, next_cursor=page[-1].cursor if page else since, has_more=has_more)
