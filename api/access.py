@@ -135,6 +135,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/emplois/{offer_id}"): PUBLIC,
     ("GET", "/sitemap.xml"): PUBLIC,
     ("GET", "/modele"): PUBLIC,
+    ("GET", "/modele/technique"): PUBLIC,
     ("GET", "/connexion"): PUBLIC,
     ("POST", "/connexion"): PUBLIC,
     ("POST", "/deconnexion"): PUBLIC,

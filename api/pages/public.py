@@ -61,8 +61,16 @@ def home(
 
 @router.get("/modele", response_class=HTMLResponse)
 def model_card(request: Request, rt: RuntimeDep) -> HTMLResponse:
-    """Public description of the ranking: purpose, criteria and weights, training data, evaluation, limits."""
+    """The ranking for everyone, in plain French: what it uses and never uses, who decides, how to contest."""
     return render(request, "model.html", **transparency.model_card(rt))
+
+
+@router.get("/modele/technique", response_class=HTMLResponse)
+def model_card_technical(request: Request, rt: RuntimeDep) -> HTMLResponse:
+    """The ranking for specialists: model version, weights, training data and its hash, evaluation figures."""
+    return render(
+        request, "model_technical.html", search_floor=rt.settings.search_min_cosine, **transparency.model_card(rt)
+    )
 
 
 @router.get("/emplois/{offer_id}", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ the same in substance. Built from what the shortlist recorded, so it describes t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -172,9 +173,69 @@ def model_card_facts(session: Session) -> dict[str, int]:
     return {"employers": employers, "ai_off": ai_off or 0, "not_hired_days": NOT_HIRED_DAYS, "pool_days": POOL_DAYS}
 
 
+# Each criterion as the public page words it, for the person whose profile is ranked.
+PUBLIC_LABELS = {
+    "semantic": "Le sens général de votre profil est proche de celui de l'offre",
+    "lexical": "Les mots importants de l'offre se retrouvent dans votre profil",
+    "title_match": "Le poste que vous recherchez ressemble à l'intitulé de l'offre",
+    "same_occupation": "Vous recherchez le métier de l'offre",
+    "neighbour_occupation": "Vous recherchez un métier voisin, vers lequel on passe souvent (selon France Travail)",
+    "same_domain": "Vous recherchez un métier du même domaine professionnel",
+    "required_skills": "Vous avez les compétences demandées par l'offre",
+    "desired_skills": "Vous avez les compétences appréciées par l'offre",
+    "experience": "Votre expérience atteint celle demandée",
+    "contract": "Vous acceptez le type de contrat proposé",
+    "category": "Votre diplôme correspond au niveau du poste (catégorie A, B ou C)",
+    "proximity": "Le lieu de travail est proche du centre de la zone où vous acceptez de travailler",
+    "availability": "Vous êtes disponible à temps",
+    "retrieval": "Votre profil ressort bien quand on cherche avec le texte de l'offre",
+    "retrieval_unsure": "Votre profil ressort bien quand on cherche avec le texte de l'offre, si le métier ou les "
+    "compétences de l'offre sont incertains",
+}
+# Why a criterion weighs nothing in a learned model (a reason for each one that does today).
+UNUSED_BY_MODEL = {
+    "contract": "les exemples dont le modèle a appris sont tirés des seuls codes métier et ne disent rien du "
+    "contrat ; le recruteur voit lesquels des contrats de l'offre vous acceptez",
+    "category": "les exemples dont le modèle a appris sont tirés des seuls codes métier et ne disent rien du diplôme",
+    "retrieval": "le modèle ne s'en sert que lorsque le métier ou les compétences de l'offre sont incertains "
+    "(critère ci-dessus)",
+}
+UNUSED_BY_MODEL_OTHERWISE = "l'apprentissage ne lui a donné aucun poids"
+UNUSED_BY_HAND = "les poids fixés à la main, utilisés tant qu'aucun modèle n'est appris, n'en tiennent pas compte"
+# Share of the sum of the weights from which a criterion counts "a lot", "moderately".
+MUCH, SOME = 0.15, 0.05
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion of the ranking as the public reads it: its importance in words, or why it is not used."""
+
+    feature: str
+    label: str
+    importance: str  # "forte", "moyenne", "faible", or "" when unused
+    unused_because: str | None
+
+
+def criteria(weights: dict[str, float], *, learned: bool) -> list[Criterion]:
+    """Every criterion, the heaviest first, its weight told in words; an unused one says why."""
+    total = sum(max(w, 0.0) for w in weights.values()) or 1.0
+    out = []
+    for feature in sorted(FEATURES, key=lambda f: -weights.get(f, 0.0)):
+        share = max(weights.get(feature, 0.0), 0.0) / total
+        if share <= 1e-9:
+            why = UNUSED_BY_MODEL.get(feature, UNUSED_BY_MODEL_OTHERWISE) if learned else UNUSED_BY_HAND
+            if feature == "retrieval" and weights.get("retrieval_unsure", 0.0) <= 0:
+                why = UNUSED_BY_MODEL_OTHERWISE if learned else UNUSED_BY_HAND
+            out.append(Criterion(feature, PUBLIC_LABELS[feature], "", why))
+        else:
+            importance = "forte" if share >= MUCH else "moyenne" if share >= SOME else "faible"
+            out.append(Criterion(feature, PUBLIC_LABELS[feature], importance, None))
+    return out
+
+
 def model_card(rt: Runtime) -> dict[str, Any]:
-    """What the public model card shows: criteria and weights of the scorer in use, its training manifest and
-    evaluation figures when it is a learned one, and the figures of :func:`model_card_facts`."""
+    """What the model pages show: the criteria in plain words (public page); their weights, the training manifest
+    and evaluation figures of a learned scorer (technical page); and the figures of :func:`model_card_facts`."""
     scorer = rt.scorer
     learned = isinstance(scorer, LearnedScorer)
     manifest = read_manifest(rt.settings.ranker_path) if learned else None
@@ -182,10 +243,13 @@ def model_card(rt: Runtime) -> dict[str, Any]:
         weights = dict(zip(scorer.features, scorer.ranker.coef_.sum(axis=1).tolist(), strict=True))
     else:
         weights = dict(scorer.weights)  # type: ignore[attr-defined]
-    features = [(f, FEATURE_LABELS[f], weights.get(f, 0.0)) for f in FEATURES]
+    public = criteria(weights, learned=learned)
+    unused = {c.feature: c.unused_because for c in public}
+    features = [(f, FEATURE_LABELS[f], weights.get(f, 0.0), unused[f]) for f in FEATURES]
     with rt.store.read() as session:
         facts = model_card_facts(session)
     return {
+        "criteria": public,
         "features": sorted(features, key=lambda f: -f[2]),
         "version": scorer.version,
         "manifest": manifest,

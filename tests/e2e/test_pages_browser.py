@@ -8,6 +8,7 @@ critical violation) and screenshotted under ``var/screenshots/`` for review; ser
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -199,6 +200,9 @@ def test_every_page_is_accessible(page: Page, site: Site, screenshots: Path) -> 
     audit(page, screenshots, "accueil")
     page.goto("/modele")
     audit(page, screenshots, "modele")
+    page.get_by_role("link", name=re.compile("^version du modèle, poids des critères")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Le modèle de classement : informations techniques")
+    audit(page, screenshots, "modele-technique")
     page.goto("/connexion")
     audit(page, screenshots, "connexion")
 

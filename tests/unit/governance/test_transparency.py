@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matcher.governance import transparency
+from matcher.ranking.features import FEATURES
 from matcher.ranking.pipeline import build_shortlist
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, EmployerRow, ShortlistRow
@@ -75,7 +76,7 @@ def test_an_employer_without_ai_ranking_gets_search_order_with_the_same_filters_
     assert build_shortlist(rt, offer_id=offer_id, size=50).ranking == "model"
 
 
-def test_the_model_card_says_how_it_was_trained_who_decides_and_who_switched_ai_off(rt: Runtime) -> None:
+def test_the_model_card_says_who_decides_what_is_used_how_to_contest_and_who_switched_ai_off(rt: Runtime) -> None:
     from jinja2 import Environment, FileSystemLoader
 
     from matcher.core.settings import REPO_ROOT
@@ -89,17 +90,40 @@ def test_the_model_card_says_how_it_was_trained_who_decides_and_who_switched_ai_
     page = Environment(loader=FileSystemLoader(REPO_ROOT / "api" / "templates"), autoescape=True).get_template(
         "model.html"
     )
-    html = " ".join(
-        page.render(features=[], version="v", manifest=None, metrics=[], embedding_model="m", **facts).split()
-    )
+    criteria = transparency.criteria({"same_occupation": 1.0, "proximity": 0.1}, learned=True)
+    html = " ".join(page.render(criteria=criteria, **facts).split())
     for section in (
-        "Finalité",
-        "Critères",
-        "données d'entraînement",
-        "Contrôle humain",
-        "Désactivation",
-        "Équité",
+        "Qui décide ?",
+        "Toujours une personne : un recruteur de l'employeur",
+        "Ce que le programme utilise",
+        "Ce que le programme n'utilise jamais",
+        "article 225-1 du code pénal",
+        "demandez qu'un agent réexamine votre candidature",
         "Limites connues",
     ):
         assert section in html
-    assert "n'est pas entraîné sur des recrutements réels" in html and "1 employeur sur 1" in html
+    assert "n'a pas encore appris de vrais recrutements" in html and "1 employeur sur 1 l'a arrêté" in html
+    assert 'href="/modele/technique"' in html
+
+
+def test_the_public_criteria_tell_importance_in_words_and_why_a_criterion_weighs_nothing() -> None:
+    learned = {f: 0.0 for f in FEATURES} | {"same_occupation": 1.0, "required_skills": 0.1, "proximity": 0.02}
+    by_feature = {c.feature: c for c in transparency.criteria(learned, learned=True)}
+    assert set(by_feature) == set(FEATURES)
+    assert [c.feature for c in transparency.criteria(learned, learned=True)][:3] == [
+        "same_occupation",
+        "required_skills",
+        "proximity",
+    ]
+    assert (by_feature["same_occupation"].importance, by_feature["required_skills"].importance) == ("forte", "moyenne")
+    assert by_feature["proximity"].importance == "faible" and by_feature["proximity"].unused_because is None
+    assert "codes métier" in (by_feature["contract"].unused_because or "")
+    assert by_feature["experience"].unused_because == transparency.UNUSED_BY_MODEL_OTHERWISE
+    # Retrieval's reason points to its "unsure" form: only true when that form weighs something.
+    assert by_feature["retrieval"].unused_because == transparency.UNUSED_BY_MODEL_OTHERWISE
+    with_unsure = {c.feature: c for c in transparency.criteria(learned | {"retrieval_unsure": 0.2}, learned=True)}
+    assert "incertains" in (with_unsure["retrieval"].unused_because or "")
+    hand_set = {c.feature: c for c in transparency.criteria({"same_occupation": 1.0}, learned=False)}
+    assert hand_set["contract"].unused_because == transparency.UNUSED_BY_HAND
+    for criterion in transparency.criteria(learned, learned=True):
+        assert bool(criterion.importance) != bool(criterion.unused_because), criterion
