@@ -38,7 +38,8 @@ from matcher.store.tables import (
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
-Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 KEY_PREFIX = "adk"
 
 _hasher = PasswordHasher()
@@ -112,6 +113,16 @@ class IssuedKey(ApiKeyOut):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def check_new_password(password: str, *, field: str) -> None:
+    """The rule for a password a person chooses (the ``Password`` type says the same in input models).
+
+    Raises:
+        InvalidInput: shorter than 10 or longer than 200 characters (naming ``field``).
+    """
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidInput(field, f"le mot de passe doit compter de {PASSWORD_MIN} à {PASSWORD_MAX} caractères")
 
 
 def _account(row: AccountRow) -> Account:
@@ -231,7 +242,7 @@ def link_profile(session: Session, *, account_id: str, candidate_id: str) -> Non
 
 
 def authenticate(session: Session, *, email: str, password: str) -> AccountRow | None:
-    """The enabled account with these credentials, or None. Rehashes when argon2's parameters changed."""
+    """The enabled, verified account with these credentials, or None. Rehashes when argon2's parameters changed."""
     try:
         canonical: str | None = normalise_email(email)
     except InvalidEmail:
@@ -241,7 +252,7 @@ def authenticate(session: Session, *, email: str, password: str) -> AccountRow |
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None or row.disabled:
+    if row is None or row.disabled or not row.email_verified:
         return None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = hash_password(password)
@@ -251,7 +262,7 @@ def authenticate(session: Session, *, email: str, password: str) -> AccountRow |
 def active_principal(session: Session, *, account_id: str) -> Principal | None:
     """The principal of a still-enabled account (a token outlives nothing: disabling takes effect at once)."""
     row = session.get(AccountRow, account_id)
-    if row is None or row.disabled:
+    if row is None or row.disabled or not row.email_verified:
         return None
     return principal_of(row)
 
@@ -420,7 +431,7 @@ def principal_for_session(rt: Runtime, *, account_id: str, generation: int | Non
     """The principal of a page session, while its account is enabled and the session not ended."""
     with rt.store.read() as session:
         row = session.get(AccountRow, account_id)
-        if row is None or row.disabled or row.session_generation != generation:
+        if row is None or row.disabled or not row.email_verified or row.session_generation != generation:
             return None
         return principal_of(row)
 
@@ -438,8 +449,7 @@ def change_password(rt: Runtime, *, principal: Principal, current: str, new: str
         Unauthenticated: the current password is wrong.
         InvalidInput: the new one is shorter than 10 characters (``new_password``).
     """
-    if not 10 <= len(new) <= 200:
-        raise InvalidInput("new_password", "le mot de passe doit compter de 10 à 200 caractères")
+    check_new_password(new, field="new_password")
     with rt.store.transaction() as session:
         row = session.get(AccountRow, principal.subject)
         try:

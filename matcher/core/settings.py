@@ -53,6 +53,18 @@ class MatcherSettings(BaseSettings):
     rate_limit_per_minute: int = 600
     sign_in_attempts_per_minute: int = 10  # per address and e-mail
     sign_in_attempts_per_address_per_minute: int = 30  # per address, whatever the e-mail (password spraying)
+    # Sign-ups and password-reset requests (each may send an e-mail): per hour per client address, and per
+    # hour per e-mail address (nobody's mailbox can be flooded through the service).
+    account_requests_per_address_per_hour: int = 20
+    account_requests_per_email_per_hour: int = 5
+    # Mailed links: confirming a new account's address, choosing a new password. An account whose address
+    # is still unconfirmed this many days after its last sign-up request is deleted (the retention job).
+    verification_link_hours: int = Field(default=48, gt=0)
+    reset_link_minutes: int = Field(default=60, gt=0)
+    unverified_account_days: int = Field(default=7, gt=0)
+    # Who is responsible for the personal data (GDPR art. 13), as told to people when they sign up.
+    data_controller: str = "l'organisme qui exploite ce service Approche directe"
+    privacy_contact: str = "dpo@approche-directe.invalid"
     max_body_bytes: int = 1_000_000
     max_bulk_body_bytes: int = 32_000_000
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from matcher.access.signup import TOPIC as ACCOUNT_TOPIC
 from matcher.indexing.outbox import INDEX_TOPICS, live
 from matcher.jobs.context import Context
 from matcher.jobs.leases import new_owner
@@ -56,6 +57,9 @@ def dispatch(ctx: Context) -> dict[str, Any]:
                 counts["deliveries"] += _owe_delivery(ctx, row_id, entity, owner)
             elif topic == "approach":  # its e-mail and webhook (matcher.approach.notices)
                 ctx.executor.submit("matcher.notify_approach", [[row_id], owner])
+                counts["notices"] += 1
+            elif topic == ACCOUNT_TOPIC:  # a sign-up or password e-mail (matcher.notify.account_mail)
+                ctx.executor.submit("matcher.send_account_mail", [[row_id], owner])
                 counts["notices"] += 1
             elif topic not in INDEX_TOPICS:
                 counts["skipped"] += 1

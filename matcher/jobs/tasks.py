@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.access import signup
 from matcher.approach import approaches, notices
 from matcher.catalog.alerts import send_digests
 from matcher.core import metrics
@@ -29,7 +30,7 @@ from matcher.jobs import deadletters
 from matcher.jobs.context import Context
 from matcher.jobs.dispatch import dispatch
 from matcher.jobs.leases import new_owner
-from matcher.notify import deliveries
+from matcher.notify import account_mail, deliveries
 from matcher.store.tables import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,28 @@ def _notify_approach(ctx: Context, ids: list[int]) -> dict[str, Any]:
     return {"notified": notified}
 
 
+# --- accounts: sign-up and password e-mails ----------------------------------------------------
+
+
+def _send_account_mail(ctx: Context, ids: list[int]) -> dict[str, Any]:
+    """The e-mail an ``account`` outbox row owes; the row is done once it has gone (or is owed no more)."""
+    sent = 0
+    for row_id in ids:
+        with ctx.rt.store.read() as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None or row.processed_at is not None:
+                continue
+            entity_id, action = row.entity_id, row.action
+        message = account_mail.prepare(ctx.rt, row_id=row_id, entity_id=entity_id, action=action)
+        account_mail.send(ctx.rt, message)
+        with ctx.rt.store.transaction() as session:
+            done = session.get(OutboxRow, row_id)
+            if done is not None:
+                done.processed_at, done.attempts = datetime.now(UTC), done.attempts + 1
+        sent += message is not None
+    return {"sent": sent}
+
+
 def _expire_approaches(ctx: Context) -> dict[str, Any]:
     return approaches.expire(ctx.rt, now=datetime.now(UTC))
 
@@ -127,7 +150,8 @@ def _digests(ctx: Context) -> dict[str, Any]:
 
 
 def _retention(ctx: Context) -> dict[str, Any]:
-    return _plain(retention.purge(ctx.rt, now=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    return _plain(retention.purge(ctx.rt, now=now)) | {"unverified_accounts": signup.forget_unverified(ctx.rt, now=now)}
 
 
 def _retrain(ctx: Context) -> dict[str, Any]:
@@ -173,6 +197,9 @@ JOBS: dict[str, Job] = {
     ),
     "matcher.notify_approach": Job(
         _notify_approach, lease_keys=_outbox_keys, on_dead=_park_rows, on_replay=_unpark_rows
+    ),
+    "matcher.send_account_mail": Job(
+        _send_account_mail, lease_keys=_outbox_keys, on_dead=_park_rows, on_replay=_unpark_rows
     ),
     "matcher.expire_approaches": Job(_expire_approaches),
     "matcher.send_digests": Job(_digests),

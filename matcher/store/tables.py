@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    true,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -220,6 +233,29 @@ class AccountRow(Base):
     # the account increments it, which ends every session holding an older one (a copied cookie too).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # False only for a job seeker who signed up and has not yet followed the link mailed to them (they cannot
+    # sign in until then); accounts an admin creates start verified.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Self sign-up: when the person accepted the information given and the processing it describes.
+    sign_up_consent_at: Mapped[datetime | None] = mapped_column()
+
+
+class AccountTokenRow(Base):
+    """A single-use, expiring link mailed to an account's holder: confirm the address, or choose a new password.
+
+    Only a SHA-256 of the link's secret is kept; the secret itself is derived from ``id`` with a key of the
+    service's own, so the mail task can write the link after the commit while the store never holds it.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # verify | reset
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()  # followed, or replaced by a later link
 
 
 class ApiKeyRow(Base):
