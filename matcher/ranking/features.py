@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from types import EllipsisType
 
 import numpy as np
+import numpy.typing as npt
 
 from indices.analysis import analyze
 from indices.geo import haversine_km
@@ -168,22 +169,29 @@ def certainty(offer: OfferView, candidate: CandidateView) -> float:
 
 def retrieval_scores(cosines: Sequence[float], lexicals: Sequence[float]) -> list[float]:
     """Reciprocal-rank fusion of the cosine and BM25 ranks within a list of pairs, scaled so the best is 1."""
+    return [float(v) for v in _retrieval(cosines, lexicals)]
+
+
+def _retrieval(cosines: Sequence[float], lexicals: Sequence[float]) -> npt.NDArray[np.float64]:
     n = len(cosines)
     if n == 0:
-        return []
+        return np.zeros(0)
     fused = np.zeros(n)
     for scores in (cosines, lexicals):
         ranks = np.empty(n)
         ranks[np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")] = np.arange(1, n + 1)
         fused += 1.0 / (RRF_K + ranks)
     best, worst = 2.0 / (RRF_K + 1), 2.0 / (RRF_K + n) if n > 1 else 0.0
-    return [float(v) for v in (fused - worst) / (best - worst)] if best > worst else [1.0] * n
+    return (fused - worst) / (best - worst) if best > worst else np.ones(n)
 
 
 def facts_of(
     pairs: Sequence[tuple[OfferView, CandidateView, float, float]], *, taxonomy: Taxonomy, today: date
 ) -> list[PairFacts]:
-    """Facts of every (offer, candidate, cosine, lexical) pair of one result list (retrieval is list-relative)."""
+    """Facts of every (offer, candidate, cosine, lexical) pair of one result list (retrieval is list-relative).
+
+    One pair at a time (:func:`pair_facts`): the reference that :func:`feature_matrix` must equal.
+    """
     retrieval = retrieval_scores([p[2] for p in pairs], [p[3] for p in pairs])
     distances = _distances(pairs)
     return [
@@ -265,6 +273,133 @@ def pair_facts(
         "retrieval": max(0.0, min(1.0, retrieval)),
         "retrieval_unsure": max(0.0, min(1.0, retrieval)) * (1.0 - certainty(offer, candidate)),
     }
+    return PairFacts(
+        values, relation, matched_required + matched_desired, missing_required + missing_desired, distance, overlap
+    )
+
+
+FloatMatrix = npt.NDArray[np.float64]
+_COLUMN = {name: column for column, name in enumerate(FEATURES)}
+
+
+def feature_matrix(
+    pairs: Sequence[tuple[OfferView, CandidateView, float, float]],
+    *,
+    taxonomy: Taxonomy,
+    today: date,
+    distances: Sequence[float | None] | None = None,
+) -> FloatMatrix:
+    """The values of :func:`facts_of` for a whole list at once: one row per pair, one column per feature (FEATURES).
+
+    Set look-ups (titles, skills, contracts) stay per pair; what depends on the offer alone (its analysed
+    title, its occupations' confidences) is computed once per offer, the occupation relations once per
+    (offer, candidate occupations), and the arithmetic is done on columns. Every value is computed with
+    the same operations, in the same order, as :func:`pair_facts`: the two are equal, not merely close.
+    ``distances``: to each candidate's nearest place, when already measured (:func:`pair_distances`).
+    """
+    X = np.zeros((len(pairs), len(FEATURES)), dtype=np.float64)
+    if not pairs:
+        return X
+    if distances is None:
+        distances = _distances(pairs)
+    title_terms: dict[int, frozenset[str]] = {}  # analysed once per offer, not once per pair
+    relations: dict[tuple[int, tuple[str, ...], tuple[float, ...]], tuple[float, float, float, float]] = {}
+    graced = today.toordinal() + AVAILABILITY_GRACE.days
+    rows = []
+    for (offer, candidate, _, _), d in zip(pairs, distances, strict=True):
+        wanted = title_terms.get(id(offer))
+        if wanted is None:
+            wanted = title_terms[id(offer)] = offer.title_terms
+        key = (id(offer), candidate.occupations, candidate.occupation_confidences)
+        relation = relations.get(key)
+        if relation is None:  # the same few occupations recur down a list
+            relation = relations[key] = (*_occupation_match(offer, candidate, taxonomy), certainty(offer, candidate))
+        have = candidate.skills
+        measured = d is not None and bool(candidate.radius_km)
+        rows.append(
+            (
+                *relation,
+                len(wanted & candidate.title_terms),
+                len(wanted),
+                sum(1 for s in offer.required_skills if s in have),
+                len(offer.required_skills),
+                offer.skills_confidence,
+                sum(1 for s in offer.desired_skills if s in have),
+                len(offer.desired_skills),
+                offer.experience_years,
+                candidate.experience_years,
+                not offer.contract_types or not offer.contract_types.isdisjoint(candidate.contract_types),
+                offer.category is None
+                or candidate.education_level is None
+                or candidate.education_level >= CATEGORY_LEVEL[offer.category],
+                measured,
+                d if measured else 0.0,
+                candidate.radius_km if measured else 1.0,
+                candidate.available_from.toordinal() - graced if candidate.available_from is not None else 0,
+            )
+        )
+    (
+        same,
+        neighbour,
+        domain,
+        sure,
+        titles,
+        title_size,
+        required,
+        required_size,
+        skills_confidence,
+        desired,
+        desired_size,
+        wanted_years,
+        years,
+        contract,
+        category,
+        measured,
+        distance,
+        radius,
+        late,
+    ) = np.array(rows, dtype=np.float64).T
+    retrieval = np.clip(_retrieval([p[2] for p in pairs], [p[3] for p in pairs]), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # lanes that np.where leaves out may divide by zero
+        columns = {
+            "semantic": np.clip([p[2] for p in pairs], 0.0, 1.0),
+            "lexical": np.clip([p[3] for p in pairs], 0.0, 1.0),
+            "title_match": np.where(title_size > 0, titles / title_size, 0.0),
+            "same_occupation": same,
+            "neighbour_occupation": neighbour,
+            "same_domain": domain,
+            "required_skills": np.where(required_size > 0, required / required_size, 0.0) * skills_confidence,
+            "desired_skills": np.where(desired_size > 0, desired / desired_size, 0.0),
+            "experience": np.where(wanted_years <= 0, 1.0, np.minimum(1.0, years / wanted_years)),
+            "contract": contract,
+            "category": category,
+            "proximity": np.where(measured > 0, np.maximum(0.0, 1.0 - distance / radius), 0.5),
+            "availability": np.where(late > 0, np.maximum(0.0, 1.0 - late / AVAILABILITY_FADE_DAYS), 1.0),
+            "retrieval": retrieval,
+            "retrieval_unsure": retrieval * (1.0 - sure),
+        }
+    for name, values in columns.items():
+        X[:, _COLUMN[name]] = values
+    return X
+
+
+def pair_distances(pairs: Sequence[tuple[OfferView, CandidateView, float, float]]) -> list[float | None]:
+    """Distance from each pair's workplace to its candidate's nearest place (None where either is unknown)."""
+    return _distances(pairs)
+
+
+def shown_facts(
+    offer: OfferView, candidate: CandidateView, values: dict[str, float], distance: float | None
+) -> PairFacts:
+    """The facts behind a pair's values (a row of :func:`feature_matrix`), for its explanation.
+
+    The same facts as :func:`pair_facts` gives: only the places shown need them.
+    """
+    same, neighbour, domain = values["same_occupation"], values["neighbour_occupation"], values["same_domain"]
+    relation = "same" if same and same >= neighbour else "neighbour" if neighbour else "domain" if domain else "none"
+    _, matched_required, missing_required = _coverage(offer.required_skills, candidate.skills)
+    _, matched_desired, missing_desired = _coverage(offer.desired_skills, candidate.skills)
+    overlap = sorted(offer.contract_types & candidate.contract_types)
     return PairFacts(
         values, relation, matched_required + matched_desired, missing_required + missing_desired, distance, overlap
     )

@@ -23,7 +23,16 @@ from matcher.core.models import Offer, OfferStatus, Visibility
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
 from matcher.indexing.documents import candidate_text, offer_text
-from matcher.ranking.features import FEATURE_LABELS, CandidateView, OfferView, PairFacts, facts_of
+from matcher.ranking.features import (
+    FEATURE_LABELS,
+    FEATURES,
+    CandidateView,
+    OfferView,
+    PairFacts,
+    feature_matrix,
+    pair_distances,
+    shown_facts,
+)
 from matcher.ranking.scorer import BASE, Scorer
 from matcher.ranking.views import candidate_view, offer_view
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
@@ -138,15 +147,22 @@ def rank_pairs(
 
     Only the first ``size`` places (all when None) get an explanation: the others are not shown.
     """
-    facts = facts_of(pairs, taxonomy=rt.taxonomy, today=today)
-    scores = scorer.score([f.values for f in facts])
+    distances = pair_distances(pairs)
+    X = feature_matrix(pairs, taxonomy=rt.taxonomy, today=today, distances=distances)
+    scores = scorer.score_matrix(X)
+    totals = scores.totals.tolist()
     # Ties broken by candidate then offer text, so the same data always gives the same order.
-    order = sorted(range(len(pairs)), key=lambda i: (-scores[i][0], pairs[i][1].id, pairs[i][0].title))
+    order = sorted(range(len(pairs)), key=lambda i: (-totals[i], pairs[i][1].id, pairs[i][0].title))
     shown = len(order) if size is None else size
-    return [
-        (scores[i][0], i, explain(rt, pairs[i][0], facts[i], scores[i][1]) if rank < shown else None)
-        for rank, i in enumerate(order)
-    ]
+    out: list[tuple[float, int, Explanation | None]] = []
+    for rank, i in enumerate(order):
+        explanation = None
+        if rank < shown:
+            offer, candidate = pairs[i][0], pairs[i][1]
+            facts = shown_facts(offer, candidate, dict(zip(FEATURES, X[i].tolist(), strict=True)), distances[i])
+            explanation = explain(rt, offer, facts, scores.contributions(i))
+        out.append((totals[i], i, explanation))
+    return out
 
 
 def build_shortlist(rt: Runtime, *, offer_id: str, size: int | None = None, scorer: Scorer | None = None) -> Shortlist:
@@ -289,10 +305,12 @@ def search_shortlist(rt: Runtime, *, offer: Offer, size: int | None = None) -> S
     """Places in retrieval order, same filters (visibility, dated consent, mobility area), no model score."""
     size = size or rt.settings.shortlist_size
     pairs, retrieved, versions = _retrieve(rt, offer=offer)
-    today = datetime.now(UTC).date()
+    distances = pair_distances(pairs)
+    X = feature_matrix(pairs, taxonomy=rt.taxonomy, today=datetime.now(UTC).date(), distances=distances)
     entries = []
-    all_facts = facts_of(pairs, taxonomy=rt.taxonomy, today=today)
-    for rank, ((view, candidate, _, _), facts) in enumerate(zip(pairs[:size], all_facts, strict=False), start=1):
+    for rank, (view, candidate, _, _) in enumerate(pairs[:size], start=1):
+        values = dict(zip(FEATURES, X[rank - 1].tolist(), strict=True))
+        facts = shown_facts(view, candidate, values, distances[rank - 1])
         explanation = explain(rt, view, facts, {}).model_copy(update={"note": AI_OFF_NOTE})
         entries.append(
             ShortlistEntry(

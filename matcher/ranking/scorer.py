@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
-from matcher.ranking.additive import Additive, AdditiveShapes, read_manifest
+from matcher.ranking.additive import Additive, AdditiveShapes, FloatMatrix, read_manifest
 from matcher.ranking.features import FEATURES
 
 BASE = "base"  # the part of a score that does not depend on the pair (a model's intercept)
@@ -34,6 +35,26 @@ DEFAULT_WEIGHTS = {
 }
 
 
+@dataclass(frozen=True)
+class Scores:
+    """The scores of a feature matrix's rows and their parts: ``totals[i]`` is ``parts[i]`` added up in order."""
+
+    totals: npt.NDArray[np.float64]
+    names: tuple[str, ...]  # what each column of ``parts`` is: features, and ``base`` for a model's intercept
+    parts: FloatMatrix
+
+    @classmethod
+    def of(cls, names: tuple[str, ...], parts: FloatMatrix) -> Scores:
+        totals = np.zeros(len(parts))
+        for column in parts.T:  # left to right, as sum() adds a contributions dict: the same float
+            totals += column
+        return cls(totals, names, parts)
+
+    def contributions(self, row: int) -> dict[str, float]:
+        """One row's contributions by name, as :meth:`Scorer.score` gives them."""
+        return dict(zip(self.names, self.parts[row].tolist(), strict=True))
+
+
 class Scorer(Protocol):
     """Scores pairs and says how much each feature added: ``sum(contributions) == score``."""
 
@@ -41,6 +62,13 @@ class Scorer(Protocol):
     def version(self) -> str: ...
 
     def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]: ...
+
+    def score_matrix(self, X: FloatMatrix) -> Scores:
+        """:meth:`score` of the rows of ``X`` (one column per feature, in ``FEATURES`` order), the same values."""
+        ...
+
+
+_COLUMN = {name: column for column, name in enumerate(FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -61,6 +89,11 @@ class LinearScorer:
             contributions = {name: weight * row[name] for name, weight in self.weights.items()}
             out.append((sum(contributions.values()), contributions))
         return out
+
+    def score_matrix(self, X: FloatMatrix) -> Scores:
+        names = tuple(self.weights)
+        weights = np.array([self.weights[name] for name in names], dtype=np.float64)
+        return Scores.of(names, X[:, [_COLUMN[name] for name in names]] * weights)
 
 
 @dataclass(frozen=True)
@@ -90,3 +123,10 @@ class LearnedScorer:
             contributions = {BASE: self.ranker.intercept_, **dict(zip(self.features, row_parts.tolist(), strict=True))}
             out.append((sum(contributions.values()), contributions))
         return out
+
+    def score_matrix(self, X: FloatMatrix) -> Scores:
+        if not len(X):
+            return Scores(np.zeros(0), (BASE, *self.features), np.zeros((0, len(self.features) + 1)))
+        parts = self.ranker.contributions(X[:, [_COLUMN[name] for name in self.features]])
+        intercept = np.full((len(X), 1), self.ranker.intercept_, dtype=np.float64)
+        return Scores.of((BASE, *self.features), np.hstack([intercept, parts]))
