@@ -14,12 +14,15 @@ from api.pages.common import commune_of, render, router, templates
 from matcher.access.accounts import Role
 from matcher.catalog.candidates import own_matches
 from matcher.catalog.jsonld import public_offer, published_offer_ids
-from matcher.catalog.offers import public_offer_search
+from matcher.catalog.offers import OfferOrder, public_offer_search
 from matcher.catalog.search import SearchFilters
 from matcher.core.errors import MatcherError
-from matcher.core.models import ContractType
+from matcher.core.models import Category, ContractType
 from matcher.governance import transparency
 from matcher.ranking.pipeline import MatchEntry
+from matcher.reference.taxonomy import GRAND_DOMAINS
+
+ORDERS = {"pertinence": OfferOrder.RELEVANCE, "date": OfferOrder.DATE}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -31,15 +34,39 @@ def home(
     lieu: Annotated[str, Query(max_length=100)] = "",
     rayon: Annotated[int, Query(ge=1, le=300)] = 30,
     contrat: Annotated[list[str] | None, Query(max_length=8)] = None,
+    categorie: Annotated[list[str] | None, Query(max_length=3)] = None,
+    domaine: Annotated[str, Query(max_length=3)] = "",
+    tri: Annotated[str, Query(max_length=20)] = "pertinence",
 ) -> HTMLResponse:
-    """Published offers: searched by words, place (commune or postal code) and radius, contract; paginated."""
+    """Published offers: searched by words, place (commune or postal code) and radius, contract, category and
+    ROME domain; best match or newest first; paginated."""
     limit = 50  # offers per page
     place = commune_of(rt, lieu) if lieu.strip() else None
     contracts = [c for c in ContractType if c.value in (contrat or [])]
+    categories = [c for c in Category if c.value in (categorie or [])]
+    domain = domaine if domaine in GRAND_DOMAINS else ""
+    order = "date" if tri == "date" else "pertinence"
     filters = SearchFilters(commune_insee=place.insee if place else None, radius_km=rayon, contract_types=contracts)
-    found = public_offer_search(rt, query=q.strip(), filters=filters, limit=limit, offset=(page - 1) * limit)
+    found = public_offer_search(
+        rt,
+        query=q.strip(),
+        filters=filters,
+        domain=domain or None,
+        categories=categories,
+        order=ORDERS[order],
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
     communes = {o.commune_insee: rt.geography.get(o.commune_insee) for o in found.items}
-    keep = {"q": q, "lieu": lieu, "rayon": rayon if lieu else None, "contrat": [c.value for c in contracts]}
+    chosen = {
+        "q": q,
+        "lieu": lieu,
+        "rayon": rayon if lieu else None,
+        "contrat": [c.value for c in contracts],
+        "categorie": [c.value for c in categories],
+        "domaine": domain,
+        "tri": order if order != "pertinence" else None,
+    }
     return render(
         request,
         "home.html",
@@ -52,10 +79,15 @@ def home(
         q=q,
         lieu=lieu,
         rayon=rayon,
-        contrat=[c.value for c in contracts],
+        contrat=chosen["contrat"],
         contract_types=list(ContractType),
+        categorie=chosen["categorie"],
+        categories=list(Category),
+        domaine=domain,
+        domains=GRAND_DOMAINS,
+        tri=order,
         unknown_place=bool(lieu.strip()) and place is None,
-        query_string=urlencode({k: v for k, v in keep.items() if v}, doseq=True),
+        query_string=urlencode({k: v for k, v in chosen.items() if v}, doseq=True),
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from indices.protocol import Filter, Terms
 from matcher.access import tenancy
 from matcher.access.accounts import Principal, Role
 from matcher.catalog.employers import list_employers
@@ -17,6 +20,7 @@ from matcher.catalog.validation import check_commune, check_rome, check_skills
 from matcher.core.errors import Conflict, InvalidInput
 from matcher.core.models import (
     MAX_PAGE,
+    Category,
     Employer,
     Offer,
     OfferIn,
@@ -171,18 +175,46 @@ def offer_listing(
     return OfferListing(items=items, total=total, employers=employers)
 
 
-def public_offer_search(rt: Runtime, *, query: str, filters: SearchFilters, limit: int, offset: int) -> OfferListing:
-    """Published offers for anyone: newest first without words or filters, else best first (the words
-    must match or be close enough in meaning, as in candidate search), a page at a time.
+class OfferOrder(StrEnum):
+    """How the public board orders offers found by words: best match first, or newest first."""
+
+    RELEVANCE = "relevance"
+    DATE = "date"
+
+
+def public_offer_search(
+    rt: Runtime,
+    *,
+    query: str,
+    filters: SearchFilters,
+    domain: str | None = None,
+    categories: Sequence[Category] = (),
+    order: OfferOrder = OfferOrder.RELEVANCE,
+    limit: int,
+    offset: int,
+) -> OfferListing:
+    """Published offers for anyone, a page at a time. Words must match or be close enough in meaning (as in
+    candidate search); ``domain``: a ROME grand domain ("K") or professional domain ("K21"); ``categories``:
+    of the fonction publique. Best match first, or newest first (always without words: nothing to rank by).
 
     Raises:
-        InvalidInput: ``filters`` name a commune that does not exist.
+        InvalidInput: ``filters`` name a commune that does not exist, or ``domain`` is not a ROME domain.
     """
-    if not query and filters == SearchFilters():
+    extra: list[Filter] = []
+    if domain:
+        if rt.taxonomy.domain_label(domain) is None:
+            raise InvalidInput("domain", f"domaine professionnel inconnu : {domain}")
+        extra.append(Terms("rome_code", tuple(rt.taxonomy.codes_in_domain(domain))))
+    if categories:
+        extra.append(Terms("category", tuple(c.value for c in categories)))
+    if not query and filters == SearchFilters() and not extra:
         return offer_listing(rt, principal=None, limit=limit, offset=offset)
-    ids = matching_offer_ids(rt, query, filters, k=1000, min_cosine=rt.settings.search_min_cosine)
-    page = ids[offset : offset + limit]
+    ids = matching_offer_ids(rt, query, filters, k=1000, min_cosine=rt.settings.search_min_cosine, extra=extra)
     with rt.store.read() as session:
+        if order is OfferOrder.DATE or not query:
+            newest = OfferRow.published_at.desc().nulls_last()
+            ids = list(session.scalars(select(OfferRow.id).where(OfferRow.id.in_(ids)).order_by(newest, OfferRow.id)))
+        page = ids[offset : offset + limit]
         rows = {r.id: r for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(page)))}
         employers = {e.id: e for e in list_employers(session)}
     items = [offer_from_row(rows[i]) for i in page if i in rows]

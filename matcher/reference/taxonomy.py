@@ -33,6 +33,26 @@ class JobTitle:
     rome: str
 
 
+# The 14 "grands domaines" of ROME (the first letter of a code), as France Travail names them; the occupations
+# file names only the professional domains below them (three characters: A12, K21…).
+GRAND_DOMAINS = {
+    "A": "Agriculture et pêche, espaces naturels et espaces verts, soins aux animaux",
+    "B": "Arts et façonnage d'ouvrages d'art",
+    "C": "Banque, assurance, immobilier",
+    "D": "Commerce, vente et grande distribution",
+    "E": "Communication, média et multimédia",
+    "F": "Construction, bâtiment et travaux publics",
+    "G": "Hôtellerie-restauration, tourisme, loisirs et animation",
+    "H": "Industrie",
+    "I": "Installation et maintenance",
+    "J": "Santé",
+    "K": "Services à la personne et à la collectivité",
+    "L": "Spectacle",
+    "M": "Support à l'entreprise",
+    "N": "Transport et logistique",
+}
+
+
 def gendered_forms(label: str) -> list[str]:
     """'Agent / Agente d'accueil' -> ["Agent d'accueil", "Agente d'accueil"] (ROME writes both forms)."""
     match = re.match(r"^(.*?)(\S+) / (\S+)(.*)$", label)
@@ -72,6 +92,16 @@ class Taxonomy:
 
     def occupation(self, code: str) -> Occupation | None:
         return self.occupations.get(code)
+
+    def domain_label(self, domain: str) -> str | None:
+        """Name of a grand domain (one letter) or of a professional domain (three characters); None if unknown."""
+        if len(domain) == 1:
+            return GRAND_DOMAINS.get(domain)
+        return next((o.domain_label for o in self.occupations.values() if o.domain == domain), None)
+
+    def codes_in_domain(self, domain: str) -> list[str]:
+        """The occupations of a grand domain ("K") or a professional domain ("K21"), in code order."""
+        return sorted(code for code in self.occupations if domain and code.startswith(domain))
 
     def neighbours(self, code: str) -> list[str]:
         """Occupations a person of ``code`` can move to (ROME mobility links), closest first."""

@@ -84,3 +84,64 @@ def test_a_signed_in_seeker_sees_why_the_offer_fits_and_may_say_interested(rt: R
     page = client.get(f"/emplois/{offer_id}").text
     assert "Pourquoi cette offre me correspond" in page
     assert f'action="/candidat/offres/{offer_id}/interet"' in page and "Je suis intéressé·e" in page
+
+
+def offer_links(page: str) -> list[str]:
+    """The offers a results page lists, in their order."""
+    return re.findall(r'<td><a href="/emplois/([^"]+)">', page)
+
+
+def test_anyone_filters_offers_by_domain_and_category_and_sorts_by_relevance_or_date(rt: Runtime, world: World) -> None:
+    from matcher.jobs.runner import process_outbox
+
+    gardener = make_offer(
+        rt,
+        world,
+        title="Jardinier jardinier des espaces verts",
+        description="Jardinier : taille, tonte, jardinier confirmé.",
+        category="C",
+        published_at="2025-01-10",
+    )
+    secretary = make_offer(
+        rt,
+        world,
+        title="Secrétaire de mairie",
+        description="Accueil, état civil ; aide ponctuelle au jardinier communal.",
+        rome_code="M1607",
+        required_skills=[],
+        category="B",
+        published_at="2025-03-01",
+    )
+    process_outbox(rt)
+    client = world.client
+    client.cookies.clear()
+    assert offer_links(client.get("/", params={"domaine": "M"}).text) == [secretary]
+    assert offer_links(client.get("/", params={"domaine": "A", "q": "jardinier"}).text) == [gardener]
+    assert offer_links(client.get("/", params={"categorie": "C"}).text) == [gardener]
+    assert offer_links(client.get("/", params={"categorie": ["B", "C"]}).text) == [secretary, gardener]
+    assert offer_links(client.get("/", params={"q": "jardinier"}).text) == [gardener, secretary]  # best match first
+    by_date = client.get("/", params={"q": "jardinier", "tri": "date"}).text
+    assert offer_links(by_date) == [secretary, gardener]
+    assert '<option value="date" selected>' in by_date and '<option value="M">Support à l&#39;entreprise' in by_date
+    none = client.get("/", params={"domaine": "J"}).text
+    assert offer_links(none) == [] and "Aucune offre ne correspond" in none
+    assert len(offer_links(client.get("/", params={"domaine": "Z"}).text)) == 2  # not a domain: no filter
+
+
+def test_the_pages_keep_every_filter(rt: Runtime, world: World) -> None:
+    from matcher.jobs.runner import process_outbox
+
+    for n in range(55):
+        make_offer(rt, world, title=f"Jardinier n° {n}", category="C", published_at=f"2025-01-{n % 28 + 1:02d}")
+    process_outbox(rt)
+    client = world.client
+    client.cookies.clear()
+    params = {"q": "jardinier", "domaine": "A", "categorie": "C", "contrat": "contractuel", "tri": "date"}
+    first = client.get("/", params=params).text
+    assert "Page 1 / 2" in first and len(offer_links(first)) == 50
+    link = re.search(r'<a href="(/\?page=2[^"]*)" rel="next">', first)
+    assert link
+    for kept in ("q=jardinier", "domaine=A", "categorie=C", "contrat=contractuel", "tri=date"):
+        assert kept in link.group(1)
+    second = client.get(link.group(1).replace("&amp;", "&")).text
+    assert len(offer_links(second)) == 5 and not set(offer_links(second)) & set(offer_links(first))

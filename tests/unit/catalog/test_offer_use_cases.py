@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matcher.access.accounts import Principal, Role
-from matcher.catalog.offers import add_offer, change_status, offer_for, offer_listing
+from matcher.catalog.offers import add_offer, change_status, offer_for, offer_listing, public_offer_search
+from matcher.catalog.search import SearchFilters
 from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.models import OfferStatus
 from matcher.runtime import Runtime
@@ -42,3 +43,9 @@ def test_a_recruiters_offer_is_direct_and_only_for_their_employers(rt: Runtime) 
         add_offer(rt, principal=recruiter(mine), data=offer_in(theirs))
     assert refused.value.field == "employer_id"
     assert count(rt, OfferRow) == 1
+
+
+def test_the_public_board_refuses_a_domain_rome_does_not_have(rt: Runtime) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        public_offer_search(rt, query="", filters=SearchFilters(), domain="Z9", limit=10, offset=0)
+    assert refused.value.field == "domain"

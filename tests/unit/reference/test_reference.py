@@ -58,3 +58,16 @@ def test_distances(geography: Geography) -> None:
     paris, lyon = geography.get("75056"), geography.get("69123")
     assert paris and lyon
     assert 390 < geography.distance_km(paris, lyon) < 400
+
+
+def test_domains_name_and_gather_their_occupations(taxonomy: Taxonomy) -> None:
+    from matcher.reference.taxonomy import GRAND_DOMAINS
+
+    letters = {code[0] for code in taxonomy.occupations}
+    assert letters == set(GRAND_DOMAINS)  # every grand domain of the shipped ROME is named, and no other
+    assert taxonomy.domain_label("K") == "Services à la personne et à la collectivité"
+    assert taxonomy.domain_label("A12") == "Espaces naturels et espaces verts"
+    assert taxonomy.domain_label("Z") is None and taxonomy.domain_label("K99") is None
+    parks = taxonomy.codes_in_domain("A12")
+    assert "A1203" in parks and all(code.startswith("A12") for code in parks) and len(parks) == 14
+    assert set(parks) < set(taxonomy.codes_in_domain("A")) and taxonomy.codes_in_domain("") == []
