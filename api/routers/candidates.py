@@ -56,9 +56,10 @@ def create_candidate(
 
 
 @router.post("/search")
-def search(data: SearchIn, rt: RuntimeDep) -> CandidateResults:
-    """Recherche directe : texte libre et filtres, parmi les profils ouverts aux employeurs."""
-    return search_candidates(rt, data)
+def search(data: SearchIn, rt: RuntimeDep, principal: PrincipalDep) -> CandidateResults:
+    """Recherche directe : texte libre et filtres, parmi les profils ouverts aux employeurs (à tous, ou au vôtre
+    nommément par le consentement de la personne)."""
+    return search_candidates(rt, data, employer_ids=principal.employer_ids)
 
 
 @router.get("/{candidate_id}")

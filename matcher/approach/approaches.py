@@ -493,7 +493,7 @@ def send(rt: Runtime, *, principal: Principal, offer_id: str, data: ApproachIn) 
         for i, candidate_id in enumerate(data.candidate_ids):
             field = f"candidate_ids.{i}"
             row = rows.get(candidate_id)
-            if row is None or not tenancy.open_to_employers(row):
+            if row is None or not tenancy.open_to_employers(row, [offer.employer_id]):
                 raise InvalidInput(field, f"candidat introuvable ou non visible des employeurs : {candidate_id}")
             if candidate_id in closed:
                 raise InvalidInput(field, f"ce candidat ne souhaite pas être approché : {candidate_id}")

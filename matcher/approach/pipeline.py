@@ -138,7 +138,7 @@ def board(
     for candidate_id in ids:
         profile = profiles.get(candidate_id)
         steps = history.get(candidate_id, [])
-        if profile is None or (not steps and not tenancy.open_to_employers(profile)):
+        if profile is None or (not steps and not tenancy.open_to_employers(profile, [offer.employer_id])):
             continue  # erased, or only shortlisted and withdrawn since: out of sight
         shortlisted = entries_of.get(candidate_id)
         first_source = next((s.source for s in steps if s.source), None) or Source.SHORTLIST.value
@@ -232,7 +232,7 @@ def _in_pipeline(session: Session, offer_id: str, candidate_id: str) -> bool:
     return (
         latest is not None
         and profile is not None
-        and tenancy.open_to_employers(profile)
+        and tenancy.open_to_employers(profile, _employer_of(session, offer_id))
         and any(e["candidate_id"] == candidate_id for e in latest.entries)
     )
 
@@ -287,9 +287,14 @@ def mark_interest(rt: Runtime, *, principal: Principal, offer_id: str) -> Intere
         return Interest(offer_id=offer_id, offer_title=offer.title, at=now, stage=Stage.INTERESTED)
 
 
+def _employer_of(session: Session, offer_id: str) -> list[str]:
+    """The employer of an offer, as the one whose recruiters a profile must be open to."""
+    return list(session.scalars(select(OfferRow.employer_id).where(OfferRow.id == offer_id)))
+
+
 def _check_interest(session: Session, offer_id: str, candidate_id: str) -> None:
     profile = session.get(CandidateRow, candidate_id)
-    if profile is None or not tenancy.open_to_employers(profile):
+    if profile is None or not tenancy.open_to_employers(profile, _employer_of(session, offer_id)):
         raise Conflict("rendez d'abord votre profil visible des employeurs : ils ne pourraient pas le voir")
     if session.scalar(
         select(PipelineEventRow.id)

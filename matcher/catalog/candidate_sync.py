@@ -7,7 +7,8 @@ feed. What is the profiles' own:
 
 - every profile carries the proof of the person's consent (date, channel, scope: all public
   employers or named ones, duration); a profile without it, or with an expired one, is refused
-  with the field named, and a partner-brought profile is open to employers from the consent date;
+  with the field named; a partner-brought profile is open from the consent date to every employer,
+  or to the named ones only (:mod:`matcher.access.tenancy`);
 - a partner sees and changes only the profiles it brought (everything is keyed by the partner);
 - a person erased for good stays erased: a replayed push is refused (the tombstone keys on the
   partner and its external id);
@@ -182,9 +183,8 @@ def _validate(raw: Any) -> Item:
         raise invalid(exc, "consent") from None
     if consent.expires_on <= datetime.now(UTC).date():
         raise InvalidInput("consent.duration_days", f"consentement expiré le {consent.expires_on:%d/%m/%Y}")
-    # Open to every public employer only on a consent that says so. A consent naming some employers keeps the
-    # profile out of every employer's sight: visibility per named employer does not exist yet, and showing it
-    # to all would go beyond what the person agreed to.
+    # Open to every public employer only on a consent that says so; on one naming employers the profile stays
+    # private and the stored consent opens it to those employers alone (matcher.access.tenancy).
     visibility = Visibility.EMPLOYERS if consent.scope is ConsentScope.ALL_PUBLIC_EMPLOYERS else Visibility.PRIVATE
     try:
         profile = CandidateIn.model_validate({**envelope.profile, "visibility": visibility.value})
@@ -227,18 +227,27 @@ class CandidateKind:
 
     def write(self, session: Session, partner: Principal, item: Item, live: CandidateRow | None) -> str:
         brought: Brought = item.payload
+        consent = columns(brought.consent)
         if live is None:
             candidate_id = create_candidate(
-                session, data=brought.profile, taxonomy=self.taxonomy, geography=self.geography
+                session,
+                data=brought.profile,
+                taxonomy=self.taxonomy,
+                geography=self.geography,
+                partner_consent=consent,
             ).id
         else:
             candidate_id = update_candidate(
-                session, candidate_id=live.id, data=brought.profile, taxonomy=self.taxonomy, geography=self.geography
+                session,
+                candidate_id=live.id,
+                data=brought.profile,
+                taxonomy=self.taxonomy,
+                geography=self.geography,
+                partner_consent=consent,
             ).id
         row = session.get(CandidateRow, candidate_id)
         assert row is not None
         row.source, row.external_ref = partner.subject, item.external_id
-        row.partner_consent = columns(brought.consent)
         row.consented_at = datetime.combine(brought.consent.given_at, datetime.min.time(), tzinfo=UTC)
         return candidate_id
 

@@ -5,8 +5,10 @@ A withdrawal of consent also takes the person out of shortlists nobody has acted
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select, update
@@ -49,18 +51,28 @@ def check_candidate(data: CandidateIn, *, taxonomy: Taxonomy, geography: Geograp
     check_skills(taxonomy, "skills", data.skills)
 
 
-def _consent(session: Session, row: CandidateRow, data: CandidateIn, now: datetime) -> None:
-    """Record when a candidate opened their profile to employers (and joined the talent pool); forget it when
-    they close it. A withdrawal also takes them out of shortlists nobody has acted on yet."""
-    if data.visibility == Visibility.EMPLOYERS and row.consented_at is None:
+def _consent(session: Session, row: CandidateRow, data: CandidateIn, now: datetime, reached: Set[str]) -> None:
+    """Record when a candidate opened their profile to employers (to all of them, or to those a partner-recorded
+    consent names) and joined the talent pool; forget it when they close it. Employers whose sight the profile
+    leaves (``reached`` is whom it was open to before) lose it from the shortlists nobody has acted on yet."""
+    opened = data.visibility == Visibility.EMPLOYERS or bool(tenancy.named_employers(row.partner_consent))
+    if opened and row.consented_at is None:
         row.consented_at = now
-    elif data.visibility != Visibility.EMPLOYERS:
-        if row.consented_at is not None:
-            withdraw_from_shortlists(session, row.id)
+    elif not opened:
         row.consented_at = None
+    after = set(tenancy.reach(row))
+    if reached - after and tenancy.EVERY_EMPLOYER not in after:
+        withdraw_from_shortlists(session, row.id, still_seen_by=tenancy.named_employers(row.partner_consent))
     if data.talent_pool is not None:  # None: unchanged
         row.talent_pool_consented_at = (row.talent_pool_consented_at or now) if data.talent_pool else None
     row.last_contact_at = now  # an edit by the candidate restarts the retention clock
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # update_candidate: the partner-recorded consent stays as it is
 
 
 def _candidate_columns(data: CandidateIn) -> dict[str, Any]:
@@ -77,7 +89,9 @@ def create_candidate(
     geography: Geography,
     candidate_id: str | None = None,
     owner_account_id: str | None = None,
+    partner_consent: dict[str, Any] | None = None,
 ) -> Candidate:
+    """A new profile; ``partner_consent``: the consent a partner recorded for the person it brings."""
     if candidate_id is not None:
         ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
@@ -86,9 +100,10 @@ def create_candidate(
         version=1,
         consented_at=None,
         owner_account_id=owner_account_id,
+        partner_consent=partner_consent,
         **_candidate_columns(data),
     )
-    _consent(session, row, data, datetime.now(UTC))
+    _consent(session, row, data, datetime.now(UTC), set())
     session.add(row)
     session.flush()
     enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
@@ -127,15 +142,26 @@ def _create_own_profile(rt: Runtime, *, account_id: str, data: CandidateIn) -> C
 
 
 def update_candidate(
-    session: Session, *, candidate_id: str, data: CandidateIn, taxonomy: Taxonomy, geography: Geography
+    session: Session,
+    *,
+    candidate_id: str,
+    data: CandidateIn,
+    taxonomy: Taxonomy,
+    geography: Geography,
+    partner_consent: dict[str, Any] | _Keep | None = KEEP,
 ) -> Candidate:
+    """A profile rewritten; ``partner_consent``: a partner's new record of the person's consent, or None once
+    the person's own choices replace it."""
     ensure_not_erased(session, kind="candidate", entity_id=candidate_id)
     row = candidate_row(session, candidate_id)
     check_candidate(data, taxonomy=taxonomy, geography=geography)
+    reached = set(tenancy.reach(row))
     for column, value in _candidate_columns(data).items():
         setattr(row, column, value)
+    if partner_consent is not KEEP:
+        row.partner_consent = partner_consent
     now = datetime.now(UTC)
-    _consent(session, row, data, now)
+    _consent(session, row, data, now, reached)
     row.version += 1
     row.updated_at = now
     session.flush()
@@ -263,7 +289,12 @@ def save_own_profile(
     if (only or ("create" if principal.candidate_id is None else "update")) == "create":
         return _create_own_profile(rt, account_id=principal.subject, data=data)
     candidate_id = tenancy.own_candidate_id(principal)
-    with rt.store.transaction() as session:
+    with rt.store.transaction() as session:  # their choices replace what a partner recorded for them
         return update_candidate(
-            session, candidate_id=candidate_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography
+            session,
+            candidate_id=candidate_id,
+            data=data,
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+            partner_consent=None,
         )

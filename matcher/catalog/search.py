@@ -1,13 +1,14 @@
 """Direct search (free text + filters) and saved searches: a recruiter's candidate searches, a seeker's alerts.
 
-Candidate search is plain retrieval, no ranking model: it finds profiles opened to employers
-(with recorded consent) whose mobility area covers the chosen commune. Saved searches belong to
-one account; the job runner sends seekers' alerts as digests at the chosen frequency.
+Candidate search is plain retrieval, no ranking model: it finds profiles opened to employers (with
+recorded consent: to all of them, or to the searcher's employer by name) whose mobility area covers
+the chosen commune. Saved searches belong to one account; the job runner sends seekers' alerts as
+digests at the chosen frequency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -19,11 +20,11 @@ from sqlalchemy.orm import Session
 from indices.hybrid import hybrid_search
 from indices.protocol import Filter, GeoDistance, Terms, WithinReach
 from matcher.access.accounts import Principal
-from matcher.access.tenancy import open_to_employers
+from matcher.access.tenancy import audience_filter, open_to_employers
 from matcher.catalog.validation import check_commune
 from matcher.core.errors import InvalidInput, NotFound
 from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.core.models import ContractType, InseeCode, OfferStatus, RomeCode, Strict, Text, Visibility
+from matcher.core.models import ContractType, InseeCode, OfferStatus, RomeCode, Strict, Text
 from matcher.core.outbox import new_id
 from matcher.store.tables import CandidateRow, SavedSearchRow
 
@@ -101,9 +102,11 @@ def _filters(rt: Runtime, filters: SearchFilters, *, index: str) -> list[Filter]
     return out
 
 
-def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
-    """Profiles open to employers that match the text and filters, in retrieval order."""
-    filters = [Terms("visibility", (Visibility.EMPLOYERS.value,)), *_filters(rt, search.filters, index=CANDIDATES)]
+def search_candidates(rt: Runtime, search: SearchIn, *, employer_ids: Iterable[str] = ()) -> CandidateResults:
+    """Profiles that match the text and filters, in retrieval order, among those open to every employer or, by a
+    consent naming them, to one of ``employer_ids`` (the searching recruiter's)."""
+    employer_ids = frozenset(employer_ids)
+    filters = [audience_filter(employer_ids), *_filters(rt, search.filters, index=CANDIDATES)]
     vector = rt.embedder.embed([search.query or "profil"])[0]
     depth = min(search.offset + search.limit, 1100)
     hits = hybrid_search(rt.backend, CANDIDATES, text=search.query, vector=vector, filters=filters, k=depth)
@@ -124,7 +127,8 @@ def search_candidates(rt: Runtime, search: SearchIn) -> CandidateResults:
             relevance=round(h.score, 6),
         )
         for h in page
-        if (row := rows.get(h.id)) is not None and open_to_employers(row)  # the store is the truth, the index may lag
+        # The store is the truth, the index may lag.
+        if (row := rows.get(h.id)) is not None and open_to_employers(row, employer_ids)
     ]
     if hits:
         return CandidateResults(total=len(hits), limit=search.limit, offset=search.offset, items=items)
@@ -278,4 +282,5 @@ def run_saved_search(rt: Runtime, *, principal: Principal, search_id: str, limit
     """A page of the results of one of the recruiter's saved candidate searches, run now."""
     with rt.store.read() as session:
         saved = get_saved(session, account_id=principal.subject, kind="candidates", search_id=search_id)
-    return search_candidates(rt, SearchIn(query=saved.query, filters=saved.filters, limit=limit, offset=offset))
+    search = SearchIn(query=saved.query, filters=saved.filters, limit=limit, offset=offset)
+    return search_candidates(rt, search, employer_ids=principal.employer_ids)

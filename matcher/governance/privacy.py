@@ -12,6 +12,7 @@ every write path checks, so a late partner update or a replayed job cannot bring
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ from matcher.store.tables import (
     FeedbackRow,
     MonitoringRow,
     NotificationRow,
+    OfferRow,
     OutboxRow,
     PipelineEventRow,
     SavedSearchRow,
@@ -64,16 +66,25 @@ def _decided_offers(session: Session, candidate_id: str) -> set[str]:
     return set(session.scalars(select(FeedbackRow.offer_id).where(FeedbackRow.candidate_id == candidate_id)))
 
 
-def withdraw_from_shortlists(session: Session, candidate_id: str, *, everywhere: bool = False) -> int:
+def withdraw_from_shortlists(
+    session: Session, candidate_id: str, *, everywhere: bool = False, still_seen_by: Collection[str] = ()
+) -> int:
     """Remove a candidate from persisted shortlists; returns how many shortlists changed.
 
     On consent withdrawal only shortlists not yet acted on for them go (no decision recorded for that
     offer and candidate): a recruiter's decision is kept with its context. ``everywhere`` is for erasure.
+    ``still_seen_by``: employers the person's consent still names, whose shortlists keep them.
     """
-    decided = set() if everywhere else _decided_offers(session, candidate_id)
+    spared = set() if everywhere else _decided_offers(session, candidate_id)
+    rows = shortlists_with(session, candidate_id)
+    if still_seen_by:
+        offers = [r.offer_id for r in rows]
+        spared |= set(
+            session.scalars(select(OfferRow.id).where(OfferRow.id.in_(offers), OfferRow.employer_id.in_(still_seen_by)))
+        )
     changed = 0
-    for row in shortlists_with(session, candidate_id):
-        if row.offer_id in decided:
+    for row in rows:
+        if row.offer_id in spared:
             continue
         row.entries = [e for e in row.entries if e.get("candidate_id") != candidate_id]
         changed += 1

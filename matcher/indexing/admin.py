@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from indices.protocol import BulkResult, Document, Filter, Hit, Vector
+from matcher.access.tenancy import audience_state
 from matcher.core.errors import MatcherError
 from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.core.models import Visibility
 from matcher.core.progress import Progress
 from matcher.indexing.outbox import IndexingReport, index_records, rebuild_indices
 from matcher.store.tables import CandidateRow, OfferRow
@@ -104,10 +104,21 @@ def store_versions(rt: Runtime, index: str) -> tuple[dict[str, int], dict[str, i
         if index == OFFERS:
             every = {oid: version for oid, version in session.execute(select(OfferRow.id, OfferRow.version))}
             return every, every
-        rows = list(session.execute(select(CandidateRow.id, CandidateRow.version, CandidateRow.visibility)))
-    # Least privilege, as in matcher.jobs.runner: only profiles open to employers are indexed.
-    expected = {cid: version for cid, version, visibility in rows if visibility == Visibility.EMPLOYERS.value}
-    return expected, {cid: version for cid, version, _ in rows}
+        rows = list(
+            session.execute(
+                select(
+                    CandidateRow.id,
+                    CandidateRow.version,
+                    CandidateRow.visibility,
+                    CandidateRow.consented_at,
+                    CandidateRow.partner_consent,
+                )
+            )
+        )
+    # Least privilege, as in matcher.indexing.outbox: only profiles open to employers (all, or named ones) are
+    # indexed; one whose consent ran out leaves the index with the consents job (until then it counts as extra).
+    expected = {cid: version for cid, version, *state in rows if audience_state(*state)}
+    return expected, {cid: version for cid, version, *_ in rows}
 
 
 def check_index(rt: Runtime, index: str) -> IndexCheck:

@@ -6,6 +6,8 @@ mobility communes are indexed as places with a reach; their home address is neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from indices.analysis import masculine
@@ -53,14 +55,23 @@ def offer_document(offer: Offer, vector: np.ndarray, geography: Geography) -> Do
     )
 
 
-def candidate_document(candidate: Candidate, vector: np.ndarray, taxonomy: Taxonomy, geography: Geography) -> Document:
+def candidate_document(
+    candidate: Candidate,
+    vector: np.ndarray,
+    taxonomy: Taxonomy,
+    geography: Geography,
+    *,
+    audience: Sequence[str] | None = None,
+) -> Document:
+    """A profile's document; ``audience``: who may find it (:func:`matcher.access.tenancy.audience`), by default
+    everyone its visibility names."""
     return Document(
         id=candidate.id,
         version=candidate.version,
         text=candidate_text(candidate, taxonomy),
         vector=vector,
         keywords={
-            "visibility": [candidate.visibility.value],
+            "visibility": list(audience if audience is not None else [candidate.visibility.value]),
             "contract_types": [c.value for c in candidate.contract_types],
             "rome_code": list(candidate.desired_occupations),
             "driving_licences": list(candidate.driving_licences),

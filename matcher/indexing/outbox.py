@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from matcher.access.tenancy import audience
 from matcher.core.erasure import erased_ids
 from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.core.models import Visibility
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, offer_from_row
 from matcher.core.retry import TransientError
@@ -186,21 +186,21 @@ def index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: I
             documents = [offer_document(o, v, rt.geography) for o, v in zip(offers, vectors, strict=True)]
         else:
             erased = erased_ids(session, kind="candidate", ids=ids)  # a tombstone beats any replayed row
-            found = [
-                candidate_from_row(r)
-                for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
-                if r.id not in erased
+            rows = [
+                r for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids))) if r.id not in erased
             ]
-            # Least privilege: only profiles their owners opened to employers are in the index.
-            hidden = [(c.id, c.version) for c in found if c.visibility != Visibility.EMPLOYERS]
+            # Least privilege: only profiles open to employers (all, or those a consent names) are in the index.
+            audiences = {r.id: audience(r) for r in rows}
+            hidden = [(r.id, r.version) for r in rows if not audiences[r.id]]
             if hidden:
                 report.deleted += len(rt.backend.delete(index, hidden).written)
-            candidates = [c for c in found if c.visibility == Visibility.EMPLOYERS]
+            candidates = [candidate_from_row(r) for r in rows if audiences[r.id]]
             vectors = rt.embedder.embed(
                 [candidate_text(c, rt.taxonomy) for c in candidates], owners=[c.id for c in candidates]
             )
             documents = [
-                candidate_document(c, v, rt.taxonomy, rt.geography) for c, v in zip(candidates, vectors, strict=True)
+                candidate_document(c, v, rt.taxonomy, rt.geography, audience=audiences[c.id])
+                for c, v in zip(candidates, vectors, strict=True)
             ]
     # A record deleted since its row was written is absent here: its delete row follows.
     result = rt.backend.upsert(index, documents)

@@ -25,7 +25,7 @@ from matcher.core.records import offer_from_row
 from matcher.governance import audit, pseudonyms, transparency
 from matcher.governance.privacy import shortlists_with
 from matcher.ranking.pipeline import Explanation, ai_ranking_on, shortlist_of
-from matcher.store.tables import CandidateRow, FeedbackRow, ShortlistRow
+from matcher.store.tables import CandidateRow, FeedbackRow, OfferRow, ShortlistRow
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -171,10 +171,11 @@ def read(
 def _page(session: Session, principal: Principal, row: ShortlistRow, limit: int, offset: int) -> ShortlistPage:
     page = row.entries[offset : offset + limit]
     ids = [e["candidate_id"] for e in page]
+    employer_id = session.scalar(select(OfferRow.employer_id).where(OfferRow.id == row.offer_id))
     profiles = {
         r.id: r
         for r in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ids)))
-        if tenancy.open_to_employers(r)
+        if tenancy.open_to_employers(r, [employer_id] if employer_id else [])
     }
     decisions = _latest_decisions(session, row.offer_id, ids)
     places = [_place(e, profiles[e["candidate_id"]], decisions) for e in page if e["candidate_id"] in profiles]

@@ -120,13 +120,13 @@ def test_a_profile_needs_a_valid_consent_proof_and_refusals_name_the_field(world
     assert count(rt, CandidateRow) == 2
     stored = world.client.get("/partners/me/candidates/p-00008", headers=world.as_("partner")).json()
     assert stored["consent"]["scope"] == "employers" and stored["consent"]["employer_ids"] == [world.employer_a]
-    # Named employers: kept out of every employer's sight (no per-employer visibility yet), never shown to all.
+    # Named employers: open to them alone (the profile stays private, never shown to all).
     assert stored["candidate"]["visibility"] == "private"
-    for recruiter in ("recruiter", "other_recruiter"):
-        assert (
-            world.client.get(f"/candidates/{stored['candidate']['id']}", headers=world.as_(recruiter)).status_code
-            == 404
-        )
+    seen = {
+        who: world.client.get(f"/candidates/{stored['candidate']['id']}", headers=world.as_(who)).status_code
+        for who in ("recruiter", "other_recruiter")
+    }
+    assert seen == {"recruiter": 200, "other_recruiter": 404}
     assert (
         world.client.get("/partners/me/candidates/p-00001", headers=world.as_("partner")).json()["candidate"][
             "visibility"
