@@ -90,6 +90,14 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.state.sign_in_address_limiter = limiter(
             "sign-in-address", rt.settings.sign_in_attempts_per_address_per_minute, redis_url=shared
         )
+        # Sign-ups and password-reset requests send e-mails: a few per hour per client, fewer per e-mail address.
+        hour = 3600.0
+        app.state.account_address_limiter = limiter(
+            "account-address", rt.settings.account_requests_per_address_per_hour, redis_url=shared, period_s=hour
+        )
+        app.state.account_email_limiter = limiter(
+            "account-email", rt.settings.account_requests_per_email_per_hour, redis_url=shared, period_s=hour
+        )
         try:
             yield
         finally:

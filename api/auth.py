@@ -121,6 +121,20 @@ def check_sign_in_rate(request: Request, email: str) -> None:
     per_email.check(f"{host}:{identity}")
 
 
+def check_account_request_rate(request: Request, email: str) -> None:
+    """Sign-ups and password-reset requests, per client address and per e-mail (canonical form): each may
+    send an e-mail, so neither a client nor anyone aiming at one mailbox can send many."""
+    host = request.client.host if request.client else "unknown"
+    per_address: Limiter = request.app.state.account_address_limiter
+    per_address.check(f"account:{host}")
+    try:
+        identity = normalise_email(email)
+    except InvalidEmail:
+        return  # refused as malformed before anything is sent
+    per_email: Limiter = request.app.state.account_email_limiter
+    per_email.check(f"account:{identity}")
+
+
 def _rate_key(request: Request, principal: Principal | None) -> str:
     if principal is not None:
         return f"{principal.role}:{principal.key_id or principal.subject}"

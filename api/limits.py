@@ -38,11 +38,12 @@ class Limiter(Protocol):
 
 
 class RateLimiter:
-    """``per_minute`` requests per key on average, with bursts of up to that many (this process only)."""
+    """``limit`` requests per key per ``period_s`` (a minute unless said) on average, with bursts of up to
+    that many (this process only)."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
+    def __init__(self, limit: int, *, period_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(limit)
+        self.rate = limit / period_s
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
@@ -90,14 +91,14 @@ return wait
 class RedisRateLimiter:
     """:class:`RateLimiter`'s bucket shared by every API process through Redis (keys expire once refilled)."""
 
-    def __init__(self, client: Any, name: str, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
+    def __init__(self, client: Any, name: str, limit: int, *, period_s: float = 60.0) -> None:
+        self.capacity = float(limit)
+        self.rate = limit / period_s
         self.prefix = f"matcher:ratelimit:{name}:"
         self._take = client.register_script(_TAKE)
         # Redis out of reach: this process keeps limiting on its own (each process its share) rather than
         # refusing every request or letting every one through.
-        self._fallback = RateLimiter(per_minute)
+        self._fallback = RateLimiter(limit, period_s=period_s)
 
     def check(self, key: str) -> None:
         import redis
@@ -111,13 +112,16 @@ class RedisRateLimiter:
             raise RateLimited(wait)
 
 
-def limiter(name: str, per_minute: int, *, redis_url: str | None) -> Limiter:
-    """The limiter the app uses: shared through Redis when a broker URL is configured, else in this process."""
+def limiter(name: str, limit: int, *, redis_url: str | None, period_s: float = 60.0) -> Limiter:
+    """The limiter the app uses: shared through Redis when a broker URL is configured, else in this process.
+
+    ``limit`` requests per ``period_s`` seconds per key (a minute unless said).
+    """
     if not redis_url:
-        return RateLimiter(per_minute)
+        return RateLimiter(limit, period_s=period_s)
     import redis
 
-    return RedisRateLimiter(redis.Redis.from_url(redis_url), name, per_minute)
+    return RedisRateLimiter(redis.Redis.from_url(redis_url), name, limit, period_s=period_s)
 
 
 def _has_control(text: str) -> bool:

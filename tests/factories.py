@@ -274,8 +274,8 @@ def smtp_server_process(maildir: Path) -> Iterator[int]:
         server.wait(timeout=10)
 
 
-def received_mails(maildir: Path, *, to: str, timeout_s: float = 20.0) -> list[EmailMessage]:
-    """The messages the SMTP server process wrote for ``to``, waiting until at least one has arrived."""
+def received_mails(maildir: Path, *, to: str, timeout_s: float = 20.0, at_least: int = 1) -> list[EmailMessage]:
+    """The messages the SMTP server process wrote for ``to``, waiting until ``at_least`` have arrived."""
     deadline = time.monotonic() + timeout_s
     while True:
         found = []
@@ -283,7 +283,7 @@ def received_mails(maildir: Path, *, to: str, timeout_s: float = 20.0) -> list[E
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if isinstance(message, EmailMessage) and message["To"] == to:
                 found.append(message)
-        if found or time.monotonic() > deadline:
+        if len(found) >= at_least or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
 

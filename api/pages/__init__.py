@@ -7,7 +7,7 @@ session's CSRF token, checked by the dependency of the one router all pages regi
 
 from __future__ import annotations
 
-from api.pages import admin, approach, cv, public, recruiter, seeker, session  # noqa: F401 - importing registers their routes
+from api.pages import admin, approach, cv, public, recruiter, seeker, session, signup  # noqa: F401 - importing registers their routes
 from api.pages.common import router
 from api.pages.errors import install
 

@@ -47,7 +47,10 @@ def login(
         return render(request, "login.html", status_code=422, suite=safe_next(suite) or "", email=email, error=error)
     signed_in = accounts.sign_in(rt, email=canonical, password=password)
     if signed_in is None:
-        error = "Adresse électronique ou mot de passe incorrect."
+        error = (
+            "Adresse électronique ou mot de passe incorrect. Si vous venez de créer votre compte, confirmez d'abord "
+            "votre adresse avec le lien reçu par courriel."
+        )
         return render(request, "login.html", status_code=400, suite=safe_next(suite) or "", email=email, error=error)
     # A fresh session: nothing from before signing in carries over, not even the CSRF token.
     request.session.clear()
