@@ -5,7 +5,6 @@ Each handler parses its form, calls the same use case as the JSON API, and rende
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -40,6 +39,13 @@ def _errors(exc: ValidationError) -> str:
     return "Vérifiez : " + ", ".join(fields) + "."
 
 
+def _table_search(request: Request) -> tuple[str, int]:
+    """The search words and page number of an admin table, from the address (a form posted back has neither)."""
+    q = request.query_params.get("q", "")[:100].strip()
+    page = int(p) if (p := request.query_params.get("page", "1")).isdigit() and 0 < int(p) <= 1000 else 1
+    return q, page
+
+
 def _employers_page(
     request: Request,
     rt: Runtime,
@@ -48,34 +54,19 @@ def _employers_page(
     error: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    everyone = employer_cases.employers_for(rt, principal=principal)
-    q = request.query_params.get("q", "")[:100].strip()
-    page = int(p) if (p := request.query_params.get("page", "1")).isdigit() and 0 < int(p) <= 1000 else 1
-    wanted = fold(q)
-    found = [e for e in everyone if wanted in fold(e.name)] if q else everyone
-    employers = found[(page - 1) * ADMIN_PAGE : page * ADMIN_PAGE]
+    q, page = _table_search(request)
+    found = employer_cases.employer_directory(rt, principal=principal, query=q, page=page)
     return render(
         request,
         "admin_employers.html",
         status_code=422 if error else 200,
-        employers=employers,
-        total=len(found),
+        found=found,
         q=q,
-        page=page,
-        pages=max(1, (len(found) + ADMIN_PAGE - 1) // ADMIN_PAGE),
         kinds=KIND_LABELS,
-        communes={e.commune_insee: rt.geography.get(e.commune_insee) for e in employers if e.commune_insee},
+        communes={e.commune_insee: rt.geography.get(e.commune_insee) for e in found.items if e.commune_insee},
         error=error,
         form=form or {"kind": "commune"},
     )
-
-
-ADMIN_PAGE = 50  # rows per page of the admin tables
-
-
-def fold(text: str) -> str:
-    """Case and accents folded, for searching names as people type them."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 @router.get("/admin/employeurs")
@@ -171,12 +162,14 @@ def _accounts_page(
     error: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    directory = accounts.account_directory(rt, principal=principal)
+    q, page = _table_search(request)
+    directory = accounts.account_directory(rt, principal=principal, query=q, page=page)
     return render(
         request,
         "admin_accounts.html",
         status_code=422 if error else 200,
-        accounts=directory.accounts,
+        found=directory.accounts,
+        q=q,
         employers=directory.employer_names,
         roles=[Role.ADMIN, Role.RECRUITER, Role.SEEKER],
         error=error,
@@ -229,12 +222,14 @@ def enable_account(request: Request, account_id: str, rt: RuntimeDep, principal:
 
 
 def _partners_page(request: Request, rt: Runtime, principal: Principal, *, error: str | None = None) -> Response:
-    directory = accounts.partner_directory(rt, principal=principal)
+    q, page = _table_search(request)
+    directory = accounts.partner_directory(rt, principal=principal, query=q, page=page)
     return render(
         request,
         "admin_partners.html",
         status_code=422 if error else 200,
-        partners=directory.partners,
+        found=directory.partners,
+        q=q,
         employers=directory.employer_names,
         error=error,
     )

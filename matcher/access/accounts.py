@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from matcher.access.emails import Email, InvalidEmail, normalise_email
 from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from matcher.core.models import Strict, Text
+from matcher.core.paging import Page, page_of
 from matcher.store.tables import (
     AccountRow,
     ApiKeyRow,
@@ -377,16 +378,18 @@ def accounts_for(rt: Runtime, *, principal: Principal) -> list[Account]:
 
 @dataclass(frozen=True)
 class AccountDirectory:
-    """Every account, with the names of the employers they act for."""
+    """A page of the accounts an admin searched for, with the names of every employer (they act for some)."""
 
-    accounts: list[Account]
+    accounts: Page[Account]
     employer_names: dict[str, str]
 
 
-def account_directory(rt: Runtime, *, principal: Principal) -> AccountDirectory:
+def account_directory(rt: Runtime, *, principal: Principal, query: str = "", page: int = 1) -> AccountDirectory:
+    """Accounts whose e-mail or name holds the words of ``query`` (case and accents folded), a page at a time."""
     _require_admin(principal)
     with rt.store.read() as session:
-        return AccountDirectory(list_accounts(session), _employer_names(session))
+        everyone, names = list_accounts(session), _employer_names(session)
+    return AccountDirectory(page_of(everyone, query=query, names=lambda a: (a.email, a.name), page=page), names)
 
 
 def open_account(rt: Runtime, *, principal: Principal, data: AccountIn) -> Account:
@@ -479,16 +482,18 @@ def partners_for(rt: Runtime, *, principal: Principal) -> list[PartnerOut]:
 
 @dataclass(frozen=True)
 class PartnerDirectory:
-    """Every partner agency, with the names of the employers they sync for."""
+    """A page of the partner agencies an admin searched for, with the names of every employer."""
 
-    partners: list[PartnerOut]
+    partners: Page[PartnerOut]
     employer_names: dict[str, str]
 
 
-def partner_directory(rt: Runtime, *, principal: Principal) -> PartnerDirectory:
+def partner_directory(rt: Runtime, *, principal: Principal, query: str = "", page: int = 1) -> PartnerDirectory:
+    """Partner agencies whose name holds the words of ``query`` (case and accents folded), a page at a time."""
     _require_admin(principal)
     with rt.store.read() as session:
-        return PartnerDirectory(list_partners(session), _employer_names(session))
+        partners, names = list_partners(session), _employer_names(session)
+    return PartnerDirectory(page_of(partners, query=query, names=lambda p: (p.name,), page=page), names)
 
 
 def register_partner(rt: Runtime, *, principal: Principal, data: PartnerIn) -> PartnerOut:

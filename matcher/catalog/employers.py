@@ -18,6 +18,7 @@ from matcher.core.models import (
     EmployerSettingsIn,
 )
 from matcher.core.outbox import new_id
+from matcher.core.paging import Page, page_of
 from matcher.core.records import employer_from_row
 from matcher.notify import webhooks
 from matcher.store.tables import EmployerRow
@@ -82,6 +83,12 @@ def employers_for(rt: Runtime, *, principal: Principal) -> list[Employer]:
     if principal.role in (Role.RECRUITER, Role.PARTNER):
         employers = [e for e in employers if e.id in principal.employer_ids]
     return employers
+
+
+def employer_directory(rt: Runtime, *, principal: Principal, query: str = "", page: int = 1) -> Page[Employer]:
+    """The employers the principal sees (:func:`employers_for`) whose name holds the words of ``query`` (case and
+    accents folded), a page at a time."""
+    return page_of(employers_for(rt, principal=principal), query=query, names=lambda e: (e.name,), page=page)
 
 
 def register_employer(rt: Runtime, *, principal: Principal, data: EmployerIn) -> Employer:

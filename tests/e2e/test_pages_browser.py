@@ -223,6 +223,12 @@ def test_every_page_is_accessible(page: Page, site: Site, screenshots: Path) -> 
     ):
         page.goto(path)
         audit(page, screenshots, name)
+    page.goto("/admin/comptes")
+    page.get_by_label("Rechercher un compte").fill("PRIVAS")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table tbody tr")).to_contain_text(site.emails["recruiter"])
+    audit(page, screenshots, "admin-comptes-recherche")
     page.goto("/admin/partenaires")
     page.get_by_label("Nom").fill("Agence Emploi Public")
     page.get_by_label("Commune de Privas").check()
