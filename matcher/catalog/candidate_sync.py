@@ -10,6 +10,9 @@ feed. What is the profiles' own:
   with the field named; a partner-brought profile is open from the consent date to every employer,
   or to the named ones only (:mod:`matcher.access.tenancy`);
 - a partner sees and changes only the profiles it brought (everything is keyed by the partner);
+- a consent's duration running out closes the profile: reads check it at once, and the periodic
+  job :func:`expire_consents` takes the profile out of shortlists and the index and tells the
+  partner (``expired`` in the change feed); a new version with a new consent renews it;
 - a person erased for good stays erased: a replayed push is refused (the tombstone keys on the
   partner and its external id);
 - a person can take their profile over with a one-time code the partner asks for and hands them;
@@ -31,6 +34,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from matcher.access import tenancy
 from matcher.access.accounts import Principal, Role
 from matcher.catalog.candidates import create_candidate, delete_candidate, update_candidate
 from matcher.catalog.sync import (
@@ -46,13 +50,16 @@ from matcher.catalog.sync import (
     feed,
     invalid,
     parse_body,
+    record_change,
     run_sync,
 )
 from matcher.core.erasure import is_erased
 from matcher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matcher.core.models import Candidate, CandidateIn, Strict, Visibility
+from matcher.core.outbox import enqueue
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, columns
+from matcher.governance.privacy import withdraw_from_shortlists
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 KIND = "candidate"
+EXPIRED = "expired"  # the change feed's action when a consent runs out
 LINK_CODE_HOURS = 72
 MAX_CONSENT_DAYS = 730  # two years, as long as the talent pool keeps anyone
 TAKEN_OVER = "profil repris par la personne elle-même : ses choix priment, il n'est plus modifiable par le partenaire"
@@ -156,6 +164,11 @@ class PartnerCandidate(BaseModel):
     version: int
     candidate: Candidate
     consent: ConsentProof
+    consent_expires_on: date = Field(description="Fin du consentement : le profil n'est plus montré dès ce jour")
+    shown: bool = Field(
+        description="Montré aux employeurs en ce moment (à tous, ou à ceux que nomme le consentement) ; "
+        "faux une fois le consentement expiré : renouvelez-le par une nouvelle version"
+    )
 
 
 class LinkCode(BaseModel):
@@ -344,12 +357,51 @@ def brought_profile(rt: Runtime, *, partner: Principal, external_id: str) -> Par
     _partner(partner)
     with rt.store.read() as session:
         item, row = _brought(session, partner, external_id)
+        consent = ConsentProof.model_validate(row.partner_consent)
         return PartnerCandidate(
             external_id=external_id,
             version=item.version,
             candidate=candidate_from_row(row),
-            consent=ConsentProof.model_validate(row.partner_consent),
+            consent=consent,
+            consent_expires_on=consent.expires_on,
+            shown=bool(tenancy.audience(row)),
         )
+
+
+def expire_consents(rt: Runtime, *, now: datetime | None = None) -> dict[str, int]:
+    """Close the profiles whose partner-recorded consent ran out (the periodic job; reads check it already).
+
+    Each loses its consent date (so nobody finds it until a new consent), leaves the shortlists nobody has
+    acted on yet and the index, and its partner reads ``expired`` in the change feed. The profile itself
+    stays: the partner renews it by pushing a new version with a new consent, or the person, once they
+    took it over, by opening it again. Idempotent: a closed profile is not looked at again.
+    """
+    now = now or datetime.now(UTC)
+    with rt.store.transaction() as session:
+        stated = session.execute(
+            select(CandidateRow.id, CandidateRow.partner_consent).where(
+                CandidateRow.partner_consent.is_not(None), CandidateRow.consented_at.is_not(None)
+            )
+        )
+        ended = [cid for cid, consent in stated if (expiry := tenancy.consent_expiry(consent)) and expiry <= now]
+        for row in session.scalars(select(CandidateRow).where(CandidateRow.id.in_(ended))):
+            withdraw_from_shortlists(session, row.id)
+            row.consented_at = None
+            row.version += 1
+            row.updated_at = now
+            enqueue(session, topic="candidate", entity_id=row.id, version=row.version, action="upsert")
+            item = session.get(SyncItemRow, (row.source, KIND, row.external_ref or ""))
+            if row.owner_account_id is None and item is not None and item.deleted_at is None:
+                record_change(
+                    session,
+                    partner_id=row.source,
+                    kind=KIND,
+                    external_id=item.external_id,
+                    entity_id=row.id,
+                    action=EXPIRED,
+                    version=item.version,
+                )
+    return {"expired": len(ended)}
 
 
 def _hash(code: str) -> str:

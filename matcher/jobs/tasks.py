@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matcher.access import signup
 from matcher.approach import approaches, notices
+from matcher.catalog import candidate_sync
 from matcher.catalog.alerts import send_digests
 from matcher.core import metrics
 from matcher.core.retry import Dead, Done, Outcome, Retry, backoff_s, describe, is_transient
@@ -138,6 +139,10 @@ def _expire_approaches(ctx: Context) -> dict[str, Any]:
     return approaches.expire(ctx.rt, now=datetime.now(UTC))
 
 
+def _expire_consents(ctx: Context) -> dict[str, Any]:
+    return candidate_sync.expire_consents(ctx.rt, now=datetime.now(UTC))
+
+
 # --- periodic --------------------------------------------------------------------------------
 
 
@@ -202,6 +207,7 @@ JOBS: dict[str, Job] = {
         _send_account_mail, lease_keys=_outbox_keys, on_dead=_park_rows, on_replay=_unpark_rows
     ),
     "matcher.expire_approaches": Job(_expire_approaches),
+    "matcher.expire_consents": Job(_expire_consents),
     "matcher.send_digests": Job(_digests),
     "matcher.purge_retention": Job(_retention),
     "matcher.retrain": Job(_retrain),

@@ -130,6 +130,11 @@ def beat_schedule(settings: MatcherSettings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(minute=45),
             "options": {"expires": 1800},
         },
+        "consent-expiry": {
+            "task": "matcher.expire_consents",
+            "schedule": crontab(minute=50),
+            "options": {"expires": 1800},
+        },
         "retention-purge": {
             "task": "matcher.purge_retention",
             "schedule": crontab(minute=30, hour=3),
