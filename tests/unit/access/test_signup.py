@@ -13,12 +13,16 @@ from sqlalchemy import select
 from matcher.access import accounts, signup
 from matcher.access.accounts import AccountIn, Role
 from matcher.access.signup import Mail, Purpose
+from matcher.catalog import candidates
 from matcher.core.errors import InvalidInput
+from matcher.core.models import CandidateIn
+from matcher.governance import privacy
 from matcher.notify import account_mail
 from matcher.runtime import Runtime
 from matcher.store.tables import AccountRow, AccountTokenRow, OutboxRow
-from tests.factories import PASSWORD, count
+from tests.factories import PASSWORD, candidate_body, count
 
+pytestmark = pytest.mark.both_stores  # links used once and cascades: on PostgreSQL too (tests/conftest.py)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 EMAIL = "nour.haddad@example.fr"
 
@@ -258,3 +262,20 @@ def test_the_mails_say_what_to_do_in_french(rt: Runtime) -> None:
     told = account_mail.prepare(rt, row_id=2, entity_id=account_id, action=action, now=NOW)
     assert told is not None and told.subject == "Vous avez déjà un compte Approche directe"
     assert "/connexion" in told.text and "/mot-de-passe/oublie" in told.text and "jeton" not in told.text
+
+
+def test_erasing_a_signed_up_seeker_takes_their_links_with_them(rt: Runtime) -> None:
+    """An erasure deletes accounts in bulk: their links go too (ON DELETE CASCADE), on either store."""
+    _sign_up(rt)
+    signup.verify_email(rt, token=_secret_of(rt, "verify"), now=NOW)
+    signed_in = accounts.sign_in(rt, email=EMAIL, password=PASSWORD)
+    assert signed_in is not None
+    profile = candidates.save_own_profile(
+        rt, principal=signed_in.principal, data=CandidateIn.model_validate(candidate_body())
+    )
+    signup.request_password_reset(rt, email=EMAIL, now=NOW)
+    assert count(rt, AccountTokenRow) == 2
+    owner = accounts.principal_for_account(rt, account_id=signed_in.principal.subject)
+    assert owner is not None and owner.candidate_id == profile.id
+    privacy.erase_own_data(rt, principal=owner)
+    assert count(rt, AccountRow) == count(rt, AccountTokenRow) == 0
