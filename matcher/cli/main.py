@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from matcher.cli import approach, cv, governance, jobs, model, operations, ranking
+from matcher.cli import approach, cv, governance, imports, jobs, model, operations, ranking
 from matcher.cli.common import open_runtime, prepare
 
 if TYPE_CHECKING:
@@ -163,6 +163,7 @@ governance.register(app)
 operations.register(app)
 approach.register(app)
 cv.register(app)
+imports.register(app)
 
 if __name__ == "__main__":
     app()
