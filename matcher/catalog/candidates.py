@@ -100,9 +100,10 @@ def create_candidate(
         version=1,
         consented_at=None,
         owner_account_id=owner_account_id,
-        partner_consent=partner_consent,
         **_candidate_columns(data),
     )
+    if partner_consent is not None:  # left unset otherwise: SQL NULL, not a JSON null
+        row.partner_consent = partner_consent
     _consent(session, row, data, datetime.now(UTC), set())
     session.add(row)
     session.flush()
