@@ -115,7 +115,9 @@ def search(
             contract_types=contrat or [],
             commune_insee=place.insee if place else None,
         )
-        results = search_candidates(rt, SearchIn(query=q, filters=filters, limit=30))
+        results = search_candidates(
+            rt, SearchIn(query=q, filters=filters, limit=30), employer_ids=principal.employer_ids
+        )
     hits = results.items if results else []
     return render(
         request,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
 
 from matcher.catalog.search import SearchIn, search_candidates
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import ShortlistRow
-from tests.factories import World, candidate_body, offer_body
+from tests.factories import PASSWORD, World, candidate_body, offer_body
 
 
 def consent(**changes: object) -> dict:
@@ -60,6 +63,26 @@ def test_a_consent_naming_an_employer_opens_the_profile_to_its_recruiters_only(w
     assert readable_by(world, everyone) == {"recruiter": 200, "other_recruiter": 200}
     # A search on behalf of no employer in particular finds the profile open to all only.
     assert {h.candidate_id for h in search_candidates(rt, SearchIn(query="jardinier")).items} == {everyone}
+
+
+def found_on_the_search_page(world: World, email: str) -> str:
+    client = TestClient(world.client.app)
+    page = client.get("/connexion").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf, "no CSRF field on the sign-in page"
+    signed_in = client.post("/connexion", data={"email": email, "password": PASSWORD, "csrf": csrf.group(1)})
+    assert signed_in.status_code == 200, signed_in.text
+    response = client.get("/recruteur/candidats", params={"q": "jardinier"})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_the_recruiters_search_page_shows_profiles_named_for_their_employer(world: World, rt: Runtime) -> None:
+    push(world, [person(1, scope="employers", employer_ids=[world.employer_a]), person(2)])
+    process_outbox(rt)
+    assert "Personne 1" in found_on_the_search_page(world, "rh@privas.example.fr")
+    other = found_on_the_search_page(world, "rh@aubenas.example.fr")
+    assert "Personne 2" in other and "Personne 1" not in other
 
 
 def test_narrowing_a_consent_to_one_employer_takes_the_person_out_of_the_others_shortlists(
