@@ -22,7 +22,7 @@ import orjson
 from indices.analysis import ANALYZER_VERSION, analyze
 from indices.bm25 import BM25Matrix, TermRows
 from indices.errors import IndexNotFound
-from indices.geo import haversine_km
+from indices.geo import EARTH_RADIUS_KM, haversine_km
 from indices.protocol import (
     BulkResult,
     Document,
@@ -39,27 +39,86 @@ from indices.vectors import VectorTable
 BoolArray = npt.NDArray[np.bool_]
 
 
+# Points whose latitude alone puts them out of reach are skipped before any distance is measured: the
+# great-circle distance is at least the earth's radius times the latitude difference. The margin (about a
+# millimetre) covers rounding, so exactly the points the full scan would keep are kept.
+_MARGIN_DEGREES = 1e-8
+
+
+@dataclass
+class _Points:
+    """Every document's points, sorted by latitude, each with its document's row and reach (-1: none)."""
+
+    rows: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    reach: npt.NDArray[np.float64]
+    reach_degrees: npt.NDArray[np.float64]  # the reach as a latitude difference
+
+    @classmethod
+    def of(cls, rows: list[int], lat: list[float], lon: list[float], reach: list[float]) -> _Points:
+        order = np.argsort(np.asarray(lat, dtype=np.float64), kind="stable")
+        reaches = np.asarray(reach, dtype=np.float64)[order]
+        return cls(
+            rows=np.asarray(rows, dtype=np.int64)[order],
+            lat=np.asarray(lat, dtype=np.float64)[order],
+            lon=np.asarray(lon, dtype=np.float64)[order],
+            reach=reaches,
+            reach_degrees=np.degrees(reaches / EARTH_RADIUS_KM),
+        )
+
+    def _band(self, lat: float, degrees: float) -> slice:
+        low, high = np.searchsorted(self.lat, [lat - degrees - _MARGIN_DEGREES, lat + degrees + _MARGIN_DEGREES])
+        return slice(int(low), int(high))
+
+    def reaching(self, lat: float, lon: float) -> npt.NDArray[np.int64]:
+        """Rows with a point whose own reach covers (lat, lon)."""
+        if not len(self.lat):
+            return self.rows
+        band = self._band(lat, float(self.reach_degrees.max()))
+        near = np.abs(self.lat[band] - lat) <= self.reach_degrees[band] + _MARGIN_DEGREES
+        near = np.flatnonzero(near) + band.start
+        distances = haversine_km(lat, lon, self.lat[near], self.lon[near])
+        return self.rows[near[distances <= self.reach[near]]]
+
+    def within(self, lat: float, lon: float, km: float) -> npt.NDArray[np.int64]:
+        """Rows with a point within ``km`` of (lat, lon)."""
+        band = self._band(lat, float(np.degrees(km / EARTH_RADIUS_KM)))
+        distances = haversine_km(lat, lon, self.lat[band], self.lon[band])
+        return self.rows[band][distances <= km]
+
+
 @dataclass
 class _Derived:
     bm25: BM25Matrix
     postings: dict[str, dict[str, npt.NDArray[np.int64]]]
-    point_rows: npt.NDArray[np.int64]
-    point_lat: npt.NDArray[np.float64]
-    point_lon: npt.NDArray[np.float64]
-    point_reach: npt.NDArray[np.float64]
+    points: _Points
     alive: BoolArray
     # One shortlist asks for the same filters (BM25, then kNN) and the same BM25 query (its missing
     # scores) several times in a row: the last answer of each is kept until the next write.
     last_mask: tuple[tuple[Filter, ...], BoolArray] | None = None
-    last_scores: tuple[tuple[str, ...], npt.NDArray[np.float32]] | None = None
+    last_scores: tuple[str, npt.NDArray[np.float32]] | None = None
+    # What a keyword filter keeps is the same for every query (e.g. the profiles open to employers).
+    kept_by_terms: dict[Terms, BoolArray] = field(default_factory=dict)
 
-    def scores(self, terms: list[str]) -> npt.NDArray[np.float32]:
-        """BM25 scores of every row (read-only: shared with the next call for the same terms)."""
-        key = tuple(terms)
-        if self.last_scores is None or self.last_scores[0] != key:
-            scores = self.bm25.scores(terms)
+    def terms(self, flt: Terms) -> BoolArray:
+        keep = self.kept_by_terms.get(flt)
+        if keep is None:
+            keep = np.zeros(len(self.alive), dtype=bool)
+            field_postings = self.postings.get(flt.field, {})
+            for value in flt.values:
+                if value in field_postings:
+                    keep[field_postings[value]] = True
+            keep.flags.writeable = False
+            self.kept_by_terms[flt] = keep
+        return keep
+
+    def scores(self, text: str) -> npt.NDArray[np.float32]:
+        """BM25 scores of every row for a query (read-only: shared with the next call for the same text)."""
+        if self.last_scores is None or self.last_scores[0] != text:
+            scores = self.bm25.scores(analyze(text))  # a long offer's text takes a while to analyse: once
             scores.flags.writeable = False
-            self.last_scores = (key, scores)
+            self.last_scores = (text, scores)
         return self.last_scores[1]
 
 
@@ -121,28 +180,29 @@ class _Index:
     def refresh(self) -> _Derived:
         if self.derived is None:
             postings: dict[str, dict[str, list[int]]] = {}
-            point_rows, point_lat, point_lon, point_reach = [], [], [], []
+            point_rows: list[int] = []
+            point_lat: list[float] = []
+            point_lon: list[float] = []
+            point_reach: list[float] = []
             for row, alive in enumerate(self.alive):
                 if not alive:
                     continue
                 for name, values in self.keywords[row].items():
                     for value in values:
                         postings.setdefault(name, {}).setdefault(value, []).append(row)
+                reach = self.reach[row]
                 for lat, lon in self.points[row]:
                     point_rows.append(row)
                     point_lat.append(lat)
                     point_lon.append(lon)
-                    point_reach.append(self.reach[row] if self.reach[row] is not None else -1.0)
+                    point_reach.append(reach if reach is not None else -1.0)
             self.derived = _Derived(
                 bm25=BM25Matrix(self.terms),
                 postings={
                     name: {value: np.asarray(rows) for value, rows in values.items()}
                     for name, values in postings.items()
                 },
-                point_rows=np.asarray(point_rows, dtype=np.int64),
-                point_lat=np.asarray(point_lat, dtype=np.float64),
-                point_lon=np.asarray(point_lon, dtype=np.float64),
-                point_reach=np.asarray(point_reach, dtype=np.float64),
+                points=_Points.of(point_rows, point_lat, point_lon, point_reach),
                 alive=np.asarray(self.alive, dtype=bool),
             )
         return self.derived
@@ -160,21 +220,17 @@ class _Index:
     def _mask(self, derived: _Derived, filters: Sequence[Filter]) -> BoolArray:
         mask = derived.alive.copy()
         for flt in filters:
-            keep = np.zeros(len(mask), dtype=bool)
             if isinstance(flt, Terms):
-                field_postings = derived.postings.get(flt.field, {})
-                for value in flt.values:
-                    if value in field_postings:
-                        keep[field_postings[value]] = True
-            elif isinstance(flt, Ids):
+                mask &= derived.terms(flt)
+                continue
+            keep = np.zeros(len(mask), dtype=bool)
+            if isinstance(flt, Ids):
                 keep[[self.rows[i] for i in flt.values if i in self.rows]] = True
             elif isinstance(flt, WithinReach):
-                distances = haversine_km(flt.lat, flt.lon, derived.point_lat, derived.point_lon)
-                keep[derived.point_rows[distances <= derived.point_reach]] = True
+                keep[derived.points.reaching(flt.lat, flt.lon)] = True
             elif isinstance(flt, GeoDistance):
                 for lat, lon in flt.centers:
-                    distances = haversine_km(lat, lon, derived.point_lat, derived.point_lon)
-                    keep[derived.point_rows[distances <= flt.km]] = True
+                    keep[derived.points.within(lat, lon, flt.km)] = True
             else:  # pragma: no cover - exhaustive over Filter
                 raise TypeError(f"unknown filter {flt!r}")
             mask &= keep
@@ -271,10 +327,9 @@ class EmbeddedBackend:
         with self._lock:
             idx = self._index(index)
             mask = idx.mask(filters)
-            scores = idx.refresh().scores(analyze(text))
-            matched = np.flatnonzero((scores > 0) & mask)
-            top = matched[np.argsort(-scores[matched], kind="stable")[:k]]
-            return [Hit(idx.ids[row], float(scores[row])) for row in top]
+            scores = idx.refresh().scores(text)
+            top = best_rows(np.flatnonzero((scores > 0) & mask), scores, k)
+            return [Hit(idx.ids[row], float(scores[row])) for row in top.tolist()]
 
     def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
         with self._lock:
@@ -297,6 +352,19 @@ class EmbeddedBackend:
                 if name in self._indices:
                     _save(self._indices[name], self.path / name)
             self._dirty.clear()
+
+
+def best_rows(rows: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+    """The ``k`` best of ``rows`` (ascending) by score, ties in row order: a full stable sort's first ``k``.
+
+    Only the rows scoring at least the k-th best score are sorted (tens of thousands match a long offer).
+    """
+    values = scores[rows]
+    if 0 < k < len(rows):
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        kept = values >= kth
+        rows, values = rows[kept], values[kept]
+    return rows[np.argsort(-values, kind="stable")[: max(k, 0)]]
 
 
 def _save(idx: _Index, target: Path) -> None:

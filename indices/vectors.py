@@ -62,12 +62,11 @@ class VectorTable:
         if len(allowed) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         if approximate and len(allowed) > rescore:
-            distances = np.bitwise_count(self._codes[: self.size] ^ self._encode(query[None, :])[0]).sum(
-                axis=1, dtype=np.uint16
-            )
-            distances[~mask[: self.size]] = np.iinfo(np.uint16).max
-            allowed = np.argpartition(distances, rescore)[:rescore]
-            allowed = allowed[mask[allowed]]
+            # Hamming distances of the allowed rows only, then their ``rescore`` nearest, in row order (the
+            # exact rescoring then reads the float rows front to back).
+            code = self._encode(query[None, :])[0]
+            distances = np.bitwise_count(self._codes[allowed] ^ code).sum(axis=1, dtype=np.uint16)
+            allowed = np.sort(allowed[np.argpartition(distances, rescore)[:rescore]])
         scores = self._vectors[allowed] @ query
         top = min(k, len(allowed))
         best = np.argpartition(-scores, top - 1)[:top]

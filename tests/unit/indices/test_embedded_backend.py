@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from indices import Document, GeoDistance, Ids, Terms, WithinReach
-from indices.embedded import EmbeddedBackend
+from indices.embedded import EmbeddedBackend, best_rows
 from indices.errors import IndexNotFound
+from indices.geo import haversine_km
 from indices.hybrid import hybrid_search
 
 
@@ -66,6 +67,42 @@ def test_filters(backend: EmbeddedBackend) -> None:
     assert ids([WithinReach(45.771, 4.880)]) == ["gardener", "nurse"]
     # Vienne is ~27 km from Lyon: only the gardener accepts it.
     assert ids([WithinReach(45.525, 4.874)]) == ["gardener"]
+
+
+def test_geo_filters_keep_what_measuring_every_point_keeps() -> None:
+    """Points skipped by their latitude alone are out of reach: the filters equal a scan of every point."""
+    rng = np.random.default_rng(7)
+    places = np.column_stack([rng.uniform(41.0, 51.0, 3_000), rng.uniform(-5.0, 9.0, 3_000)])
+    places[:50] = np.array([-21.1, 55.5]) + rng.normal(0, 0.3, (50, 2))  # La Réunion: far from every query but its own
+    reaches = [None if i % 17 == 0 else float(r) for i, r in enumerate(rng.choice([5, 10, 30, 50, 100, 400], 1_000))]
+    backend = EmbeddedBackend()
+    backend.ensure_index("docs", dims=4)
+    backend.upsert(
+        "docs",
+        [
+            Document(f"d{i}", 1, "", vec(1, 0, 0, 0), {}, [tuple(p) for p in places[3 * i : 3 * i + 3]], reaches[i])
+            for i in range(1_000)
+        ],
+    )
+    kept = lambda flt: {h.id for h in backend.knn("docs", vec(1, 0, 0, 0), filters=[flt], k=1_000)}  # noqa: E731
+    found = []
+    for lat, lon in [*places[rng.choice(3_000, 40)], (45.757, 4.832), (-21.0, 55.4), (0.0, 0.0)]:
+        distances = haversine_km(lat, lon, places[:, 0], places[:, 1])
+        reaching = {f"d{i // 3}" for i in np.flatnonzero(distances <= [reaches[i // 3] or -1.0 for i in range(3_000)])}
+        assert kept(WithinReach(float(lat), float(lon))) == reaching
+        for km in (1.0, 25.0, 300.0):
+            within = {f"d{i // 3}" for i in np.flatnonzero(distances <= km)}
+            assert kept(GeoDistance(((float(lat), float(lon)),), km)) == within
+        found.append(len(reaching))
+    assert min(found[:-1]) > 0 and found[-1] == 0  # sets compared are not all empty; nobody reaches (0, 0)
+
+
+def test_best_rows_are_a_stable_sorts_first_k() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 20, 5_000).astype(np.float32)  # many ties
+    rows = np.flatnonzero(scores > 2)
+    for k in (0, 1, 10, 100, len(rows) - 1, len(rows), len(rows) + 5):
+        assert best_rows(rows, scores, k).tolist() == rows[np.argsort(-scores[rows], kind="stable")[:k]].tolist()
 
 
 def test_versions_reject_stale_writes_and_survive_delete(backend: EmbeddedBackend) -> None:
