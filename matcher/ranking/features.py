@@ -167,6 +167,15 @@ def certainty(offer: OfferView, candidate: CandidateView) -> float:
     return offer_p * candidate_p
 
 
+def has_structure(offer: OfferView) -> bool:
+    """Whether the offer gives the structured features anything to read: an occupation or skills.
+
+    Without either (an offer in another language, or one the classifier abstained on and whose text names
+    no known skill), every structured feature is empty and the ranking orders by retrieval alone.
+    """
+    return bool(offer.occupations or offer.required_skills or offer.desired_skills)
+
+
 def retrieval_scores(cosines: Sequence[float], lexicals: Sequence[float]) -> list[float]:
     """Reciprocal-rank fusion of the cosine and BM25 ranks within a list of pairs, scaled so the best is 1."""
     return [float(v) for v in _retrieval(cosines, lexicals)]

@@ -30,10 +30,11 @@ from matcher.ranking.features import (
     OfferView,
     PairFacts,
     feature_matrix,
+    has_structure,
     pair_distances,
     shown_facts,
 )
-from matcher.ranking.scorer import BASE, Scorer
+from matcher.ranking.scorer import BASE, RetrievalScorer, Scorer
 from matcher.ranking.views import candidate_view, offer_view
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow
 
@@ -145,10 +146,13 @@ def rank_pairs(
 ) -> list[tuple[float, int, Explanation | None]]:
     """Score (offer, candidate, cosine, lexical) pairs; returns (score, pair index, explanation), best first.
 
-    Only the first ``size`` places (all when None) get an explanation: the others are not shown.
+    Only the first ``size`` places (all when None) get an explanation: the others are not shown. When no offer
+    of the list has a structured side (no occupation, no skills), the retrieval's order is kept as it is.
     """
     distances = pair_distances(pairs)
     X = feature_matrix(pairs, taxonomy=rt.taxonomy, today=today, distances=distances)
+    if not any(has_structure(offer) for offer, *_ in pairs):
+        scorer = RetrievalScorer()
     scores = scorer.score_matrix(X)
     totals = scores.totals.tolist()
     # Ties broken by candidate then offer text, so the same data always gives the same order.

@@ -97,6 +97,23 @@ class LinearScorer:
 
 
 @dataclass(frozen=True)
+class RetrievalScorer:
+    """The retrieval's own order (``retrieval``: reciprocal-rank fusion of BM25 and cosine) as the whole score.
+
+    What a list is ranked by when the offer has no structured side (:func:`~matcher.ranking.features.has_structure`):
+    the learned weights were fitted where occupations and skills exist, and must not reorder a list they cannot read.
+    """
+
+    version: str = "recherche-seule"
+
+    def score(self, rows: Sequence[Mapping[str, float]]) -> list[tuple[float, dict[str, float]]]:
+        return [(row["retrieval"], {"retrieval": row["retrieval"]}) for row in rows]
+
+    def score_matrix(self, X: FloatMatrix) -> Scores:
+        return Scores.of(("retrieval",), X[:, [_COLUMN["retrieval"]]].astype(np.float64))
+
+
+@dataclass(frozen=True)
 class LearnedScorer:
     """The additive ranker: each feature's shape value is its contribution, the intercept is ``base``.
 

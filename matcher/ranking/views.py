@@ -23,6 +23,7 @@ from matcher.indexing.documents import candidate_text
 from matcher.ranking.features import GUESSES, CandidateView, OfferView
 from matcher.reference.classifier import Inferer
 from matcher.reference.geography import Geography
+from matcher.reference.language import is_french
 from matcher.reference.skills import SkillExtractor
 from matcher.reference.taxonomy import Taxonomy
 
@@ -57,12 +58,14 @@ def offer_view(
 ) -> OfferView:
     """The offer as the features see it (``hide_occupation``: infer the ROME code as if it were absent)."""
     text = f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}"
+    # ROME and the French ESCO labels read French only: in another language nothing is inferred from the text.
+    french = is_french(text)
     occupations: tuple[str, ...] = ()
     confidences: tuple[float, ...] = ()
     source = "inconnu"
     if offer.rome_code and not hide_occupation:
         occupations, confidences, source = (offer.rome_code,), (1.0,), "offre"
-    elif inferer is not None:
+    elif inferer is not None and french:
         guesses = inferer.infer(offer.title, offer.description[:DESCRIPTION_CHARS], k=GUESSES)
         occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
         source = "déduit de l'intitulé" if occupations else source
@@ -71,7 +74,7 @@ def offer_view(
         occupations[0] if occupations else None,
         text,
         taxonomy,
-        extractor,
+        extractor if french else None,
     )
     return OfferView(
         title=offer.title,
@@ -238,10 +241,11 @@ def offer_view_from_text(
     title: str, text: str, *, taxonomy: Taxonomy, inferer: Inferer, extractor: SkillExtractor
 ) -> OfferView:
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES)
+    french = is_french(f"{title}. {text}")
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES) if french else []
     occupations = tuple(g.code for g in guesses)
     required, desired, source = _skills(
-        ([], []), occupations[0] if occupations else None, f"{title}. {text}", taxonomy, extractor
+        ([], []), occupations[0] if occupations else None, f"{title}. {text}", taxonomy, extractor if french else None
     )
     return OfferView(
         title=title,
@@ -263,15 +267,16 @@ def offer_view_from_text(
 def candidate_view_from_text(
     doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor
 ) -> CandidateView:
-    """A candidate known only by the text of their profile."""
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1)
+    """A candidate known only by the text of their profile (in another language than French, nothing inferred)."""
+    french = is_french(f"{title}. {text}")
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1) if french else []
     return CandidateView(
         id=doc_id,
         title=title,
         text=f"{title}. {text}".strip(". "),
         occupations=tuple(g.code for g in guesses),
         title_terms=frozenset(analyze(title)),
-        skills=frozenset(extractor.rome_codes(f"{title}. {text}")),
+        skills=frozenset(extractor.rome_codes(f"{title}. {text}")) if french else frozenset(),
         experience_years=0,
         contract_types=frozenset(),
         education_level=None,

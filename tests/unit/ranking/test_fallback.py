@@ -1,0 +1,67 @@
+"""An offer with no structured side (another language, or nothing recognised) is ranked by its retrieval alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from matcher.ranking.features import CandidateView, OfferView, has_structure, retrieval_scores
+from matcher.ranking.pipeline import rank_pairs
+from matcher.ranking.views import candidate_view_from_text, offer_view_from_text
+from matcher.runtime import Runtime
+
+TODAY = date(2026, 1, 5)
+ENGLISH_OFFER = (
+    "Gardener",
+    "We are looking for a gardener to maintain the parks of the town. You will mow the lawns and prune the hedges, "
+    "and you have experience with the tools of the trade.",
+)
+ENGLISH_PROFILES = [
+    ("Software engineer", "I build web applications with Python and the cloud, and I have worked for a bank."),
+    ("Gardener", "I have maintained parks and gardens for ten years: lawns, hedges, and the tools of the trade."),
+    ("Nurse", "I am a nurse with experience in the care of the elderly, at the hospital and at home."),
+    ("Landscaper", "I design and build gardens, plant trees and hedges, and I have my own tools."),
+]
+
+
+def test_text_in_another_language_gets_no_occupation_and_no_skills(rt: Runtime) -> None:
+    offer = offer_view_from_text(*ENGLISH_OFFER, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor)
+    assert not offer.occupations and not offer.required_skills and not offer.desired_skills
+    assert not has_structure(offer)
+    candidate = candidate_view_from_text("c", *ENGLISH_PROFILES[1], inferer=rt.inferer, extractor=rt.extractor)
+    assert not candidate.occupations and not candidate.skills
+    french = offer_view_from_text(
+        "Jardinier",
+        "Vous entretenez les espaces verts de la commune : tonte, taille des haies, entretien du matériel.",
+        taxonomy=rt.taxonomy,
+        inferer=rt.inferer,
+        extractor=rt.extractor,
+    )
+    assert has_structure(french)
+
+
+def test_an_offer_without_structure_keeps_the_retrieval_order_and_says_so(rt: Runtime) -> None:
+    offer = offer_view_from_text(*ENGLISH_OFFER, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor)
+    candidates = [
+        candidate_view_from_text(f"c{i}", title, text, inferer=rt.inferer, extractor=rt.extractor)
+        for i, (title, text) in enumerate(ENGLISH_PROFILES)
+    ]
+    cosines, lexicals = [0.2, 0.9, 0.1, 0.7], [0.0, 1.0, 0.3, 0.4]
+    pairs = [(offer, c, cos, lex) for c, cos, lex in zip(candidates, cosines, lexicals, strict=True)]
+    ranked = rank_pairs(rt, pairs, rt.scorer, today=TODAY)
+    fused = retrieval_scores(cosines, lexicals)
+    assert [i for _, i, _ in ranked] == sorted(range(4), key=lambda i: -fused[i])
+    for score, i, explanation in ranked:
+        assert explanation is not None
+        assert [c.feature for c in explanation.contributions] == ["retrieval"]
+        assert score == explanation.contributions[0].contribution == fused[i]
+
+
+def test_an_offer_with_structure_is_ranked_by_the_model(rt: Runtime) -> None:
+    offer = offer_view_from_text(*ENGLISH_OFFER, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor)
+    structured: OfferView = replace(offer, occupations=("A1203",), occupation_confidences=(1.0,))
+    candidate: CandidateView = candidate_view_from_text(
+        "c", *ENGLISH_PROFILES[1], inferer=rt.inferer, extractor=rt.extractor
+    )
+    [(_, _, explanation)] = rank_pairs(rt, [(structured, candidate, 0.5, 0.5)], rt.scorer, today=TODAY)
+    assert explanation is not None and len(explanation.contributions) > 1
