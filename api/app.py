@@ -37,7 +37,7 @@ from matcher.access.tokens import signing_key
 from matcher.core import logs
 from matcher.core.settings import get_settings
 from matcher.jobs.runner import InProcessRunner
-from matcher.runtime import Runtime
+from matcher.runtime import Runtime, settle_serving_process
 
 # Every router the app serves; api.access must hold a rule for each of their routes (the tests check it).
 ROUTERS: tuple[APIRouter, ...] = tuple(
@@ -81,6 +81,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             logs.configure(json_lines=get_settings().log_format == "json")
         rt = runtime or Runtime.open(get_settings())
         rt.ensure_indices()
+        if owned:  # this process serves until it stops (the run command settles its own once warmed up)
+            settle_serving_process()
         serve_metrics(rt, get_api_settings())
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)

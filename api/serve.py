@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from matcher.core.progress import ProgressPrinter
 from matcher.core.settings import get_settings
 from matcher.demo.samples import loaded_coverage
 from matcher.ranking.pipeline import warm_up
-from matcher.runtime import Runtime
+from matcher.runtime import Runtime, settle_serving_process
 
 
 def demo_accounts_text(accounts: dict[str, Any]) -> str:
@@ -43,9 +42,7 @@ def main() -> None:
         print("Préparation des offres (métiers, compétences)…", file=sys.stderr, flush=True)
         warm_up(runtime, progress=ProgressPrinter())
         runtime.save_offer_views()  # the next start reads them instead of rebuilding them
-        # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
-        # full passes, which otherwise pause requests for a second with a large index in memory.
-        gc.freeze()
+        settle_serving_process()  # one BLAS thread; what is loaded so far kept out of the GC's full passes
         reach = [count for *_, count in loaded_coverage(runtime)]
         if reach:
             print(
