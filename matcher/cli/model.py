@@ -40,5 +40,60 @@ def export_onnx_command(
     typer.echo(f"sha256 {manifest['sha256']}")
 
 
+@model_app.command("train-embedder")
+def train_embedder_command(
+    output: Path = typer.Option(None, help="Dossier ONNX à écrire (défaut : matcher/models/french-int8)"),
+    steps: int = typer.Option(160, help="Pas d'entraînement"),
+    batch_size: int = typer.Option(32, help="Paires par pas"),
+    seed: int = typer.Option(0, help="Graine"),
+) -> None:
+    """Fine-tune the packaged MiniLM on French ROME pairs, export it to ONNX int8, compare it with the packaged one."""
+    import json
+
+    from matcher.core.progress import ProgressPrinter
+    from matcher.core.settings import REPO_ROOT, get_settings, packaged_model_path
+    from matcher.embedding.export import export_onnx
+    from matcher.embedding.onnx import OnnxEmbedder
+    from matcher.evaluation import embedder as training
+    from matcher.runtime import Runtime
+
+    settings = get_settings()
+    output = output or REPO_ROOT / "matcher" / "models" / "french-int8"
+    work = settings.data_dir / "models" / "french-sentence-transformers"
+
+    def log(line: str) -> None:
+        typer.echo(line, err=True)
+
+    base = Runtime.open(settings, embedder=OnnxEmbedder(settings.onnx_model))
+    try:
+        pairs = training.training_pairs(base.taxonomy, settings.reference_dir, seed=seed)
+        log(f"{len(pairs)} paires d'entraînement (métiers des domaines de la partition train)")
+        trained = training.train_embedder(
+            packaged_model_path(), work, pairs, steps=steps, batch_size=batch_size, seed=seed, log=log
+        )
+        export_onnx(work, output, name="approche-directe-fr-minilm", source_label=trained.card["version"], log=log)
+        texts = [f"{raw['title']}. {raw['description']}" for raw in training.shipped_offers(settings.reference_dir)]
+        parity = training.parity(output, work, texts[::7])
+        log(f"Cosinus int8 / fp32 : {parity:.4f}")
+        log("Mesure du modèle du paquet")
+        reference = training.measure(base, progress=ProgressPrinter())
+    finally:
+        base.close()
+    tuned = Runtime.open(settings, embedder=OnnxEmbedder(output))
+    try:
+        log("Mesure du modèle affiné")
+        candidate = training.measure(tuned, progress=ProgressPrinter())
+    finally:
+        tuned.close()
+    table = training.comparison_table([reference, candidate], {candidate.model: parity})
+    default = training.beats(candidate, reference, parity)
+    card = {**trained.card, "parity_int8_fp32": parity, "comparison": [reference.__dict__, candidate.__dict__]}
+    card["beats_packaged_model"] = default
+    (output / "training.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (output / "MODEL_CARD.md").write_text(training.model_card(card, table, default=default), encoding="utf-8")
+    typer.echo(table)
+    typer.echo(f"Modèle écrit : {output} ({'meilleur sur chaque mesure' if default else 'pas meilleur partout'})")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(model_app, name="model")
