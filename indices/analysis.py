@@ -13,9 +13,11 @@ exactly the same terms.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import snowballstemmer
 
@@ -134,7 +136,17 @@ STOP_WORDS = frozenset(
     ]
 )
 
-_stemmer = snowballstemmer.stemmer("french")
+# A Snowball stemmer keeps the word being stemmed in itself: one shared by threads (the API's worker
+# threads) mixes their words up and fails (IndexError). One per thread.
+_stemmers = threading.local()
+
+
+def _stemmer() -> Any:
+    stemmer = getattr(_stemmers, "french", None)
+    if stemmer is None:
+        stemmer = _stemmers.french = snowballstemmer.stemmer("french")
+    return stemmer
+
 
 # Bump when analyze() changes: indexes built with another version re-analyse their texts.
 ANALYZER_VERSION = 4
@@ -218,7 +230,7 @@ def masculine(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return str(_stemmer.stemWord(_masculine(word, _folded_forms())))
+    return str(_stemmer().stemWord(_masculine(word, _folded_forms())))
 
 
 def analyze(text: str) -> list[str]:

@@ -1,4 +1,8 @@
-from indices.analysis import analyze, fold, masculine
+import random
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from indices.analysis import _stem, analyze, fold, masculine
 
 
 def test_folds_accents() -> None:
@@ -46,3 +50,25 @@ def test_inclusive_spellings_read_as_the_masculine_terms_and_text() -> None:
         assert masculine(inclusive_form) == masculine_form
     # Hyphenated names and other slashes are left alone.
     assert masculine("Saint-Hilaire-le-Grand, entrée/sortie") == "Saint-Hilaire-le-Grand, entrée/sortie"
+
+
+def test_threads_analyse_at_once_as_one_alone() -> None:
+    """The API analyses texts in several threads at once: each word stems as it would alone (no IndexError)."""
+    rng = random.Random(19)
+    texts = [
+        " ".join(
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyzéèàç") for _ in range(rng.randint(5, 14)))
+            for _ in range(3_000)
+        )
+        for _ in range(6)
+    ]
+    _stem.cache_clear()  # every word unseen: each one reaches a stemmer
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns every few bytecodes
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            together = list(pool.map(analyze, texts))
+    finally:
+        sys.setswitchinterval(interval)
+    _stem.cache_clear()
+    assert together == [analyze(text) for text in texts]
