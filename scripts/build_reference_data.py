@@ -91,7 +91,9 @@ def build_rome() -> dict[str, str]:
         skills[r["code_ogr"]] = (r["libelle_competence"], kind)
     for r in read_csv(rome / "unix_referentiel_savoir_v460_utf8.csv"):
         skills[r["code_ogr_savoir"]] = (r["libelle_savoir"], "savoir")
-    for r in read_csv(rome / "unix_item_v460_utf8.csv"):  # items referenced by occupations but not in either list
+    for r in read_csv(rome / "unix_referentiel_contexte_travail_v460_utf8.csv"):  # conditions of work, not skills
+        skills[r["code_ogr"]] = (r["libelle_cont_travail"], "contexte")
+    for r in read_csv(rome / "unix_item_v460_utf8.csv"):  # items referenced by occupations but not in any list
         kind = {"1": "savoir_faire", "2": "savoir_etre", "3": "savoir"}.get(r["code_rubrique"], "savoir_faire")
         skills.setdefault(r["code_ogr"], (r["libelle"], kind))
     links = sorted(

@@ -23,7 +23,7 @@ class Occupation:
 class Skill:
     code: str
     label: str
-    kind: str  # savoir_faire | savoir_etre | savoir
+    kind: str  # savoir_faire | savoir_etre | savoir | contexte (a condition of work: place, hours, public, structure)
 
 
 @dataclass(frozen=True, slots=True)
