@@ -23,6 +23,7 @@ from matcher.ranking.views import CandidateViews, OfferViews
 from matcher.reference.classifier import MODEL_PATH as CLASSIFIER_PATH
 from matcher.reference.classifier import OccupationClassifier
 from matcher.reference.geography import Geography
+from matcher.reference.skills import VERSION as EXTRACTOR_VERSION
 from matcher.reference.skills import SkillExtractor
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.db import Store, make_engine, migrate
@@ -139,8 +140,8 @@ class Runtime:
         return views
 
     def offer_views_key(self) -> str:
-        """What the kept offer views were built from: the reference files and the classifier's model file."""
-        digest = hashlib.sha256()
+        """What the kept offer views were built from: reference files, the classifier's model file, the extractor."""
+        digest = hashlib.sha256(f"skills extractor {EXTRACTOR_VERSION}\0".encode())
         reference = self.settings.reference_dir
         for path in sorted([*(reference / "rome").rglob("*"), *(reference / "esco").rglob("*"), CLASSIFIER_PATH]):
             if path.is_file():

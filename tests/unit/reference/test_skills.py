@@ -1,4 +1,5 @@
-"""Skill extraction reads skills that are really in the text: no verb read as a field, no English label."""
+"""Skill extraction reads skills that are really in the text: no verb read as a field, no English label, no word
+of another sense or mere topic read as a skill."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ def extractor() -> SkillExtractor:
     return load_extractor(REPO_ROOT / "data")
 
 
-def labels(extractor: SkillExtractor, text: str) -> set[str]:
-    return {m.label for m in extractor.extract(text)}
+def labels(extractor: SkillExtractor, text: str, occupations: tuple[str, ...] = ()) -> set[str]:
+    return {m.label for m in extractor.extract(text, occupations)}
 
 
 def test_a_verb_is_not_the_noun_of_another_field(extractor: SkillExtractor) -> None:
     found = labels(extractor, "Vous assurez la gestion des dossiers et devez assurer l'accueil du public.")
     assert "Assurances" not in found and "Gestion des assurances" not in found
-    assert "Assurances" in labels(extractor, "Connaissance des assurances obligatoires.")
+    # The noun itself is read, where the job is insurance (a one-word label needs that support, see below).
+    assert "Assurances" in labels(extractor, "Connaissance des assurances obligatoires.", occupations=("C1102",))
 
 
 def test_inflected_multi_word_skills_are_still_found(extractor: SkillExtractor) -> None:
@@ -44,3 +46,41 @@ def test_no_english_label_is_read_in_french_text(extractor: SkillExtractor) -> N
 
 def test_a_one_letter_word_of_a_label_is_required(extractor: SkillExtractor) -> None:
     assert not {"Langage C++", "Langage C#"} & labels(extractor, "Il rédige les éléments de langage du ministre.")
+
+
+def test_a_noun_is_not_found_in_another_noun_of_its_stem(extractor: SkillExtractor) -> None:
+    assert "Equipements de sécurité" not in labels(
+        extractor, "Vous animez l'équipe chargée de la sécurité des denrées."
+    )
+    assert "Equipements de sécurité" in labels(extractor, "Vérifier les équipements de sécurité.")
+
+
+def test_a_common_word_alone_needs_the_text_to_support_it(extractor: SkillExtractor) -> None:
+    # Another sense ("dans une optique de", "une politique d'achat"), and a mere topic of the text.
+    assert not labels(extractor, "Il coache les équipes dans une optique de performance.")
+    assert not labels(extractor, "Vous participez à la définition de la politique d'achat.")
+    assert not labels(extractor, "Comptable. Le groupe est présent dans la restauration.")
+    # Supported: the job's occupation (given, or a ROME job title in the first sentence), or the word named again.
+    assert "optique" in labels(extractor, "Il coache les équipes dans une optique de performance.", ("J1405",))
+    assert "Restauration" in labels(extractor, "Cuisinier. Vous travaillez pour la restauration.")
+    assert "logistique" in labels(extractor, "La logistique du site et la logistique des salons.")
+    assert "logistique" not in labels(extractor, "La logistique du site.")
+
+
+def test_a_term_of_art_needs_no_support(extractor: SkillExtractor) -> None:
+    assert {"InDesign", "Photoshop"} <= labels(extractor, "Maîtriser InDesign et Photoshop.")
+
+
+def test_work_contexts_say_what_they_are_and_fit_a_job_through_rome_links(extractor: SkillExtractor) -> None:
+    text = "Agent polyvalent. Comme tout adulte de la structure, vous participez à la mission éducative."
+    assert "Adultes" not in labels(extractor, text)
+    (adults,) = [m for m in extractor.extract(text, ("K2111",)) if m.label == "Adultes"]  # trainers work with adults
+    assert adults.kind == "contexte"
+    assert [m.kind for m in extractor.extract("Menuisier en atelier.") if m.label == "En atelier"] == ["contexte"]
+
+
+def test_a_rome_and_an_esco_skill_of_one_label_are_one_reading(extractor: SkillExtractor) -> None:
+    found = extractor.extract("Ingénieur informatique. Vous rejoignez la direction des systèmes.")
+    assert [(m.source, m.label) for m in found if m.label.lower() == "informatique"] == [("rome", "Informatique")]
+    # The ROME codes callers use take the job's occupations too.
+    assert extractor.rome_codes("Connaissance des assurances obligatoires.", ("C1102",)) == ["122700"]
