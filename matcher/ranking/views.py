@@ -42,7 +42,9 @@ def _skills(
     if required or desired:
         return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(desired)), "offre"
     core = tuple(taxonomy.core_skills(occupation)) if occupation else ()
-    named = tuple(s for s in dict.fromkeys(extractor.rome_codes(text)) if s not in core) if extractor else ()
+    # The occupation tells the extractor which one-word skills belong to the job (else it guesses from the text).
+    known = (occupation,) if occupation else ()
+    named = tuple(s for s in dict.fromkeys(extractor.rome_codes(text, known)) if s not in core) if extractor else ()
     source = " + ".join(p for p, present in (("métier ROME", core), ("texte de l'offre", named)) if present)
     return core, named, source or "aucune"
 
@@ -276,7 +278,9 @@ def candidate_view_from_text(
         text=f"{title}. {text}".strip(". "),
         occupations=tuple(g.code for g in guesses),
         title_terms=frozenset(analyze(title)),
-        skills=frozenset(extractor.rome_codes(f"{title}. {text}")) if french else frozenset(),
+        skills=frozenset(extractor.rome_codes(f"{title}. {text}", [g.code for g in guesses]))
+        if french
+        else frozenset(),
         experience_years=0,
         contract_types=frozenset(),
         education_level=None,
