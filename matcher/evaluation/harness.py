@@ -187,7 +187,15 @@ def training_set(
     rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, split: str = "train"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features and graded labels of every (offer, retrieved candidate) pair of the split."""
-    rows, labels = [], []
+    X, y, _ = grouped_training_set(rt, benchmark, prepared, split=split)
+    return X, y
+
+
+def grouped_training_set(
+    rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, split: str = "train"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`training_set`, and the query of each row (what a pairwise loss compares within)."""
+    rows, labels, groups = [], [], []
 
     for query_id, grades in sorted(benchmark.qrels.get(split, {}).items()):
         if query_id not in prepared.offers:
@@ -207,4 +215,9 @@ def training_set(
         ):
             rows.append([facts.values[name] for name in FEATURES])
             labels.append(grades.get(candidate.id, 0))
-    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+            groups.append(query_id)
+    return (
+        np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.asarray(labels, dtype=np.float64),
+        np.asarray(groups, dtype=object),
+    )

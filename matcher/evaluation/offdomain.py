@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matcher.evaluation.benchmark import Benchmark, load_benchmark, text_only
-from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, training_set
+from matcher.evaluation.harness import Prepared, Report, evaluate, grouped_training_set, prepare
 from matcher.ranking.features import FEATURES
-from matcher.ranking.ranker import AdditiveRanker
+from matcher.ranking.ranker import service_ranker
 from matcher.ranking.scorer import LearnedScorer
 
 if TYPE_CHECKING:
@@ -124,12 +124,13 @@ def ablation(
     plain_builtin = text_only(builtin)
     out: dict[str, dict[str, float]] = {}
     for variant in variants:
-        X, y = training_set(rt, builtin, _views(prepared, variant))
+        X, y, groups = grouped_training_set(rt, builtin, _views(prepared, variant))
         if variant.plain:
-            X_plain, y_plain = training_set(rt, plain_builtin, _views(plain, variant))
+            X_plain, y_plain, g_plain = grouped_training_set(rt, plain_builtin, _views(plain, variant))
             X, y = np.vstack([X, X_plain]), np.concatenate([y, y_plain])
+            groups = np.concatenate([groups, np.asarray([f"texte:{g}" for g in g_plain], dtype=object)])
         kept = [i for i, f in enumerate(FEATURES) if variant.retrieval or f not in RETRIEVAL_FEATURES]
-        ranker = AdditiveRanker(n_segments=4, alpha=1.0).fit(X[:, kept], y)
+        ranker = service_ranker().fit(X[:, kept], y, groups=groups)
         scorer = LearnedScorer(ranker, tuple(FEATURES[i] for i in kept), variant.name)
         out[variant.name] = {}
         for s in [Evaluated("benchmark intégré", builtin, prepared), *sets]:

@@ -17,12 +17,12 @@ import numpy as np
 from matcher.core.progress import Progress
 from matcher.demo.samples import shipped_offers
 from matcher.evaluation.benchmark import Benchmark, build_builtin, load_benchmark, text_only
-from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, training_set
+from matcher.evaluation.harness import Prepared, Report, evaluate, grouped_training_set, prepare
 from matcher.evaluation.offdomain import ablation, offdomain_sets
 from matcher.ranking.features import FEATURES
-from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker
+from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker, service_ranker
 from matcher.ranking.scorer import LearnedScorer
-from matcher.shortlists.decisions import feedback_training_set
+from matcher.shortlists.decisions import grouped_feedback_training_set
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -43,16 +43,21 @@ def builtin_folder(rt: Runtime) -> Path:
 def fit_ranker(
     rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, with_feedback: bool = True
 ) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
-    """The ranker fitted on the benchmark's train split plus recruiters' decisions (and how many there were)."""
-    X, y = training_set(rt, benchmark, prepared)
+    """The ranker fitted on the benchmark's train split plus recruiters' decisions (and how many there were).
+
+    Pairwise: within each offer's list, better-graded candidates should score above worse ones.
+    """
+    X, y, groups = grouped_training_set(rt, benchmark, prepared)
     weights = np.ones(len(y))
     decided = 0
     if with_feedback:
-        X_feedback, y_feedback = feedback_training_set(rt)
+        X_feedback, y_feedback, offers = grouped_feedback_training_set(rt)
         decided = len(y_feedback)
         X, y = np.vstack([X, X_feedback]), np.concatenate([y, y_feedback])
+        groups = np.concatenate([groups, np.asarray([f"decisions:{o}" for o in offers], dtype=object)])
         weights = np.concatenate([weights, np.full(decided, FEEDBACK_WEIGHT)])
-    return AdditiveRanker(n_segments=4, alpha=1.0).fit(X, y, sample_weight=weights), X, y, decided
+    ranker = service_ranker().fit(X, y, sample_weight=weights, groups=groups)
+    return ranker, X, y, decided
 
 
 @dataclass

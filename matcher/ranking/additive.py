@@ -50,6 +50,7 @@ class RankerManifest:
     training_rows: int
     labels: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    loss: str = "squared"  # how it was fitted (models written before pairwise fitting were all ridge)
 
 
 def read_manifest(path: Path) -> RankerManifest:

@@ -145,7 +145,15 @@ def _feedback(row: FeedbackRow) -> Feedback:
 
 
 def feedback_training_set(rt: Runtime, *, today: date | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Features and grades of every (offer, candidate) pair a recruiter decided on.
+    """Features and grades of every (offer, candidate) pair a recruiter decided on (see below)."""
+    X, y, _ = grouped_feedback_training_set(rt, today=today)
+    return X, y
+
+
+def grouped_feedback_training_set(
+    rt: Runtime, *, today: date | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features and grades of every (offer, candidate) pair a recruiter decided on, and each pair's offer.
 
     Features are computed as a shortlist would compute them now (same retrieval context, so BM25 is
     scaled the same way). Candidates nobody decided on are left out: silence is not a rejection.
@@ -156,7 +164,7 @@ def feedback_training_set(rt: Runtime, *, today: date | None = None) -> tuple[np
             o.id: o
             for o in (offer_from_row(r) for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(list(labels)))))
         }
-    rows, grades = [], []
+    rows, grades, groups = [], [], []
     day = today or datetime.now(UTC).date()
     for offer_id, decided in sorted(labels.items()):
         if offer_id not in offers:
@@ -166,4 +174,9 @@ def feedback_training_set(rt: Runtime, *, today: date | None = None) -> tuple[np
             if candidate.id in decided:
                 rows.append([facts.values[name] for name in FEATURES])
                 grades.append(decided[candidate.id])
-    return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(grades, dtype=np.float64)
+                groups.append(offer_id)
+    return (
+        np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.asarray(grades, dtype=np.float64),
+        np.asarray(groups, dtype=object),
+    )

@@ -123,3 +123,54 @@ def test_serving_a_shipped_model_does_not_import_scikit_learn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def graded_lists(queries: int = 40, size: int = 30, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lists whose grade depends on feature 0 only, each list shifted by its own offset on feature 1."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((queries * size, 3))
+    groups = np.repeat(np.arange(queries), size)
+    X[:, 1] = np.clip(X[:, 1] * 0.2 + rng.random(queries)[groups] * 0.8, 0, 1)  # constant-ish within a list
+    y = np.digitize(X[:, 0], [0.5, 0.8]).astype(np.float64)  # grades 0, 1, 2
+    return X, y, groups
+
+
+def test_pairwise_loss_learns_the_order_within_lists() -> None:
+    X, y, groups = graded_lists()
+    ranker = AdditiveRanker(n_segments=4, alpha=1.0, loss="pairwise").fit(X, y, groups=groups)
+    assert (ranker.coef_ >= 0).all() and ranker.intercept_ == 0.0
+    assert ranker.coef_[0].sum() > 5 * ranker.coef_[1:].sum()  # the grade's feature, not the list's offset
+    scores = ranker.predict(X)
+    for query in range(40):
+        rows = groups == query
+        best, worst = scores[rows][y[rows] == 2], scores[rows][y[rows] == 0]
+        if len(best) and len(worst):
+            assert best.min() > worst.max() - 1e-9 or np.mean(best[:, None] > worst[None, :]) > 0.95
+
+
+def test_pairwise_fit_is_deterministic_and_weights_count() -> None:
+    X, y, groups = graded_lists()
+    a = AdditiveRanker(loss="pairwise").fit(X, y, groups=groups)
+    b = AdditiveRanker(loss="pairwise").fit(X, y, groups=groups)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    # Rows whose order disagrees with feature 0, made to weigh a lot, pull its slope down.
+    flipped = y.copy()
+    flipped[X[:, 2] > 0.5] = 2 - flipped[X[:, 2] > 0.5]
+    weights = np.where(X[:, 2] > 0.5, 20.0, 1.0)
+    c = AdditiveRanker(loss="pairwise").fit(X, flipped, sample_weight=weights, groups=groups)
+    assert c.coef_[0].sum() < a.coef_[0].sum()
+
+
+def test_an_unknown_loss_is_refused() -> None:
+    X, y = data()
+    with pytest.raises(ValueError, match="unknown loss"):
+        AdditiveRanker(loss="hinge").fit(X, y)
+
+
+def test_the_loss_is_kept_in_the_manifest(tmp_path: Path) -> None:
+    X, y, groups = graded_lists()
+    ranker = AdditiveRanker(loss="pairwise").fit(X, y, groups=groups)
+    manifest = save_ranker(ranker, tmp_path / "r.json", features=["a", "b", "c"], X=X, y=y, labels="", metrics={})
+    again, loaded = load_ranker(tmp_path / "r.json")
+    assert loaded.loss == manifest.loss == again.loss == "pairwise"
+    np.testing.assert_allclose(again.predict(X), ranker.predict(X), atol=1e-8)
