@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
-from api.access import ACCESS, _Public
-from api.limits import Limiter
+from api.access import ACCESS, Rule, _Public
+from api.limits import Limiter, RateLimiter
 from matcher.access import accounts
 from matcher.access.accounts import KEY_PREFIX, Principal
 from matcher.access.emails import InvalidEmail, normalise_email
@@ -71,18 +72,38 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def authorize(
+async def authorize(
     request: Request,
     _token: Annotated[str | None, Depends(_bearer)],
     _key: Annotated[str | None, Depends(_api_key)],
 ) -> None:
-    """App-wide dependency: authenticate, apply the route's rule, then the caller's rate limit."""
+    """App-wide dependency: authenticate, apply the route's rule, then the caller's rate limit.
+
+    Checking credentials reads the store (and a shared rate limit, Redis): that part runs in a worker
+    thread. An anonymous caller limited in this process needs neither, and is checked right here: a
+    health probe or a public page no longer waits for a thread.
+    """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or (rule := ACCESS.get((request.method, route.path))) is None:
         raise Forbidden("aucune règle d'accès pour cette route")
+    cookie = not route.include_in_schema  # pages are out of the API schema
+    if _anonymous(request, cookie=cookie) and isinstance(request.app.state.rate_limiter, RateLimiter):
+        _authorize(request, rule, cookie=cookie)
+    else:
+        await run_in_threadpool(_authorize, request, rule, cookie=cookie)
+
+
+def _anonymous(request: Request, *, cookie: bool) -> bool:
+    """Whether the request presents no credentials at all (no header, no page session when it would count)."""
+    if _credentials(request) is not None:
+        return False
+    return not (cookie and "session" in request.scope and request.session.get(SESSION_ACCOUNT))
+
+
+def _authorize(request: Request, rule: Rule, *, cookie: bool) -> None:
     rt: Runtime = request.app.state.runtime
     try:
-        principal = identify(request, rt, cookie=not route.include_in_schema)  # pages are out of the API schema
+        principal = identify(request, rt, cookie=cookie)
     except Unauthenticated:
         _count_bad_credentials(request)
         raise
@@ -141,14 +162,15 @@ def _rate_key(request: Request, principal: Principal | None) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-def current_principal(request: Request) -> Principal:
+# Plain reads of what authorize() left: async, so that they cost no trip to a worker thread.
+async def current_principal(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:  # only reachable on a PUBLIC route that asks for a principal: a wiring bug
         raise Unauthenticated("authentification requise")
     return principal
 
 
-def optional_principal(request: Request) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 

@@ -10,12 +10,13 @@ from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Async: a plain read, which would otherwise cost each request a trip to a worker thread.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_runner(request: Request) -> InProcessRunner:
+async def get_runner(request: Request) -> InProcessRunner:
     runner: InProcessRunner = request.app.state.runner
     return runner
 

@@ -135,6 +135,7 @@ class _Index:
     points: list[list[tuple[float, float]]] = field(default_factory=list)
     reach: list[float | None] = field(default_factory=list)
     tombstones: dict[str, int] = field(default_factory=dict)
+    live: int = 0  # rows alive, kept up to date: counting is a /health probe's job, on every call
     vectors: VectorTable = field(init=False)
     derived: _Derived | None = None
 
@@ -155,6 +156,8 @@ class _Index:
             self.ids.append(doc.id)
             for column in (self.versions, self.alive, self.texts, self.keywords, self.points, self.reach):
                 column.append(None)  # type: ignore[arg-type]
+        if not self.alive[row]:
+            self.live += 1
         self.versions[row] = doc.version
         self.alive[row] = True
         self.texts[row] = doc.text
@@ -169,6 +172,7 @@ class _Index:
     def remove(self, doc_id: str, version: int) -> None:
         row = self.rows.get(doc_id)
         if row is not None:
+            self.live -= self.alive[row]
             self.alive[row] = False
             self.texts[row] = ""
             self.terms.clear(row)
@@ -321,7 +325,7 @@ class EmbeddedBackend:
 
     def count(self, index: str) -> int:
         with self._lock:
-            return sum(self._index(index).alive)
+            return self._index(index).live
 
     def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
         with self._lock:
@@ -404,6 +408,7 @@ def _load(source: Path) -> _Index:
     idx.rows = {doc_id: row for row, doc_id in enumerate(idx.ids)}
     idx.versions = meta["versions"]
     idx.alive = meta["alive"]
+    idx.live = sum(idx.alive)
     idx.texts = meta["texts"]
     if meta.get("analyzer") == ANALYZER_VERSION and (source / "terms.npz").exists():
         with np.load(source / "terms.npz") as arrays:

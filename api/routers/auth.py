@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep, check_account_request_rate, check_sign_in_rate
 from api.deps import RuntimeDep
@@ -39,8 +40,9 @@ def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
 
 
 @router.get("/me")
-def who_am_i(principal: PrincipalDep, rt: RuntimeDep) -> Account:
-    return accounts.own_account(rt, principal=principal)
+async def who_am_i(principal: PrincipalDep, rt: RuntimeDep) -> Account:
+    # One trip to a worker thread for the store (a sync route takes a second one to check its answer).
+    return await run_in_threadpool(accounts.own_account, rt, principal=principal)
 
 
 class PasswordChange(Strict):

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
@@ -51,8 +52,9 @@ def create_offer(
 
 
 @router.get("/{offer_id}")
-def get_offer(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Offer:
-    return offers.offer_for(rt, principal=principal, offer_id=offer_id)
+async def get_offer(offer_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Offer:
+    # One trip to a worker thread for the store (a sync route takes a second one to check its answer).
+    return await run_in_threadpool(offers.offer_for, rt, principal=principal, offer_id=offer_id)
 
 
 @router.get(

@@ -118,6 +118,23 @@ def test_versions_reject_stale_writes_and_survive_delete(backend: EmbeddedBacken
     assert backend.upsert("docs", [Document("gardener", 5, "Jardinier", vec(1, 0, 0, 0))]).written == ["gardener"]
 
 
+def test_the_count_follows_writes_deletes_and_reloads(tmp_path: Path) -> None:
+    """The count is kept as documents come and go (not recounted): it must agree with the live documents."""
+    backend = EmbeddedBackend(tmp_path)
+    backend.ensure_index("docs", dims=4)
+    backend.upsert("docs", corpus())
+    assert backend.count("docs") == 3
+    backend.upsert("docs", [Document("gardener", 2, "Jardinier", vec(1, 0, 0, 0))])  # an update: still 3
+    backend.delete("docs", [("nurse", 2), ("nurse", 3), ("unknown", 1)])  # twice, and one never written
+    assert backend.count("docs") == 2 == len(backend.versions("docs"))
+    backend.upsert(
+        "docs", [Document("nurse", 4, "Infirmier", vec(0, 0, 1, 0)), Document("new", 1, "x", vec(0, 0, 0, 1))]
+    )
+    assert backend.count("docs") == 4 == len(backend.versions("docs"))
+    backend.flush()
+    assert EmbeddedBackend(tmp_path).count("docs") == 4
+
+
 def test_bad_documents_are_reported_not_dropped(backend: EmbeddedBackend) -> None:
     result = backend.upsert("docs", [Document("bad", 1, "x", vec(1, 0)), Document("good", 1, "y", vec(0, 0, 0, 1))])
     assert result.written == ["good"] and "bad" in result.failed

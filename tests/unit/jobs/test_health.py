@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -9,8 +10,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
+from matcher.indexing.outbox import DEAD_MARK
+from matcher.jobs.health import check
 from matcher.jobs.runner import broker_status
 from matcher.runtime import Runtime
+from matcher.store.tables import DeadLetterRow, OutboxRow
 
 
 def test_health_reports_the_broker(tmp_path: Path) -> None:
@@ -27,3 +31,29 @@ def test_health_reports_the_broker(tmp_path: Path) -> None:
     body = response.json()
     assert (body["status"], body["store"], body["search"], body["broker"]) == ("degraded", "ok", "ok", "unreachable")
     assert body["pending_jobs"] == 0 and body["dead_letters"] == 0
+
+
+def test_health_counts_live_pending_work_and_waiting_dead_letters_in_one_probe(tmp_path: Path) -> None:
+    """Pending: outbox rows neither done nor parked in the dead letters; dead letters: those not replayed yet."""
+    rt = Runtime.open(MatcherSettings(data_dir=tmp_path, embedder="hashing"), embedder=HashingEmbedder())
+    rt.ensure_indices()
+    now = datetime.now(UTC)
+    try:
+        with rt.store.transaction() as session:
+            row = {"topic": "offer", "entity_id": "off_x", "version": 1, "action": "upsert"}
+            session.add_all(
+                [
+                    OutboxRow(**row, created_at=now - timedelta(seconds=90)),  # live, the oldest
+                    OutboxRow(**row, created_at=now - timedelta(seconds=30), last_error="timeout"),  # live, retried
+                    OutboxRow(**row, created_at=now - timedelta(hours=2), processed_at=now),  # done
+                    OutboxRow(**row, created_at=now - timedelta(hours=3), last_error=f"{DEAD_MARK}: boom"),  # parked
+                    DeadLetterRow(task="index", args=[], error="boom"),
+                    DeadLetterRow(task="index", args=[], error="boom"),
+                    DeadLetterRow(task="index", args=[], error="boom", replayed_at=now),
+                ]
+            )
+        report = check(rt)
+    finally:
+        rt.close()
+    assert (report.store, report.pending_jobs, report.dead_letters) == ("ok", 2, 2)
+    assert report.oldest_pending_s is not None and 89 <= report.oldest_pending_s <= 150
