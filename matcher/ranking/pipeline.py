@@ -104,19 +104,22 @@ class Matches(BaseModel):
 
 
 def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict[str, float]) -> Explanation:
-    return Explanation(
-        contributions=[
-            Contribution(feature=f, label=LABELS[f], value=None if f == BASE else facts.values[f], contribution=c)
-            for f, c in contributions.items()
-        ],
-        occupation=offer.occupation,
-        occupation_source=offer.occupation_source,
-        occupation_relation=facts.occupation_relation,
-        matched_skills=[rt.taxonomy.skill_label(s) for s in facts.matched_skills],
-        missing_skills=[rt.taxonomy.skill_label(s) for s in facts.missing_skills],
-        skills_source=offer.skills_source,
-        distance_km=round(facts.distance_km, 1) if facts.distance_km is not None else None,
-        contract_types=facts.contract_overlap,
+    # Validated from plain data in one call: a third of the time of building its ~16 parts one by one.
+    return Explanation.model_validate(
+        {
+            "contributions": [
+                {"feature": f, "label": LABELS[f], "value": None if f == BASE else facts.values[f], "contribution": c}
+                for f, c in contributions.items()
+            ],
+            "occupation": offer.occupation,
+            "occupation_source": offer.occupation_source,
+            "occupation_relation": facts.occupation_relation,
+            "matched_skills": [rt.taxonomy.skill_label(s) for s in facts.matched_skills],
+            "missing_skills": [rt.taxonomy.skill_label(s) for s in facts.missing_skills],
+            "skills_source": offer.skills_source,
+            "distance_km": round(facts.distance_km, 1) if facts.distance_km is not None else None,
+            "contract_types": facts.contract_overlap,
+        }
     )
 
 
@@ -250,7 +253,7 @@ def _retrieve(
             for doc_id, version, visibility, consented_at in stated
             if open_to_employers_state(visibility, consented_at)
         }
-        kept = {doc_id: views.get(doc_id, version) for doc_id, version in versions.items()}
+        kept = views.get_many(versions)
         missing = [doc_id for doc_id, found in kept.items() if found is None]
         if missing:
             for row in session.query(CandidateRow).filter(CandidateRow.id.in_(missing)):

@@ -11,7 +11,7 @@ import dataclasses
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,15 @@ class CandidateViews:
             if view is not None:
                 self._views.move_to_end(key)
             return view
+
+    def get_many(self, versions: Mapping[str, int]) -> dict[str, CandidateView | None]:
+        """:meth:`get` for each profile id and version (None where not kept), under one lock."""
+        with self._lock:
+            found = {candidate_id: self._views.get((candidate_id, v)) for candidate_id, v in versions.items()}
+            for candidate_id, view in found.items():
+                if view is not None:
+                    self._views.move_to_end((candidate_id, versions[candidate_id]))
+        return found
 
     def of(self, candidate: Candidate) -> CandidateView:
         """The view of a stored profile, built and kept when new."""
