@@ -17,9 +17,15 @@ from sqlalchemy.orm import Session
 from indices.hybrid import HybridHit, hybrid_search
 from indices.protocol import Filter, GeoDistance, Ids, SearchBackend, Terms, WithinReach
 from matcher.access.accounts import Principal
-from matcher.access.tenancy import open_to_employers, open_to_employers_state, own_candidate_id, visible_candidate_row
+from matcher.access.tenancy import (
+    audience_filter,
+    open_to_employers,
+    open_to_employers_state,
+    own_candidate_id,
+    visible_candidate_row,
+)
 from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.core.models import Offer, OfferStatus, Visibility
+from matcher.core.models import Offer, OfferStatus
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
 from matcher.indexing.documents import candidate_text, offer_text
@@ -231,7 +237,8 @@ def _retrieve(
     )
     text = offer_text(offer)
     vector = rt.embedder.embed([text])[0]
-    filters: list[Filter] = [Terms("visibility", (Visibility.EMPLOYERS.value,))]
+    # Profiles open to every employer, and those whose partner consent names this offer's employer.
+    filters: list[Filter] = [audience_filter((offer.employer_id,))]
     if view.place:
         filters.append(WithinReach(*view.place))
     hits = hybrid_search(
@@ -246,18 +253,22 @@ def _retrieve(
         # The store is the truth: a profile closed since it was indexed, or without a dated consent, is dropped.
         # Only the columns deciding that are read; full rows only for profiles whose view is not kept yet.
         stated = session.query(
-            CandidateRow.id, CandidateRow.version, CandidateRow.visibility, CandidateRow.consented_at
+            CandidateRow.id,
+            CandidateRow.version,
+            CandidateRow.visibility,
+            CandidateRow.consented_at,
+            CandidateRow.partner_consent,
         ).filter(CandidateRow.id.in_([h.id for h in hits]))
         versions = {
             doc_id: version
-            for doc_id, version, visibility, consented_at in stated
-            if open_to_employers_state(visibility, consented_at)
+            for doc_id, version, visibility, consented_at, consent in stated
+            if open_to_employers_state(visibility, consented_at, consent, (offer.employer_id,))
         }
         kept = views.get_many(versions)
         missing = [doc_id for doc_id, found in kept.items() if found is None]
         if missing:
             for row in session.query(CandidateRow).filter(CandidateRow.id.in_(missing)):
-                if open_to_employers(row):
+                if open_to_employers(row, (offer.employer_id,)):
                     versions[row.id] = row.version
                     kept[row.id] = views.of(candidate_from_row(row))
                 else:  # closed between the two reads

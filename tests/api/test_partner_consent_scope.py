@@ -118,6 +118,27 @@ def test_narrowing_a_consent_to_one_employer_takes_the_person_out_of_the_others_
     assert kept == {offers["recruiter"]: [candidate_id], offers["other_recruiter"]: []}  # withdrawn, not just hidden
 
 
+def test_a_new_shortlist_takes_the_profile_for_the_named_employer_only(world: World, rt: Runtime) -> None:
+    [named] = push(world, [person(1, scope="employers", employer_ids=[world.employer_a])])
+    offers = {
+        who: world.client.post(
+            "/offers", json=offer_body(employer, commune_insee=commune), headers=world.as_(who)
+        ).json()["id"]
+        for who, employer, commune in (
+            ("recruiter", world.employer_a, "07186"),
+            ("other_recruiter", world.employer_b, "07019"),
+        )
+    }
+    process_outbox(rt)
+    places = {}
+    for who, offer_id in offers.items():
+        built = world.client.post(f"/offers/{offer_id}/shortlists", json={"size": 5}, headers=world.as_(who))
+        assert built.status_code == 201, built.text
+        page = world.client.get(f"/offers/{offer_id}/shortlists/latest", headers=world.as_(who))
+        places[who] = [p["candidate_id"] for p in page.json()["places"]]
+    assert places == {"recruiter": [named], "other_recruiter": []}
+
+
 def test_once_the_person_takes_the_profile_over_their_own_visibility_decides(world: World, rt: Runtime) -> None:
     [candidate_id] = push(world, [person(1, scope="employers", employer_ids=[world.employer_a])])
     code = world.client.post("/partners/me/candidates/p-1/link-code", headers=world.as_("partner")).json()["code"]
