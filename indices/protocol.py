@@ -84,6 +84,43 @@ class BulkResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """Both retrievers' answers to one query, from a backend that runs them in one request.
+
+    Attributes:
+        lexical: BM25 hits, best first.
+        dense: kNN hits, best first.
+        completed: Whether the two mappings below were asked for (empty when not).
+        bm25_of: BM25 score of every dense hit that matches a query term (an absent one matches none).
+        cosine_of: Cosine of every lexical hit to the query vector.
+    """
+
+    lexical: list[Hit]
+    dense: list[Hit]
+    completed: bool = False
+    bm25_of: dict[str, float] = field(default_factory=dict)
+    cosine_of: dict[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class RetrievesBoth(Protocol):
+    """A backend that answers BM25 and kNN for one query in one request (see :func:`indices.hybrid.hybrid_search`)."""
+
+    def retrieve(
+        self,
+        index: str,
+        *,
+        text: str,
+        vector: Vector,
+        filters: Sequence[Filter] = (),
+        depth: int = 100,
+        complete: bool = False,
+    ) -> Retrieval:
+        """The top ``depth`` BM25 and kNN hits; with ``complete``, each list's scores by the other retriever too."""
+        ...
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """Search engine operations the service relies on. Filters combine with AND."""

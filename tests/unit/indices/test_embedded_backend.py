@@ -166,6 +166,25 @@ def test_hybrid_fuses_both_lists(backend: EmbeddedBackend) -> None:
     assert hits[0].id in {"accountant", "gardener"} and len(hits) == 3
 
 
+def test_hybrid_completes_the_scores_its_other_retriever_did_not_return(backend: EmbeddedBackend) -> None:
+    query = vec(0.2, 1, 0.5, 0)  # the accountant first by vector, the nurse first by words
+    ask = {"text": "infirmière comptable", "vector": query, "k": 3, "depth": 1}
+    plain = hybrid_search(backend, "docs", **ask)
+    full = hybrid_search(backend, "docs", **ask, complete=True)
+    assert [(h.id, h.score, h.bm25_rank, h.dense_rank) for h in full] == [
+        (h.id, h.score, h.bm25_rank, h.dense_rank) for h in plain
+    ]
+    lexical_only = [h for h in full if h.dense_rank is None]
+    dense_only = [h for h in full if h.bm25_rank is None]
+    assert lexical_only and dense_only
+    stored = backend.vectors("docs", [h.id for h in lexical_only])
+    assert [h.cosine for h in lexical_only] == [float(stored[h.id] @ query) for h in lexical_only]
+    assert all(h.cosine is not None and h.cosine > 0 for h in lexical_only)
+    words = {h.id: h.score for h in backend.bm25("docs", "infirmière comptable", k=10)}
+    assert [h.bm25 for h in dense_only] == [words.get(h.id, 0.0) for h in dense_only]
+    assert any(h.bm25 for h in dense_only), "one kNN-only hit matches a query word: its BM25 is not 0"
+
+
 def test_approximate_path_used_on_large_collections() -> None:
     rng = np.random.default_rng(3)
     data = rng.normal(size=(3000, 16)).astype(np.float32)
