@@ -18,9 +18,22 @@ the ``k1 + 1`` factor as a boost, so scores are on the same scale, up to Lucene'
 kNN scores are turned back into cosines.
 
 Refresh: with ``refresh=wait_for`` (default) a write returns once searchable, as in the embedded
-backend. ``WithinReach`` needs each document's own radius and the node runs no scripts: the distinct
-``reach_km`` values are read with a terms aggregation at query time (one extra request), then the
-filter is "any r: reach_km == r and a point within r km".
+backend. A write of at least ``bulk_refresh_pause_at`` documents (a bulk load: the service writes in
+batches of 512) turns the index's periodic refresh off while it runs, then restores it and refreshes
+once. A process killed in between leaves it off (``index.refresh_interval: -1``): set it back (null),
+or ``wait_for`` writes to that index wait until their request times out.
+
+Queries: :meth:`ElasticsearchBackend.retrieve` sends BM25 and kNN as one ``_msearch`` (hybrid
+retrieval in one round trip); with ``complete`` the kNN search also scores its hits with the BM25
+query (a named query, ``include_named_queries_score``) and the BM25 search returns its hits' vectors,
+so ranking needs no further request.
+
+``WithinReach`` needs each document's own radius and the node runs no scripts: the filter is "any r:
+reach_km == r and a point within r km" over the distinct ``reach_km`` values, read with a terms
+aggregation and kept ``reach_cache_s`` seconds (this process's writes add theirs at once). Documents
+whose reach the kept values do not know (written meanwhile by another process) pass a catch-all clause
+(cheap ranges between the known values); should one come back among the hits, the values are read
+again and the search sent again, so answers stay exact.
 
 Writes sent to the alias during create → fill → swap land in the old index: a migration replays them
 afterwards (compare :meth:`ElasticsearchBackend.versions` with the store).
@@ -33,15 +46,20 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import orjson
 from elasticsearch import ApiError, Elasticsearch, SerializationError, TransportError
+from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
 
 from indices.analysis import analyze
 from indices.errors import IndexNotFound, SearchError, SearchRequestError, SearchUnavailable
@@ -52,6 +70,7 @@ from indices.protocol import (
     GeoDistance,
     Hit,
     Ids,
+    Retrieval,
     Terms,
     Vector,
     WithinReach,
@@ -62,9 +81,15 @@ MAPPING_VERSION = 1
 MAX_WINDOW = 10_000  # index.max_result_window and the kNN num_candidates ceiling
 MAX_REACH_VALUES = 10_000
 PAGE_SIZE = 10_000  # hits per page when listing versions
+MAX_KEPT_TERMS = 200_000  # document frequencies kept per alias (max_query_terms), forgotten past that
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")  # no "-": it separates the parts of physical names
-_LIVE: dict[str, Any] = {"bool": {"must_not": [{"term": {"deleted": True}}]}}
+_DELETED: dict[str, Any] = {"term": {"deleted": True}}
+_LIVE: dict[str, Any] = {"bool": {"must_not": [_DELETED]}}
 _MATCH_NONE: dict[str, Any] = {"match_none": {}}
+# Matches no document, yet is not folded away before the search (as match_none would be), so named
+# queries beside it are still scored on the hits of the other part of the search.
+_NOTHING: dict[str, Any] = {"bool": {"filter": [_DELETED, _LIVE]}}
+_BM25 = "bm25"  # name of the BM25 query scored on kNN hits
 
 
 def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
@@ -96,6 +121,10 @@ class ElasticsearchBackend:
         base = settings or get_search_settings()
         self.settings = SearchSettings.model_validate({**base.model_dump(), **overrides}) if overrides else base
         self.client = client or _make_client(self.settings)
+        # alias -> (monotonic expiry, distinct reach_km values), see the module docstring
+        self._reach: dict[str, tuple[float, tuple[float, ...]]] = {}
+        # alias -> (documents with text, document frequency of each term seen), for max_query_terms
+        self._doc_freqs: dict[str, tuple[int, dict[str, int]]] = {}
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -154,6 +183,7 @@ class ElasticsearchBackend:
             actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old]
             actions.append({"add": {"index": new_physical, "alias": alias}})
             self.client.indices.update_aliases(actions=actions)
+        self._reach.pop(alias, None)
         return old[-1] if old else None
 
     def drop_index(self, index: str) -> None:
@@ -279,50 +309,76 @@ class ElasticsearchBackend:
             return int(self.client.count(index=self.alias(index), query=_LIVE)["count"])
 
     def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
-        """BM25 over the same analysed terms as the embedded backend, best first."""
-        terms = analyze(text)
+        """BM25 over the same analysed terms as the embedded backend (up to ``max_query_terms``), best first."""
+        terms = self._query_terms(index, text)
         if not terms or k <= 0:
             return []
-        alias = self.alias(index)
-        with _translate(index):
-            query = {
-                "bool": {
-                    "must": [{"match": {"text": {"query": " ".join(terms)}}}],
-                    "filter": self._filters(alias, filters),
-                }
-            }
-            # Several shards: score with global term statistics, as the single embedded index does.
-            search_type = "dfs_query_then_fetch" if self.settings.number_of_shards > 1 else None
-            response = self.client.search(
-                index=alias,
-                query=query,
-                size=min(k, MAX_WINDOW),
-                source=False,
-                track_total_hits=False,
-                search_type=search_type,
-            )
+        size = min(k, MAX_WINDOW)
+        (response,) = self._search(index, filters, lambda clauses: [_bm25_body(terms, clauses, size)])
         return [Hit(hit["_id"], float(hit["_score"])) for hit in response["hits"]["hits"]]
 
     def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
         """Approximate nearest neighbours (HNSW, filtered during the search) scored by cosine, best first."""
         if k <= 0:
             return []
-        k = min(k, MAX_WINDOW)
-        alias = self.alias(index)
-        with _translate(index):
-            knn: dict[str, Any] = {
-                "field": "vector",
-                "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
-                "k": k,
-                "num_candidates": min(max(k, self.settings.num_candidates), MAX_WINDOW),
-                "filter": self._filters(alias, filters),
-            }
-            if self.settings.rescore_oversample >= 1:
-                # Scores and order then come from the raw floats, not the int8 quantised copy.
-                knn["rescore_vector"] = {"oversample": self.settings.rescore_oversample}
-            response = self.client.search(index=alias, knn=knn, size=k, source=False, track_total_hits=False)
-        # Elasticsearch scores cosine as (1 + cos) / 2.
-        return [Hit(hit["_id"], 2.0 * float(hit["_score"]) - 1.0) for hit in response["hits"]["hits"]]
+        (response,) = self._search(index, filters, lambda clauses: [self._knn_body(vector, clauses, k)])
+        return _dense_hits(response)
+
+    def retrieve(
+        self,
+        index: str,
+        *,
+        text: str,
+        vector: Vector,
+        filters: Sequence[Filter] = (),
+        depth: int = 100,
+        complete: bool = False,
+    ) -> Retrieval:
+        """``bm25`` and ``knn`` (``k=depth``) in one request, as :func:`indices.hybrid.hybrid_search` asks.
+
+        Args:
+            complete: Also the BM25 score of every kNN hit (the BM25 query, named, scored on them) and
+                the cosine of every BM25 hit (from its vector, returned with it).
+        """
+        if depth <= 0:
+            return Retrieval([], [], completed=complete)
+        depth = min(depth, MAX_WINDOW)
+        terms = self._query_terms(index, text) if text.strip() else []
+        named = complete and bool(terms)
+
+        def searches(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            bodies = []
+            if terms:
+                lexical = _bm25_body(terms, clauses, depth)
+                if complete:
+                    lexical["docvalue_fields"] = ["vector"]
+                bodies.append(lexical)
+            dense = self._knn_body(vector, clauses, depth)
+            if named:
+                # Scores nothing by itself (kNN hits and scores unchanged); its named part is scored on the hits.
+                scored = {"match": {"text": {"query": " ".join(terms), "_name": _BM25}}}
+                dense["query"] = {"bool": {"filter": [_NOTHING], "should": [scored]}}
+            bodies.append(dense)
+            return bodies
+
+        responses = self._search(index, filters, searches, named_scores=named)
+        lexical_hits = responses[0]["hits"]["hits"] if terms else []
+        lexical = [Hit(hit["_id"], float(hit["_score"])) for hit in lexical_hits]
+        dense = _dense_hits(responses[-1])
+        if not complete:
+            return Retrieval(lexical, dense)
+        bm25_of = {}
+        for hit in responses[-1]["hits"]["hits"]:
+            score = (hit.get("matched_queries") or {}).get(_BM25)
+            if score is not None:
+                bm25_of[hit["_id"]] = float(score)
+        cosine_of = {}
+        query = np.asarray(vector)
+        for hit in lexical_hits:
+            stored = (hit.get("fields") or {}).get("vector")
+            if stored:  # as for vectors(): the same float32 row (read from the index) times the query
+                cosine_of[hit["_id"]] = float(np.asarray(stored[0], dtype=np.float32) @ query)
+        return Retrieval(lexical, dense, True, bm25_of, cosine_of)
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -352,7 +408,7 @@ class ElasticsearchBackend:
         self.client.indices.create(index=name, settings=settings, mappings=mappings, aliases=aliases)
 
     def _bulk(self, index: str, physical: str | None, ops: list[_Op], result: BulkResult) -> None:
-        """Send ``ops`` in chunks; retry 429/5xx items and unanswered requests with exponential backoff.
+        """Send ``ops`` in chunks, ``bulk_threads`` requests at a time; retry 429/5xx items and unanswered requests.
 
         Items still rejected with 429/5xx after the last round go to ``failed``. A whole request still
         failing (no connection, or 429/5xx for the request) raises :class:`SearchUnavailable`: the cluster is
@@ -368,58 +424,184 @@ class ElasticsearchBackend:
             with _translate(index):
                 if not self.client.indices.exists(index=physical):  # a bulk would auto-create it
                     raise IndexNotFound(physical)
-        refresh = "wait_for" if self.settings.refresh == "wait_for" else False
-        size, settings = self.settings.bulk_chunk_size, self.settings
+        settings = self.settings
+        paused = 0 < settings.bulk_refresh_pause_at <= len(ops)
+        refresh = "wait_for" if settings.refresh == "wait_for" and not paused else False
+
+        def send(chunk: list[_Op]) -> Any:
+            lines: list[dict[str, Any]] = []
+            for op in chunk:
+                lines += (op.action, op.source)
+            try:
+                return self.client.bulk(index=target, operations=lines, refresh=refresh, require_alias=require_alias)
+            except (ApiError, TransportError) as exc:
+                return exc
+
+        size = settings.bulk_chunk_size
         pending: list[tuple[_Op, str]] = [(op, "") for op in ops]
         unanswered: Exception | None = None
-        for attempt in range(settings.bulk_retries + 1):
-            if attempt:
-                time.sleep(settings.bulk_backoff_s * 2 ** (attempt - 1))
-            retry: list[tuple[_Op, str]] = []
-            unanswered = None
-            for start in range(0, len(pending), size):
-                chunk = [op for op, _ in pending[start : start + size]]
-                lines: list[dict[str, Any]] = []
-                for op in chunk:
-                    lines += (op.action, op.source)
-                try:
-                    response = self.client.bulk(
-                        index=target, operations=lines, refresh=refresh, require_alias=require_alias
-                    )
-                except (ApiError, TransportError) as exc:
-                    if not _retryable(exc):
-                        raise _translated(index, exc) from exc
-                    unanswered = exc
-                    retry += [(op, str(exc)) for op in chunk]
-                    continue
-                for op, item in zip(chunk, response["items"], strict=True):
-                    info = next(iter(item.values()))
-                    status, error = int(info["status"]), info.get("error") or {}
-                    if status < 300:
-                        result.written.append(op.id)
-                    elif status == 409:
-                        result.stale.append(op.id)
-                    elif error.get("type") == "index_not_found_exception":
-                        raise IndexNotFound(index)
-                    elif status == 429 or status >= 500:
-                        retry.append((op, f"{status} {_reason(error)}"))
-                    else:
-                        result.failed[op.id] = _reason(error)
-            pending = retry
-            if not pending:
-                break
+        with _translate(index), self._refresh_paused(target, paused):
+            for attempt in range(settings.bulk_retries + 1):
+                if attempt:
+                    time.sleep(settings.bulk_backoff_s * 2 ** (attempt - 1))
+                chunks = [[op for op, _ in pending[start : start + size]] for start in range(0, len(pending), size)]
+                threads = min(settings.bulk_threads, len(chunks))
+                if threads > 1:
+                    with ThreadPoolExecutor(threads, thread_name_prefix="bulk") as pool:
+                        answers = list(pool.map(send, chunks))
+                else:
+                    answers = [send(chunk) for chunk in chunks]
+                retry: list[tuple[_Op, str]] = []
+                unanswered = None
+                for chunk, answer in zip(chunks, answers, strict=True):
+                    if isinstance(answer, ApiError | TransportError):
+                        if not _retryable(answer):
+                            raise _translated(index, answer) from answer
+                        unanswered = answer
+                        retry += [(op, str(answer)) for op in chunk]
+                        continue
+                    for op, item in zip(chunk, answer["items"], strict=True):
+                        info = next(iter(item.values()))
+                        status, error = int(info["status"]), info.get("error") or {}
+                        if status < 300:
+                            result.written.append(op.id)
+                        elif status == 409:
+                            result.stale.append(op.id)
+                        elif error.get("type") == "index_not_found_exception":
+                            raise IndexNotFound(index)
+                        elif status == 429 or status >= 500:
+                            retry.append((op, f"{status} {_reason(error)}"))
+                        else:
+                            result.failed[op.id] = _reason(error)
+                pending = retry
+                if not pending:
+                    break
+        if physical is None:
+            self._learn_reach(target, ops)
         if unanswered is not None:
             raise SearchUnavailable(
                 f"bulk write to {target!r} failed after {settings.bulk_retries + 1} attempts: {unanswered}"
             ) from unanswered
         for op, reason in pending:
             result.failed[op.id] = f"gave up after {settings.bulk_retries + 1} attempts: {reason}"
-        if settings.refresh == "true":
+        if settings.refresh == "true" or (paused and settings.refresh == "wait_for"):
             with _translate(index):
                 self.client.indices.refresh(index=target)
 
+    @contextmanager
+    def _refresh_paused(self, target: str, pause: bool) -> Iterator[None]:
+        """Periodic refresh off on ``target`` while the block runs (when ``pause``), then as it was.
+
+        Left alone when already off: another bulk is running (it restores it), or an operator chose so.
+        """
+        if not pause:
+            yield
+            return
+        found = self.client.indices.get_settings(
+            index=target, name="index.refresh_interval", flat_settings=True, include_defaults=True
+        )  # with the defaults, so that every index behind ``target`` is listed, set or not
+        before = {name: spec["settings"].get("index.refresh_interval") for name, spec in found.items()}
+        if "-1" in before.values():
+            yield
+            return
+        self.client.indices.put_settings(index=target, settings={"index.refresh_interval": "-1"})
+        try:
+            yield
+        finally:
+            for name, interval in before.items():
+                self.client.indices.put_settings(index=name, settings={"index.refresh_interval": interval})
+
+    def _search(
+        self,
+        index: str,
+        filters: Sequence[Filter],
+        bodies: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+        *,
+        named_scores: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Run the searches ``bodies(filter clauses)`` in one ``_msearch``; their responses, in order.
+
+        When ``WithinReach`` relies on kept reach values and a hit has a reach they do not know (it came
+        through the catch-all clause), the values are read again and the searches sent again, once.
+        """
+        alias = self.alias(index)
+        checked = self.settings.reach_cache_s > 0 and any(isinstance(f, WithinReach) for f in filters)
+        with _translate(index):
+            for attempt in range(2):
+                lines: list[dict[str, Any]] = []
+                for body in bodies(self._filters(alias, filters)):
+                    header: dict[str, Any] = {"index": alias}
+                    if self.settings.number_of_shards > 1 and "knn" not in body:
+                        # Score with global term statistics, as the single embedded index does (kNN always does).
+                        header["search_type"] = "dfs_query_then_fetch"
+                    if checked:
+                        body["docvalue_fields"] = [*body.get("docvalue_fields", ()), "reach_km"]
+                    lines += (header, body)
+                answer = self.client.msearch(searches=lines, include_named_queries_score=named_scores or None)
+                responses = [_response(index, r) for r in answer["responses"]]
+                if not checked or attempt or self._reach_known(alias, responses):
+                    break
+                self._reach.pop(alias, None)
+        return responses
+
+    def _query_terms(self, index: str, text: str) -> list[str]:
+        """Analysed terms of ``text``; past ``max_query_terms`` distinct ones, the most informative only.
+
+        The document frequencies come from the index (``_termvectors``) and are kept per alias: a request
+        only for terms never seen by this process.
+        """
+        terms = analyze(text)
+        counts = Counter(terms)
+        cap = self.settings.max_query_terms
+        if not cap or len(counts) <= cap:
+            return terms
+        alias = self.alias(index)
+        docs, freqs = self._doc_freqs.get(alias, (0, {}))
+        unknown = [term for term in counts if term not in freqs]
+        if unknown:
+            with _translate(index):
+                response = self.client.termvectors(
+                    index=alias,
+                    doc={"text": " ".join(unknown)},
+                    fields=["text"],
+                    term_statistics=True,
+                    field_statistics=True,
+                    positions=False,
+                    offsets=False,
+                    payloads=False,
+                )
+            found = response["term_vectors"].get("text") or {}
+            docs = int((found.get("field_statistics") or {}).get("doc_count", docs))
+            stats = found.get("terms") or {}
+            if len(freqs) > MAX_KEPT_TERMS:
+                freqs = {}
+            freqs.update((term, int((stats.get(term) or {}).get("doc_freq", 0))) for term in unknown)
+            self._doc_freqs[alias] = (docs, freqs)
+        df = {term: freqs.get(term, 0) for term in counts}
+
+        def weight(term: str) -> float:
+            return counts[term] * math.log1p((docs - df[term] + 0.5) / (df[term] + 0.5))
+
+        kept = set(sorted(counts, key=lambda term: (-weight(term), term))[:cap])
+        return [term for term in terms if term in kept]
+
+    def _knn_body(self, vector: Vector, clauses: list[dict[str, Any]], k: int) -> dict[str, Any]:
+        k = min(k, MAX_WINDOW)
+        knn: dict[str, Any] = {
+            "field": "vector",
+            "query_vector": np.asarray(vector, dtype=np.float32),
+            "k": k,
+            "num_candidates": min(max(k, self.settings.num_candidates), MAX_WINDOW),
+            "filter": [_LIVE, *clauses],
+        }
+        if self.settings.rescore_oversample >= 1:
+            # Scores and order then come from the raw floats, not the int8 quantised copy.
+            knn["rescore_vector"] = {"oversample": self.settings.rescore_oversample}
+        return {"knn": knn, "size": k, "_source": False, "track_total_hits": False}
+
     def _filters(self, alias: str, filters: Sequence[Filter]) -> list[dict[str, Any]]:
-        clauses = [_LIVE]
+        """The clauses of ``filters`` (tombstones are excluded by the searches themselves)."""
+        clauses: list[dict[str, Any]] = []
         for flt in filters:
             if isinstance(flt, Terms):
                 clauses.append({"terms": {f"keywords.{flt.field}": list(flt.values)}})
@@ -429,21 +611,26 @@ class ElasticsearchBackend:
                 clauses.append(_any([_near(lat, lon, flt.km) for lat, lon in flt.centers]))
             elif isinstance(flt, WithinReach):
                 # No scripts: one clause per distinct reach r, "reach_km == r and a point within r km".
-                clauses.append(
-                    _any(
-                        [
-                            {"bool": {"filter": [{"term": {"reach_km": r}}, _near(flt.lat, flt.lon, r)]}}
-                            for r in self._reach_values(alias)
-                            if r >= 0
-                        ]
-                    )
-                )
+                values = self._reach_values(alias)
+                reach = [
+                    {"bool": {"filter": [{"term": {"reach_km": r}}, _near(flt.lat, flt.lon, r)]}}
+                    for r in values
+                    if r >= 0
+                ]
+                if self.settings.reach_cache_s > 0:
+                    reach.append(_unknown_reach(values))
+                clauses.append(_any(reach))
             else:  # pragma: no cover - exhaustive over Filter
                 raise TypeError(f"unknown filter {flt!r}")
         return clauses
 
-    def _reach_values(self, alias: str) -> list[float]:
-        """Distinct ``reach_km`` of live documents with points (read at query time, so never out of date)."""
+    def _reach_values(self, alias: str) -> tuple[float, ...]:
+        """Distinct ``reach_km`` of live documents with points, kept ``reach_cache_s`` seconds (0: read each time)."""
+        keep = self.settings.reach_cache_s
+        if keep > 0:
+            kept = self._reach.get(alias)
+            if kept is not None and kept[0] > time.monotonic():
+                return kept[1]
         response = self.client.search(
             index=alias,
             size=0,
@@ -454,7 +641,40 @@ class ElasticsearchBackend:
         reach = response["aggregations"]["reach"]
         if reach.get("sum_other_doc_count"):
             raise SearchRequestError(f"more than {MAX_REACH_VALUES} distinct reach_km values in {alias!r}")
-        return sorted(float(bucket["key"]) for bucket in reach["buckets"])
+        values = tuple(sorted({_float32(bucket["key"]) for bucket in reach["buckets"]}))
+        if keep > 0:
+            self._reach[alias] = (time.monotonic() + keep, values)
+        return values
+
+    def _reach_known(self, alias: str, responses: list[dict[str, Any]]) -> bool:
+        """Whether every hit's reach is among the kept values (else it came through the catch-all clause)."""
+        kept = self._reach.get(alias)
+        known = set(kept[1]) if kept is not None else set()
+        return all(
+            _float32(r) in known
+            for response in responses
+            for hit in response["hits"]["hits"]
+            for r in (hit.get("fields") or {}).get("reach_km", ())
+        )
+
+    def _learn_reach(self, alias: str, ops: list[_Op]) -> None:
+        """Add the reach of documents just written to the kept values, so this process finds them at once."""
+        kept = self._reach.get(alias)
+        if kept is None:
+            return
+        new = {_float32(r) for op in ops if (r := op.source.get("reach_km")) is not None} - set(kept[1])
+        if new:
+            self._reach[alias] = (kept[0], tuple(sorted({*kept[1], *new})))
+
+
+class _OrjsonNdjsonSerializer(NdjsonSerializer):
+    """``_bulk`` and ``_msearch`` bodies written by orjson (numpy vectors as they are: float32 stays short)."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        return orjson.dumps(data, default=self.default, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    def json_loads(self, data: bytes) -> Any:
+        return orjson.loads(data)
 
 
 def _make_client(settings: SearchSettings) -> Elasticsearch:
@@ -471,6 +691,7 @@ def _make_client(settings: SearchSettings) -> Elasticsearch:
         request_timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         retry_on_timeout=True,
+        serializers={"application/json": OrjsonSerializer(), "application/x-ndjson": _OrjsonNdjsonSerializer()},
         **options,
     )
 
@@ -481,8 +702,55 @@ def _source(doc: Document) -> dict[str, Any]:
         "keywords": {name: list(values) for name, values in doc.keywords.items() if values},
         "points": [{"lat": lat, "lon": lon} for lat, lon in doc.points],
         "reach_km": doc.reach_km,
-        "vector": np.asarray(doc.vector, dtype=np.float32).tolist(),
+        "vector": np.asarray(doc.vector, dtype=np.float32),
     }
+
+
+def _bm25_body(terms: list[str], clauses: list[dict[str, Any]], size: int) -> dict[str, Any]:
+    # Tombstones out as must_not: as a filter clause, "not deleted" is walked doc by doc (twice slower at 100k).
+    query = {
+        "bool": {"must": [{"match": {"text": {"query": " ".join(terms)}}}], "must_not": [_DELETED], "filter": clauses}
+    }
+    return {"query": query, "size": size, "_source": False, "track_total_hits": False}
+
+
+def _dense_hits(response: dict[str, Any]) -> list[Hit]:
+    # Elasticsearch scores cosine as (1 + cos) / 2.
+    return [Hit(hit["_id"], 2.0 * float(hit["_score"]) - 1.0) for hit in response["hits"]["hits"]]
+
+
+def _response(index: str, response: dict[str, Any]) -> dict[str, Any]:
+    """One ``_msearch`` response, or its error as :mod:`indices.errors` raises it."""
+    error = response.get("error")
+    if error is None:
+        return response
+    status = int(response.get("status", 500))
+    reason = _reason(error) if isinstance(error, dict) else str(error)
+    if isinstance(error, dict) and error.get("type") == "index_not_found_exception":
+        raise IndexNotFound(index)
+    if status == 429 or status >= 500:
+        raise SearchUnavailable(f"{index}: {status} {reason}")
+    raise SearchRequestError(f"{index}: {status} {reason}")
+
+
+def _unknown_reach(known: Sequence[float]) -> dict[str, Any]:
+    """Documents with points whose reach is none of ``known``: ranges between them (cheap: they match nothing)."""
+    if not known:
+        others: dict[str, Any] = {"exists": {"field": "reach_km"}}
+    else:
+        bounds: list[float | None] = [None, *known, None]
+        others = _any(
+            [
+                {"range": {"reach_km": {op: v for op, v in (("gt", low), ("lt", high)) if v is not None}}}
+                for low, high in pairwise(bounds)
+            ]
+        )
+    return {"bool": {"filter": [{"exists": {"field": "points"}}, others]}}
+
+
+def _float32(value: float) -> float:
+    """A reach as the index stores it (``float``), whatever way it was written or read back."""
+    return float(np.float32(value))
 
 
 def _invalid(doc: Document) -> str | None:

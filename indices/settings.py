@@ -29,8 +29,16 @@ class SearchSettings(BaseSettings):
         refresh: ``wait_for``: a write returns once searchable; ``true``: refresh after each call;
             ``false``: searchable after the next periodic refresh or :meth:`flush` (bulk rebuilds).
         bulk_chunk_size: Documents per ``_bulk`` request.
+        bulk_threads: ``_bulk`` requests in flight at once within one write (the node indexes them in parallel).
+        bulk_refresh_pause_at: A write of at least this many documents turns the index's periodic refresh
+            off while it runs, then restores it and refreshes once (0: never).
         bulk_retries: Extra rounds for items rejected with 429/5xx or requests that failed to connect.
         bulk_backoff_s: First backoff between rounds, doubled each round.
+        max_query_terms: A query text with more distinct analysed terms keeps only this many, the most
+            informative (query frequency x inverse document frequency in the index), each as often as
+            the text has it: a long offer otherwise makes a BM25 query of a hundred terms (0: keep all).
+        reach_cache_s: How long the distinct ``reach_km`` values (the ``WithinReach`` filter) are kept
+            before being read again; 0 reads them for every query (one more request each).
     """
 
     model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore")
@@ -50,8 +58,12 @@ class SearchSettings(BaseSettings):
     rescore_oversample: float = Field(default=3.0, ge=0.0)
     refresh: Literal["wait_for", "true", "false"] = "wait_for"
     bulk_chunk_size: int = Field(default=500, ge=1)
+    bulk_threads: int = Field(default=2, ge=1)
+    bulk_refresh_pause_at: int = Field(default=5_000, ge=0)
     bulk_retries: int = Field(default=4, ge=0)
     bulk_backoff_s: float = Field(default=0.5, ge=0.0)
+    max_query_terms: int = Field(default=64, ge=0)
+    reach_cache_s: float = Field(default=60.0, ge=0.0)
 
 
 @lru_cache

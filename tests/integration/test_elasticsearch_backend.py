@@ -11,7 +11,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,8 +22,10 @@ import indices.elasticsearch as es_module
 from indices.elasticsearch import ElasticsearchBackend
 from indices.embedded import EmbeddedBackend
 from indices.errors import IndexNotFound, SearchUnavailable
-from indices.protocol import Document, Filter, GeoDistance, Ids, SearchBackend, Terms, Vector, WithinReach
+from indices.hybrid import hybrid_search
+from indices.protocol import Document, Filter, GeoDistance, Hit, Ids, SearchBackend, Terms, Vector, WithinReach
 from indices.settings import SearchSettings
+from matcher.ranking.pipeline import complete_scores
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -348,3 +352,209 @@ def test_alias_swap_keeps_answering(es_backend: ElasticsearchBackend) -> None:
     assert len(after) >= 20 and all(len(ids) >= 10 and all(i.startswith("new-") for i in ids) for ids in after)
     assert es_backend.physical_indices(index) == [new]
     assert es_backend.versions(index) == {f"new-{i}": 1 for i in range(50)}
+
+
+# -- one round trip per query ------------------------------------------------------------------------
+
+
+class SeparateRequests:
+    """The backend as :func:`hybrid_search` used it before ``retrieve``: BM25, kNN, then the completions."""
+
+    def __init__(self, backend: ElasticsearchBackend) -> None:
+        self.backend = backend
+
+    def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        return self.backend.bm25(index, text, filters=filters, k=k)
+
+    def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
+        return self.backend.knn(index, vector, filters=filters, k=k)
+
+    def vectors(self, index: str, ids: Sequence[str]) -> dict[str, Vector]:
+        return self.backend.vectors(index, ids)
+
+
+def count_requests(backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTTP requests the backend's client sends from now on ("METHOD /path"), recorded at its nodes."""
+    sent: list[str] = []
+    for node in backend.client.transport.node_pool.all():
+        send = node.perform_request
+
+        def counting(method: str, target: str, *args: Any, send: Any = send, **kwargs: Any) -> Any:
+            sent.append(f"{method} {target.split('?')[0]}")
+            return send(method, target, *args, **kwargs)
+
+        monkeypatch.setattr(node, "perform_request", counting)
+    return sent
+
+
+def test_a_hybrid_query_is_one_http_request(es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    es_backend.ensure_index("offers", dims=DIMS)
+    es_backend.upsert("offers", geo_corpus())
+    sent = count_requests(es_backend, monkeypatch)
+    filters: list[Filter] = [Terms("contract", ("cdi", "cdd", "stage")), WithinReach(*CITIES["75"])]
+    query = {"text": "aide soignant de nuit", "filters": filters, "k": 10, "depth": 1}  # one-sided hits
+    hybrid_search(es_backend, "offers", vector=unit(*np.ones(DIMS)), **query)
+    assert sent == [f"POST /{es_backend.alias('offers')}/_search", "POST /_msearch"]  # reach values, then kept
+    sent.clear()
+    vector = unit(*range(DIMS))
+    hits = hybrid_search(es_backend, "offers", vector=vector, complete=True, **query)
+    assert sent == ["POST /_msearch"]
+    assert any(h.bm25_rank is None for h in hits) and any(h.dense_rank is None for h in hits)
+    assert all(h.bm25 is not None and h.cosine is not None for h in hits)
+    complete_scores(es_backend, "offers", hits, "aide soignant de nuit", vector)  # what ranking asks next
+    assert sent == ["POST /_msearch"], "ranking needs no further request"
+
+
+def test_a_long_query_costs_one_more_request_the_first_time_only(
+    es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = ElasticsearchBackend(es_backend.settings, client=es_backend.client, max_query_terms=3)
+    backend.ensure_index("offers", dims=DIMS)
+    backend.upsert("offers", geo_corpus())
+    sent = count_requests(backend, monkeypatch)
+    text = "infirmier aide soignant comptable jardinier agent accueil nuit"
+    hybrid_search(backend, "offers", text=text, vector=unit(*np.ones(DIMS)), k=10)
+    assert sent == [f"POST /{backend.alias('offers')}/_termvectors", "POST /_msearch"]
+    sent.clear()
+    hybrid_search(backend, "offers", text=f"{text} infirmier", vector=unit(*range(DIMS)), k=10, complete=True)
+    assert sent == ["POST /_msearch"]
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_one_request_answers_what_separate_requests_answered(es_backend: ElasticsearchBackend, shards: int) -> None:
+    """Same ids, order and scores (both retrievers' and the completed ones), real offers and geo filters."""
+    backend = ElasticsearchBackend(es_backend.settings, client=es_backend.client, number_of_shards=shards)
+    with gzip.open(OFFERS, "rt", encoding="utf-8") as lines:
+        offers = [json.loads(line) for _, line in zip(range(260), lines, strict=False)]
+    texts = [f"{o['title']}\n{o['description']}" for o in offers]
+    rng = np.random.default_rng(11)
+    corpus = [
+        Document(
+            f"o{i}",
+            1,
+            text,
+            hashed_embedding(text),
+            {"dept": [str(rng.choice(list(CITIES)))]},
+            [CITIES[str(rng.choice(list(CITIES)))]],
+            float(rng.choice([5.0, 20.0, 40.0])),
+        )
+        for i, text in enumerate(texts[:200])
+    ]
+    backend.ensure_index("offers", dims=64)
+    assert not backend.upsert("offers", corpus).failed
+    old = SeparateRequests(backend)
+    cases: list[list[Filter]] = [
+        [],
+        [WithinReach(*CITIES["75"])],
+        [Terms("dept", ("13", "69")), WithinReach(45.9, 4.7)],
+    ]
+    completed = 0
+    for number, text in enumerate(texts[200:]):  # long texts: more terms than max_query_terms
+        vector = hashed_embedding(text)
+        filters = cases[number % len(cases)]
+        for complete in (False, True):
+            ask = {"text": text, "vector": vector, "filters": filters, "k": 30, "depth": 20, "complete": complete}
+            want = hybrid_search(old, "offers", **ask)
+            got = hybrid_search(backend, "offers", **ask)
+            assert got == want, f"query {number}, complete={complete}"
+        completed += sum(h.dense_rank is None or h.bm25_rank is None for h in got)
+        plain = hybrid_search(old, "offers", text=text, vector=vector, filters=filters, k=30, depth=20)
+        assert complete_scores(backend, "offers", got, text, vector) == complete_scores(
+            old,
+            "offers",
+            plain,
+            text,
+            vector,
+        )
+    assert completed > 100, "many hits had a score to complete, or this proves little"
+
+
+def test_a_reach_written_by_another_process_counts_at_once(es_backend: ElasticsearchBackend) -> None:
+    lyon = CITIES["69"]
+    twenty_km_north = (lyon[0] + 20 / 111.195, lyon[1])
+    es_backend.ensure_index("offers", dims=DIMS)
+    es_backend.upsert("offers", [doc("ten", 1, "agent", points=[lyon], reach_km=10.0)])
+    filters = [WithinReach(*twenty_km_north)]
+    assert es_backend.knn("offers", unit(*np.ones(DIMS)), filters=filters) == []  # reach values now kept
+    other = ElasticsearchBackend(es_backend.settings)  # another process, with values of its own
+    try:
+        other.upsert(
+            "offers",
+            [
+                doc("twenty-five", 1, "agent", points=[lyon], reach_km=25.0),
+                doc("fifteen", 1, "agent", points=[lyon], reach_km=15.0),  # also unknown here, but too short
+            ],
+        )
+    finally:
+        other.close()
+    assert [h.id for h in es_backend.knn("offers", unit(*np.ones(DIMS)), filters=filters)] == ["twenty-five"]
+    assert [h.id for h in es_backend.bm25("offers", "agent", filters=filters)] == ["twenty-five"]
+    hits = hybrid_search(es_backend, "offers", text="agent", vector=unit(*np.ones(DIMS)), filters=filters)
+    assert [h.id for h in hits] == ["twenty-five"]
+
+
+def test_a_reach_written_here_is_known_without_reading_again(
+    es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lyon = CITIES["69"]
+    es_backend.ensure_index("offers", dims=DIMS)
+    es_backend.upsert("offers", [doc("ten", 1, "agent", points=[lyon], reach_km=10.0)])
+    filters = [WithinReach(lyon[0] + 30 / 111.195, lyon[1])]
+    assert es_backend.bm25("offers", "agent", filters=filters) == []
+    es_backend.upsert("offers", [doc("forty", 1, "agent", points=[lyon], reach_km=40.0)])
+    sent = count_requests(es_backend, monkeypatch)
+    assert [h.id for h in es_backend.bm25("offers", "agent", filters=filters)] == ["forty"]
+    assert sent == ["POST /_msearch"]
+
+
+@pytest.mark.parametrize("interval", [None, "5s", "-1"])
+def test_a_large_bulk_pauses_refresh_then_restores_it(
+    es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch, interval: str | None
+) -> None:
+    backend = ElasticsearchBackend(
+        es_backend.settings, client=es_backend.client, bulk_refresh_pause_at=20, bulk_chunk_size=7, bulk_threads=3
+    )
+    backend.ensure_index("offers", dims=DIMS)
+    alias = backend.alias("offers")
+    (physical,) = backend.physical_indices("offers")
+    client = es_backend.client.options()  # not counted: observes the index while the bulk runs
+
+    def refresh_interval() -> str | None:
+        found = client.indices.get_settings(index=physical, name="index.refresh_interval", flat_settings=True)
+        return (found.get(physical) or {}).get("settings", {}).get("index.refresh_interval")  # absent: default
+
+    if interval is not None:
+        client.indices.put_settings(index=alias, settings={"index.refresh_interval": interval})
+    during: list[str | None] = []
+    for node in backend.client.transport.node_pool.all():
+        send = node.perform_request
+
+        def observing(method: str, target: str, *args: Any, send: Any = send, **kwargs: Any) -> Any:
+            if target.startswith("/_bulk") or "/_bulk" in target:
+                during.append(refresh_interval())
+            return send(method, target, *args, **kwargs)
+
+        monkeypatch.setattr(node, "perform_request", observing)
+    result = backend.upsert("offers", [doc(f"d{i}", 1, "agent") for i in range(50)])
+    monkeypatch.undo()
+    assert len(result.written) == 50
+    assert len(during) == 8 and set(during) == {"-1"}
+    assert refresh_interval() == interval
+    assert len(backend.bm25("offers", "agent", k=100)) == 50, "searchable when the write returns"
+    if interval == "-1":
+        return  # an operator's choice: smaller writes would wait for a refresh that never comes
+    small = backend.upsert("offers", [doc(f"e{i}", 1, "agent") for i in range(5)])
+    assert len(small.written) == 5 and refresh_interval() == interval
+    assert len(backend.bm25("offers", "agent", k=100)) == 55
+
+
+def test_a_long_query_keeps_its_most_informative_terms(es_backend: ElasticsearchBackend) -> None:
+    capped = ElasticsearchBackend(es_backend.settings, client=es_backend.client, max_query_terms=1)
+    whole = ElasticsearchBackend(es_backend.settings, client=es_backend.client, max_query_terms=0)
+    capped.ensure_index("offers", dims=DIMS)
+    capped.upsert("offers", [doc(f"d{i}", 1, "agent accueil service") for i in range(20)])
+    capped.upsert("offers", [doc("rare", 1, "agent horticulteur")])
+    text = "agent agent agent agent accueil horticulteur"  # the repeated word is in every document
+    assert [h.id for h in capped.bm25("offers", text, k=100)] == ["rare"]
+    assert len(whole.bm25("offers", text, k=100)) == 21
+    assert len(capped.bm25("offers", "agent", k=100)) == 21, "a short query is left whole"
