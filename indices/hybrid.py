@@ -41,8 +41,8 @@ def hybrid_search(
 
     RRF needs no score calibration between BM25 and cosine, which is why it is the default
     fusion in search engines; both backends run the same code here, so they fuse identically.
-    A backend that can (:class:`~indices.protocol.RetrievesBoth`, Elasticsearch) answers both lists,
-    and with ``complete`` the missing scores too, in one request.
+    A backend that can (:class:`~indices.protocol.RetrievesBoth`, Elasticsearch) answers both lists in
+    one request, with ``complete`` the scores it can give on the way (Elasticsearch: BM25 of the kNN hits).
 
     Args:
         complete: Fill in each hit's score by the retriever that did not return it (its cosine, its
@@ -72,11 +72,13 @@ def hybrid_search(
 def _completed(
     backend: SearchBackend, index: str, hits: list[HybridHit], text: str, vector: Vector, found: Retrieval
 ) -> list[HybridHit]:
-    """``hits`` with the scores their other retriever did not return, asked for now unless ``found`` has them."""
-    bm25_of, cosine_of = found.bm25_of, found.cosine_of
-    if not found.completed:
+    """``hits`` with the scores their other retriever did not return: from ``found``, or asked for now."""
+    cosine_of, bm25_of = found.cosine_of, found.bm25_of
+    if cosine_of is None:
         stored = backend.vectors(index, [h.id for h in hits if h.cosine is None])
         cosine_of = {doc_id: float(v @ vector) for doc_id, v in stored.items()}
+    if bm25_of is None:
+        bm25_of = {}
         need = tuple(h.id for h in hits if h.bm25 is None)
         if need and text.strip():
             bm25_of = {h.id: h.score for h in backend.bm25(index, text, filters=[Ids(need)], k=len(need))}

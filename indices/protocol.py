@@ -91,16 +91,15 @@ class Retrieval:
     Attributes:
         lexical: BM25 hits, best first.
         dense: kNN hits, best first.
-        completed: Whether the two mappings below were asked for (empty when not).
-        bm25_of: BM25 score of every dense hit that matches a query term (an absent one matches none).
-        cosine_of: Cosine of every lexical hit to the query vector.
+        bm25_of: When computed, the BM25 score of every dense hit that matches a query term (an absent
+            one matches none); None: not computed.
+        cosine_of: When computed, the cosine of every lexical hit to the query vector; None: not computed.
     """
 
     lexical: list[Hit]
     dense: list[Hit]
-    completed: bool = False
-    bm25_of: dict[str, float] = field(default_factory=dict)
-    cosine_of: dict[str, float] = field(default_factory=dict)
+    bm25_of: dict[str, float] | None = None
+    cosine_of: dict[str, float] | None = None
 
 
 @runtime_checkable
@@ -117,7 +116,7 @@ class RetrievesBoth(Protocol):
         depth: int = 100,
         complete: bool = False,
     ) -> Retrieval:
-        """The top ``depth`` BM25 and kNN hits; with ``complete``, each list's scores by the other retriever too."""
+        """The top ``depth`` BM25 and kNN hits; with ``complete``, the scores by the other retriever it can give too."""
         ...
 
 
