@@ -207,7 +207,8 @@ def inclusive_to_masculine(text: str) -> str:
 
     So that writing a title in inclusive form, in both forms or in the masculine never changes a score.
     """
-    return _BOTH_FORMS.sub(_one_form, _INLINE_FEMININE.sub("", text))
+    text = _INLINE_FEMININE.sub("", text)
+    return _BOTH_FORMS.sub(_one_form, text) if "/" in text else text  # no slash, no "A / B" to look for
 
 
 def masculine(text: str) -> str:
