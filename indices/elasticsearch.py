@@ -99,11 +99,22 @@ def load_mapping(version: int = MAPPING_VERSION) -> dict[str, Any]:
     return spec
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Op:
+    """One bulk item. A document's source (its analysed text) is built when first sent, by the thread
+    sending it (so analysis overlaps the node's indexing), and kept for a retry."""
+
     id: str
     action: dict[str, Any]
-    source: dict[str, Any]
+    doc: Document | None = None
+    built: dict[str, Any] | None = None
+
+    @property
+    def source(self) -> dict[str, Any]:
+        if self.built is None:
+            assert self.doc is not None
+            self.built = _source(self.doc)
+        return self.built
 
 
 class ElasticsearchBackend:
@@ -235,7 +246,7 @@ class ElasticsearchBackend:
                 result.failed[doc.id] = problem
             else:
                 action = {"index": {"_id": doc.id, "version": doc.version, "version_type": "external"}}
-                ops.append(_Op(doc.id, action, _source(doc)))
+                ops.append(_Op(doc.id, action, doc))
         self._bulk(index, physical, ops, result)
         return result
 
@@ -248,7 +259,7 @@ class ElasticsearchBackend:
                 result.failed[doc_id] = f"version {version} outside [0, 2**63)"
             else:
                 action = {"index": {"_id": doc_id, "version": version, "version_type": "external_gte"}}
-                ops.append(_Op(doc_id, action, {"deleted": True}))
+                ops.append(_Op(doc_id, action, built={"deleted": True}))
         self._bulk(index, physical, ops, result)
         return result
 
@@ -663,7 +674,7 @@ class ElasticsearchBackend:
         kept = self._reach.get(alias)
         if kept is None:
             return
-        new = {_float32(r) for op in ops if (r := op.source.get("reach_km")) is not None} - set(kept[1])
+        new = {_float32(op.doc.reach_km) for op in ops if op.doc and op.doc.reach_km is not None} - set(kept[1])
         if new:
             self._reach[alias] = (kept[0], tuple(sorted({*kept[1], *new})))
 
