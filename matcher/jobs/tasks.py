@@ -43,7 +43,8 @@ class Job:
     # Claims held while the task owns its work (extended across retries, released at the end). A job
     # with claims takes one argument (its work) and, after it, the owner token of the claim.
     lease_keys: Callable[[list[Any]], list[str]] | None = None
-    on_dead: Callable[[Context, list[Any], int, str], None] | None = None
+    # Run in the transaction that records the dead letter: both are written, or neither.
+    on_dead: Callable[[Session, list[Any], int, str], None] | None = None
     # Makes the work pending again, in the transaction that marks the dead letter replayed.
     on_replay: Callable[[Session, list[Any]], None] | None = None
 
@@ -67,11 +68,10 @@ def _outbox_keys(args: list[Any]) -> list[str]:
     return [f"outbox:{i}" for i in args[0]]
 
 
-def _park_rows(ctx: Context, args: list[Any], dead_id: int, error: str) -> None:
-    with ctx.rt.store.transaction() as session:
-        for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(args[0]))):
-            if row.processed_at is None:
-                row.last_error = f"{DEAD_MARK} #{dead_id}: {error}"[:500]
+def _park_rows(session: Session, args: list[Any], dead_id: int, error: str) -> None:
+    for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(args[0]))):
+        if row.processed_at is None:
+            row.last_error = f"{DEAD_MARK} #{dead_id}: {error}"[:500]
 
 
 def _unpark_rows(session: Session, args: list[Any]) -> None:
@@ -197,7 +197,7 @@ JOBS: dict[str, Job] = {
     "matcher.deliver_webhook": Job(
         _deliver,
         lease_keys=lambda args: [f"delivery:{args[0]}"],
-        on_dead=lambda ctx, args, _id, _error: deliveries.set_status(ctx.rt, args[0], "dead"),
+        on_dead=lambda session, args, _id, _error: deliveries.mark_dead(session, args[0]),
         on_replay=lambda session, args: deliveries.make_pending(session, args[0]),
     ),
     "matcher.notify_approach": Job(
@@ -236,8 +236,8 @@ def run_job(ctx: Context, name: str, args: list[Any], *, attempt: int) -> Outcom
             return Retry(delay, error)
         with ctx.rt.store.transaction() as session:
             dead_id = deadletters.record(session, task=name, args=work, error=error, attempts=attempt + 1)
-        if job.on_dead:
-            job.on_dead(ctx, work, dead_id, error)
+            if job.on_dead:  # parked in the same commit: no dispatcher sees the dead letter's work as pending
+                job.on_dead(session, work, dead_id, error)
         ctx.leases.release(keys, owner=owner)
         log.error("%s%s gave up after %d tries (dead letter %d): %s", name, work, attempt + 1, dead_id, error)
         metrics.tasks.labels(task=name, outcome="dead").inc()

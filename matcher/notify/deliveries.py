@@ -269,13 +269,12 @@ def _record(
             row.next_attempt_at = datetime.fromtimestamp(now.timestamp() + delay, UTC)
 
 
-def set_status(rt: Runtime, delivery: str, status: str) -> None:
-    """``dead`` when the retries are spent (a replay: :func:`make_pending`)."""
-    with rt.store.transaction() as session:
-        row = session.get(DeliveryRow, delivery)
-        if row is not None and row.status != "delivered":
-            row.status = status
-            row.next_attempt_at = None
+def mark_dead(session: Session, delivery: str) -> None:
+    """``dead`` when the retries are spent, in the caller's transaction (a replay: :func:`make_pending`)."""
+    row = session.get(DeliveryRow, delivery)
+    if row is not None and row.status != "delivered":
+        row.status = "dead"
+        row.next_attempt_at = None
 
 
 def make_pending(session: Session, delivery: str) -> None:
