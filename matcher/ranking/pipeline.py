@@ -132,7 +132,7 @@ def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict
 def complete_scores(
     backend: SearchBackend, index: str, hits: Sequence[HybridHit], text: str, vector: np.ndarray
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Cosine and BM25 for every fused hit, including those only one retriever returned (BM25 scaled to [0, 1])."""
+    """Cosine and BM25 for every hit, asked for where the retrieval did not give them (BM25 scaled to [0, 1])."""
     cosine = {h.id: h.cosine for h in hits if h.cosine is not None}
     lexical = {h.id: h.bm25 for h in hits if h.bm25 is not None}
     for doc_id, stored in backend.vectors(index, [h.id for h in hits if h.cosine is None]).items():
@@ -241,8 +241,9 @@ def _retrieve(
     filters: list[Filter] = [audience_filter((offer.employer_id,))]
     if view.place:
         filters.append(WithinReach(*view.place))
+    # ``complete``: the scores each retriever did not return come in the same request where the backend can.
     hits = hybrid_search(
-        rt.backend, CANDIDATES, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth
+        rt.backend, CANDIDATES, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth, complete=True
     )
     retrieved = len(hits)
     known = {h.id for h in hits}
@@ -364,7 +365,9 @@ def build_matches(rt: Runtime, *, candidate_id: str, size: int | None = None, sc
         Terms("status", (OfferStatus.PUBLISHED.value,)),
         GeoDistance(view.places, candidate.mobility.radius_km),
     ]
-    hits = hybrid_search(rt.backend, OFFERS, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth)
+    hits = hybrid_search(
+        rt.backend, OFFERS, text=text, vector=vector, filters=filters, k=rt.settings.retrieval_depth, complete=True
+    )
     cosine, lexical = complete_scores(rt.backend, OFFERS, hits, text, vector)
     with rt.store.read() as session:
         offers = [

@@ -53,3 +53,41 @@ def test_shortlists_match_the_embedded_backend(tmp_path: Path, es_backend: Elast
     print(f"shortlist top-10 overlap embedded vs Elasticsearch: mean {mean:.3f} over {len(overlaps)} offers")
     assert len(overlaps) >= 20 and mean >= 0.9
     assert len(set(matches_a) & set(matches_b)) >= 0.9 * max(len(matches_a), len(matches_b))
+
+
+def test_a_shortlist_retrieves_in_one_round_trip(
+    tmp_path: Path, es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BM25, kNN and the scores each did not return come in one request: network latency is paid once.
+
+    What a process learns once is kept: the reach values of the mobility filter (one aggregation for all
+    offers) and the document frequencies of long offers' terms (asked for terms never seen only).
+    """
+    elastic = demo_runtime(tmp_path / "elastic", es_backend)
+    sent: list[str] = []
+    perform = es_backend.client.perform_request
+
+    def counted(method: str, path: str, **kwargs: object) -> object:
+        sent.append(path.split("?")[0].rsplit("/", 1)[-1])
+        return perform(method, path, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        with elastic.store.read() as session:
+            from matcher.catalog.offers import list_offers
+
+            offers, _ = list_offers(session, limit=6)
+        monkeypatch.setattr(es_backend.client, "perform_request", counted)
+        first = []
+        for offer in offers:
+            sent.clear()
+            assert build_shortlist(elastic, offer_id=offer.id, size=10).entries
+            first.append(list(sent))
+        assert sum(requests.count("_search") for requests in first) <= 1, first  # the reach values, once
+        assert all(requests[-1] == "_msearch" and requests.count("_msearch") == 1 for requests in first), first
+        for offer in offers:
+            sent.clear()
+            entries = build_shortlist(elastic, offer_id=offer.id, size=10).entries
+            assert entries and all(e.explanation.contributions for e in entries)
+            assert sent == ["_msearch"], sent
+    finally:
+        elastic.close()
