@@ -36,6 +36,7 @@ from api.settings import get_api_settings
 from matcher.access.tokens import signing_key
 from matcher.core import logs
 from matcher.core.settings import get_settings
+from matcher.jobs.health import WorkerWatch
 from matcher.jobs.runner import InProcessRunner
 from matcher.runtime import Runtime, settle_serving_process
 
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         serve_metrics(rt, get_api_settings())
         app.state.runtime = rt
         app.state.runner = InProcessRunner(rt)
+        app.state.worker_watch = WorkerWatch()
         shared = rt.settings.broker_url  # several API processes share their limits through the broker's Redis
         app.state.rate_limiter = limiter("requests", rt.settings.rate_limit_per_minute, redis_url=shared)
         app.state.sign_in_limiter = limiter("sign-in", rt.settings.sign_in_attempts_per_minute, redis_url=shared)

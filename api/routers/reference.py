@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
@@ -18,10 +18,10 @@ Search = Annotated[str, Query(min_length=1, max_length=100)]
 
 
 @router.get("/health", tags=["exploitation"])
-async def health(rt: RuntimeDep, response: Response) -> Health:
+async def health(rt: RuntimeDep, request: Request, response: Response) -> Health:
     """Store, search backend, broker and workers reachable, background work keeping up; else 503."""
     # The probes block: one trip to a worker thread (a sync route takes two, the second to check the answer).
-    report = await run_in_threadpool(health_check.check, rt)
+    report = await run_in_threadpool(health_check.check, rt, request.app.state.worker_watch)
     if report.status != "ok":
         response.status_code = 503
     return report

@@ -93,6 +93,7 @@ class MatcherSettings(BaseSettings):
     # worker answers a ping within the timeout.
     health_outbox_max_age_s: float = 120.0
     health_worker_timeout_s: float = 1.0
+    health_worker_cache_s: float = Field(default=10.0, ge=0)  # workers seen answering are trusted this long
     # Partner sync commits in chunks of at most this many items or this many seconds, so no other writer waits
     # long (on SQLite this process's writers take turns in order; a pause between chunks also lets in writers
     # of other processes, which poll). 0 items: the whole push in one transaction (the former way, for bench/).

@@ -3,10 +3,16 @@
 Degraded (the API answers 503) when the store, the search backend or the broker is out of reach,
 when a broker is configured but no Celery worker answers a ping, or when the oldest pending outbox
 row has waited longer than ``health_outbox_max_age_s`` (work accepted but nobody doing it).
+
+A Celery ping always waits its whole timeout (replies are collected from an unknown number of workers),
+so workers seen answering are trusted for ``health_worker_cache_s``: a probe then costs milliseconds, not
+a second. No answer is never trusted: while degraded, each probe asks again, so recovery shows at once.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -45,6 +51,22 @@ def workers_seen(settings: MatcherSettings) -> list[str]:
     return sorted(replies)
 
 
+class WorkerWatch:
+    """The workers last seen answering a ping, trusted for ``health_worker_cache_s`` (one per API process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: tuple[float, list[str]] | None = None  # (trusted until, monotonic clock; names)
+
+    def workers(self, settings: MatcherSettings) -> list[str]:
+        with self._lock:  # concurrent probes share one ping
+            if self._seen is not None and self._seen[0] > time.monotonic():
+                return self._seen[1]
+            workers = workers_seen(settings)
+            self._seen = (time.monotonic() + settings.health_worker_cache_s, workers) if workers else None
+            return workers
+
+
 @cache
 def _backlog() -> Select[Any]:
     """Pending outbox rows, the oldest one's date, dead letters waiting: built once (building a statement and
@@ -53,8 +75,12 @@ def _backlog() -> Select[Any]:
     return select(func.count(), func.min(OutboxRow.created_at), dead).where(live())
 
 
-def check(rt: Runtime) -> Health:
-    """Probe the store, the search backend, the broker and its workers, and the outbox's backlog."""
+def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
+    """Probe the store, the search backend, the broker and its workers, and the outbox's backlog.
+
+    Args:
+        watch: Where workers seen recently are kept (the API's); without it, every check pings.
+    """
     settings, problems = rt.settings, []
     store, pending, oldest, dead = "ok", -1, None, -1
     try:
@@ -77,7 +103,7 @@ def check(rt: Runtime) -> Health:
         problems.append("broker hors d'atteinte")
     elif broker == "ok":
         try:
-            workers = workers_seen(settings)
+            workers = watch.workers(settings) if watch else workers_seen(settings)
         except Exception:  # the broker went away between the two probes
             workers = []
         if not workers:

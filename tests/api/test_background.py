@@ -80,7 +80,10 @@ def test_health_degrades_when_no_celery_worker_answers_and_names_those_that_do(t
     if not url:
         pytest.skip(f"Redis not available (set {REDIS_URL})")
     queue = f"health-{uuid.uuid4().hex[:8]}"
-    rt = _runtime(tmp_path, broker_url=url, task_queue=queue, health_worker_timeout_s=1.0)
+    trusted_s = 3.0
+    rt = _runtime(
+        tmp_path, broker_url=url, task_queue=queue, health_worker_timeout_s=1.0, health_worker_cache_s=trusted_s
+    )
     try:
         with TestClient(create_app(rt)) as client:
             alone = client.get("/health")
@@ -88,9 +91,19 @@ def test_health_degrades_when_no_celery_worker_answers_and_names_those_that_do(t
             assert alone.json()["broker"] == "ok" and alone.json()["workers"] == []
             assert "aucun worker Celery ne répond" in alone.json()["problems"]
             app = make_celery(rt.settings, runtime=rt)
+            # No answer is not kept: the worker is seen as soon as it answers.
             with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
                 seen = client.get("/health")
+            stopped_at = time.monotonic()
+            # Workers seen answering are trusted a while (a probe does not wait a ping's whole timeout)...
+            trusted = client.get("/health")
+            assert time.monotonic() - stopped_at < trusted_s, "the machine was too slow for this check"
+            time.sleep(max(0.0, trusted_s - (time.monotonic() - stopped_at)) + 0.1)
+            # ...then asked again: the stopped worker no longer answers.
+            again = client.get("/health")
     finally:
         rt.close()
     assert seen.status_code == 200, seen.text
     assert len(seen.json()["workers"]) >= 1 and seen.json()["problems"] == []
+    assert trusted.status_code == 200 and trusted.json()["workers"] == seen.json()["workers"]
+    assert again.status_code == 503 and again.json()["workers"] == [], again.text
