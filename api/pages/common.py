@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from matcher.access.accounts import Principal, Role
 from matcher.ranking.features import FEATURES
+from matcher.ranking.scorer import RetrievalScorer
 from matcher.reference.geography import Commune
 from matcher.runtime import Runtime
 
@@ -206,8 +207,14 @@ def match_percent(score: float | None, best: float) -> int | None:
 templates.env.filters["contracts"] = contract_labels
 
 
-def match_scale(request: Request) -> float:
-    """The best score of the runtime's ranker, for the pages that show scores out of 100."""
+def match_scale(request: Request, ranked_by: str | None = None) -> float:
+    """The best score the model that ranked a list can give, for the pages that show scores out of 100.
+
+    Args:
+        ranked_by: The list's model version; the runtime's ranker unless it names the retrieval's own order.
+    """
+    if ranked_by == RetrievalScorer.version:
+        return 1.0  # a list no model could read: its one criterion, the retrieval rank, lies in [0, 1]
     return best_score(request.app.state.runtime)
 
 

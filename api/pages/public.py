@@ -135,16 +135,17 @@ def sitemap(rt: RuntimeDep) -> Response:
     return Response(body, media_type="application/xml")
 
 
-def my_match(request: Request, offer_id: str) -> MatchEntry | None:
-    """For a signed-in job seeker with a profile, this offer's place among their matches (why it fits them)."""
+def my_match(request: Request, offer_id: str) -> tuple[MatchEntry | None, str | None]:
+    """For a signed-in job seeker with a profile, this offer's place among their matches (why it fits them),
+    and the version of the model that ranked them."""
     principal = getattr(request.state, "principal", None)
     if principal is None or principal.role is not Role.SEEKER or principal.candidate_id is None:
-        return None
+        return None, None
     try:
         mine = own_matches(request.app.state.runtime, principal=principal, size=200)
     except MatcherError:
-        return None
-    return next((m for m in mine.matches.entries if m.offer_id == offer_id), None)
+        return None, None
+    return next((m for m in mine.matches.entries if m.offer_id == offer_id), None), mine.matches.model_version
 
 
 templates.env.globals["my_match"] = my_match

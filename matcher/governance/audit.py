@@ -29,6 +29,7 @@ from matcher.access.accounts import Principal, Role
 from matcher.core.errors import Forbidden, NotFound
 from matcher.governance import pseudonyms
 from matcher.ranking.pipeline import Shortlist
+from matcher.ranking.scorer import RetrievalScorer
 from matcher.store.tables import AuditRow, SettingRow
 
 if TYPE_CHECKING:
@@ -227,11 +228,13 @@ def reproduce_shortlist(rt: Runtime, shortlist_id: str, *, tolerance: float = 1e
     if payload.get("ranking") == "search":
         # No model ranked it: the order is the search engine's, replayed by the search itself.
         return Reproduction(shortlist_id, None, True, True, True, note="classement IA désactivé : ordre de recherche")
-    if model_version != rt.scorer.version:
+    # A list no model could read (offer without occupation or skills) was ranked by the retrieval's own order.
+    scorer = RetrievalScorer() if model_version == RetrievalScorer.version else rt.scorer
+    if model_version != scorer.version:
         return Reproduction(
             shortlist_id, model_version, False, False, False, note=f"modèle chargé : {rt.scorer.version}"
         )
-    scores = rt.scorer.score([e["features"] for e in entries])
+    scores = scorer.score([e["features"] for e in entries])
     replayed = [(s, e["who"]) for (s, _), e in zip(scores, entries, strict=True)]
     recorded_rank = {e["who"]: e["rank"] for e in entries}
     # Equal scores keep their recorded order: the shortlist broke ties by candidate id, which the log

@@ -145,6 +145,12 @@ def complete_scores(
     return ({h.id: cosine.get(h.id, 0.0) for h in hits}, {h.id: lexical.get(h.id, 0.0) / top for h in hits})
 
 
+def scorer_for(pairs: Sequence[tuple[OfferView, CandidateView, float, float]], scorer: Scorer) -> Scorer:
+    """``scorer``, or the retrieval's own order when no offer of the list has a structured side (no occupation,
+    no skills): the learned weights were fitted where those exist and must not reorder a list they cannot read."""
+    return scorer if any(has_structure(offer) for offer, *_ in pairs) else RetrievalScorer()
+
+
 def rank_pairs(
     rt: Runtime,
     pairs: Sequence[tuple[OfferView, CandidateView, float, float]],
@@ -160,9 +166,7 @@ def rank_pairs(
     """
     distances = pair_distances(pairs)
     X = feature_matrix(pairs, taxonomy=rt.taxonomy, today=today, distances=distances)
-    if not any(has_structure(offer) for offer, *_ in pairs):
-        scorer = RetrievalScorer()
-    scores = scorer.score_matrix(X)
+    scores = scorer_for(pairs, scorer).score_matrix(X)
     totals = scores.totals.tolist()
     # Ties broken by candidate then offer text, so the same data always gives the same order.
     order = sorted(range(len(pairs)), key=lambda i: (-totals[i], pairs[i][1].id, pairs[i][0].title))
@@ -290,6 +294,7 @@ def shortlist_for(
     scorer = scorer or rt.scorer
     size = size or rt.settings.shortlist_size
     pairs, retrieved, versions = _retrieve(rt, offer=offer, hide_occupation=hide_occupation)
+    scorer = scorer_for(pairs, scorer)  # recorded as the model that ranked the list
     ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), size=size)
     entries = [
         ShortlistEntry(
@@ -384,6 +389,7 @@ def build_matches(rt: Runtime, *, candidate_id: str, size: int | None = None, sc
         )
         for o in offers
     ]
+    scorer = scorer_for(pairs, scorer)
     ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), size=size)
     entries = [
         MatchEntry(

@@ -67,6 +67,38 @@ def test_a_card_shows_the_match_out_of_100_the_facts_and_the_reason_of_a_rejecti
     assert " pts</span>" in card
 
 
+def test_a_list_ranked_by_retrieval_alone_is_read_on_its_own_scale(rt: Runtime, world: World) -> None:
+    """An offer the model cannot read (no occupation, no skill recognised) is ranked by the search: its best
+    place reads 100, not a share of what the learned model could give, and the page says why."""
+    english = "We are looking for a gardener to maintain the parks: mow the lawns, prune the hedges."
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=OfferIn.model_validate(
+                offer_body(world.employer_a, title="Gardener", description=english, rome_code=None, required_skills=[])
+            ),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+        candidate = create_candidate(
+            session,
+            data=CandidateIn.model_validate(
+                candidate_body(title="Gardener", summary="I maintain parks: lawns and hedges.", desired_occupations=[])
+            ),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    process_outbox(rt)
+    client = world.client
+    token = sign_in(client, "rh@privas.example.fr")
+    client.post(f"/offres/{offer.id}/preselection", data={"csrf": token})
+    html = client.get(f"/offres/{offer.id}").text
+    assert "classement par la recherche seule" in html
+    card = html[html.index(f'id="place-{candidate.id}"') :]
+    match = re.search(r"(\d+)<span class=\"scale\">/100</span>", card[: card.index("</li>")])
+    assert match and int(match.group(1)) == 100  # first of both searches
+
+
 def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, world: World) -> None:
     with rt.store.transaction() as session:
         create_candidate(

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from matcher.catalog.candidates import create_candidate
+from matcher.catalog.offers import create_offer
+from matcher.governance import audit
+from matcher.jobs.runner import process_outbox
 from matcher.ranking.features import CandidateView, OfferView, has_structure, retrieval_scores
-from matcher.ranking.pipeline import rank_pairs
+from matcher.ranking.pipeline import build_shortlist, rank_pairs
+from matcher.ranking.scorer import RetrievalScorer
 from matcher.ranking.views import candidate_view_from_text, offer_view_from_text
 from matcher.runtime import Runtime
+from tests.factories import candidate_in, employer, offer_in
 
 TODAY = date(2026, 1, 5)
 ENGLISH_OFFER = (
@@ -65,3 +71,32 @@ def test_an_offer_with_structure_is_ranked_by_the_model(rt: Runtime) -> None:
     )
     [(_, _, explanation)] = rank_pairs(rt, [(structured, candidate, 0.5, 0.5)], rt.scorer, today=TODAY)
     assert explanation is not None and len(explanation.contributions) > 1
+
+
+def test_a_list_ranked_by_retrieval_records_so_and_replays(rt: Runtime) -> None:
+    """The audit names what ranked the list (not the learned model, which did not), and the replay uses it."""
+    eid = employer(rt)
+    refs = {"taxonomy": rt.taxonomy, "geography": rt.geography}
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=offer_in(
+                eid, title=ENGLISH_OFFER[0], description=ENGLISH_OFFER[1], rome_code=None, required_skills=[]
+            ),
+            **refs,
+        )
+        for title, text in ENGLISH_PROFILES:
+            create_candidate(
+                session,
+                data=candidate_in(title=title, summary=text, desired_occupations=[], skills=[]),
+                **refs,
+            )
+    process_outbox(rt)
+    shortlist = build_shortlist(rt, offer_id=offer.id, size=10)
+    assert len(shortlist.entries) == len(ENGLISH_PROFILES)
+    assert shortlist.model_version == RetrievalScorer.version != rt.scorer.version
+    assert all([c.feature for c in e.explanation.contributions] == ["retrieval"] for e in shortlist.entries)
+    with rt.store.transaction() as session:
+        audit.record_shortlist_built(session, actor="rec_1", shortlist_id="sl_en", shortlist=shortlist, parameters={})
+    replay = audit.reproduce_shortlist(rt, "sl_en")
+    assert replay.reproducible and replay.ranks_match and replay.scores_match, replay
