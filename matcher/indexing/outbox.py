@@ -84,7 +84,7 @@ def process_outbox(rt: Runtime, *, batch_size: int = 512, progress: Progress | N
             break
         after = ids[-1]
         try:
-            batch = index_outbox_rows(rt, ids)
+            batch = index_outbox_rows(rt, ids, log_batch=progress is None)
         except IndexingIncomplete as exc:
             batch = exc.report or IndexingReport()
         _merge(report, batch)
@@ -101,8 +101,10 @@ def _merge(into: IndexingReport, part: IndexingReport) -> None:
     into.failed.update(part.failed)
 
 
-def index_outbox_rows(rt: Runtime, ids: Sequence[int]) -> IndexingReport:
+def index_outbox_rows(rt: Runtime, ids: Sequence[int], *, log_batch: bool = True) -> IndexingReport:
     """Apply these outbox rows to the indexes (rows already processed are skipped), flush, mark them done.
+
+    ``log_batch=False`` where a progress line already tells it (a log line would break the terminal's line).
 
     Raises:
         IndexingIncomplete: some documents were refused; those rows stay pending with ``last_error``.
@@ -128,7 +130,7 @@ def index_outbox_rows(rt: Runtime, ids: Sequence[int]) -> IndexingReport:
     failed = {(r.topic, r.entity_id) for r in rows if r.entity_id in report.failed}
     _mark(rt, [r.id for r in rows if (r.topic, r.entity_id) not in failed], done=True)
     report.rows = len(rows)
-    log.info(
+    (log.info if log_batch else log.debug)(
         "outbox rows indexed",
         extra={
             "rows": len(rows),
