@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Annotated
 
 from argon2 import PasswordHasher
@@ -44,8 +45,15 @@ Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=
 KEY_PREFIX = "adk"
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so that timing does not tell which accounts exist.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that timing does not tell which accounts exist.
+
+    Hashed at first use, not at import: an argon2 hash costs ~0.2 s by design, and every process imports this.
+    """
+    return _hasher.hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -250,7 +258,7 @@ def authenticate(session: Session, *, email: str, password: str) -> AccountRow |
         canonical = None  # no account has it; still verify a hash below, so timing tells nothing
     row = session.scalar(select(AccountRow).where(AccountRow.email == canonical)) if canonical else None
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or row.disabled or not row.email_verified:
@@ -467,7 +475,7 @@ def change_password(rt: Runtime, *, principal: Principal, current: str, new: str
     with rt.store.transaction() as session:
         row = session.get(AccountRow, principal.subject)
         try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, current)
+            _hasher.verify(row.password_hash if row else _dummy_hash(), current)
         except (VerificationError, InvalidHashError):
             raise Unauthenticated("mot de passe actuel incorrect") from None
         set_password(session, account_id=principal.subject, password=new)

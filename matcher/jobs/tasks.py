@@ -23,7 +23,6 @@ from matcher.catalog import candidate_sync
 from matcher.catalog.alerts import send_digests
 from matcher.core import metrics
 from matcher.core.retry import Dead, Done, Outcome, Retry, backoff_s, describe, is_transient
-from matcher.evaluation import training
 from matcher.governance import retention
 from matcher.indexing.admin import check_indices
 from matcher.indexing.outbox import DEAD_MARK, index_outbox_rows
@@ -161,6 +160,9 @@ def _retention(ctx: Context) -> dict[str, Any]:
 
 def _retrain(ctx: Context) -> dict[str, Any]:
     # Same steps as `matcher train` (benchmark + recruiters' decisions), model written to the settings' path.
+    # Imported here: training needs scikit-learn, which the API process (it imports this module) never loads.
+    from matcher.evaluation import training
+
     trained = training.train(ctx.rt)
     return {"model": str(trained.path), "version": trained.manifest.version}
 
