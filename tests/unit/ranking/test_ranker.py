@@ -115,7 +115,8 @@ def test_served_scorer_gives_the_estimators_scores_and_parts(tmp_path: Path) -> 
 
 def test_serving_a_shipped_model_does_not_import_scikit_learn() -> None:
     code = (
-        "import sys; from matcher.core.settings import MatcherSettings; import matcher.runtime; "
+        # api.serve: the serving process's own imports (routes, pages, the background tasks it enqueues).
+        "import sys; from matcher.core.settings import MatcherSettings; import matcher.runtime; import api.serve; "
         "from matcher.ranking.scorer import LearnedScorer; "
         "s = LearnedScorer.load(MatcherSettings().ranker_path); "
         "s.score([dict.fromkeys(s.features, 0.5)]); "
