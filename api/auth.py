@@ -60,8 +60,11 @@ def identify(request: Request, rt: Runtime, *, cookie: bool = True) -> Principal
     if kind == "key":
         principal = accounts.principal_for_key(rt, presented=value)
     else:
-        subject = subject_of(rt.settings, value)
-        principal = accounts.principal_for_account(rt, account_id=subject) if subject else None
+        claims = subject_of(rt.settings, value)
+        principal = None
+        if claims is not None:
+            account_id, generation = claims
+            principal = accounts.principal_for_account(rt, account_id=account_id, generation=generation)
     if principal is None:
         raise Unauthenticated("jeton ou clé d'API invalide, expiré ou révoqué")
     return principal

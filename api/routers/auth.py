@@ -35,7 +35,7 @@ def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
     signed_in = accounts.sign_in(rt, email=email, password=form.password)
     if signed_in is None:
         raise Unauthenticated("adresse ou mot de passe incorrect")
-    token, lifetime = tokens.issue(rt.settings, subject=signed_in.principal.subject)
+    token, lifetime = tokens.issue(rt.settings, subject=signed_in.principal.subject, generation=signed_in.generation)
     return Token(access_token=token, expires_in=lifetime)
 
 

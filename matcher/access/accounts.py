@@ -223,7 +223,7 @@ def set_disabled(session: Session, *, account_id: str, disabled: bool) -> Accoun
 
 
 def end_sessions(session: Session, *, account_id: str) -> None:
-    """End every page session of the account: the ones holding the current generation stop opening pages."""
+    """End every session of the account: page sessions and bearer tokens holding the current generation stop."""
     session.execute(
         update(AccountRow)
         .where(AccountRow.id == account_id)
@@ -268,10 +268,15 @@ def authenticate(session: Session, *, email: str, password: str) -> AccountRow |
     return row
 
 
-def active_principal(session: Session, *, account_id: str) -> Principal | None:
-    """The principal of a still-enabled account (a token outlives nothing: disabling takes effect at once)."""
+def active_principal(session: Session, *, account_id: str, generation: int | None = None) -> Principal | None:
+    """The principal of a still-enabled account (a token outlives nothing: disabling takes effect at once).
+
+    ``generation``: the session generation a token was issued in; the token is over once the account's moved on.
+    """
     found = session.execute(_PRINCIPAL, {"account_id": account_id}).first()
     if found is None or found.disabled or not found.email_verified:
+        return None
+    if generation is not None and found.session_generation != generation:
         return None
     return Principal(
         role=Role(found.role),
@@ -283,7 +288,12 @@ def active_principal(session: Session, *, account_id: str) -> Principal | None:
 
 # Every authenticated request reads these: the statement is built once (building it cost as much as running it).
 _PRINCIPAL = select(
-    AccountRow.role, AccountRow.employer_ids, AccountRow.candidate_id, AccountRow.disabled, AccountRow.email_verified
+    AccountRow.role,
+    AccountRow.employer_ids,
+    AccountRow.candidate_id,
+    AccountRow.disabled,
+    AccountRow.email_verified,
+    AccountRow.session_generation,
 ).where(AccountRow.id == bindparam("account_id"))
 
 
@@ -459,7 +469,7 @@ def principal_for_session(rt: Runtime, *, account_id: str, generation: int | Non
 
 
 def sign_out(rt: Runtime, *, principal: Principal) -> None:
-    """End the account's page sessions: a copy of the cookie opens nothing any more."""
+    """End the account's sessions: a copy of the cookie opens nothing any more, nor do its bearer tokens."""
     with rt.store.transaction() as session:
         end_sessions(session, account_id=principal.subject)
 
@@ -481,10 +491,10 @@ def change_password(rt: Runtime, *, principal: Principal, current: str, new: str
         set_password(session, account_id=principal.subject, password=new)
 
 
-def principal_for_account(rt: Runtime, *, account_id: str) -> Principal | None:
-    """The principal behind a token's subject or a page session (None: unknown or disabled)."""
+def principal_for_account(rt: Runtime, *, account_id: str, generation: int | None = None) -> Principal | None:
+    """The principal behind a token's subject (None: unknown, disabled, or the token's sessions ended)."""
     with rt.store.read() as session:
-        return active_principal(session, account_id=account_id)
+        return active_principal(session, account_id=account_id, generation=generation)
 
 
 def principal_for_key(rt: Runtime, *, presented: str) -> Principal | None:

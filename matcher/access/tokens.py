@@ -38,12 +38,19 @@ def _secret_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-def issue(settings: MatcherSettings, *, subject: str, now: datetime | None = None) -> tuple[str, int]:
-    """A signed token for ``subject`` (an account id) and its lifetime in seconds."""
+def issue(
+    settings: MatcherSettings, *, subject: str, generation: int = 0, now: datetime | None = None
+) -> tuple[str, int]:
+    """A signed token for ``subject`` (an account id) and its lifetime in seconds.
+
+    ``generation``: the account's session generation now; the token ends with it (a new password, a sign-out,
+    a disabled account end every session, tokens included).
+    """
     now = now or datetime.now(UTC)
     lifetime = settings.token_minutes * 60
     claims = {
         "sub": subject,
+        "gen": generation,
         "aud": settings.token_audience,
         "iss": ISSUER,
         "iat": now,
@@ -53,8 +60,9 @@ def issue(settings: MatcherSettings, *, subject: str, now: datetime | None = Non
     return jwt.encode(claims, signing_key(settings), algorithm=ALGORITHM), lifetime
 
 
-def subject_of(settings: MatcherSettings, token: str) -> str | None:
-    """The account id a valid token speaks for, or None (bad signature, algorithm, audience, expired…)."""
+def subject_of(settings: MatcherSettings, token: str) -> tuple[str, int] | None:
+    """The account id a valid token speaks for and the session generation it was issued in, or None (bad
+    signature, algorithm, audience, expired, or issued before tokens carried a generation…)."""
     try:
         claims = jwt.decode(
             token,
@@ -62,9 +70,11 @@ def subject_of(settings: MatcherSettings, token: str) -> str | None:
             algorithms=[ALGORITHM],
             audience=settings.token_audience,
             issuer=ISSUER,
-            options={"require": ["exp", "aud", "iss", "sub"]},
+            options={"require": ["exp", "aud", "iss", "sub", "gen"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    subject, generation = claims.get("sub"), claims.get("gen")
+    if not isinstance(subject, str) or type(generation) is not int:
+        return None
+    return subject, generation

@@ -127,6 +127,7 @@ def forged(rt: Runtime, account_id: str, **changes: object) -> str:
     now = datetime.now(UTC)
     claims = {
         "sub": account_id,
+        "gen": 0,
         "aud": rt.settings.token_audience,
         "iss": tokens.ISSUER,
         "iat": now,
@@ -156,6 +157,20 @@ def unsigned(account_id: str) -> str:
         pytest.param(lambda rt, a: forged(rt, a, aud="another-service"), id="wrong-audience"),
         pytest.param(lambda rt, a: forged(rt, a)[:-2] + "xx", id="tampered"),
         pytest.param(lambda rt, a: forged(rt, a, sub="acc_does_not_exist"), id="unknown-subject"),
+        pytest.param(lambda rt, a: forged(rt, a, gen=1), id="sessions-ended-since"),
+        pytest.param(lambda rt, a: forged(rt, a, gen="0"), id="generation-not-a-number"),
+        pytest.param(
+            lambda rt, a: jwt.encode(
+                {
+                    **jwt.decode(
+                        forged(rt, a), options={"verify_signature": False}, audience=rt.settings.token_audience
+                    ),
+                    "gen": None,
+                },
+                tokens.signing_key(rt.settings),
+            ),
+            id="no-generation",
+        ),
     ],
 )
 def test_tampered_tokens_are_refused(world: World, rt: Runtime, make) -> None:  # type: ignore[no-untyped-def]

@@ -49,8 +49,12 @@ def test_signing_out_ends_the_session_everywhere(world: World) -> None:
     browser, csrf = _signed_in(world, "rh@privas.example.fr")
     stolen = _copy(world, browser)
     assert _opens(stolen, "/recruteur/offres")
+    token = world.client.post("/auth/token", data={"username": "rh@privas.example.fr", "password": PASSWORD})
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert world.client.get("/me", headers=bearer).status_code == 200
     assert browser.post("/deconnexion", data={"csrf": csrf}).status_code == 303
     assert not _opens(stolen, "/recruteur/offres")  # the copied cookie is worth nothing now
+    assert world.client.get("/me", headers=bearer).status_code == 401  # nor a token taken before
     assert not _opens(browser, "/recruteur/offres")
     again, _ = _signed_in(world, "rh@privas.example.fr")  # signing in again opens a new session
     assert _opens(again, "/recruteur/offres")
@@ -89,7 +93,10 @@ def test_changing_ones_password_through_the_api_ends_the_page_sessions(world: Wo
     changed = client.post("/auth/password", json={"current_password": PASSWORD, "new_password": new}, headers=headers)
     assert changed.status_code == 204
     assert not _opens(browser, "/recruteur/offres")
+    assert client.get("/me", headers=headers).status_code == 401  # bearer tokens issued before end too
     signed_in = client.post("/auth/token", data={"username": "rh@privas.example.fr", "password": new})
     assert signed_in.status_code == 200
+    fresh = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    assert client.get("/me", headers=fresh).status_code == 200
     old = client.post("/auth/token", data={"username": "rh@privas.example.fr", "password": PASSWORD})
     assert old.status_code == 401

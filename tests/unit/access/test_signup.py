@@ -199,6 +199,8 @@ def test_a_reset_sets_the_password_once_and_ends_the_sessions(rt: Runtime) -> No
     assert short.value.field == "password"
     assert signup.reset_password(rt, token=secret, password="un nouveau mot de passe", now=NOW) == EMAIL
     assert accounts.principal_for_session(rt, account_id=account.id, generation=before.generation) is None
+    # A bearer token taken before the reset ends with it too.
+    assert accounts.principal_for_account(rt, account_id=account.id, generation=before.generation) is None
     assert accounts.sign_in(rt, email=EMAIL, password=PASSWORD) is None
     assert accounts.sign_in(rt, email=EMAIL, password="un nouveau mot de passe") is not None
     with pytest.raises(InvalidInput):
