@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from matcher.approach import links
 from matcher.approach.approaches import DECLINE_LABELS, DeclineReason, Status
 from matcher.notify import deliveries
-from matcher.notify.senders import Message, Sender, sender_from_settings
+from matcher.notify.senders import Message, Sender, approach_key, sender_from_settings
 from matcher.store.tables import AccountRow, ApproachRow, CandidateRow, EmployerRow, OfferRow
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def prepare(rt: Runtime, *, approach_id: str, action: str) -> Notice:
                 f"Ou depuis votre espace : {settings.public_url.rstrip('/')}/candidat/approches"
             )
             subject = f"{employer_name} vous propose un poste : {title}"
-            return Notice(Message(key=f"approach-{row.id}-sent", to=account.email, subject=subject, text=text), None)
+            return Notice(Message(key=approach_key(row.id, "sent"), to=account.email, subject=subject, text=text), None)
         recruiter = session.get(AccountRow, row.recruiter_id)
         candidate = session.get(CandidateRow, row.candidate_id)
         who = candidate.display_name if candidate else "Le candidat"
@@ -87,7 +87,7 @@ def prepare(rt: Runtime, *, approach_id: str, action: str) -> Notice:
             f"Vivier de l'offre : {settings.public_url.rstrip('/')}/offres/{row.offer_id}/vivier"
         )
         subject = f"Réponse à votre approche : {title}"
-        message = Message(key=f"approach-{row.id}-{action}", to=recruiter.email, subject=subject, text=text)
+        message = Message(key=approach_key(row.id, action), to=recruiter.email, subject=subject, text=text)
         return Notice(message, delivery)
 
 

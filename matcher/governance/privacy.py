@@ -32,6 +32,7 @@ from matcher.indexing.documents import candidate_text
 from matcher.notify.senders import erase_messages, mail_folder
 from matcher.store.tables import (
     AccountRow,
+    AccountTokenRow,
     ApproachPreferenceRow,
     ApproachRow,
     Base,
@@ -217,6 +218,9 @@ def erase_candidate(
         keys = erasure_keys("candidate", entity_id=row.id, source=row.source, external_ref=row.external_ref)
         text_hash = content_hash(candidate_text(candidate_from_row(row), rt.taxonomy))
         account_ids = list(session.scalars(select(AccountRow.id).where(_accounts_of(row))))
+        # The ids that name the person's mail files (written by the file sender), read before their rows go.
+        link_ids = list(session.scalars(select(AccountTokenRow.id).where(AccountTokenRow.account_id.in_(account_ids))))
+        approach_ids = list(session.scalars(select(ApproachRow.id).where(ApproachRow.candidate_id == candidate_id)))
         removed = {
             "feedback": _delete(session, FeedbackRow, FeedbackRow.candidate_id == candidate_id),
             "shortlists": withdraw_from_shortlists(session, candidate_id, everywhere=True),
@@ -252,7 +256,9 @@ def erase_candidate(
         )
     rt.backend.delete(CANDIDATES, [(candidate_id, version)])
     rt.backend.flush()
-    removed["mail_files"] = sum(erase_messages(mail_folder(rt.settings), account_id=a) for a in account_ids)
+    removed["mail_files"] = erase_messages(
+        mail_folder(rt.settings), account_ids=account_ids, link_ids=link_ids, approach_ids=approach_ids
+    )
     return ErasureReport(erased=True, reason=reason, removed=removed)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from matcher.access.signup import Mail, mail_owed
-from matcher.notify.senders import Message, Sender, sender_from_settings
+from matcher.notify.senders import Message, Sender, account_mail_key, sender_from_settings
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -60,7 +60,7 @@ def prepare(rt: Runtime, *, row_id: int, entity_id: str, action: str, now: datet
             f"Mot de passe oublié ? Choisissez-en un nouveau sur {site}/mot-de-passe/oublie\n\n"
             f"{_IGNORE}"
         )
-    return Message(key=f"account-{action}-{row_id}", to=owed.to, subject=subject, text=text)
+    return Message(key=account_mail_key(action, entity_id, row_id), to=owed.to, subject=subject, text=text)
 
 
 def send(rt: Runtime, message: Message | None, sender: Sender | None = None) -> None:

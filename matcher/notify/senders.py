@@ -8,6 +8,7 @@ import smtplib
 import ssl
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,19 +32,50 @@ def digest_key(account_id: str, period: str) -> str:
     return f"digest-{account_id}-{period}"
 
 
+def account_mail_key(action: str, entity_id: str, row_id: int | str) -> str:
+    """The key of an account's e-mail (``verify``, ``reset``: ``entity_id`` is the link; ``exists``: the account),
+    unique per outbox row ``row_id`` that owes it."""
+    return f"account-{action}-{entity_id}-{row_id}"
+
+
+def approach_key(approach_id: str, action: str) -> str:
+    """The key of a message about an approach (``sent`` to the person; ``accepted``… to the recruiter)."""
+    return f"approach-{approach_id}-{action}"
+
+
 def mail_folder(settings: MatcherSettings) -> Path:
     """Where the file sender writes messages."""
     return settings.data_dir / "outbox-mail"
 
 
-def erase_messages(folder: Path, *, account_id: str) -> int:
-    """Delete the message files written for an account (erasure); returns how many went.
+def erase_messages(
+    folder: Path, *, account_ids: Sequence[str] = (), link_ids: Sequence[str] = (), approach_ids: Sequence[str] = ()
+) -> int:
+    """Delete the message files written about a person (erasure): their accounts' digests and e-mails (those
+    of their links too), the messages about their approaches; returns how many went.
 
-    Matched by their exact name (key then a period), so ``acc_1`` never takes ``acc_1-x``'s files.
+    Matched by the exact shape of each key, so ``acc_1`` never takes ``acc_1-x``'s files.
     """
     if not folder.is_dir():
         return 0
-    pattern = re.compile(re.escape(digest_key(account_id, "")) + r"(\d{4}-\d{2}-\d{2}|\d{4}-W\d{2})\.(json|tmp)")
+    # Stand-ins for a key's variable parts (re.escape leaves them as they are), then what each may be.
+    action, number, period = "\x00", "\x01", "\x02"
+    variable = {action: "[a-z_]+", number: r"\d+", period: r"(?:\d{4}-\d{2}-\d{2}|\d{4}-W\d{2})"}
+
+    def shape(key: str) -> str:
+        escaped = re.escape(key)
+        for stand_in, allowed in variable.items():
+            escaped = escaped.replace(stand_in, allowed)
+        return escaped
+
+    shapes = [
+        *(shape(digest_key(a, period)) for a in account_ids),
+        *(shape(account_mail_key(action, entity, number)) for entity in [*account_ids, *link_ids]),
+        *(shape(approach_key(a, action)) for a in approach_ids),
+    ]
+    if not shapes:
+        return 0
+    pattern = re.compile(rf"(?:{'|'.join(shapes)})\.(?:json|tmp)")
     removed = 0
     for path in folder.iterdir():
         if pattern.fullmatch(path.name):

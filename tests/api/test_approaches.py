@@ -315,12 +315,17 @@ def test_expiry_tells_the_recruiter(world: World, rt: Runtime, loop: dict) -> No
 
 def test_export_and_erasure_reach_approaches(world: World, rt: Runtime, loop: dict) -> None:
     client, hr, offer = world.client, loop["hr"], loop["offer"]
-    sent = client.post(f"/offers/{offer}/approaches", json={"candidate_ids": [loop["alice"]]}, headers=hr).json()[0]
+    sent, other = client.post(
+        f"/offers/{offer}/approaches", json={"candidate_ids": [loop["alice"], loop["bruno"]]}, headers=hr
+    ).json()
     client.post(
         f"/me/approaches/{sent['id']}/answer",
         json={"answer": "accept", "share_phone": True, "phone": "06 12 34 56 78"},
         headers=loop["alice_h"],
     )
+    # The messages about Alice's approach (to her, then to the recruiter, naming her), as the file sender keeps them.
+    about_alice = {f"approach-{sent['id']}-sent", f"approach-{sent['id']}-answered"}
+    assert about_alice <= set(mails(rt)) and f"approach-{other['id']}-sent" in mails(rt)
     exported = client.get("/me/export", headers=loop["alice_h"]).json()
     assert (
         exported["approaches"][0]["id"] == sent["id"] and exported["approaches"][0]["shared_phone"] == "06 12 34 56 78"
@@ -330,4 +335,6 @@ def test_export_and_erasure_reach_approaches(world: World, rt: Runtime, loop: di
     with rt.store.read() as session:
         assert session.query(ApproachRow).filter(ApproachRow.candidate_id == loop["alice"]).count() == 0
         assert session.query(PipelineEventRow).filter(PipelineEventRow.candidate_id == loop["alice"]).count() == 0
-    assert client.get(f"/offers/{offer}/approaches", headers=hr).json() == []
+    assert [a["id"] for a in client.get(f"/offers/{offer}/approaches", headers=hr).json()] == [other["id"]]
+    # Her mail files went with her; Bruno's stayed.
+    assert not about_alice & set(mails(rt)) and f"approach-{other['id']}-sent" in mails(rt)
