@@ -21,6 +21,7 @@ empty and is sent again by the next run.
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from matcher.catalog.search import SearchFilters, matching_offer_ids
 from matcher.core.errors import InvalidInput
 from matcher.core.models import OfferStatus
-from matcher.core.retry import TransientError
+from matcher.core.retry import TransientError, describe, is_transient
 from matcher.indexing.outbox import live
 from matcher.notify.senders import Message, Sender, digest_key, sender_from_settings
 from matcher.store.tables import AccountRow, CandidateRow, NotificationRow, OfferRow, OutboxRow, SavedSearchRow
@@ -61,7 +62,7 @@ def period_key(frequency: str, moment: datetime) -> str:
 def send_digests(rt: Runtime, *, now: datetime, sender: Sender | None = None) -> dict[str, Any]:
     """Build and send the digests due at ``now``; returns counts. Idempotent within a period."""
     sender = sender or sender_from_settings(rt.settings)
-    counts = {"seekers": 0, "digests": 0, "offers": 0, "sent": 0, "failed": 0}
+    counts = {"seekers": 0, "digests": 0, "offers": 0, "sent": 0, "failed": 0, "refused": 0}
     until = _indexed_until(rt, now)
     for account, frequency, alerts in _due(rt, now):
         counts["seekers"] += 1
@@ -84,9 +85,18 @@ def send_digests(rt: Runtime, *, now: datetime, sender: Sender | None = None) ->
     for notification_id, account_id, email, period, body in _unsent(rt):
         try:
             sender.send(_message(account_id, email, period, body))
-        except OSError as exc:
-            counts["failed"] += 1
-            log.warning("digest %s for %s not sent: %s", period, account_id, exc)
+        except OSError as exc:  # smtplib's errors too
+            if not isinstance(exc, smtplib.SMTPException) or is_transient(exc):  # tried again by the next run
+                counts["failed"] += 1
+                log.warning("digest %s for %s not sent: %s", period, account_id, describe(exc))
+                continue
+            # Refused for good by the mail server (a bad address): recorded, not tried again; the others go on.
+            counts["refused"] += 1
+            log.warning("digest %s for %s refused: %s", period, account_id, describe(exc))
+            with rt.store.transaction() as session:
+                row = session.get(NotificationRow, notification_id)
+                if row is not None:
+                    row.refused_at, row.refusal = datetime.now(UTC), describe(exc)[:500]
             continue
         with rt.store.transaction() as session:
             row = session.get(NotificationRow, notification_id)
@@ -223,7 +233,11 @@ def _unsent(rt: Runtime) -> list[tuple[int, str, str, str, dict[str, Any]]]:
             for n, email in session.execute(
                 select(NotificationRow, AccountRow.email)
                 .join(AccountRow, AccountRow.id == NotificationRow.account_id)
-                .where(NotificationRow.sent_at.is_(None), AccountRow.disabled.is_(False))
+                .where(
+                    NotificationRow.sent_at.is_(None),
+                    NotificationRow.refused_at.is_(None),
+                    AccountRow.disabled.is_(False),
+                )
                 .order_by(NotificationRow.id)
             )
         ]

@@ -45,7 +45,7 @@ def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` may well not happen again: something out of reach, not a bug or bad data.
 
     Named classes only: an ``OSError`` such as ``PermissionError`` or ``FileNotFoundError`` is a
-    setup mistake, and ``SMTPRecipientsRefused`` a bad address; retrying them would not help.
+    setup mistake, and a mail server's 5xx answer (a bad address) final; retrying them would not help.
     """
     import smtplib
     import socket
@@ -72,6 +72,10 @@ def is_transient(exc: BaseException) -> bool:
     )
     if isinstance(exc, transient):
         return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):  # every recipient refused: for now only if all said 4xx
+        return bool(exc.recipients) and all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):  # 4xx: try later (greylisting, a full mailbox); 5xx: no
+        return 400 <= exc.smtp_code < 500
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 

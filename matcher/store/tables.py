@@ -380,6 +380,9 @@ class NotificationRow(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # Refused for good by the mail server (a bad address): not tried again; why, addresses masked.
+    refused_at: Mapped[datetime | None] = mapped_column()
+    refusal: Mapped[str | None] = mapped_column(String(500))
 
 
 class DeadLetterRow(Base):

@@ -24,26 +24,32 @@ from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.deadletters import list_dead_letters
 from matcher.jobs.runner import InProcessRunner, process_outbox
-from matcher.jobs.tasks import Dead, Retry, run_job
+from matcher.jobs.tasks import Dead, Done, Retry, run_job
 from matcher.notify.senders import Message, SmtpSender, sender_from_settings
 from matcher.runtime import Runtime
 from matcher.store.tables import AccountRow, NotificationRow, SavedSearchRow
 from tests.factories import add_offers, candidate_in
 
 REFUSED = "parti@example.org"
+GREYLISTED = "plus-tard@example.org"
 
 
 @dataclass
 class Mailbox:
-    """An aiosmtpd handler: keeps what it accepted, refuses one recipient as an unknown mailbox (550)."""
+    """An aiosmtpd handler: keeps what it accepted, refuses one recipient as an unknown mailbox (550) and
+    puts off another (451, as greylisting does)."""
 
     received: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # every recipient proposed
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
+        self.asked.append(address)
         if address == REFUSED:
             return "550 5.1.1 Boîte inconnue"
+        if address == GREYLISTED:
+            return "451 4.7.1 Réessayez plus tard"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -140,37 +146,71 @@ def _seeker(rt: Runtime, name: str, email_address: str) -> None:
 MONDAY = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 
 
-def test_a_refused_recipient_ends_in_the_dead_letters_and_the_others_are_delivered(
+def _digests_run(rt: Runtime, settings: MatcherSettings) -> list[Any]:
+    """The digests task as the worker runs it, retries included; its outcomes."""
+    runner = InProcessRunner(rt)
+    outcomes: list[Any] = []
+    with time_machine.travel(MONDAY, tick=True):
+        for attempt in range(settings.task_max_retries + 1):
+            outcomes.append(run_job(runner.context, "matcher.send_digests", [], attempt=attempt))
+            if not isinstance(outcomes[-1], Retry):
+                break
+    return outcomes
+
+
+def _with_offers(rt: Runtime, *seekers: tuple[str, str]) -> None:
+    for name, address in seekers:
+        _seeker(rt, name, address)
+    with time_machine.travel(MONDAY - timedelta(hours=3), tick=False):
+        with rt.store.transaction() as session:
+            employer_id = create_employer(session, data=EmployerIn(name="Commune d'Aubenas", kind="commune")).id
+        add_offers(rt, 2, employer_id=employer_id)
+        process_outbox(rt)
+
+
+def test_a_refused_recipient_is_recorded_not_retried_and_the_others_are_delivered(
     smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings
 ) -> None:
     mailbox, _ = smtp_server
     rt = Runtime.open(smtp_settings, embedder=HashingEmbedder())
     rt.ensure_indices()
     try:
-        _seeker(rt, "camille", "camille@example.org")
-        _seeker(rt, "parti", REFUSED)
-        with time_machine.travel(MONDAY - timedelta(hours=3), tick=False):
-            with rt.store.transaction() as session:
-                employer_id = create_employer(session, data=EmployerIn(name="Commune d'Aubenas", kind="commune")).id
-            add_offers(rt, 2, employer_id=employer_id)
-            process_outbox(rt)
-        runner = InProcessRunner(rt)
-        outcomes: list[Any] = []
-        with time_machine.travel(MONDAY, tick=True):
-            for attempt in range(smtp_settings.task_max_retries + 1):
-                outcomes.append(run_job(runner.context, "matcher.send_digests", [], attempt=attempt))
-                if not isinstance(outcomes[-1], Retry):
-                    break
-        assert isinstance(outcomes[-1], Dead)
+        _with_offers(rt, ("camille", "camille@example.org"), ("parti", REFUSED))
+        [outcome] = _digests_run(rt, smtp_settings)
+        assert isinstance(outcome, Done) and outcome.result["refused"] == 1 and outcome.result["sent"] == 1
+        # A second run (the next hour's) does not knock at the refused address again.
+        assert isinstance(_digests_run(rt, smtp_settings)[0], Done)
         with rt.store.read() as session:
-            [letter] = list_dead_letters(session)
-            unsent = [n.account_id for n in session.query(NotificationRow).filter(NotificationRow.sent_at.is_(None))]
-        assert letter.task == "matcher.send_digests" and letter.id == outcomes[-1].dead_letter_id
-        assert "DigestsIncomplete" in letter.error
-        assert unsent == ["acc_parti"]  # kept, to be sent again once the address is fixed
-        # The other seeker got their digest, once, whatever the retries.
+            assert list_dead_letters(session) == []
+            [refused] = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).all()
+        assert refused.account_id == "acc_parti" and refused.sent_at is None
+        assert refused.refusal and "550" in refused.refusal and REFUSED not in refused.refusal  # address masked
+        assert mailbox.asked.count(REFUSED) == 1
+        # The other seeker got their digest, once.
         assert [(rcpt_tos, message["Subject"]) for _, rcpt_tos, message in mailbox.received] == [
             (["camille@example.org"], "2 nouvelle(s) offre(s) pour vos alertes")
         ]
+    finally:
+        rt.close()
+
+
+def test_a_recipient_put_off_for_now_is_retried_then_ends_in_the_dead_letters(
+    smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings
+) -> None:
+    mailbox, _ = smtp_server
+    rt = Runtime.open(smtp_settings, embedder=HashingEmbedder())
+    rt.ensure_indices()
+    try:
+        _with_offers(rt, ("camille", "camille@example.org"), ("greylisted", GREYLISTED))
+        outcomes = _digests_run(rt, smtp_settings)
+        assert isinstance(outcomes[0], Retry) and isinstance(outcomes[-1], Dead)
+        with rt.store.read() as session:
+            [letter] = list_dead_letters(session)
+            unsent = [n.account_id for n in session.query(NotificationRow).filter(NotificationRow.sent_at.is_(None))]
+            refused = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).count()
+        assert letter.task == "matcher.send_digests" and "DigestsIncomplete" in letter.error
+        assert unsent == ["acc_greylisted"] and refused == 0  # kept, to be sent by a later run
+        assert mailbox.asked.count(GREYLISTED) == len(outcomes)
+        assert [rcpt_tos for _, rcpt_tos, _ in mailbox.received] == [["camille@example.org"]]
     finally:
         rt.close()
