@@ -146,6 +146,17 @@ def _seeker(rt: Runtime, name: str, email_address: str) -> None:
 MONDAY = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def smtp_rt(smtp_settings: MatcherSettings) -> Iterator[Runtime]:
+    """A runtime sending its mail to the local SMTP server."""
+    rt = Runtime.open(smtp_settings, embedder=HashingEmbedder())
+    rt.ensure_indices()
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
 def _digests_run(rt: Runtime, settings: MatcherSettings) -> list[Any]:
     """The digests task as the worker runs it, retries included; its outcomes."""
     runner = InProcessRunner(rt)
@@ -169,48 +180,38 @@ def _with_offers(rt: Runtime, *seekers: tuple[str, str]) -> None:
 
 
 def test_a_refused_recipient_is_recorded_not_retried_and_the_others_are_delivered(
-    smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings
+    smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings, smtp_rt: Runtime
 ) -> None:
-    mailbox, _ = smtp_server
-    rt = Runtime.open(smtp_settings, embedder=HashingEmbedder())
-    rt.ensure_indices()
-    try:
-        _with_offers(rt, ("camille", "camille@example.org"), ("parti", REFUSED))
-        [outcome] = _digests_run(rt, smtp_settings)
-        assert isinstance(outcome, Done) and outcome.result["refused"] == 1 and outcome.result["sent"] == 1
-        # A second run (the next hour's) does not knock at the refused address again.
-        assert isinstance(_digests_run(rt, smtp_settings)[0], Done)
-        with rt.store.read() as session:
-            assert list_dead_letters(session) == []
-            [refused] = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).all()
-        assert refused.account_id == "acc_parti" and refused.sent_at is None
-        assert refused.refusal and "550" in refused.refusal and REFUSED not in refused.refusal  # address masked
-        assert mailbox.asked.count(REFUSED) == 1
-        # The other seeker got their digest, once.
-        assert [(rcpt_tos, message["Subject"]) for _, rcpt_tos, message in mailbox.received] == [
-            (["camille@example.org"], "2 nouvelle(s) offre(s) pour vos alertes")
-        ]
-    finally:
-        rt.close()
+    mailbox, rt = smtp_server[0], smtp_rt
+    _with_offers(rt, ("camille", "camille@example.org"), ("parti", REFUSED))
+    [outcome] = _digests_run(rt, smtp_settings)
+    assert isinstance(outcome, Done) and outcome.result["refused"] == 1 and outcome.result["sent"] == 1
+    # A second run (the next hour's) does not knock at the refused address again.
+    assert isinstance(_digests_run(rt, smtp_settings)[0], Done)
+    with rt.store.read() as session:
+        assert list_dead_letters(session) == []
+        [refused] = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).all()
+    assert refused.account_id == "acc_parti" and refused.sent_at is None
+    assert refused.refusal and "550" in refused.refusal and REFUSED not in refused.refusal  # address masked
+    assert mailbox.asked.count(REFUSED) == 1
+    # The other seeker got their digest, once.
+    assert [(rcpt_tos, message["Subject"]) for _, rcpt_tos, message in mailbox.received] == [
+        (["camille@example.org"], "2 nouvelle(s) offre(s) pour vos alertes")
+    ]
 
 
 def test_a_recipient_put_off_for_now_is_retried_then_ends_in_the_dead_letters(
-    smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings
+    smtp_server: tuple[Mailbox, int], smtp_settings: MatcherSettings, smtp_rt: Runtime
 ) -> None:
-    mailbox, _ = smtp_server
-    rt = Runtime.open(smtp_settings, embedder=HashingEmbedder())
-    rt.ensure_indices()
-    try:
-        _with_offers(rt, ("camille", "camille@example.org"), ("greylisted", GREYLISTED))
-        outcomes = _digests_run(rt, smtp_settings)
-        assert isinstance(outcomes[0], Retry) and isinstance(outcomes[-1], Dead)
-        with rt.store.read() as session:
-            [letter] = list_dead_letters(session)
-            unsent = [n.account_id for n in session.query(NotificationRow).filter(NotificationRow.sent_at.is_(None))]
-            refused = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).count()
-        assert letter.task == "matcher.send_digests" and "DigestsIncomplete" in letter.error
-        assert unsent == ["acc_greylisted"] and refused == 0  # kept, to be sent by a later run
-        assert mailbox.asked.count(GREYLISTED) == len(outcomes)
-        assert [rcpt_tos for _, rcpt_tos, _ in mailbox.received] == [["camille@example.org"]]
-    finally:
-        rt.close()
+    mailbox, rt = smtp_server[0], smtp_rt
+    _with_offers(rt, ("camille", "camille@example.org"), ("greylisted", GREYLISTED))
+    outcomes = _digests_run(rt, smtp_settings)
+    assert isinstance(outcomes[0], Retry) and isinstance(outcomes[-1], Dead)
+    with rt.store.read() as session:
+        [letter] = list_dead_letters(session)
+        unsent = [n.account_id for n in session.query(NotificationRow).filter(NotificationRow.sent_at.is_(None))]
+        refused = session.query(NotificationRow).filter(NotificationRow.refused_at.is_not(None)).count()
+    assert letter.task == "matcher.send_digests" and "DigestsIncomplete" in letter.error
+    assert unsent == ["acc_greylisted"] and refused == 0  # kept, to be sent by a later run
+    assert mailbox.asked.count(GREYLISTED) == len(outcomes)
+    assert [rcpt_tos for _, rcpt_tos, _ in mailbox.received] == [["camille@example.org"]]
