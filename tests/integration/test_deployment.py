@@ -18,6 +18,9 @@ VALUES = [
     "--set", "secrets.MATCHER_DATABASE_URL=postgresql+psycopg://u:p@postgres:5432/matcher",
     "--set", "secrets.MATCHER_BROKER_URL=redis://redis:6379/0",
     "--set", "secrets.MATCHER_AUTH_SECRET=test-secret",
+    "--set", "site.publicUrl=https://emploi.example.fr",
+    "--set-string", "site.dataController=Centre de gestion de l'Ardèche",
+    "--set", "site.privacyContact=dpo@cdg07.example.fr",
 ]  # fmt: skip
 
 
@@ -72,3 +75,15 @@ def test_probes_resources_and_roles(helm: str) -> None:
 def test_a_missing_secret_is_refused(helm: str) -> None:
     result = subprocess.run([helm, "template", "ad", str(CHART)], capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "MATCHER_DATABASE_URL is required" in result.stderr
+
+
+def test_the_sites_owner_and_privacy_contact_are_required_and_reach_the_service(helm: str) -> None:
+    """The GDPR information (controller, contact) is never left to the placeholders of the embedded default."""
+    [config] = [m for m in render(helm) if m["kind"] == "ConfigMap"]
+    assert config["data"]["MATCHER_DATA_CONTROLLER"] == "Centre de gestion de l'Ardèche"
+    assert config["data"]["MATCHER_PRIVACY_CONTACT"] == "dpo@cdg07.example.fr"
+    assert config["data"]["MATCHER_PUBLIC_URL"] == "https://emploi.example.fr"
+    pairs = list(zip(VALUES[::2], VALUES[1::2], strict=True))
+    without = [arg for flag, value in pairs if not value.startswith("site.privacyContact") for arg in (flag, value)]
+    result = subprocess.run([helm, "template", "ad", str(CHART), *without], capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "site.privacyContact is required" in result.stderr
