@@ -8,12 +8,15 @@ write can never bring them back.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,12 +40,15 @@ from indices.protocol import (
 from indices.vectors import VectorTable
 
 BoolArray = npt.NDArray[np.bool_]
+_T = TypeVar("_T")
 
 
 # Points whose latitude alone puts them out of reach are skipped before any distance is measured: the
 # great-circle distance is at least the earth's radius times the latitude difference. The margin (about a
 # millimetre) covers rounding, so exactly the points the full scan would keep are kept.
 _MARGIN_DEGREES = 1e-8
+
+KEYWORD = "\x1f"  # joins a keyword's name and value into one term (names never hold it)
 
 
 @dataclass
@@ -122,6 +128,67 @@ class _Derived:
         return self.last_scores[1]
 
 
+class _Texts:
+    """Every row's text, kept only to analyse it again (another analyzer) and to save it.
+
+    Texts saved in the index's file stay there (read back when saving again or analysing again);
+    the ones written since are in memory.
+    """
+
+    def __init__(self) -> None:
+        self.file: Path | None = None
+        self.offsets = np.zeros(1, dtype=np.int64)  # of each saved row's UTF-8 bytes in ``file``
+        self.written: dict[int, str] = {}
+        self.size = 0
+
+    def __setitem__(self, row: int, text: str) -> None:
+        self.written[row] = text
+        self.size = max(self.size, row + 1)
+
+    def all(self) -> list[str]:
+        """Every row's text (reads the whole file: only to analyse again)."""
+        saved = self.file.read_bytes() if self.file is not None else b""
+        bounds = self.offsets.tolist()
+        return [
+            self.written[row] if row in self.written else saved[bounds[row] : bounds[row + 1]].decode()
+            for row in range(self.size)
+        ]
+
+    def save(self, target: Path) -> npt.NDArray[np.int64]:
+        """Write every row's text to ``target``; returns their offsets (unchanged ones copied a run at a time)."""
+        saved = len(self.offsets) - 1
+        lengths = np.zeros(self.size, dtype=np.int64)
+        lengths[:saved] = np.diff(self.offsets)
+        encoded = {row: text.encode() for row, text in self.written.items()}
+        for row, data in encoded.items():
+            lengths[row] = len(data)
+        with target.open("wb") as out, self.file.open("rb") if self.file is not None else io.BytesIO() as old:
+            start = 0
+            for row in [*sorted(encoded), self.size]:
+                if start < min(row, saved):  # rows start..row-1 are as saved
+                    old.seek(int(self.offsets[start]))
+                    _copy(old, out, int(self.offsets[min(row, saved)] - self.offsets[start]))
+                if row < self.size:
+                    out.write(encoded[row])
+                start = row + 1
+        offsets = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return offsets
+
+    def adopt(self, file: Path, offsets: npt.NDArray[np.int64]) -> None:
+        """The texts are now those saved in ``file``."""
+        self.file, self.offsets, self.written, self.size = file, offsets, {}, len(offsets) - 1
+
+
+def _copy(source: io.BufferedIOBase | io.BytesIO, target: io.BufferedIOBase | io.BufferedWriter, size: int) -> None:
+    while size > 0:
+        chunk = source.read(min(size, 1 << 24))
+        if not chunk:
+            raise OSError("index texts file shorter than its offsets")
+        target.write(chunk)
+        size -= len(chunk)
+
+
 @dataclass
 class _Index:
     dims: int
@@ -129,11 +196,14 @@ class _Index:
     rows: dict[str, int] = field(default_factory=dict)
     versions: list[int] = field(default_factory=list)
     alive: list[bool] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    texts: _Texts = field(default_factory=_Texts)
     terms: TermRows = field(default_factory=TermRows)
-    keywords: list[dict[str, list[str]]] = field(default_factory=list)
-    points: list[list[tuple[float, float]]] = field(default_factory=list)
+    keywords: TermRows = field(default_factory=TermRows)  # each (name, value) as one term: name KEYWORD value
+    # Rows share equal points and reaches (one object each, never mutated): 1M documents hold a few
+    # thousand distinct ones.
+    points: list[tuple[tuple[float, float], ...]] = field(default_factory=list)
     reach: list[float | None] = field(default_factory=list)
+    shared: dict[object, object] = field(default_factory=dict, repr=False)
     tombstones: dict[str, int] = field(default_factory=dict)
     live: int = 0  # rows alive, kept up to date: counting is a /health probe's job, on every call
     vectors: VectorTable = field(init=False)
@@ -154,7 +224,7 @@ class _Index:
             row = len(self.ids)
             self.rows[doc.id] = row
             self.ids.append(doc.id)
-            for column in (self.versions, self.alive, self.texts, self.keywords, self.points, self.reach):
+            for column in (self.versions, self.alive, self.points, self.reach):
                 column.append(None)  # type: ignore[arg-type]
         if not self.alive[row]:
             self.live += 1
@@ -162,12 +232,19 @@ class _Index:
         self.alive[row] = True
         self.texts[row] = doc.text
         self.terms.set(row, analyze(doc.text))
-        self.keywords[row] = {name: list(values) for name, values in doc.keywords.items()}
-        self.points[row] = list(doc.points)
-        self.reach[row] = doc.reach_km
+        self.keywords.set(row, [name + KEYWORD + value for name, values in doc.keywords.items() for value in values])
+        self.points[row] = self.points_of(doc.points)
+        self.reach[row] = self.share(doc.reach_km)
         self.vectors.set(row, np.asarray(doc.vector, dtype=np.float32))
         self.tombstones.pop(doc.id, None)
         self.derived = None
+
+    def share(self, value: _T) -> _T:
+        """The kept object equal to ``value`` (``value`` itself the first time)."""
+        return self.shared.setdefault(("value", value), value)  # type: ignore[return-value]
+
+    def points_of(self, points: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+        return self.share(tuple((float(p[0]), float(p[1])) for p in points))
 
     def remove(self, doc_id: str, version: int) -> None:
         row = self.rows.get(doc_id)
@@ -176,24 +253,19 @@ class _Index:
             self.alive[row] = False
             self.texts[row] = ""
             self.terms.clear(row)
-            self.keywords[row] = {}
-            self.points[row] = []
+            self.keywords.clear(row)
+            self.points[row] = ()
         self.tombstones[doc_id] = version
         self.derived = None
 
     def refresh(self) -> _Derived:
         if self.derived is None:
-            postings: dict[str, dict[str, list[int]]] = {}
+            alive = np.asarray(self.alive, dtype=bool)
             point_rows: list[int] = []
             point_lat: list[float] = []
             point_lon: list[float] = []
             point_reach: list[float] = []
-            for row, alive in enumerate(self.alive):
-                if not alive:
-                    continue
-                for name, values in self.keywords[row].items():
-                    for value in values:
-                        postings.setdefault(name, {}).setdefault(value, []).append(row)
+            for row in np.flatnonzero(alive).tolist():
                 reach = self.reach[row]
                 for lat, lon in self.points[row]:
                     point_rows.append(row)
@@ -202,14 +274,27 @@ class _Index:
                     point_reach.append(reach if reach is not None else -1.0)
             self.derived = _Derived(
                 bm25=BM25Matrix(self.terms),
-                postings={
-                    name: {value: np.asarray(rows) for value, rows in values.items()}
-                    for name, values in postings.items()
-                },
+                postings=self._postings(alive),
                 points=_Points.of(point_rows, point_lat, point_lon, point_reach),
-                alive=np.asarray(self.alive, dtype=bool),
+                alive=alive,
             )
         return self.derived
+
+    def _postings(self, alive: BoolArray) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
+        """Keyword name -> value -> the live rows holding it, ascending."""
+        offsets, terms, _ = self.keywords.flat()
+        rows = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        live = alive[rows]
+        rows, terms = rows[live], terms[live]
+        order = np.argsort(terms, kind="stable")
+        rows, terms = rows[order], terms[order]
+        starts = np.flatnonzero(np.diff(terms, prepend=-1))
+        names = list(self.keywords.vocabulary)
+        postings: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
+        for start, end in pairwise([*starts.tolist(), len(terms)]):
+            name, value = names[terms[start]].split(KEYWORD, 1)
+            postings.setdefault(name, {})[value] = rows[start:end]
+        return postings
 
     def mask(self, filters: Sequence[Filter]) -> BoolArray:
         """Rows kept by every filter (read-only: the last mask is shared until the next write)."""
@@ -376,18 +461,20 @@ def _save(idx: _Index, target: Path) -> None:
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    np.save(staging / "vectors.npy", idx.vectors.matrix)
+    idx.vectors.save(staging / "vectors.npy", staging / "codes.npy")
+    np.save(staging / "texts.npy", text_offsets := idx.texts.save(staging / "texts.bin"))
     offsets, term_ids, term_tfs = idx.terms.flat()
     np.savez(staging / "terms.npz", offsets=offsets, ids=term_ids, tfs=term_tfs)
+    offsets, term_ids, term_tfs = idx.keywords.flat()
+    np.savez(staging / "keywords.npz", offsets=offsets, ids=term_ids, tfs=term_tfs)
     meta = {
         "dims": idx.dims,
         "ids": idx.ids,
         "versions": idx.versions,
         "alive": idx.alive,
         "analyzer": ANALYZER_VERSION,
-        "texts": idx.texts,
         "vocabulary": list(idx.terms.vocabulary),
-        "keywords": idx.keywords,
+        "keyword_terms": list(idx.keywords.vocabulary),
         "points": idx.points,
         "reach": idx.reach,
         "tombstones": idx.tombstones,
@@ -398,7 +485,9 @@ def _save(idx: _Index, target: Path) -> None:
     if target.exists():
         os.replace(target, old)
     os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)  # still mapped: its pages stay readable until adopted below
+    idx.vectors.adopt(target / "vectors.npy", target / "codes.npy")
+    idx.texts.adopt(target / "texts.bin", text_offsets)
 
 
 def _load(source: Path) -> _Index:
@@ -409,16 +498,25 @@ def _load(source: Path) -> _Index:
     idx.versions = meta["versions"]
     idx.alive = meta["alive"]
     idx.live = sum(idx.alive)
-    idx.texts = meta["texts"]
+    if "texts" in meta:  # saved before texts had their own file: in memory until the next save
+        for row, text in enumerate(meta["texts"]):
+            idx.texts[row] = text
+    else:
+        idx.texts.adopt(source / "texts.bin", np.load(source / "texts.npy"))
     if meta.get("analyzer") == ANALYZER_VERSION and (source / "terms.npz").exists():
         with np.load(source / "terms.npz") as arrays:
             idx.terms = TermRows.from_flat(meta["vocabulary"], arrays["offsets"], arrays["ids"], arrays["tfs"])
     else:  # built by another analyzer or format: analyse the stored texts again
-        for row, (text, alive) in enumerate(zip(idx.texts, idx.alive, strict=True)):
+        for row, (text, alive) in enumerate(zip(idx.texts.all(), idx.alive, strict=True)):
             idx.terms.set(row, analyze(text) if alive else [])
-    idx.keywords = meta["keywords"]
-    idx.points = [[(p[0], p[1]) for p in pts] for pts in meta["points"]]
-    idx.reach = meta["reach"]
+    if "keywords" in meta:  # saved as one mapping per row
+        for row, keywords in enumerate(meta["keywords"]):
+            idx.keywords.set(row, [name + KEYWORD + value for name, values in keywords.items() for value in values])
+    else:
+        with np.load(source / "keywords.npz") as arrays:
+            idx.keywords = TermRows.from_flat(meta["keyword_terms"], arrays["offsets"], arrays["ids"], arrays["tfs"])
+    idx.points = [idx.points_of(points) for points in meta["points"]]
+    idx.reach = [idx.share(reach) for reach in meta["reach"]]
     idx.tombstones = meta["tombstones"]
-    idx.vectors.load(np.load(source / "vectors.npy"))
+    idx.vectors.adopt(source / "vectors.npy", source / "codes.npy")
     return idx

@@ -7,19 +7,29 @@ then scored exactly in float32.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
+Codes = npt.NDArray[np.uint64]
 
 
 class VectorTable:
-    """Growable float32 matrix with a parallel sign-bit code table."""
+    """Float32 rows with a parallel sign-bit code table (the codes always in memory).
+
+    Rows saved in a file are memory-mapped (:meth:`adopt`): the page cache holds them, as a search
+    engine's segments, so only the pages a search reads are resident (the 1-bit scan reads the codes;
+    rescoring a few thousand rows). The mapping is copy-on-write: updating a saved row changes this
+    process's copy only. Rows added after them are kept in memory (the tail) until the next save.
+    """
 
     def __init__(self, dims: int, capacity: int = 1024) -> None:
         self.dims = dims
-        self._vectors = np.zeros((capacity, dims), dtype=np.float32)
+        self._base: FloatArray = np.zeros((0, dims), dtype=np.float32)  # rows [0, len(_base)): mapped
+        self._tail = np.zeros((capacity, dims), dtype=np.float32)  # row r >= len(_base) at r - len(_base)
         self._codes = np.zeros((capacity, self._code_words), dtype=np.uint64)
         self.size = 0
 
@@ -27,32 +37,80 @@ class VectorTable:
     def _code_words(self) -> int:
         return (self.dims + 63) // 64
 
-    def _encode(self, vectors: FloatArray) -> npt.NDArray[np.uint64]:
+    def _encode(self, vectors: FloatArray) -> Codes:
         bits = np.packbits(vectors > 0, axis=1)
         padded = np.zeros((len(vectors), self._code_words * 8), dtype=np.uint8)
         padded[:, : bits.shape[1]] = bits
         return padded.view(np.uint64)
 
     def set(self, row: int, vector: FloatArray) -> None:
-        if row >= len(self._vectors):
-            grow = max(row + 1, 2 * len(self._vectors))
-            self._vectors = np.resize(self._vectors, (grow, self.dims))
-            self._codes = np.resize(self._codes, (grow, self._code_words))
-        self._vectors[row] = vector
+        based = len(self._base)
+        if row >= based + len(self._tail):
+            self._tail = np.resize(self._tail, (max(row + 1 - based, 2 * len(self._tail)), self.dims))
+        if row >= len(self._codes):
+            self._codes = np.resize(self._codes, (max(row + 1, 2 * len(self._codes)), self._code_words))
+        if row < based:
+            self._base[row] = vector
+        else:
+            self._tail[row - based] = vector
         self._codes[row] = self._encode(vector[None, :])[0]
         self.size = max(self.size, row + 1)
 
     def get(self, row: int) -> FloatArray:
-        return self._vectors[row].copy()
+        based = len(self._base)
+        return (self._base[row] if row < based else self._tail[row - based]).copy()
+
+    def rows(self, rows: npt.NDArray[np.int64]) -> FloatArray:
+        """The vectors of ``rows`` (ascending), in that order."""
+        based = len(self._base)
+        cut = int(np.searchsorted(rows, based))
+        if cut == len(rows):
+            return self._base[rows]
+        if cut == 0:
+            return self._tail[rows - based]
+        return np.concatenate([self._base[rows[:cut]], self._tail[rows[cut:] - based]])
 
     @property
     def matrix(self) -> FloatArray:
-        return self._vectors[: self.size]
+        """Every row (the mapped file itself while no row was added since it was saved, else a copy)."""
+        if self.size <= len(self._base):
+            return self._base[: self.size]
+        return np.concatenate([self._base, self._tail[: self.size - len(self._base)]])
+
+    @property
+    def codes(self) -> Codes:
+        return self._codes[: self.size]
 
     def load(self, matrix: FloatArray) -> None:
-        self._vectors = np.ascontiguousarray(matrix, dtype=np.float32)
-        self._codes = self._encode(self._vectors) if len(matrix) else np.zeros((0, self._code_words), np.uint64)
+        """Keep ``matrix`` in memory as the rows."""
+        self._base = np.zeros((0, self.dims), dtype=np.float32)
+        self._tail = np.ascontiguousarray(matrix, dtype=np.float32)
+        self._codes = self._encode(self._tail) if len(matrix) else np.zeros((0, self._code_words), np.uint64)
         self.size = len(matrix)
+
+    def save(self, vectors: Path, codes: Path) -> None:
+        """Write the rows (a float32 ``.npy``, written in slices: never a second copy in memory) and their codes."""
+        with vectors.open("wb") as out:
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+            np.lib.format.write_array_header_1_0(out, {**header, "shape": (self.size, self.dims)})
+            for part in (self._base[: self.size], self._tail[: max(self.size - len(self._base), 0)]):
+                for start in range(0, len(part), 65_536):
+                    out.write(np.ascontiguousarray(part[start : start + 65_536]).data)
+        np.save(codes, self.codes)
+
+    def adopt(self, vectors: Path, codes: Path | None = None) -> None:
+        """Map the rows saved in ``vectors`` (written by :meth:`save`); its codes read from ``codes``, else computed."""
+        mapped = np.load(vectors, mmap_mode="c").view(np.ndarray)  # np.memmap's indexing is slower
+        if mapped.dtype != np.float32 or mapped.ndim != 2 or mapped.shape[1] != self.dims:
+            raise ValueError(f"{vectors} holds {mapped.dtype} {mapped.shape}, expected float32 rows of {self.dims}")
+        if codes is not None and codes.exists():
+            self._codes = np.load(codes)
+        else:  # saved before codes were: computed once, a slice at a time
+            parts = [self._encode(np.asarray(mapped[at : at + 65_536])) for at in range(0, len(mapped), 65_536)]
+            self._codes = np.concatenate(parts) if parts else np.zeros((0, self._code_words), np.uint64)
+        self._base = mapped
+        self._tail = np.zeros((1024, self.dims), dtype=np.float32)
+        self.size = len(mapped)
 
     def search(
         self, query: FloatArray, mask: BoolArray, k: int, *, approximate: bool, rescore: int
@@ -67,7 +125,7 @@ class VectorTable:
             code = self._encode(query[None, :])[0]
             distances = np.bitwise_count(self._codes[allowed] ^ code).sum(axis=1, dtype=np.uint16)
             allowed = np.sort(allowed[np.argpartition(distances, rescore)[:rescore]])
-        scores = self._vectors[allowed] @ query
+        scores = self.rows(allowed) @ query
         top = min(k, len(allowed))
         best = np.argpartition(-scores, top - 1)[:top]
         best = best[np.argsort(-scores[best], kind="stable")]

@@ -28,3 +28,45 @@ def test_rarer_terms_weigh_more_and_unknown_terms_are_ignored() -> None:
     matrix = BM25Matrix(term_rows(rows))
     assert matrix.scores(["rare"])[0] > matrix.scores(["common"])[0]
     assert not matrix.scores(["missing"]).any()
+
+
+def test_term_rows_rewritten_and_cleared_in_place_flatten_as_rows_built_afresh() -> None:
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(30)]
+    rows, expected = TermRows(), {}
+    for _ in range(2_000):
+        row = int(rng.integers(0, 300))
+        if rng.random() < 0.2:
+            rows.clear(row)
+            expected[row] = []
+        else:
+            expected[row] = list(rng.choice(words, size=int(rng.integers(0, 8))))
+            rows.set(row, expected[row])
+        if rng.random() < 0.01:
+            rows.flat()  # compacts: later writes append after the compacted runs
+    offsets, ids, tfs = rows.flat()
+    for row in range(max(expected) + 1):
+        counts = Counter(expected.get(row, []))
+        assert ids[offsets[row] : offsets[row + 1]].tolist() == [rows.vocabulary[t] for t in counts]
+        assert tfs[offsets[row] : offsets[row + 1]].tolist() == list(counts.values())
+    assert offsets[-1] == len(ids) == len(tfs)
+    fresh = term_rows([Counter(expected.get(row, [])) for row in range(max(expected) + 1)])
+    query = ["w1", "w2", "w2", "w17"]
+    assert BM25Matrix(rows).scores(query).tolist() == BM25Matrix(fresh).scores(query).tolist()
+
+
+def test_scores_are_the_sums_of_each_query_terms_weights_in_query_order_to_the_bit() -> None:
+    rng = np.random.default_rng(8)
+    words = [f"w{i}" for i in range(200)]
+    rows = term_rows([Counter(rng.choice(words, size=int(rng.integers(0, 40)))) for _ in range(3_000)])
+    matrix = BM25Matrix(rows)
+    postings = matrix._term_docs
+    for _ in range(20):
+        query = list(rng.choice([*words, "unknown"], size=int(rng.integers(1, 60))))
+        expected = np.zeros(matrix.n_rows, dtype=np.float32)
+        for term, repeat in Counter(query).items():  # the plain numpy accumulation, term by term
+            if term in matrix.vocabulary:
+                column = matrix.vocabulary[term]
+                start, end = postings.indptr[column], postings.indptr[column + 1]
+                expected[postings.indices[start:end]] += repeat * postings.data[start:end]
+        assert matrix.scores(query).tobytes() == expected.tobytes()

@@ -1,3 +1,4 @@
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -210,3 +211,125 @@ def test_index_built_by_another_analyzer_is_reanalysed(tmp_path: Path) -> None:
     again = EmbeddedBackend(tmp_path)
     assert [h.id for h in again.bm25("docs", "jardinier")] == ["gardener"]
     assert again.bm25("docs", "stale-term") == []
+
+
+def random_documents(rng: np.random.Generator, ids: range, version: int) -> list[Document]:
+    words = ["jardinier", "comptable", "infirmier", "chauffeur", "agent", "technicien", "paris", "lyon", "nuit"]
+    docs = []
+    for i in ids:
+        vector = rng.normal(size=16).astype(np.float32)
+        text = " ".join(rng.choice(words, size=int(rng.integers(0, 12))))
+        contract = ["cdd", "cdi"][: int(rng.integers(0, 3))]
+        place = [(float(rng.uniform(43, 50)), float(rng.uniform(-1, 7)))] if i % 5 else []
+        reach = [None, 10.0, 50.0][i % 3]
+        keywords = {"contract": contract, "parity": ["even" if i % 2 == 0 else "odd"]}
+        docs.append(Document(f"d{i}", version, text, vector / np.linalg.norm(vector), keywords, place, reach))
+    return docs
+
+
+def answers(backend: EmbeddedBackend, rng: np.random.Generator) -> list[object]:
+    """Every kind of search, with and without filters, as (id, score) lists."""
+    out: list[object] = []
+    filter_sets = [(), (Terms("contract", ("cdi",)),), (Terms("parity", ("even",)), WithinReach(46.5, 3.0))]
+    for filters in filter_sets:
+        for text in ("jardinier agent", "comptable nuit paris", "inconnu"):
+            out.append([(h.id, h.score) for h in backend.bm25("docs", text, filters=filters, k=20)])
+        query = rng.normal(size=16).astype(np.float32)
+        out.append([(h.id, h.score) for h in backend.knn("docs", query / np.linalg.norm(query), filters=filters, k=20)])
+    out.append(sorted(backend.versions("docs").items()))
+    out.append(backend.count("docs"))
+    return out
+
+
+def test_saved_and_reloaded_index_answers_exactly_as_one_kept_in_memory(tmp_path: Path) -> None:
+    """Vectors mapped from the saved file, texts read back from theirs, term rows rewritten in place: same answers."""
+    memory, saved = EmbeddedBackend(ann_threshold=100, rescore=50), EmbeddedBackend(tmp_path, ann_threshold=100)
+    saved.rescore = 50
+    steps = [
+        lambda b: b.upsert("docs", random_documents(np.random.default_rng(1), range(300), 1)),
+        lambda b: b.upsert("docs", random_documents(np.random.default_rng(2), range(250, 400), 2)),  # updates, new rows
+        lambda b: b.delete("docs", [(f"d{i}", 3) for i in range(0, 400, 7)]),
+        lambda b: b.upsert("docs", random_documents(np.random.default_rng(3), range(0, 60, 7), 4)),  # back after delete
+    ]
+    for b in (memory, saved):
+        b.ensure_index("docs", dims=16)
+    for step in steps:
+        step(memory)
+        step(saved)
+        saved.flush()
+        reloaded = EmbeddedBackend(tmp_path, ann_threshold=100, rescore=50)
+        for other in (saved, reloaded):  # the saved one now maps the file it wrote
+            assert answers(other, np.random.default_rng(9)) == answers(memory, np.random.default_rng(9))
+        assert reloaded.vectors("docs", ["d1", "d399"]).keys() == memory.vectors("docs", ["d1", "d399"]).keys()
+        for doc_id, vector in memory.vectors("docs", ["d1", "d7", "d399"]).items():
+            assert np.array_equal(reloaded.vectors("docs", [doc_id])[doc_id], vector)
+        saved = reloaded
+
+
+def test_texts_survive_saves_and_are_analysed_again_after_updates(tmp_path: Path) -> None:
+    import orjson
+
+    first = EmbeddedBackend(tmp_path)
+    first.ensure_index("docs", dims=4)
+    first.upsert("docs", corpus())
+    first.flush()
+    second = EmbeddedBackend(tmp_path)  # texts now read from the saved file
+    second.upsert("docs", [Document("accountant", 2, "Comptable territorial", vec(0, 1, 0, 0))])
+    second.upsert("docs", [Document("driver", 1, "Chauffeur poids lourd", vec(0, 0, 0, 1))])
+    second.delete("docs", [("nurse", 2)])
+    second.flush()
+    meta_path = tmp_path / "docs" / "meta.json"
+    meta = orjson.loads(meta_path.read_bytes())
+    meta["analyzer"] = -1
+    meta_path.write_bytes(orjson.dumps(meta))
+    again = EmbeddedBackend(tmp_path)
+    assert [h.id for h in again.bm25("docs", "jardinier")] == ["gardener"]
+    assert [h.id for h in again.bm25("docs", "territorial")] == ["accountant"]
+    assert [h.id for h in again.bm25("docs", "chauffeur")] == ["driver"]
+    assert again.bm25("docs", "infirmière") == [] and again.bm25("docs", "publics") == []
+
+
+def test_documents_sharing_keywords_and_points_are_updated_one_at_a_time(backend: EmbeddedBackend) -> None:
+    twin = Document("twin", 1, "Jardinier", vec(1, 0, 0, 0), {"status": ["visible"], "contract": ["cdd"]}, [LYON], 30)
+    backend.upsert("docs", [twin])
+    backend.upsert("docs", [Document("gardener", 2, "Jardinier", vec(1, 0, 0, 0), {"status": ["hidden"]}, [PARIS], 5)])
+    visible = backend.knn("docs", vec(1, 0, 0, 0), filters=[Terms("status", ("visible",))], k=10)
+    assert "twin" in {h.id for h in visible} and "gardener" not in {h.id for h in visible}
+    near_lyon = backend.knn("docs", vec(1, 0, 0, 0), filters=[WithinReach(*LYON)], k=10)
+    assert "twin" in {h.id for h in near_lyon} and "gardener" not in {h.id for h in near_lyon}
+
+
+def test_an_index_saved_in_the_previous_format_loads_and_answers_the_same(tmp_path: Path) -> None:
+    """Texts and keywords in meta.json, no codes file: read as before, written in the new format on the next save."""
+    import orjson
+
+    first = EmbeddedBackend(tmp_path, ann_threshold=100, rescore=50)
+    first.ensure_index("docs", dims=16)
+    first.upsert("docs", random_documents(np.random.default_rng(4), range(300), 1))
+    first.flush()
+    expected = answers(first, np.random.default_rng(9))
+    folder = tmp_path / "docs"
+    meta = orjson.loads((folder / "meta.json").read_bytes())
+    offsets = np.load(folder / "texts.npy").tolist()
+    saved = (folder / "texts.bin").read_bytes()
+    meta["texts"] = [saved[a:b].decode() for a, b in pairwise(offsets)]
+    with np.load(folder / "keywords.npz") as arrays:
+        names = meta.pop("keyword_terms")
+        rows = [arrays["ids"][a:b] for a, b in pairwise(arrays["offsets"])]
+    meta["keywords"] = []
+    for ids in rows:
+        keywords: dict[str, list[str]] = {}
+        for term in ids.tolist():
+            name, value = names[term].split("\x1f")
+            keywords.setdefault(name, []).append(value)
+        meta["keywords"].append(keywords)
+    (folder / "meta.json").write_bytes(orjson.dumps(meta))
+    for name in ("texts.npy", "texts.bin", "keywords.npz", "codes.npy"):
+        (folder / name).unlink()
+    old = EmbeddedBackend(tmp_path, ann_threshold=100, rescore=50)
+    assert answers(old, np.random.default_rng(9)) == expected
+    old.upsert("docs", [Document("d1", 2, "boulanger", vec(*[1.0] * 16), {"parity": ["odd"]})])
+    old.flush()
+    again = EmbeddedBackend(tmp_path, ann_threshold=100, rescore=50)
+    assert answers(again, np.random.default_rng(9)) == answers(old, np.random.default_rng(9))
+    assert [h.id for h in again.bm25("docs", "boulanger", filters=[Terms("parity", ("odd",))])] == ["d1"]
