@@ -55,15 +55,17 @@ def infer(
     """Write one JSON line per input row: the top-k ROME codes with their confidence, and whether the model abstains."""
     classifier = _classifier(model)
     rows = _rows(file)
-    codes, probabilities = classifier.probabilities([r.title for r in rows], [r.description for r in rows])
-    for row, row_codes, row_probabilities in zip(rows, codes, probabilities, strict=True):
+    descriptions = [r.description for r in rows]
+    codes, probabilities = classifier.probabilities([r.title for r in rows], descriptions)
+    described = classifier.described(descriptions, len(rows))
+    for row, row_codes, row_probabilities, read in zip(rows, codes, probabilities, described, strict=True):
         line = {
             "title": row.title,
             "codes": [
                 {"code": c, "confidence": round(float(p), 4)}
                 for c, p in zip(row_codes[:k], row_probabilities[:k], strict=True)
             ],
-            "abstains": bool(row_probabilities[0] < classifier.manifest.threshold),
+            "abstains": bool(row_probabilities[0] < classifier.manifest.threshold_for(read)),
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -72,17 +74,24 @@ def infer(
 def evaluate(
     file: Path = typer.Argument(None, help="CSV ou JSON lines avec rome_code (défaut : offres livrées, par source)"),
     model: Path = typer.Option(None, help="Manifeste du modèle"),
+    description: bool = typer.Option(True, help="Lire la description des lignes (sinon : l'intitulé seul)"),
 ) -> None:
     """Top-1, top-3 and coverage at the abstention threshold, beside the tf-idf nearest-title baseline (same run)."""
+    from dataclasses import replace
+
     from matcher.core.settings import get_settings
     from matcher.evaluation.occupations import evaluate as run
     from matcher.evaluation.occupations import shipped_coded
 
     classifier = _classifier(model)
     rows = _rows(file) if file else shipped_coded(get_settings().reference_dir)
+    if not description:
+        rows = [replace(r, description="") for r in rows]
     report = run(classifier, rows)
+    manifest = classifier.manifest
     typer.echo(
-        f"Modèle {report.model}, seuil d'abstention {report.threshold:.3f} ; "
+        f"Modèle {report.model}, seuils d'abstention {manifest.threshold_for(True):.3f} (intitulé et description), "
+        f"{manifest.threshold_for(False):.3f} (intitulé seul) ; "
         f"{report.left_out} lignes écartées car vues à l'entraînement. "
         "Vérité : le code ROME du fichier (choisi par l'émetteur de l'offre, pas un étiquetage humain dédié)."
     )
@@ -94,7 +103,10 @@ def train(
     output: Path = typer.Option(None, help="Manifeste à écrire (défaut : matcher/models/occupations.json)"),
     description: bool = typer.Option(True, help="Lire aussi la description de l'offre"),
 ) -> None:
-    """Fit the weights on the shipped coded offers of the benchmark's train split; report on its test split."""
+    """Fit the weights on the shipped coded offers of the benchmark's train split; report on its test split,
+    with the offers' descriptions and without them."""
+    from dataclasses import replace
+
     from matcher.core.settings import get_settings
     from matcher.evaluation.occupations import evaluate as run
     from matcher.evaluation.occupations import fit, shipped_coded
@@ -107,11 +119,16 @@ def train(
     manifest = fit(taxonomy, shipped_coded(reference, "train"), use_description=description, signals=signals)
     classifier = OccupationClassifier(taxonomy, manifest)
     classifier._signals = signals
-    report = run(classifier, shipped_coded(reference, "test"))
+    test = shipped_coded(reference, "test")
+    report = run(classifier, test)
+    titles_only = run(classifier, [replace(r, description="") for r in test])
     manifest.metrics = {
         "evaluated_on": "shipped coded offers, benchmark test split (domains never in training)",
         **{g: {s: f.__dict__ for s, f in systems.items()} for g, systems in report.groups.items()},
+        "title_only": {g: {s: f.__dict__ for s, f in systems.items()} for g, systems in titles_only.groups.items()},
     }
     save_manifest(manifest, output or MODEL_PATH)
     typer.echo(f"Modèle {manifest.version} écrit ({manifest.training['rows']} offres d'entraînement).")
     typer.echo(report.table())
+    typer.echo("\nIntitulé seul (descriptions ôtées) :")
+    typer.echo(titles_only.table())

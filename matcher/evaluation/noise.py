@@ -13,6 +13,7 @@ Figures are then reported on every query and on the queries without those offers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,18 +23,24 @@ from matcher.evaluation.benchmark import Benchmark, structured_offer
 
 if TYPE_CHECKING:
     from matcher.evaluation.harness import Report
+    from matcher.reference.taxonomy import Taxonomy
     from matcher.runtime import Runtime
 
 TOP = 10
 METRICS = ("ndcg@10", "recall@50", "mrr@10")
 
 
-def code_words(rt: Runtime, code: str) -> set[str]:
+def code_words(taxonomy: Taxonomy, code: str) -> set[str]:
     """Analysed words of an occupation's label and of all its job titles."""
-    occupation = rt.taxonomy.occupation(code)
+    occupation = taxonomy.occupation(code)
     labels = [occupation.label] if occupation else []
-    labels += [t.label for t in rt.taxonomy.titles_of(code)]
+    labels += [t.label for t in taxonomy.titles_of(code)]
     return {word for label in labels for word in analyze(label)}
+
+
+def disagrees(taxonomy: Taxonomy, title: str, code: str, guesses: Sequence[str]) -> bool:
+    """Whether an offer's code and title disagree (see the module), ``guesses``: the classifier's, best first."""
+    return code not in guesses[:TOP] and not set(analyze(title)) & code_words(taxonomy, code)
 
 
 def disagreeing_queries(rt: Runtime, benchmark: Benchmark) -> dict[str, tuple[str, str]]:
@@ -48,11 +55,8 @@ def disagreeing_queries(rt: Runtime, benchmark: Benchmark) -> dict[str, tuple[st
     codes, _ = rt.inferer.probabilities([title for _, title, _ in coded])
     out = {}
     for (query_id, title, code), guesses in zip(coded, codes, strict=True):
-        if code in guesses[:TOP]:
-            continue
-        if set(analyze(title)) & code_words(rt, code):
-            continue
-        out[query_id] = (title, code)
+        if disagrees(rt.taxonomy, title, code, guesses):
+            out[query_id] = (title, code)
     return out
 
 

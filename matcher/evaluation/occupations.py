@@ -25,6 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from indices.analysis import fold
 from matcher.demo.samples import shipped_offers
 from matcher.evaluation.benchmark import domain_split
+from matcher.evaluation.noise import disagrees
 from matcher.reference.classifier import (
     SIGNALS,
     OccupationClassifier,
@@ -39,6 +40,7 @@ from matcher.reference.taxonomy import Taxonomy
 L2 = 0.001  # per training row
 # Abstain when the best guess is less likely than this: below it, training offers were mostly wrong.
 TARGET_PRECISION = 0.5
+AGREEING = "sans codes discordants"  # group suffix: rows whose code and title do not disagree
 ALIASES = {"intitule": "title", "romecode": "rome_code", "rome": "rome_code", "code_rome": "rome_code"}
 
 
@@ -103,12 +105,11 @@ def _conditional_logit(values: np.ndarray, truth: np.ndarray, weights: np.ndarra
     return np.asarray(result.x)
 
 
-def fit(
-    taxonomy: Taxonomy, rows: Sequence[CodedText], *, use_description: bool = True, signals: TitleSignals | None = None
-) -> OccupationManifest:
-    """Fit the weights and the abstention threshold on ``rows`` (real coded offers)."""
-    signals = signals or TitleSignals(taxonomy)
-    descriptions = [r.description if use_description else "" for r in rows]
+def _fit_weights(
+    signals: TitleSignals, rows: Sequence[CodedText], descriptions: Sequence[str]
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Weights and abstention threshold for ``rows`` read with ``descriptions``; which rows had the truth
+    among their candidates."""
     candidates, values = signals.signals([r.title for r in rows], descriptions)
     position = {code: i for i, code in enumerate(signals.codes)}
     truth = candidates == np.array([position.get(r.rome_code or "", -1) for r in rows])[:, None]
@@ -126,13 +127,29 @@ def fit(
         if right[covered].mean() >= TARGET_PRECISION:
             threshold = float(candidate)
             break
+    return weights, round(threshold, 4), found
+
+
+def fit(
+    taxonomy: Taxonomy, rows: Sequence[CodedText], *, use_description: bool = True, signals: TitleSignals | None = None
+) -> OccupationManifest:
+    """Fit the weights and the abstention threshold on ``rows`` (real coded offers), with their descriptions
+    (when ``use_description``) and, as the title-only weights, without them."""
+    signals = signals or TitleSignals(taxonomy)
+    no_text = [""] * len(rows)
+    title_weights, title_threshold, found = _fit_weights(signals, rows, no_text)
+    weights, threshold = title_weights, title_threshold
+    if use_description:
+        weights, threshold, found = _fit_weights(signals, rows, [r.description for r in rows])
     data = hashlib.sha256("\n".join(sorted(fingerprint(r) for r in rows)).encode()).hexdigest()
     return OccupationManifest(
-        version=manifest_version(SIGNALS, weights.tolist(), round(threshold, 4), data),
+        version=manifest_version(SIGNALS, weights.tolist(), threshold, data, title_weights.tolist(), title_threshold),
         signals=list(SIGNALS),
         weights=[round(float(w), 8) for w in weights],
-        threshold=round(threshold, 4),
+        threshold=threshold,
         use_description=use_description,
+        title_weights=[round(float(w), 8) for w in title_weights],
+        title_threshold=title_threshold,
         training={
             "data": "shipped offers with a ROME code, built-in benchmark train split (data/offers/offers.jsonl.gz)",
             "rows": len(rows),
@@ -141,6 +158,7 @@ def fit(
             "fingerprints": sorted(fingerprint(r) for r in rows),
             "l2_per_row": L2,
             "abstention": f"lowest confidence at which training top-1 precision >= {TARGET_PRECISION}",
+            "title_weights": "fitted on the same rows with their descriptions left out, for a title alone",
         },
     )
 
@@ -177,6 +195,7 @@ class Figures:
     top3: float
     coverage: float | None = None  # share of rows where the model answers (does not abstain)
     top1_answered: float | None = None  # top-1 among the rows answered
+    candidate_recall: float | None = None  # share of rows whose code is among the occupations the model scores
 
 
 @dataclass
@@ -188,14 +207,15 @@ class OccupationReport:
 
     def table(self) -> str:
         lines = [
-            "| source | offres | modèle top-1 | top-3 | couverture | top-1 si réponse | référence top-1 | top-3 |",
-            "|---|---|---|---|---|---|---|---|",
+            "| source | offres | modèle top-1 | top-3 | couverture | top-1 si réponse | code parmi les candidats "
+            "| référence top-1 | top-3 |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for group, systems in self.groups.items():
             m, b = systems["modèle"], systems["référence"]
             lines.append(
                 f"| {group} | {m.rows} | {m.top1:.3f} | {m.top3:.3f} | {m.coverage or 0:.3f} | "
-                f"{m.top1_answered or 0:.3f} | {b.top1:.3f} | {b.top3:.3f} |"
+                f"{m.top1_answered or 0:.3f} | {m.candidate_recall or 0:.3f} | {b.top1:.3f} | {b.top3:.3f} |"
             )
         return "\n".join(lines)
 
@@ -203,7 +223,8 @@ class OccupationReport:
 def evaluate(
     classifier: OccupationClassifier, rows: Sequence[CodedText], *, baseline: TitleBaseline | None = None
 ) -> OccupationReport:
-    """Top-1, top-3 and coverage of the classifier and the baseline, per source and overall.
+    """Top-1, top-3 and coverage of the classifier and the baseline, per source and overall, then again
+    without the rows whose code and title disagree (:func:`matcher.evaluation.noise.disagrees`).
 
     Rows without a code, and rows the model was fitted on, are left out.
     """
@@ -216,14 +237,21 @@ def evaluate(
     baseline = baseline or TitleBaseline(classifier.taxonomy)
     codes, probabilities = classifier.probabilities([r.title for r in kept], [r.description for r in kept])
     reference = baseline.predict([r.title for r in kept])
+    described = classifier.described([r.description for r in kept], len(kept))
+    thresholds = [classifier.manifest.threshold_for(read) for read in described]
     groups: dict[str, list[int]] = {}
-    for n, row in enumerate(kept):
-        for group in (row.source, "toutes"):
-            groups.setdefault(group, []).append(n)
+    for agreeing in (False, True):
+        for n, row in enumerate(kept):
+            if agreeing and disagrees(classifier.taxonomy, row.title, row.rome_code or "", codes[n]):
+                continue
+            for group in (row.source, "toutes"):
+                groups.setdefault(group + (f" {AGREEING}" if agreeing else ""), []).append(n)
+    # Sources first, then all of them: every row, then the agreeing rows.
+    groups = dict(sorted(groups.items(), key=lambda g: (AGREEING in g[0], g[0].startswith("toutes"), g[0])))
     for group, members in groups.items():
         truth = [kept[n].rome_code for n in members]
         model_top = [codes[n] for n in members]
-        answered = [probabilities[n, 0] >= classifier.manifest.threshold for n in members]
+        answered = [probabilities[n, 0] >= thresholds[n] for n in members]
         hits = [top[:1] == [t] for top, t in zip(model_top, truth, strict=True)]
         report.groups[group] = {
             "modèle": Figures(
@@ -234,6 +262,7 @@ def evaluate(
                 top1_answered=float(np.mean([h for h, a in zip(hits, answered, strict=True) if a]))
                 if any(answered)
                 else 0.0,
+                candidate_recall=float(np.mean([t in top for top, t in zip(model_top, truth, strict=True)])),
             ),
             "référence": Figures(
                 rows=len(members),

@@ -4,13 +4,19 @@ Candidates come from the 13,120 ROME job titles (long and short labels, both gen
 1,584 occupation labels, read as tf-idf character n-grams (``char_wb`` 2–5) and as stemmed words.
 Each candidate occupation is described by a few signals (best title by characters, best title by
 words, the occupation's whole vocabulary, the description against the occupation's definition and
-skills, an exact title hit, how broad the occupation is); a conditional logit — softmax over the
-candidates of a weighted sum of those signals — turns them into probabilities. Its weights
+skills relative to its best match, an exact title hit, how broad the occupation is, how many
+occupations ROME lists as leading to it); a conditional logit — softmax over the candidates of a
+weighted sum of those signals — turns them into probabilities. Its weights
 (``matcher/models/occupations.json``) are fitted on real coded offers of the benchmark's train
 split only (``matcher occupations train``); the vectorisers are refitted from ``data/rome`` at
 first use (a few seconds), so the shipped model is a handful of numbers.
 
-The model abstains (returns nothing) when its best confidence is below the manifest's threshold.
+A title alone is scored with weights of its own (``title_weights``), fitted on the same offers with
+their descriptions left out: weights fitted beside a description under-rate the title's signals when
+there is none (a CV title, an offer without text).
+
+The model abstains (returns nothing) when its best confidence is below the manifest's threshold (one
+per weight set).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ SIGNALS = (
     "breadth",
     "head_word",
     "title_about",
+    "mobility_in",
 )
 CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
@@ -85,9 +92,25 @@ class OccupationManifest:
     use_description: bool
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # For a title without description; empty: the weights and threshold above serve for both.
+    title_weights: list[float] = field(default_factory=list)
+    title_threshold: float | None = None
+
+    def weights_for(self, described: bool) -> list[float]:
+        return self.weights if described or not self.title_weights else self.title_weights
+
+    def threshold_for(self, described: bool) -> float:
+        return self.threshold if described or self.title_threshold is None else self.title_threshold
 
 
-def manifest_version(signals: Sequence[str], weights: Sequence[float], threshold: float, data_sha256: str) -> str:
+def manifest_version(
+    signals: Sequence[str],
+    weights: Sequence[float],
+    threshold: float,
+    data_sha256: str,
+    title_weights: Sequence[float] = (),
+    title_threshold: float | None = None,
+) -> str:
     """``occupations-<12 hex>``: a hash of the parameters and the training data."""
     content = json.dumps(
         {
@@ -95,6 +118,11 @@ def manifest_version(signals: Sequence[str], weights: Sequence[float], threshold
             "weights": [round(w, 8) for w in weights],
             "threshold": threshold,
             "data": data_sha256,
+            **(
+                {"title_weights": [round(w, 8) for w in title_weights], "title_threshold": title_threshold}
+                if title_weights
+                else {}
+            ),
         },
         sort_keys=True,
     )
@@ -154,6 +182,14 @@ class TitleSignals:
         self._word_titles = self._word_titles.T.tocsr()
         counts = np.bincount(self._owner, minlength=len(self.codes))
         self._breadth = np.log1p(counts) / math.log1p(counts.max())
+        # A prior from open data where the title is ambiguous: occupations that many others lead to (ROME
+        # mobility links) tend to be the general ones offers are coded with, rather than a rare speciality.
+        inbound = np.zeros(len(self.codes))
+        for code in self.codes:
+            for target in taxonomy.neighbours(code):
+                if target in position:
+                    inbound[position[target]] += 1
+        self._mobility_in = np.log1p(inbound) / math.log1p(max(inbound.max(), 1.0))
         self._about = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32)
         about = [
             " ".join(
@@ -206,6 +242,8 @@ class TitleSignals:
             word_profile = np.asarray((word_q @ self._word_profiles).todense())
             texts = [d[:DESCRIPTION_CHARS] for d in descriptions[chunk]]
             about = np.asarray((self._about.transform(texts) @ self._about_matrix).todense())
+            # Relative to the description's best occupation: long and short descriptions reach different scales.
+            about /= np.maximum(about.max(axis=1, keepdims=True), 1e-6)
             title_about = np.asarray((self._about.transform(cleaned[chunk]) @ self._about_matrix).todense())
             shortlist = np.argsort(
                 -(char_title + word_title + 0.5 * char_profile + 0.5 * about), axis=1, kind="stable"
@@ -225,6 +263,7 @@ class TitleSignals:
                 head = analyze(cleaned[n])[:1]
                 values[n, :, 7] = [1.0 if head and head[0] in self._heads[c] else 0.0 for c in top]
                 values[n, :, 8] = title_about[row, top]
+                values[n, :, 9] = self._mobility_in[top]
         return candidates, values
 
 
@@ -259,13 +298,23 @@ class OccupationClassifier:
             self._signals = TitleSignals(self.taxonomy)
         return self._signals
 
+    def described(self, descriptions: Sequence[str] | None, n: int) -> list[bool]:
+        """Which of ``n`` texts the model reads with their description."""
+        if descriptions is None or not self.manifest.use_description:
+            return [False] * n
+        return [bool(d.strip()) for d in descriptions]
+
     def probabilities(
         self, titles: Sequence[str], descriptions: Sequence[str] | None = None
     ) -> tuple[list[list[str]], FloatArray]:
         """Candidate codes per text, best first, and their probabilities (rows sum to 1)."""
-        descriptions = descriptions if descriptions is not None and self.manifest.use_description else None
-        candidates, values = self.signals.signals(titles, descriptions or [""] * len(titles))
-        probabilities = softmax(values @ np.asarray(self.manifest.weights))
+        described = self.described(descriptions, len(titles))
+        texts = [d if read else "" for d, read in zip(descriptions or [""] * len(titles), described, strict=True)]
+        candidates, values = self.signals.signals(titles, texts)
+        weights = np.array([self.manifest.weights_for(read) for read in described], dtype=np.float64).reshape(
+            len(titles), len(self.manifest.weights)
+        )
+        probabilities = softmax(np.einsum("nkd,nd->nk", values, weights))
         order = np.argsort(-probabilities, axis=1, kind="stable")
         codes = [[self.signals.codes[candidates[n, j]] for j in order[n]] for n in range(len(titles))]
         return codes, np.take_along_axis(probabilities, order, axis=1)
@@ -276,8 +325,9 @@ class OccupationClassifier:
         """Up to ``k`` occupations per text, best first; none when the best is below the threshold."""
         codes, probabilities = self.probabilities(titles, descriptions)
         out: list[list[Guess]] = []
-        for row_codes, row in zip(codes, probabilities, strict=True):
-            if abstain and row[0] < self.manifest.threshold:
+        described = self.described(descriptions, len(titles))
+        for row_codes, row, read in zip(codes, probabilities, described, strict=True):
+            if abstain and row[0] < self.manifest.threshold_for(read):
                 out.append([])
                 continue
             out.append([Guess(code, float(p)) for code, p in zip(row_codes[:k], row[:k], strict=True)])

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from matcher.cli.main import app
-from matcher.evaluation.occupations import evaluate, fingerprint, read_texts, shipped_coded
-from matcher.reference.classifier import OccupationClassifier, clean_title
+from matcher.evaluation.occupations import AGREEING, CodedText, evaluate, fingerprint, read_texts, shipped_coded
+from matcher.reference.classifier import CANDIDATES, SIGNALS, OccupationClassifier, clean_title
 from matcher.reference.taxonomy import Taxonomy
 
 REFERENCE = Path(__file__).resolve().parents[3] / "data"
@@ -78,3 +80,52 @@ def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["occupations", "evaluate", str(file)])
     assert result.exit_code == 0, result.output
     assert "| toutes | 2 |" in result.output
+
+
+def test_description_signal_is_relative_to_its_best_occupation(classifier: OccupationClassifier) -> None:
+    column = SIGNALS.index("description")
+    text = "Tonte des pelouses, taille des haies, entretien des massifs et des espaces verts de la commune."
+    _, short = classifier.signals.signals(["Jardinier"], [text])
+    longer = " ".join([text] * 5) + " Permis B souhaité, débutant accepté."
+    _, long = classifier.signals.signals(["Jardinier"], [longer])
+    _, empty = classifier.signals.signals(["Jardinier"], [""])
+    assert short[0, :, column].max() == pytest.approx(1.0)
+    assert long[0, :, column].max() == pytest.approx(1.0)
+    assert not empty[0, :, column].any()
+
+
+def test_general_occupations_get_a_higher_prior_than_their_specialities(classifier: OccupationClassifier) -> None:
+    column = SIGNALS.index("mobility_in")
+    titles = ["Comptable", "Conseiller en économie sociale et familiale"]
+    candidates, values = classifier.signals.signals(titles, ["", ""])
+    prior = {classifier.signals.codes[c]: values[n, j, column] for n in range(2) for j, c in enumerate(candidates[n])}
+    assert prior["M1203"] > prior["M1213"]  # comptable > assistant comptable
+    assert prior["K1201"] > prior["K1225"]  # assistant social > conseiller en ESF
+
+
+def test_evaluation_reports_candidate_recall_and_figures_without_disagreeing_codes(
+    classifier: OccupationClassifier,
+) -> None:
+    rows = [
+        CodedText("Jardinier espaces verts", rome_code="A1203", source="essai"),
+        CodedText("Comptable", rome_code="M1203", source="essai"),
+        CodedText("Chercheur dissuasion nucléaire", rome_code="M1205", source="essai"),
+    ]
+    report = evaluate(classifier, rows)
+    every, agreeing = report.groups["essai"]["modèle"], report.groups[f"essai {AGREEING}"]["modèle"]
+    assert (every.rows, agreeing.rows) == (3, 2)
+    assert every.candidate_recall == pytest.approx(2 / 3)
+    assert agreeing.candidate_recall == 1.0
+    assert f"| toutes {AGREEING} | 2 |" in report.table()
+
+
+def test_a_title_alone_is_scored_with_its_own_weights(classifier: OccupationClassifier) -> None:
+    assert len(classifier.manifest.title_weights) == len(SIGNALS)
+    blind = replace(classifier.manifest, title_weights=[0.0] * len(SIGNALS), title_threshold=0.0)
+    model = OccupationClassifier(classifier.taxonomy, blind)
+    model._signals = classifier.signals
+    _, alone = model.probabilities(["Jardinier espaces verts"], [""])
+    _, described = model.probabilities(["Jardinier espaces verts"], ["Tonte des pelouses et taille des haies."])
+    assert alone[0] == pytest.approx(np.full(CANDIDATES, 1 / CANDIDATES))
+    assert described[0, 0] > 0.5
+    assert model.predict(["Jardinier espaces verts"])[0]  # title threshold 0: answers
