@@ -1,7 +1,8 @@
 /* Progressive enhancement only: every form works without this file.
    - Inputs with data-suggest="/reference/…" fill their <datalist> from the reference API as one types;
      a suggestion reads "label (CODE)" and the server keeps the code in brackets.
-   - A decision "rejected" makes its reason field required. */
+   - A decision "rejected" makes its reason field required.
+   - A long list of checkboxes marked data-filter gets a box that narrows it as one types (ticked ones stay). */
 (function () {
   "use strict";
   var formats = {
@@ -39,6 +40,26 @@
     if (!select || !reason) { return; }
     select.addEventListener("change", function () { reason.required = select.value === "rejected"; });
   }
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function filterable(fieldset) {
+    var labels = Array.prototype.slice.call(fieldset.querySelectorAll("label"));
+    var box = document.createElement("input"), legend = fieldset.querySelector("legend");
+    box.type = "search";
+    box.className = "filter";
+    box.placeholder = "Filtrer la liste…";
+    box.setAttribute("aria-label", "Filtrer : " + (legend ? legend.textContent.trim() : "la liste"));
+    box.addEventListener("input", function () {
+      var q = fold(box.value.trim());
+      labels.forEach(function (label) {
+        var ticked = label.querySelector("input:checked");
+        label.hidden = !!q && !ticked && fold(label.textContent).indexOf(q) === -1;
+      });
+    });
+    (legend || fieldset.firstChild).insertAdjacentElement(legend ? "afterend" : "beforebegin", box);
+  }
+  document.querySelectorAll("fieldset[data-filter]").forEach(filterable);
   document.querySelectorAll("input[data-suggest]").forEach(suggest);
   document.querySelectorAll("form[data-decision-form]").forEach(decisions);
 })();
