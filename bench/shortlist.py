@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import ctypes
 import gc
 import io
 import os
@@ -333,6 +334,15 @@ def rss_gib() -> tuple[float, float, float]:
     return kib[0] / 2**20, kib[1] / 2**20, kib[2] / 2**20
 
 
+def hand_back_freed_heap() -> bool:
+    """Return the C heap's free pages to the system (glibc keeps what the build freed, e.g. its texts)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.malloc_trim(0) >= 0)
+
+
 def rss_text(rss: tuple[float, float, float]) -> str:
     return f"{rss[0]:.2f} GiB ({rss[1]:.2f} anonymous, {rss[2]:.2f} mapped files)"
 
@@ -370,6 +380,9 @@ def main() -> None:
     backend.flush()
     save_s = time.perf_counter() - started
     gc.collect()
+    built = rss_gib()
+    trimmed = hand_back_freed_heap()
+    handed_back = rss_gib()
     offers = load_offers(rt, args.queries)
     visible = backend.count(CANDIDATES)
     log("warm-up: every offer once (builds what the service builds lazily, e.g. the occupation titles index) ...")
@@ -395,6 +408,11 @@ def main() -> None:
         f"\n{count} ROME-derived candidates ({visible} open to employers, indexed in {index_s:.0f} s), "
         f"{len(offers)} real offers; retrieve {settings.retrieval_depth} → features → rank → top {LIMIT}; "
         f"index saved in {save_s:.0f} s"
+    )
+    print(
+        f"RSS once built and saved {rss_text(built)}; {rss_text(handed_back)} once the build's freed heap is "
+        f"handed back (malloc_trim {'done' if trimmed else 'not available'}: "
+        "a process loading the saved index never held it)"
     )
     print(
         f"RSS after the 1-bit pass {rss_text(rss_approx)}; after the exact pass (it reads every vector) "

@@ -417,7 +417,8 @@ class EmbeddedBackend:
             idx = self._index(index)
             mask = idx.mask(filters)
             scores = idx.refresh().scores(text)
-            top = best_rows(np.flatnonzero((scores > 0) & mask), scores, k)
+            rows = np.flatnonzero(mask)  # a shortlist's filters keep a few % of the rows: test their scores only
+            top = best_rows(rows[scores[rows] > 0], scores, k)
             return [Hit(idx.ids[row], float(scores[row])) for row in top.tolist()]
 
     def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
