@@ -50,8 +50,8 @@ def test_concurrent_profile_creates_leave_one_profile_and_erasure_leaves_nothing
     everyone_in = threading.Barrier(RACERS, timeout=30)
     authenticate = accounts.principal_for_account
 
-    def authenticated_together(rt: Runtime, *, account_id: str) -> Principal | None:
-        principal = authenticate(rt, account_id=account_id)
+    def authenticated_together(rt: Runtime, *, account_id: str, generation: int | None = None) -> Principal | None:
+        principal = authenticate(rt, account_id=account_id, generation=generation)
         if racing.is_set() and account_id == seeker:
             everyone_in.wait()  # all of them have read "no profile yet" before anyone writes
         return principal
