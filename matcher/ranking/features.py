@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from types import EllipsisType
 
 import numpy as np
@@ -95,8 +96,9 @@ class OfferView:
     def occupation(self) -> str | None:
         return self.occupations[0] if self.occupations else None
 
-    @property
+    @cached_property
     def title_terms(self) -> frozenset[str]:
+        # Kept on the view (views are kept by offer version): analysed once, not at every ranking.
         return frozenset(analyze(self.title))
 
 

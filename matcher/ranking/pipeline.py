@@ -375,20 +375,22 @@ def build_matches(rt: Runtime, *, candidate_id: str, size: int | None = None, sc
     )
     cosine, lexical = complete_scores(rt.backend, OFFERS, hits, text, vector)
     with rt.store.read() as session:
+        # The store is the truth (an offer closed since it was indexed is dropped). Only the columns an entry
+        # shows are read; whole offers only for those whose view (kept by version) is not kept yet.
         offers = [
-            offer_from_row(r)
-            for r in session.query(OfferRow).filter(OfferRow.id.in_([h.id for h in hits]))
-            if r.status == OfferStatus.PUBLISHED.value
+            row
+            for row in session.query(
+                OfferRow.id, OfferRow.version, OfferRow.title, OfferRow.employer_id, OfferRow.commune_insee
+            ).filter(OfferRow.id.in_([h.id for h in hits]), OfferRow.status == OfferStatus.PUBLISHED.value)
         ]
-    pairs = [
-        (
-            rt.offer_views.of(o),
-            view,
-            cosine[o.id],
-            lexical[o.id],
-        )
-        for o in offers
-    ]
+        views = rt.offer_views.get_many({o.id: o.version for o in offers})
+        missing = [offer_id for offer_id, found in views.items() if found is None]
+        if missing:
+            for row in session.query(OfferRow).filter(OfferRow.id.in_(missing)):
+                views[row.id] = rt.offer_views.of(offer_from_row(row))
+    kept = {offer_id: found for offer_id, found in views.items() if found is not None}
+    offers = [o for o in offers if o.id in kept]  # not one deleted between the two reads
+    pairs = [(kept[o.id], view, cosine[o.id], lexical[o.id]) for o in offers]
     scorer = scorer_for(pairs, scorer)
     ranked = rank_pairs(rt, pairs, scorer, today=datetime.now(UTC).date(), size=size)
     entries = [

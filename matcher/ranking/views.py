@@ -140,6 +140,15 @@ class OfferViews:
                 self._views[(offer_id, version)] = _offer_view_of(fields)
         return len(saved["views"])
 
+    def get_many(self, versions: Mapping[str, int]) -> dict[str, OfferView | None]:
+        """The kept view of each offer id at its version (None where not kept), under one lock."""
+        with self._lock:
+            found = {offer_id: self._views.get((offer_id, v)) for offer_id, v in versions.items()}
+            for offer_id, view in found.items():
+                if view is not None:
+                    self._views.move_to_end((offer_id, versions[offer_id]))
+        return found
+
     def of(self, offer: Offer) -> OfferView:
         key = (offer.id, offer.version)
         with self._lock:

@@ -111,6 +111,35 @@ def test_matches_for_a_candidate_lie_in_their_mobility_area(rt: Runtime) -> None
     assert matches.entries[0].explanation.matched_skills == [rt.taxonomy.skill_label("100063")]
 
 
+def test_kept_offer_views_give_the_same_matches_and_follow_the_store(demo: Runtime, settings: MatcherSettings) -> None:
+    """Matches read offers' kept views by version: the same entries as from whole offers, an edit seen at
+    once (its new version's view), an offer closed in the store gone before the index catches up."""
+    with demo.store.read() as session:
+        candidate_id = list_candidates(session, limit=1)[0][0].id
+    first = build_matches(demo, candidate_id=candidate_id)
+    again = build_matches(demo, candidate_id=candidate_id)  # every offer's view now kept
+    cold = Runtime.open(settings, embedder=HashingEmbedder())
+    try:
+        fresh = build_matches(cold, candidate_id=candidate_id)
+    finally:
+        cold.close()
+    assert len(first.entries) >= 3
+    assert (
+        [e.model_dump() for e in again.entries]
+        == [e.model_dump() for e in first.entries]
+        == [e.model_dump() for e in fresh.entries]
+    )
+    edited, closed = first.entries[0].offer_id, first.entries[1].offer_id
+    with demo.store.transaction() as session:
+        session.get(OfferRow, closed).status = "closed"
+        row = session.get(OfferRow, edited)
+        row.title, row.version = "Intitulé modifié", row.version + 1
+    # The outbox is not processed: the index still returns both, the store says otherwise.
+    entries = {e.offer_id: e for e in build_matches(demo, candidate_id=candidate_id).entries}
+    assert closed not in entries and entries[edited].title == "Intitulé modifié"
+    assert demo.offer_views.get_many({edited: row.version})[edited] is not None
+
+
 def test_rebuild_gives_back_the_same_index(demo: Runtime) -> None:
     before = {i: demo.backend.versions(i) for i in (OFFERS, CANDIDATES)}
     rebuild_indices(demo)
