@@ -46,8 +46,8 @@ from elasticsearch import Elasticsearch
 from indices.elasticsearch import ElasticsearchBackend
 from indices.embedded import EmbeddedBackend
 from indices.geo import haversine_km
-from indices.hybrid import HybridHit, hybrid_search
-from indices.protocol import BulkResult, Document, Filter, Hit, SearchBackend, Terms, Vector, WithinReach
+from indices.hybrid import HybridHit, SeparateRetrievers, hybrid_search
+from indices.protocol import BulkResult, Document, Filter, SearchBackend, Terms, WithinReach
 from indices.settings import SearchSettings
 from matcher.core.indexes import CANDIDATES
 from matcher.core.models import Candidate, Offer, Visibility
@@ -326,27 +326,6 @@ def build_embedded(corpus: Corpus) -> tuple[EmbeddedBackend, float]:
     return backend, time.perf_counter() - started
 
 
-class TwoRequests:
-    """The Elasticsearch backend as :func:`hybrid_search` used it before ``retrieve``: one request per retriever."""
-
-    def __init__(self, backend: ElasticsearchBackend) -> None:
-        self.backend = backend
-
-    def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
-        return self.backend.bm25(index, text, filters=filters, k=k)
-
-    def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
-        return self.backend.knn(index, vector, filters=filters, k=k)
-
-    def vectors(self, index: str, ids: Sequence[str]) -> dict[str, Vector]:
-        return self.backend.vectors(index, ids)
-
-    def __getattr__(self, name: str) -> object:
-        if name == "retrieve":
-            raise AttributeError(name)
-        return getattr(self.backend, name)
-
-
 def elasticsearch_backends(url: str) -> tuple[ElasticsearchBackend, ElasticsearchBackend]:
     """(before, after): the old request pattern (see the module docstring) and the backend as it ships."""
     settings = SearchSettings(url=url, index_prefix="bench", refresh="false")
@@ -598,17 +577,17 @@ def main() -> None:
         log(f"indexing into Elasticsearch at {url} ...")
         before, after, old_s, new_s = build_elasticsearch(corpus, url)
         notes = elasticsearch_notes(after)
-        old = ("elasticsearch before", TwoRequests(before), old_s, [])
+        old = ("elasticsearch before", SeparateRetrievers(before), old_s, [])
         cols += measure([old, ("elasticsearch", after, new_s, notes)], queries, truth)
         n = len(queries.texts)
-        differ, _ = differences(TwoRequests(after), after, queries)
-        again, _ = differences(TwoRequests(after), TwoRequests(after), queries)
+        differ, _ = differences(SeparateRetrievers(after), after, queries)
+        again, _ = differences(SeparateRetrievers(after), SeparateRetrievers(after), queries)
         extra.append(
             f"elasticsearch, one request vs the same settings in separate requests: {differ} of {n} shortlist "
             f"retrievals differ (ids, order or scores); separate requests vs themselves: {again} (kNN over "
             "several segments is not deterministic in Elasticsearch: they search concurrently, sharing a bound)"
         )
-        differ, overlap = differences(TwoRequests(before), after, queries)
+        differ, overlap = differences(SeparateRetrievers(before), after, queries)
         extra.append(
             f"elasticsearch before vs after (query terms capped at {after.settings.max_query_terms}): {differ} of "
             f"{n} shortlist retrievals differ, top-50 overlap {overlap:.3f}"

@@ -90,3 +90,16 @@ def _completed(
         )
         for h in hits
     ]
+
+
+class SeparateRetrievers:
+    """``backend`` as :func:`hybrid_search` sees a backend that cannot answer both lists in one request: BM25,
+    kNN and the missing scores each asked for on their own (what the one-request path is measured against)."""
+
+    def __init__(self, backend: SearchBackend) -> None:
+        self.backend = backend
+
+    def __getattr__(self, name: str) -> object:
+        if name == "retrieve":  # so that it is not a RetrievesBoth
+            raise AttributeError(name)
+        return getattr(self.backend, name)

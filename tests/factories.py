@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -37,6 +37,11 @@ from matcher.jobs.leases import Leases
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, ShortlistRow
+
+if TYPE_CHECKING:
+    import pytest
+
+    from indices.elasticsearch import ElasticsearchBackend
 
 # --- records through the services ------------------------------------------------------------
 
@@ -403,3 +408,17 @@ def check_lease_owners(leases: Leases) -> None:
     assert leases.claim(["k2"], 60, owner="e") == []
     leases.extend(["k4"], 60, owner="e")  # a free key is taken by its extender
     assert leases.claim(["k4"], 60, owner="f") == []
+
+
+def count_requests(backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTTP requests the backend's client sends from now on ("METHOD /path"), recorded at its nodes."""
+    sent: list[str] = []
+    for node in backend.client.transport.node_pool.all():
+        send = node.perform_request
+
+        def counting(method: str, target: str, *args: Any, send: Any = send, **kwargs: Any) -> Any:
+            sent.append(f"{method} {target.split('?')[0]}")
+            return send(method, target, *args, **kwargs)
+
+        monkeypatch.setattr(node, "perform_request", counting)
+    return sent

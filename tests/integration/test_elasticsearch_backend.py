@@ -11,7 +11,6 @@ import json
 import re
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,11 @@ import indices.elasticsearch as es_module
 from indices.elasticsearch import ElasticsearchBackend
 from indices.embedded import EmbeddedBackend
 from indices.errors import IndexNotFound, SearchUnavailable
-from indices.hybrid import hybrid_search
-from indices.protocol import Document, Filter, GeoDistance, Hit, Ids, SearchBackend, Terms, Vector, WithinReach
+from indices.hybrid import SeparateRetrievers, hybrid_search
+from indices.protocol import Document, Filter, GeoDistance, Ids, SearchBackend, Terms, Vector, WithinReach
 from indices.settings import SearchSettings
 from matcher.ranking.pipeline import complete_scores
+from tests.factories import count_requests
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -357,36 +357,6 @@ def test_alias_swap_keeps_answering(es_backend: ElasticsearchBackend) -> None:
 # -- one round trip per query ------------------------------------------------------------------------
 
 
-class SeparateRequests:
-    """The backend as :func:`hybrid_search` used it before ``retrieve``: BM25, kNN, then the completions."""
-
-    def __init__(self, backend: ElasticsearchBackend) -> None:
-        self.backend = backend
-
-    def bm25(self, index: str, text: str, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
-        return self.backend.bm25(index, text, filters=filters, k=k)
-
-    def knn(self, index: str, vector: Vector, *, filters: Sequence[Filter] = (), k: int = 100) -> list[Hit]:
-        return self.backend.knn(index, vector, filters=filters, k=k)
-
-    def vectors(self, index: str, ids: Sequence[str]) -> dict[str, Vector]:
-        return self.backend.vectors(index, ids)
-
-
-def count_requests(backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The HTTP requests the backend's client sends from now on ("METHOD /path"), recorded at its nodes."""
-    sent: list[str] = []
-    for node in backend.client.transport.node_pool.all():
-        send = node.perform_request
-
-        def counting(method: str, target: str, *args: Any, send: Any = send, **kwargs: Any) -> Any:
-            sent.append(f"{method} {target.split('?')[0]}")
-            return send(method, target, *args, **kwargs)
-
-        monkeypatch.setattr(node, "perform_request", counting)
-    return sent
-
-
 def test_a_hybrid_query_is_one_http_request(es_backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatch) -> None:
     es_backend.ensure_index("offers", dims=DIMS)
     es_backend.upsert("offers", geo_corpus())
@@ -446,7 +416,7 @@ def test_one_request_answers_what_separate_requests_answered(es_backend: Elastic
     ]
     backend.ensure_index("offers", dims=64)
     assert not backend.upsert("offers", corpus).failed
-    old = SeparateRequests(backend)
+    old = SeparateRetrievers(backend)
     cases: list[list[Filter]] = [
         [],
         [WithinReach(*CITIES["75"])],

@@ -14,6 +14,7 @@ from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import process_outbox
 from matcher.ranking.pipeline import build_matches, build_shortlist
 from matcher.runtime import Runtime
+from tests.factories import count_requests
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -64,30 +65,23 @@ def test_a_shortlist_retrieves_in_one_round_trip(
     offers) and the document frequencies of long offers' terms (asked for terms never seen only).
     """
     elastic = demo_runtime(tmp_path / "elastic", es_backend)
-    sent: list[str] = []
-    perform = es_backend.client.perform_request
-
-    def counted(method: str, path: str, **kwargs: object) -> object:
-        sent.append(path.split("?")[0].rsplit("/", 1)[-1])
-        return perform(method, path, **kwargs)  # type: ignore[arg-type]
-
     try:
         with elastic.store.read() as session:
             from matcher.catalog.offers import list_offers
 
             offers, _ = list_offers(session, limit=6)
-        monkeypatch.setattr(es_backend.client, "perform_request", counted)
+        sent = count_requests(es_backend, monkeypatch)  # "METHOD /path" of each request
         first = []
         for offer in offers:
             sent.clear()
             assert build_shortlist(elastic, offer_id=offer.id, size=10).entries
-            first.append(list(sent))
+            first.append([request.rsplit("/", 1)[-1] for request in sent])
         assert sum(requests.count("_search") for requests in first) <= 1, first  # the reach values, once
         assert all(requests[-1] == "_msearch" and requests.count("_msearch") == 1 for requests in first), first
         for offer in offers:
             sent.clear()
             entries = build_shortlist(elastic, offer_id=offer.id, size=10).entries
             assert entries and all(e.explanation.contributions for e in entries)
-            assert sent == ["_msearch"], sent
+            assert [request.rsplit("/", 1)[-1] for request in sent] == ["_msearch"], sent
     finally:
         elastic.close()
