@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -95,8 +95,40 @@ def offer_view(
     )
 
 
-class OfferViews:
-    """Views of stored offers kept by (id, version): a version never changes, so neither does its view.
+View = TypeVar("View", OfferView, CandidateView)
+
+
+class KeptViews(Generic[View]):
+    """Views of stored records kept by (id, version), the least recently used dropped past ``size``: a version
+    never changes, so neither does its view."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._views: OrderedDict[tuple[str, int], View] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, record_id: str, version: int) -> View | None:
+        """The kept view of this version of the record, if any."""
+        return self.get_many({record_id: version})[record_id]
+
+    def get_many(self, versions: Mapping[str, int]) -> dict[str, View | None]:
+        """The kept view of each record id at its version (None where not kept), under one lock."""
+        with self._lock:
+            found = {record_id: self._views.get((record_id, v)) for record_id, v in versions.items()}
+            for record_id, view in found.items():
+                if view is not None:
+                    self._views.move_to_end((record_id, versions[record_id]))
+        return found
+
+    def _keep(self, record_id: str, version: int, view: View) -> None:
+        with self._lock:
+            self._views[(record_id, version)] = view
+            if len(self._views) > self._size:
+                self._views.popitem(last=False)
+
+
+class OfferViews(KeptViews[OfferView]):
+    """Views of stored offers kept by (id, version).
 
     Building a view may extract skills from the offer's text (~2 ms); a seeker's matches look at up to
     ``retrieval_depth`` offers, so without this cache every page of matches redoes hundreds of them.
@@ -111,11 +143,9 @@ class OfferViews:
         extractor: Callable[[], SkillExtractor | None],
         size: int = 50_000,
     ) -> None:
+        super().__init__(size)
         # The classifier and the extractor take seconds to build: asked for only when a view is missing.
         self._taxonomy, self._geography, self._inferer, self._extractor = taxonomy, geography, inferer, extractor
-        self._size = size
-        self._views: OrderedDict[tuple[str, int], OfferView] = OrderedDict()
-        self._lock = threading.Lock()
 
     def save(self, path: Path, *, key: str) -> int:
         """Write the kept views to ``path`` (atomically), tagged with ``key``; returns how many."""
@@ -140,33 +170,18 @@ class OfferViews:
                 self._views[(offer_id, version)] = _offer_view_of(fields)
         return len(saved["views"])
 
-    def get_many(self, versions: Mapping[str, int]) -> dict[str, OfferView | None]:
-        """The kept view of each offer id at its version (None where not kept), under one lock."""
-        with self._lock:
-            found = {offer_id: self._views.get((offer_id, v)) for offer_id, v in versions.items()}
-            for offer_id, view in found.items():
-                if view is not None:
-                    self._views.move_to_end((offer_id, versions[offer_id]))
-        return found
-
     def of(self, offer: Offer) -> OfferView:
-        key = (offer.id, offer.version)
-        with self._lock:
-            view = self._views.get(key)
-            if view is not None:
-                self._views.move_to_end(key)
-                return view
-        view = offer_view(
-            offer,
-            taxonomy=self._taxonomy,
-            geography=self._geography,
-            inferer=self._inferer(),
-            extractor=self._extractor(),
-        )
-        with self._lock:
-            self._views[key] = view
-            if len(self._views) > self._size:
-                self._views.popitem(last=False)
+        """The view of a stored offer, built and kept when new."""
+        view = self.get(offer.id, offer.version)
+        if view is None:
+            view = offer_view(
+                offer,
+                taxonomy=self._taxonomy,
+                geography=self._geography,
+                inferer=self._inferer(),
+                extractor=self._extractor(),
+            )
+            self._keep(offer.id, offer.version, view)
         return view
 
 
@@ -194,8 +209,8 @@ def _offer_view_of(fields: dict[str, Any]) -> OfferView:
     )
 
 
-class CandidateViews:
-    """Views of stored profiles kept by (id, version), as :class:`OfferViews` keeps offers'.
+class CandidateViews(KeptViews[CandidateView]):
+    """Views of stored profiles kept by (id, version).
 
     A shortlist reads up to ``retrieval_depth`` profiles: rebuilding each one's record, text and view
     (a validated model, the analysed titles) was most of a shortlist's time at 100k candidates. A
@@ -204,27 +219,8 @@ class CandidateViews:
     """
 
     def __init__(self, *, taxonomy: Taxonomy, geography: Geography, size: int = 100_000) -> None:
-        self._taxonomy, self._geography, self._size = taxonomy, geography, size
-        self._views: OrderedDict[tuple[str, int], CandidateView] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, candidate_id: str, version: int) -> CandidateView | None:
-        """The kept view of this version of the profile, if any."""
-        key = (candidate_id, version)
-        with self._lock:
-            view = self._views.get(key)
-            if view is not None:
-                self._views.move_to_end(key)
-            return view
-
-    def get_many(self, versions: Mapping[str, int]) -> dict[str, CandidateView | None]:
-        """:meth:`get` for each profile id and version (None where not kept), under one lock."""
-        with self._lock:
-            found = {candidate_id: self._views.get((candidate_id, v)) for candidate_id, v in versions.items()}
-            for candidate_id, view in found.items():
-                if view is not None:
-                    self._views.move_to_end((candidate_id, versions[candidate_id]))
-        return found
+        super().__init__(size)
+        self._taxonomy, self._geography = taxonomy, geography
 
     def of(self, candidate: Candidate) -> CandidateView:
         """The view of a stored profile, built and kept when new."""
@@ -232,10 +228,7 @@ class CandidateViews:
         if view is None:
             text = candidate_text(candidate, self._taxonomy)
             view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=self._geography)
-            with self._lock:
-                self._views[(candidate.id, candidate.version)] = view
-                if len(self._views) > self._size:
-                    self._views.popitem(last=False)
+            self._keep(candidate.id, candidate.version, view)
         return view
 
 
