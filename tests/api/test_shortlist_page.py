@@ -26,6 +26,12 @@ def sign_in(client: TestClient, email: str) -> str:
     return found.group(1)
 
 
+def card_of(html: str, candidate_id: str) -> str:
+    """The shortlist card of one candidate on an offer's page."""
+    card = html[html.index(f'id="place-{candidate_id}"') :]
+    return card[: card.index("</li>")]
+
+
 def test_times_are_read_in_paris_and_numbers_in_french() -> None:
     assert paris(datetime(2026, 7, 1, 8, 44, tzinfo=UTC)) == "01/07/2026 à 10:44"
     assert paris(datetime(2026, 1, 5, 8, 44)) == "05/01/2026 à 09:44"  # stored naive: UTC
@@ -54,9 +60,7 @@ def test_a_card_shows_the_match_out_of_100_the_facts_and_the_reason_of_a_rejecti
     client.post(f"/offres/{offer.id}/preselection", data={"csrf": token})
     data = {"candidate_id": candidate.id, "decision": "rejected", "reason": "Permis C requis", "csrf": token}
     client.post(f"/offres/{offer.id}/decisions", data=data)
-    html = client.get(f"/offres/{offer.id}").text
-    card = html[html.index(f'id="place-{candidate.id}"') :]
-    card = card[: card.index("</li>")]
+    card = card_of(client.get(f"/offres/{offer.id}").text, candidate.id)
     match = re.search(r"(\d+)<span class=\"scale\">/100</span>", card)
     assert match and 0 < int(match.group(1)) <= 100
     assert "Écarté</strong> — motif : Permis C requis" in card
@@ -94,8 +98,7 @@ def test_a_list_ranked_by_retrieval_alone_is_read_on_its_own_scale(rt: Runtime, 
     client.post(f"/offres/{offer.id}/preselection", data={"csrf": token})
     html = client.get(f"/offres/{offer.id}").text
     assert "classement par la recherche seule" in html
-    card = html[html.index(f'id="place-{candidate.id}"') :]
-    match = re.search(r"(\d+)<span class=\"scale\">/100</span>", card[: card.index("</li>")])
+    match = re.search(r"(\d+)<span class=\"scale\">/100</span>", card_of(html, candidate.id))
     assert match and int(match.group(1)) == 100  # first of both searches
 
 
