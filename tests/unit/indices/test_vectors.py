@@ -34,3 +34,32 @@ def test_approximate_search_respects_mask_and_keeps_recall() -> None:
         exact = np.flatnonzero(mask)[np.argsort(-(vectors[mask] @ query))[:10]]
         recall.append(len(set(rows) & set(exact)) / 10)
     assert np.mean(recall) >= 0.9
+
+
+def test_rows_are_kept_as_float16_and_scored_within_float16_rounding(tmp_path) -> None:
+    vectors = unit_rows(300, 384, seed=2)
+    table = VectorTable(384)
+    table.load(vectors)
+    assert table.matrix.dtype == np.float16
+    query = vectors[5]
+    rows, scores = table.search(query, np.ones(300, bool), 300, approximate=False, rescore=300)
+    assert scores.dtype == np.float32
+    assert np.abs(scores - vectors[rows] @ query).max() < 1e-3
+    assert np.abs(table.get(9) - vectors[9]).max() <= np.abs(vectors[9]).max() * 2**-11
+    table.save(tmp_path / "vectors.npy", tmp_path / "codes.npy")
+    assert np.load(tmp_path / "vectors.npy").dtype == np.float16
+
+
+def test_a_float32_file_saved_by_the_former_version_answers_as_float16_rows(tmp_path) -> None:
+    vectors = unit_rows(200, 64, seed=3)
+    np.save(tmp_path / "vectors.npy", vectors)  # the former format: float32 rows, no codes file
+    former, current = VectorTable(64), VectorTable(64)
+    former.adopt(tmp_path / "vectors.npy")
+    current.load(vectors)
+    for q in (0, 17, 99):
+        found, expected = (
+            t.search(vectors[q], np.ones(200, bool), 10, approximate=False, rescore=50) for t in (former, current)
+        )
+        assert found[0].tolist() == expected[0].tolist()
+        assert np.array_equal(found[1], expected[1])
+    assert former.matrix.dtype == np.float16
