@@ -66,7 +66,7 @@ def main() -> None:
         (p, SentenceTransformerEmbedder(settings.model_path, batch_size=32, precision=p)) for p in ("fp32", "bf16")
     ]
     variants += [
-        (f"onnx-int8 ({level})", OnnxEmbedder(settings.onnx_model, batch_size=32, optimization=level))
+        (f"onnx-int8 ({level})", OnnxEmbedder(settings.onnx_model, optimization=level))
         for level in args.onnx_levels.split(",")
     ]
     onnx = variants[-1][1]

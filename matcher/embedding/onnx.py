@@ -37,7 +37,8 @@ class OnnxEmbedder:
         self,
         model_dir: str | Path,
         *,
-        batch_size: int = 32,
+        batch_size: int = 64,
+        batch_tokens: int = 512,
         threads: int | None = None,
         max_seq_length: int | None = None,
         optimization: str = "all",
@@ -46,7 +47,10 @@ class OnnxEmbedder:
 
         Args:
             model_dir: the exported folder.
-            batch_size: texts per inference call (sorted by length, so padding stays low).
+            batch_size: at most this many texts per inference call (sorted by length, so padding stays low).
+            batch_tokens: at most this many (padded) tokens per call, so a call's activations stay in the
+                CPU caches: long profiles go one or two at a time (about 1.25x the docs/s of 32 at once on
+                256-token texts), titles by the dozen (one call each would cost more in overhead).
             threads: intra-op threads; None lets ONNX Runtime use every core.
             max_seq_length: tokens per text (special tokens included); default the manifest's.
             optimization: ONNX Runtime graph optimisation level: disable, basic, extended or all.
@@ -54,6 +58,7 @@ class OnnxEmbedder:
         self.model_dir = Path(model_dir)
         self.manifest = read_manifest(self.model_dir)
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.threads = threads
         self.max_seq_length = max_seq_length or int(self.manifest["max_seq_length"])
         self.optimization = optimization
@@ -108,11 +113,9 @@ class OnnxEmbedder:
         if not texts:
             return out
         encodings = tokenizer.encode_batch(list(texts))
-        # Sorting by length keeps padding low inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         inputs = {i.name for i in session.get_inputs()}
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+        done = 0
+        for chunk in self._batches([len(e.ids) for e in encodings]):
             width = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), width), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
@@ -125,10 +128,26 @@ class OnnxEmbedder:
                 feed["token_type_ids"] = np.zeros_like(ids)
             (hidden,) = session.run(None, feed)
             out[chunk] = _mean_pool(hidden, mask)
+            done += len(chunk)
             if progress:
-                progress(min(start + self.batch_size, len(order)), len(order))
+                progress(done, len(texts))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Indexes of the texts per call: sorted by length (little padding), within both batch limits."""
+        batches: list[list[int]] = []
+        for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+            # Sorted ascending: the text added is the batch's longest, so it sets the padded width.
+            if (
+                batches
+                and len(batches[-1]) < self.batch_size
+                and (len(batches[-1]) + 1) * lengths[i] <= self.batch_tokens
+            ):
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches
 
 
 def _mean_pool(hidden: npt.NDArray[np.float32], mask: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:

@@ -57,6 +57,20 @@ def test_vectors_are_unit_length_and_do_not_depend_on_the_batch(embedder: OnnxEm
     assert embedder.embed([]).shape == (0, 384)
 
 
+def test_calls_hold_few_long_texts_and_many_short_ones_each_text_once() -> None:
+    embedder = OnnxEmbedder(SHIPPED, batch_size=8, batch_tokens=512)
+    lengths = [256, 12, 256, 200, 14, 9, 256, 30] + [13] * 20
+    batches = embedder._batches(lengths)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= 8
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 512
+    assert [len(b) for b in batches if max(lengths[i] for i in b) >= 200] == [2, 2]  # profiles: two a call
+    assert max(len(b) for b in batches) == 8  # titles: as many as the batch size allows
+    widths = [max(lengths[i] for i in b) for b in batches]
+    assert widths == sorted(widths)  # sorted by length: texts of a call have similar lengths
+
+
 def test_texts_are_cut_at_the_sequence_length(embedder: OnnxEmbedder) -> None:
     head = " ".join(["entretien des espaces verts de la commune"] * 60)  # well over 256 tokens
     first, second = embedder.embed([f"{head} comptabilité publique", f"{head} soins infirmiers au bloc"])
