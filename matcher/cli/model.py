@@ -15,8 +15,9 @@ def export_onnx_command(
     source: Path = typer.Option(None, help="Dossier sentence-transformers (défaut : modèle du paquet)"),
     quantize: bool = typer.Option(True, help="Quantification dynamique int8"),
     quantize_ffn_output: bool = typer.Option(
-        False,
-        help="Quantifier aussi les sorties des couches feed-forward (cosinus ~0,991 au lieu de ~0,996)",
+        True,
+        help="Quantifier aussi les sorties des couches feed-forward (x1,23 plus rapide ; cosinus ~0,991 au lieu "
+        "de ~0,996)",
     ),
 ) -> None:
     """Export the sentence-transformers model to ONNX, fuse it, quantise it to int8, write its manifest."""

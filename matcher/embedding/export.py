@@ -38,7 +38,7 @@ def export_onnx(
     opset: int = 17,
     fuse: bool = True,
     quantize: bool = True,
-    quantize_ffn_output: bool = False,
+    quantize_ffn_output: bool = True,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Write ``output`` (model.onnx, tokenizer.json, manifest.json) from the model folder ``source``.
@@ -52,9 +52,11 @@ def export_onnx(
         opset: ONNX opset of the export.
         fuse: fuse attention, layer norms and GELU with ONNX Runtime's BERT optimiser before quantising.
         quantize: dynamic int8 quantisation of the weights (activations quantised at run time).
-        quantize_ffn_output: quantise the feed-forward output projections too. Off by default: their input
-            (after GELU) has a long tail that per-tensor uint8 activations flatten; keeping these six matrices
-            in float32 lifts the mean cosine to fp32 from ~0.991 to ~0.996 for ~10 MB and little speed.
+        quantize_ffn_output: quantise the feed-forward output projections too (the default). Their input
+            (after GELU) has a long tail that per-tensor uint8 activations flatten: the mean cosine to fp32 is
+            ~0.991 with them, ~0.996 keeping these six matrices in float32, but float32 costs a fifth of the
+            speed (82 instead of 101 docs/s on 256-token texts, 2 cores) and measured no better retrieval on
+            the built-in benchmark (dense NDCG@10 0.450 / 0.444, full ranker 0.734 / 0.737, same run).
         log: where progress lines go.
 
     Returns:

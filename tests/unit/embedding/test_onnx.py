@@ -50,9 +50,10 @@ def test_vectors_are_unit_length_and_do_not_depend_on_the_batch(embedder: OnnxEm
     alone = np.stack([embedder.embed([t])[0] for t in TEXTS])
     assert together.shape == (4, 384) and together.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
-    # Padded rows (shorter texts batched with longer ones) pool over their own tokens only. Not bit for bit:
-    # int8 activations are quantised per batch, so a batch's range moves each row a little.
-    assert np.min(np.sum(together * alone, axis=1)) > 0.99
+    # Padded rows (shorter texts batched with longer ones) pool over their own tokens only (a pooling that read
+    # the padding would fall far below). Not bit for bit: int8 activations are quantised per call, so a call's
+    # range moves each row a little (as much as int8 moves it from float32: cosine ~0.99).
+    assert np.min(np.sum(together * alone, axis=1)) > 0.98
     np.testing.assert_array_equal(embedder.embed(TEXTS), together)  # the same batch, the same vectors
     assert embedder.embed([]).shape == (0, 384)
 
