@@ -15,6 +15,8 @@ _T = TypeVar("_T", bound=np.generic)
 
 K1 = 1.2
 B = 0.75
+TF = np.uint16  # a term's count in a row (capped at 65,535): 2 bytes a pair instead of float32's 4
+TF_MAX = int(np.iinfo(TF).max)
 
 
 class TermRows:
@@ -28,7 +30,7 @@ class TermRows:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self._ids = np.zeros(1024, dtype=np.int32)
-        self._tfs = np.zeros(1024, dtype=np.float32)
+        self._tfs = np.zeros(1024, dtype=TF)
         self._used = 0  # pairs written in _ids/_tfs
         self._start = np.zeros(1024, dtype=np.int64)  # each row's run
         self._count = np.zeros(1024, dtype=np.int64)
@@ -47,7 +49,9 @@ class TermRows:
         self._ids[self._used : end] = np.fromiter(
             (self.vocabulary.setdefault(t, len(self.vocabulary)) for t in counts), dtype=np.int32, count=len(counts)
         )
-        self._tfs[self._used : end] = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        self._tfs[self._used : end] = np.fromiter(
+            (min(c, TF_MAX) for c in counts.values()), dtype=TF, count=len(counts)
+        )
         self._start[row], self._count[row] = self._used, len(counts)
         self._used = end
         self._rows = max(self._rows, row + 1)
@@ -56,7 +60,7 @@ class TermRows:
         if row < self._rows:
             self._count[row] = 0
 
-    def flat(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    def flat(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.uint16]]:
         """(row offsets, term ids, term frequencies) of all rows, CSR style (read-only views)."""
         counts = self._count[: self._rows]
         offsets = np.zeros(self._rows + 1, dtype=np.int64)
@@ -80,12 +84,13 @@ class TermRows:
         vocabulary: list[str],
         offsets: npt.NDArray[np.int64],
         ids: npt.NDArray[np.int32],
-        tfs: npt.NDArray[np.float32],
+        tfs: npt.NDArray[np.generic],
     ) -> TermRows:
+        """Rows from :meth:`flat`'s arrays (frequencies saved as float32 by former versions are read too)."""
         rows = cls()
         rows.vocabulary = {term: i for i, term in enumerate(vocabulary)}
         rows._ids = np.array(ids, dtype=np.int32)
-        rows._tfs = np.array(tfs, dtype=np.float32)
+        rows._tfs = np.minimum(tfs, TF_MAX).astype(TF)
         rows._used = len(ids)
         rows._start = np.array(offsets[:-1], dtype=np.int64)
         rows._count = np.diff(offsets).astype(np.int64)

@@ -70,3 +70,14 @@ def test_scores_are_the_sums_of_each_query_terms_weights_in_query_order_to_the_b
                 start, end = postings.indptr[column], postings.indptr[column + 1]
                 expected[postings.indices[start:end]] += repeat * postings.data[start:end]
         assert matrix.scores(query).tobytes() == expected.tobytes()
+
+
+def test_term_counts_take_two_bytes_capped_and_former_float32_counts_load_the_same() -> None:
+    rows = [Counter({"a": 2, "b": 1}), Counter({"b": 70_000}), Counter({"a": 1, "c": 3})]
+    built = term_rows(rows)
+    offsets, ids, tfs = built.flat()
+    assert tfs.dtype == np.uint16 and tfs.tolist() == [2, 1, 65_535, 1, 3]  # capped, never wrapped
+    # An index saved by the former version holds float32 counts: read back, it scores exactly as one built now.
+    former = TermRows.from_flat(list(built.vocabulary), offsets, ids, tfs.astype(np.float32))
+    for query in (["a"], ["b", "c"], ["a", "b", "c", "a"]):
+        np.testing.assert_array_equal(BM25Matrix(former).scores(query), BM25Matrix(built).scores(query))
