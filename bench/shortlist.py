@@ -401,6 +401,7 @@ def main() -> None:
     rss = rss_gib()
     log("timing shortlists (1-bit kNN, no candidate view kept) ...")
     cold = time_shortlists(rt, offers, cold_views=True)
+    # The floor is numpy's best: a float32 matrix in memory (the index keeps bfloat16 rows), after the RSS above.
     scan = exact_scan_ms(backend._index(CANDIDATES).vectors.matrix, rt, offers)
     recall = knn_recall(rt, backend, offers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
