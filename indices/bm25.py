@@ -72,11 +72,22 @@ class TermRows:
             self._ids, self._tfs = self._ids[take], self._tfs[take]
             self._start[: self._rows] = offsets[:-1]
             self._used = total
+            self._forget_unused_terms()
         elif len(self._ids) > total:  # the room kept for appends is given back until the next write
             self._ids, self._tfs = self._ids[:total].copy(), self._tfs[:total].copy()
         ids, tfs = self._ids[:total], self._tfs[:total]
         ids.flags.writeable = tfs.flags.writeable = offsets.flags.writeable = False
         return offsets, ids, tfs
+
+    def _forget_unused_terms(self) -> None:
+        """Drop terms no row holds any more (a deleted person's words leave the vocabulary, and the saved index)."""
+        used = np.bincount(self._ids[: self._used], minlength=len(self.vocabulary)) > 0
+        if used.all():
+            return
+        renumbered = (np.cumsum(used) - 1).astype(np.int32)
+        self._ids = renumbered[self._ids[: self._used]]
+        # A new dict: a BM25Matrix built before keeps the vocabulary its columns were numbered by.
+        self.vocabulary = {term: int(renumbered[i]) for term, i in self.vocabulary.items() if used[i]}
 
     @classmethod
     def from_flat(

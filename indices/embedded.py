@@ -255,6 +255,7 @@ class _Index:
             self.terms.clear(row)
             self.keywords.clear(row)
             self.points[row] = ()
+            self.vectors.set(row, np.zeros(self.dims, dtype=np.float32))  # a vector is derived from the person too
         self.tombstones[doc_id] = version
         self.derived = None
 

@@ -81,3 +81,15 @@ def test_term_counts_take_two_bytes_capped_and_former_float32_counts_load_the_sa
     former = TermRows.from_flat(list(built.vocabulary), offsets, ids, tfs.astype(np.float32))
     for query in (["a"], ["b", "c"], ["a", "b", "c", "a"]):
         np.testing.assert_array_equal(BM25Matrix(former).scores(query), BM25Matrix(built).scores(query))
+
+
+def test_terms_no_row_holds_leave_the_vocabulary_and_scores_stay_those_of_the_rows_left() -> None:
+    rows = term_rows([Counter({"jardinier": 1, "dupont": 2}), Counter({"jardinier": 1, "ville": 1}), None])
+    rows.clear(0)
+    rows.set(1, ["jardinier", "parc"])  # "ville" is no longer held either
+    _, ids, _ = rows.flat()
+    assert set(rows.vocabulary) == {"jardinier", "parc"}
+    assert sorted(rows.vocabulary.values()) == [0, 1] and set(ids.tolist()) == {0, 1}
+    afresh = term_rows([None, Counter({"jardinier": 1, "parc": 1}), None])
+    for query in (["jardinier"], ["parc", "dupont"], ["ville"]):
+        np.testing.assert_array_equal(BM25Matrix(rows).scores(query), BM25Matrix(afresh).scores(query))

@@ -154,6 +154,23 @@ def test_persists_and_reloads(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.vectors("docs", ["gardener"])["gardener"], vec(1, 0, 0, 0))
 
 
+def test_a_deleted_document_leaves_neither_its_text_nor_its_vector_in_the_saved_files(tmp_path: Path) -> None:
+    """Erasure reaches the index's files: what stays of a deleted row is its id and version (the tombstone)."""
+    first = EmbeddedBackend(tmp_path)
+    first.ensure_index("docs", dims=4)
+    first.upsert("docs", corpus())
+    first.flush()  # the nurse's row is now in the mapped files
+    first.delete("docs", [("nurse", 2)])
+    first.flush()
+    folder = tmp_path / "docs"
+    saved = b"".join(path.read_bytes() for path in folder.iterdir())
+    for word in ("EHPAD", "ehpad", "Infirmière", "infirmi"):  # the text, and its analysed terms
+        assert word.encode() not in saved, word
+    rows = np.load(folder / "vectors.npy")
+    assert rows.dtype == np.uint16 and rows.shape == (3, 4)
+    assert np.count_nonzero(rows[2]) == 0 and np.count_nonzero(rows[:2]) > 0  # the nurse was written third
+
+
 def test_unknown_index() -> None:
     with pytest.raises(IndexNotFound):
         EmbeddedBackend().count("nope")
