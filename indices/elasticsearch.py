@@ -270,6 +270,15 @@ class ElasticsearchBackend:
                 index=f"{self.settings.index_prefix}-*", allow_no_indices=True, ignore_unavailable=True
             )
 
+    def expunge_deleted(self, index: str) -> None:
+        """Merge away the segments' deleted documents (a delete only marks them). The node keeps what its
+        retention leases need for replica recovery (``index.soft_deletes.retention_lease.period``, 12 h by
+        default): a document deleted since then goes at the next call."""
+        with _translate(index):
+            self.client.indices.forcemerge(
+                index=self.alias(index), only_expunge_deletes=True, wait_for_completion=False
+            )
+
     # -- reads ------------------------------------------------------------------------------------
 
     def versions(self, index: str) -> dict[str, int]:

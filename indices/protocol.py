@@ -121,6 +121,16 @@ class RetrievesBoth(Protocol):
 
 
 @runtime_checkable
+class ExpungesDeleted(Protocol):
+    """A backend whose deletes only mark documents (search-engine segments): their bytes stay on disk until a
+    merge. :meth:`expunge_deleted` asks for that merge, so an erasure reaches the disk too."""
+
+    def expunge_deleted(self, index: str) -> None:
+        """Start merging away the index's deleted documents (returns without waiting for the merge)."""
+        ...
+
+
+@runtime_checkable
 class SearchBackend(Protocol):
     """Search engine operations the service relies on. Filters combine with AND."""
 

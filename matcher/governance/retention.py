@@ -17,6 +17,7 @@ Where several processes are involved, the latest of their deadlines applies.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indices.errors import SearchError
+from indices.protocol import ExpungesDeleted
+from matcher.core.indexes import CANDIDATES
 from matcher.core.models import Decision
 from matcher.governance import audit
 from matcher.governance.privacy import erase_candidate
@@ -32,6 +36,8 @@ from matcher.store.tables import CandidateRow, EmployerRow, FeedbackRow, OfferRo
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 NOT_HIRED_DAYS = 90
 POOL_DAYS = 730
@@ -136,10 +142,15 @@ class PurgeReport:
     dry_run: bool
     items: list[RetentionItem] = field(default_factory=list)
     erased: int = 0
+    expunged: bool = False  # the search engine was asked to merge deleted documents away
 
 
 def purge(rt: Runtime, *, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
-    """Erase every candidate past their deadline: store, every index, caches (see :func:`erase_candidate`)."""
+    """Erase every candidate past their deadline: store, every index, caches (see :func:`erase_candidate`).
+
+    Then, where the search engine only marks deleted documents (Elasticsearch), ask it to merge them away:
+    every erasure since the last purge (the nightly job) then leaves the disk too, not only the results.
+    """
     moment = now or datetime.now(UTC)
     with rt.store.read() as session:
         items = due(session, now=moment)
@@ -157,4 +168,10 @@ def purge(rt: Runtime, *, now: datetime | None = None, dry_run: bool = False) ->
                 subject="retention",
                 payload={"erased": report.erased, "rules": dict(Counter(i.rule for i in items))},
             )
+    if isinstance(rt.backend, ExpungesDeleted):
+        try:
+            rt.backend.expunge_deleted(CANDIDATES)
+            report.expunged = True
+        except SearchError:  # the erasures stand (deleted, unsearchable); the next purge asks again
+            log.warning("the search engine could not be asked to expunge deleted documents", exc_info=True)
     return report

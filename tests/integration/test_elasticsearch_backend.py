@@ -173,6 +173,31 @@ def test_delete_then_replayed_older_upsert_stays_deleted(es_backend: Elasticsear
     assert [hit.id for hit in es_backend.bm25("offers", "accueil")] == ["a"]
 
 
+def test_a_deleted_document_leaves_the_segments_once_expunged(es_backend: ElasticsearchBackend) -> None:
+    """A delete only marks the old document in its segment: its bytes stay on disk until a merge, which
+    expunge_deleted asks for. The node keeps deletes its retention leases still need (12 h by default): here
+    none (``0s``), so the merge takes the document at the next lease sync (every 30 s)."""
+    es_backend.ensure_index("candidates", dims=DIMS)
+    alias = es_backend.alias("candidates")
+    es_backend.client.indices.put_settings(index=alias, settings={"index.soft_deletes.retention_lease.period": "0s"})
+    es_backend.upsert("candidates", [doc("a", 1, "Camille, jardinière"), doc("b", 1)])
+    es_backend.flush()
+    assert es_backend.delete("candidates", [("a", 2)]).written == ["a"]
+    es_backend.flush()
+
+    def marked_deleted() -> int:
+        return int(es_backend.client.indices.stats(index=alias, metric="docs")["_all"]["primaries"]["docs"]["deleted"])
+
+    assert marked_deleted() >= 1 and es_backend.versions("candidates") == {"b": 1}
+    deadline = time.monotonic() + 90
+    while marked_deleted() and time.monotonic() < deadline:
+        es_backend.expunge_deleted("candidates")
+        time.sleep(3)
+    assert marked_deleted() == 0
+    assert es_backend.versions("candidates") == {"b": 1}  # the tombstone stays: a replayed upsert is still refused
+    assert es_backend.upsert("candidates", [doc("a", 1)]).stale == ["a"]
+
+
 def test_bad_documents_fail_alone(es_backend: ElasticsearchBackend) -> None:
     es_backend.ensure_index("offers", dims=DIMS)
     batch = [

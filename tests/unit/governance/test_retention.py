@@ -8,10 +8,14 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from indices.embedded import EmbeddedBackend
+from indices.errors import SearchUnavailable
 from matcher.catalog.candidates import create_candidate, update_candidate
 from matcher.catalog.offers import create_offer, delete_offer
 from matcher.core.indexes import CANDIDATES
 from matcher.core.models import Decision, FeedbackIn
+from matcher.core.settings import MatcherSettings
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.governance import audit
 from matcher.governance.retention import due, purge
 from matcher.jobs.runner import process_outbox
@@ -122,6 +126,37 @@ def test_a_dry_run_lists_without_erasing(rt: Runtime, dry_run: bool) -> None:
         report = purge(rt, dry_run=dry_run)
     assert [i.candidate_id for i in report.items] == [cid] and report.erased == (0 if dry_run else 1)
     assert present(rt, cid) == ((True, True) if dry_run else (False, False))
+
+
+class MarkingBackend(EmbeddedBackend):
+    """The embedded backend answering as a search engine whose deletes only mark documents (Elasticsearch's
+    expunge on a real node: tests/integration/test_elasticsearch_backend.py)."""
+
+    def __init__(self, *, down: bool) -> None:
+        super().__init__()
+        self.down, self.asked = down, list[str]()
+
+    def expunge_deleted(self, index: str) -> None:
+        self.asked.append(index)
+        if self.down:
+            raise SearchUnavailable("unreachable")
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_the_purge_asks_the_search_engine_to_expunge_what_was_deleted(settings: MatcherSettings, down: bool) -> None:
+    backend = MarkingBackend(down=down)
+    rt = Runtime.open(settings, embedder=HashingEmbedder(), backend=backend)
+    try:
+        rt.ensure_indices()
+        with time_machine.travel(T0, tick=False):
+            cid = new_candidate(rt)
+        with time_machine.travel(T0 + 100 * DAY, tick=False):
+            report = purge(rt)
+        # An engine out of reach keeps nothing from happening: erased now, expunged at a later purge.
+        assert report.erased == 1 and present(rt, cid) == (False, False)
+        assert backend.asked == [CANDIDATES] and report.expunged is not down
+    finally:
+        rt.close()
 
 
 def test_decisions_outlive_a_deleted_offer(rt: Runtime) -> None:
