@@ -85,34 +85,43 @@ def test_the_recruiters_search_page_shows_profiles_named_for_their_employer(worl
     assert "Personne 2" in other and "Personne 1" not in other
 
 
+def one_offer_each(world: World) -> dict[str, str]:
+    """An offer by each employer's recruiter, each within reach of the pushed people's mobility."""
+    placed = (("recruiter", world.employer_a, "07186"), ("other_recruiter", world.employer_b, "07019"))
+    return {
+        who: world.client.post(
+            "/offers", json=offer_body(employer, commune_insee=commune), headers=world.as_(who)
+        ).json()["id"]
+        for who, employer, commune in placed
+    }
+
+
+def shortlisted(world: World, who: str, offer_id: str) -> list[str]:
+    page = world.client.get(f"/offers/{offer_id}/shortlists/latest", headers=world.as_(who))
+    assert page.status_code == 200, page.text
+    return [p["candidate_id"] for p in page.json()["places"]]
+
+
+def build_shortlist(world: World, who: str, offer_id: str) -> list[str]:
+    built = world.client.post(f"/offers/{offer_id}/shortlists", json={"size": 5}, headers=world.as_(who))
+    assert built.status_code == 201, built.text
+    return shortlisted(world, who, offer_id)
+
+
 def test_narrowing_a_consent_to_one_employer_takes_the_person_out_of_the_others_shortlists(
     world: World, rt: Runtime
 ) -> None:
     [candidate_id] = push(world, [person(1)])
-    offers = {
-        who: world.client.post(
-            "/offers", json=offer_body(employer, commune_insee=commune), headers=world.as_(who)
-        ).json()["id"]
-        for who, employer, commune in (
-            ("recruiter", world.employer_a, "07186"),
-            ("other_recruiter", world.employer_b, "07019"),
-        )
-    }
+    offers = one_offer_each(world)
     process_outbox(rt)
-
-    def shortlisted(who: str) -> list[str]:
-        page = world.client.get(f"/offers/{offers[who]}/shortlists/latest", headers=world.as_(who))
-        assert page.status_code == 200, page.text
-        return [p["candidate_id"] for p in page.json()["places"]]
-
-    for who, offer_id in offers.items():
-        built = world.client.post(f"/offers/{offer_id}/shortlists", json={"size": 5}, headers=world.as_(who))
-        assert built.status_code == 201, built.text
-        assert shortlisted(who) == [candidate_id]
+    assert {who: build_shortlist(world, who, offer_id) for who, offer_id in offers.items()} == {
+        "recruiter": [candidate_id],
+        "other_recruiter": [candidate_id],
+    }
 
     assert push(world, [person(1, version=2, scope="employers", employer_ids=[world.employer_a])]) == [candidate_id]
-    assert shortlisted("recruiter") == [candidate_id]
-    assert shortlisted("other_recruiter") == []
+    assert shortlisted(world, "recruiter", offers["recruiter"]) == [candidate_id]
+    assert shortlisted(world, "other_recruiter", offers["other_recruiter"]) == []
     with rt.store.read() as session:
         kept = {r.offer_id: [e["candidate_id"] for e in r.entries] for r in session.query(ShortlistRow)}
     assert kept == {offers["recruiter"]: [candidate_id], offers["other_recruiter"]: []}  # withdrawn, not just hidden
@@ -120,22 +129,9 @@ def test_narrowing_a_consent_to_one_employer_takes_the_person_out_of_the_others_
 
 def test_a_new_shortlist_takes_the_profile_for_the_named_employer_only(world: World, rt: Runtime) -> None:
     [named] = push(world, [person(1, scope="employers", employer_ids=[world.employer_a])])
-    offers = {
-        who: world.client.post(
-            "/offers", json=offer_body(employer, commune_insee=commune), headers=world.as_(who)
-        ).json()["id"]
-        for who, employer, commune in (
-            ("recruiter", world.employer_a, "07186"),
-            ("other_recruiter", world.employer_b, "07019"),
-        )
-    }
+    offers = one_offer_each(world)
     process_outbox(rt)
-    places = {}
-    for who, offer_id in offers.items():
-        built = world.client.post(f"/offers/{offer_id}/shortlists", json={"size": 5}, headers=world.as_(who))
-        assert built.status_code == 201, built.text
-        page = world.client.get(f"/offers/{offer_id}/shortlists/latest", headers=world.as_(who))
-        places[who] = [p["candidate_id"] for p in page.json()["places"]]
+    places = {who: build_shortlist(world, who, offer_id) for who, offer_id in offers.items()}
     assert places == {"recruiter": [named], "other_recruiter": []}
 
 
