@@ -6,8 +6,10 @@
 For each worker count, ``uvicorn api.app:create_app --factory --workers N`` is started on 127.0.0.1
 and each endpoint is hit by ``--connections`` concurrent keep-alive clients for ``--seconds``:
 ``/health`` (no account), ``/me`` (a seeker's token: authentication and the account check),
-``/offers/{id}`` (a recruiter reading an offer) and ``/me/matches`` (a seeker's matches), each after a
-short untimed warm-up of the same load (lazily built parts, every worker process). The baseline,
+``/offers/{id}`` (a recruiter reading an offer), ``/me/matches`` (a seeker's matches), a kept shortlist
+read (a page of 20 explained places) and shortlist builds (``POST``: retrieve → rank → keep 50), each after
+a short untimed warm-up of the same load (lazily built parts, every worker process). The server runs on a
+copy of ``DIR`` (the builds write shortlists; the folder itself is left as it was). The baseline,
 measured in the same run with the same worker count: a bare ASGI app answering a fixed JSON body
 through the same uvicorn (the HTTP stack's floor on this machine).
 
@@ -24,10 +26,12 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -152,7 +156,7 @@ async def _client(port: int, request: bytes, stop: float, latencies: list[float]
         except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
             status, keep = type(exc).__name__, False
         latencies.append((time.perf_counter() - started) * 1000)
-        if status != "200":
+        if status not in ("200", "201"):
             errors[status] += 1
         if not keep and connection is not None:
             connection[1].close()
@@ -161,10 +165,16 @@ async def _client(port: int, request: bytes, stop: float, latencies: list[float]
         connection[1].close()
 
 
-def hammer(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> Outcome:
-    """(requests, latencies in ms, errors by status, seconds) of ``connections`` clients on ``path``."""
-    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+def hammer(
+    port: int, path: str, headers: dict[str, str], seconds: float, connections: int, body: str | None = None
+) -> Outcome:
+    """(requests, latencies in ms, errors by status, seconds) of ``connections`` clients on ``path``
+    (``GET``; ``POST`` of the JSON ``body`` when one is given)."""
+    method = "GET" if body is None else "POST"
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body.encode())}"]
+    request = ("\r\n".join(lines) + "\r\n\r\n" + (body or "")).encode()
     latencies: list[float] = []
     errors: Counter[str] = Counter()
 
@@ -178,9 +188,11 @@ def hammer(port: int, path: str, headers: dict[str, str], seconds: float, connec
     return len(latencies), latencies, errors, elapsed
 
 
-def _hammer_apart(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> Outcome:
+def _hammer_apart(
+    port: int, path: str, headers: dict[str, str], seconds: float, connections: int, body: str | None
+) -> Outcome:
     """:func:`hammer` in a process of its own, so the clients never share this one's interpreter."""
-    spec = json.dumps([port, path, headers, seconds, connections])
+    spec = json.dumps([port, path, headers, seconds, connections, body])
     code = "import json,sys; from bench.api_load import _child; _child(sys.argv[1])"
     out = subprocess.run(  # noqa: S603 (fixed argv)
         [sys.executable, "-c", code, spec], capture_output=True, text=True, check=True
@@ -190,18 +202,24 @@ def _hammer_apart(port: int, path: str, headers: dict[str, str], seconds: float,
 
 
 def _child(spec: str) -> None:
-    port, path, headers, seconds, connections = json.loads(spec)
-    done, latencies, errors, elapsed = hammer(port, path, headers, seconds, connections)
+    port, path, headers, seconds, connections, body = json.loads(spec)
+    done, latencies, errors, elapsed = hammer(port, path, headers, seconds, connections, body)
     print(json.dumps([done, latencies, dict(errors), elapsed]))
 
 
 def measure(
-    server: subprocess.Popen[bytes], port: int, label: str, path: str, headers: dict[str, str], args: Any
+    server: subprocess.Popen[bytes],
+    port: int,
+    label: str,
+    path: str,
+    headers: dict[str, str],
+    args: Any,
+    body: str | None = None,
 ) -> str:
     """One endpoint's line of the table, after ``--warm-up`` seconds of the same load (every worker ready)."""
-    _hammer_apart(port, path, headers, args.warm_up, args.connections)
+    _hammer_apart(port, path, headers, args.warm_up, args.connections, body)
     cpu_before = cpu_seconds(server.pid)
-    done, latencies, errors, elapsed = _hammer_apart(port, path, headers, args.seconds, args.connections)
+    done, latencies, errors, elapsed = _hammer_apart(port, path, headers, args.seconds, args.connections, body)
     cpu = cpu_seconds(server.pid) - cpu_before
     per_cpu = f"{done / cpu:>11.0f}" if cpu > 0 else f"{'-':>11}"
     return (
@@ -222,7 +240,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     accounts = json.loads((args.data_dir / "demo-accounts.json").read_text())
-    env = {**os.environ, "MATCHER_DATA_DIR": str(args.data_dir.resolve()), "HF_HUB_OFFLINE": "1"}
+    copy = Path(tempfile.mkdtemp(prefix="api-load-")) / "data"
+    shutil.copytree(args.data_dir, copy)  # the builds write shortlists: into a copy
+    env = {**os.environ, "MATCHER_DATA_DIR": str(copy), "HF_HUB_OFFLINE": "1"}
     env["MATCHER_RATE_LIMIT_PER_MINUTE"] = str(args.rate_limit)
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()}; {args.connections} connections, {args.seconds} s each"
@@ -243,19 +263,36 @@ def main() -> None:
             seeker = {"Authorization": f"Bearer {token(base, accounts['seekers'][0], accounts['password'])}"}
             recruiter_email = accounts["recruiters"][0]["email"]
             recruiter = {"Authorization": f"Bearer {token(base, recruiter_email, accounts['password'])}"}
-            listed = httpx.get(f"{base}/offers", headers=recruiter, params={"limit": 1}, timeout=30).json()
-            items = listed.get("items", listed) if isinstance(listed, dict) else listed
-            offer_id = items[0]["id"]
-            for label, path, headers in (
-                ("GET /health", "/health", {}),
-                ("GET /me (seeker)", "/me", seeker),
-                ("GET /offers/{id} (recruiter)", f"/offers/{offer_id}", recruiter),
-                ("GET /me/matches (seeker)", "/me/matches", seeker),
+            offer_id, shortlist_id, places = fullest_shortlist(base, recruiter)
+            kept = f"/offers/{offer_id}/shortlists/{shortlist_id}?limit=20"
+            for label, path, headers, body in (
+                ("GET /health", "/health", {}, None),
+                ("GET /me (seeker)", "/me", seeker, None),
+                ("GET /offers/{id} (recruiter)", f"/offers/{offer_id}", recruiter, None),
+                ("GET /me/matches (seeker)", "/me/matches", seeker, None),
+                ("GET kept shortlist, 20 places", kept, recruiter, None),
+                (f"POST shortlist ({places} kept)", f"/offers/{offer_id}/shortlists", recruiter, '{"size": 50}'),
             ):
-                print(f"{workers:>7}  {measure(server, port, label, path, headers, args)}", flush=True)
+                print(f"{workers:>7}  {measure(server, port, label, path, headers, args, body)}", flush=True)
         finally:
             stop_server(server)
+    shutil.rmtree(copy.parent, ignore_errors=True)
     print(f"load average after {os.getloadavg()}")
+
+
+def fullest_shortlist(base: str, recruiter: dict[str, str], tries: int = 20) -> tuple[str, str, int]:
+    """(offer, shortlist, places) of the fullest shortlist built for the recruiter's first ``tries`` offers."""
+    listed = httpx.get(f"{base}/offers", headers=recruiter, params={"limit": tries}, timeout=30).json()
+    best = ("", "", -1)
+    for offer in listed.get("items", listed) if isinstance(listed, dict) else listed:
+        built = httpx.post(f"{base}/offers/{offer['id']}/shortlists", headers=recruiter, json={"size": 50}, timeout=60)
+        if built.status_code == 201:
+            summary = built.json()["shortlist"]
+            if summary["size"] > best[2]:
+                best = (offer["id"], summary["id"], summary["size"])
+    if not best[0]:
+        raise SystemExit("no shortlist could be built for the recruiter's offers")
+    return best
 
 
 if __name__ == "__main__":
