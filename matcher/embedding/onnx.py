@@ -49,7 +49,7 @@ class OnnxEmbedder:
             model_dir: the exported folder.
             batch_size: at most this many texts per inference call (sorted by length, so padding stays low).
             batch_tokens: at most this many (padded) tokens per call, so a call's activations stay in the
-                CPU caches: long profiles go one or two at a time (about 1.25x the docs/s of 32 at once on
+                CPU caches: long profiles go one or two at a time (about 1.15x the docs/s of 32 at once on
                 256-token texts), titles by the dozen (one call each would cost more in overhead).
             threads: intra-op threads; None lets ONNX Runtime use every core.
             max_seq_length: tokens per text (special tokens included); default the manifest's.
