@@ -5,8 +5,10 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
 .PHONY: uv setup setup-run run test lint
 
+# A Debian-packaged Python refuses user installs unless told (PEP 668); uv is a standalone binary, so it is safe.
 uv:
-	@test -x "$(UV)" || python3 -m pip install --quiet --user uv
+	@test -x "$(UV)" || python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
 
 setup: uv
 	@"$(UV)" sync --frozen --quiet
