@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -73,6 +74,23 @@ class MemoryLeases:
             for key in keys:
                 if key in self._held and self._held[key][1] == owner:
                     del self._held[key]
+
+
+_of_store: weakref.WeakKeyDictionary[object, MemoryLeases] = weakref.WeakKeyDictionary()
+_of_store_lock = threading.Lock()
+
+
+def process_leases(store: object) -> MemoryLeases:
+    """This process's claims on one store's work, shared by every in-process runner over it.
+
+    Two runners in one process (an app and a command, or a runner left to the garbage collector) must
+    not each hand out the same outbox row: one e-mail would go twice.
+    """
+    with _of_store_lock:
+        leases = _of_store.get(store)
+        if leases is None:
+            leases = _of_store[store] = MemoryLeases()
+        return leases
 
 
 # KEYS: the leases; ARGV: owner, ttl in ms. Set each key that is free or already the owner's.

@@ -20,7 +20,7 @@ from matcher.core.settings import MatcherSettings
 from matcher.indexing.outbox import IndexingReport, pending_count, process_outbox, rebuild_indices
 from matcher.jobs.context import Context
 from matcher.jobs.dispatch import dispatch
-from matcher.jobs.leases import MemoryLeases
+from matcher.jobs.leases import process_leases
 from matcher.jobs.tasks import run_job
 from matcher.store.tables import OutboxRow
 
@@ -49,7 +49,7 @@ class InProcessRunner:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.leases = MemoryLeases()
+        self.leases = process_leases(rt.store)  # one process's claims, whichever runner takes them
         self._lock = threading.RLock()
         self._again = threading.Event()
         self._busy = False  # a drain or a task runs (read and written only while holding _lock)

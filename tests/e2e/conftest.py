@@ -122,7 +122,9 @@ def _seed(rt: Runtime) -> dict[str, Any]:
             "new_seeker": AccountIn(email="nouveau@e2e.fr", name="Nouveau", role=Role.SEEKER, password=PASSWORD),
         }
         ids = {who: accounts.create_account(session, data=data).id for who, data in people.items()}
-    InProcessRunner(rt).kick()  # embed and index what was just written
+    runner = InProcessRunner(rt)
+    runner.kick()  # embed and index what was just written
+    runner.close()  # the app's runner takes over
     return {
         "employer_a": a,
         "employer_b": b,
