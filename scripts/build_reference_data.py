@@ -60,7 +60,7 @@ def build_rome() -> dict[str, str]:
     occupations = sorted(read_csv(rome / "unix_referentiel_code_rome_v460_utf8.csv"), key=lambda r: r["code_rome"])
     write_csv(
         OUT / "rome" / "occupations.csv.gz",
-        ["code", "label", "domain", "domain_label", "definition"],
+        ["code", "label", "domain", "domain_label", "definition", "sheet"],
         (
             (
                 o["code_rome"],
@@ -68,6 +68,7 @@ def build_rome() -> dict[str, str]:
                 o["code_rome"][:3],
                 domains.get(o["code_rome"][:3], ""),
                 " ".join(t for _, t in sorted(definitions.get(o["code_rome"], []))),
+                o["code_rome_parent"] or o["code_rome"],  # ROME 4.0: the sheet ("fiche") the occupation belongs to
             )
             for o in occupations
         ),

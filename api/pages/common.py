@@ -50,7 +50,7 @@ CONTRACT_LABELS = {
 }
 RELATIONS = {
     "same": "même métier",
-    "neighbour": "métier proche (mobilité ROME)",
+    "neighbour": "métier proche (même fiche ROME ou mobilité)",
     "domain": "même domaine",
     "none": "autre métier",
 }

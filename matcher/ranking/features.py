@@ -52,7 +52,7 @@ FEATURE_LABELS = {
     "lexical": "Mots-clés de l'offre présents dans le profil",
     "title_match": "Intitulé du poste proche du métier recherché",
     "same_occupation": "Même métier (ROME)",
-    "neighbour_occupation": "Métier proche (mobilité ROME)",
+    "neighbour_occupation": "Métier proche (même fiche ROME ou mobilité)",
     "same_domain": "Même domaine professionnel (ROME)",
     "required_skills": "Compétences attendues présentes",
     "desired_skills": "Compétences appréciées présentes",
@@ -145,6 +145,8 @@ def _confidences(codes: Sequence[str], confidences: Sequence[float]) -> Sequence
 def _occupation_match(offer: OfferView, candidate: CandidateView, taxonomy: Taxonomy) -> tuple[float, float, float]:
     """(same, neighbour, same domain): the probability, over both sides' guesses, of each relation.
 
+    Neighbours are ROME mobility links and occupations of one ROME sheet (:meth:`Taxonomy.same_sheet`).
+
     Guesses of one side are alternatives, so their probabilities add; a given code has probability 1.
     """
     same = neighbour = domain = 0.0
@@ -155,7 +157,7 @@ def _occupation_match(offer: OfferView, candidate: CandidateView, taxonomy: Taxo
             relation = taxonomy.relation(guess, code)
             if relation == "same":
                 same += p * q
-            elif relation == "neighbour":
+            elif relation == "neighbour" or taxonomy.same_sheet(guess, code):
                 neighbour += p * q
             if guess[:3] == code[:3]:
                 domain += p * q

@@ -17,6 +17,9 @@ class Occupation:
     domain: str
     domain_label: str
     definition: str
+    # ROME 4.0 groups its 1,584 occupations under 532 sheets ("fiches"), the occupations of ROME 3: the code of
+    # the sheet this one belongs to (its own code for the sheet's head occupation).
+    sheet: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,9 @@ class Taxonomy:
 
     def __init__(self, folder: Path) -> None:
         self.occupations = {
-            r["code"]: Occupation(r["code"], r["label"], r["domain"], r["domain_label"], r["definition"])
+            r["code"]: Occupation(
+                r["code"], r["label"], r["domain"], r["domain_label"], r["definition"], r.get("sheet") or r["code"]
+            )
             for r in read_rows(folder / "occupations.csv.gz")
         }
         self.job_titles = {
@@ -118,6 +123,15 @@ class Taxonomy:
         if a[:3] == b[:3]:
             return "domain"
         return "none"
+
+    def same_sheet(self, a: str | None, b: str | None) -> bool:
+        """Whether two different occupations belong to one ROME sheet (the head occupation and those split from it
+        in ROME 4.0, "Conseiller en économie sociale et familiale" under "Assistant social"): near jobs, which
+        employers code either way, whether or not ROME lists a mobility link between them."""
+        if not a or not b or a == b:
+            return False
+        first, second = self.occupations.get(a), self.occupations.get(b)
+        return first is not None and second is not None and first.sheet == second.sheet
 
     def skills_of(self, code: str, *, core_only: bool = False) -> list[str]:
         return [s for s, importance in self._skills_of.get(code, []) if not core_only or importance == "core"]

@@ -64,6 +64,26 @@ def test_an_unsure_inferred_occupation_does_not_weigh_like_a_given_code() -> Non
     assert inferred["required_skills"] == pytest.approx(0.2) and given["required_skills"] == 1.0
 
 
+def test_an_occupation_of_the_same_rome_sheet_counts_as_near() -> None:
+    """An offer read as "Chef d'équipe paysagiste" (A1211), a candidate who keeps green spaces (A1203): one ROME
+    sheet, no mobility link between them."""
+    lead = replace(
+        OFFER,
+        occupations=("A1211", "M1203"),
+        occupation_source="déduit de l'intitulé",
+        occupation_confidences=(0.6, 0.1),
+        required_skills=(),
+    )
+    worker = replace(CANDIDATE, occupations=("A1203",))
+    found = pair_facts(lead, worker, cosine=0.5, lexical=0.5, retrieval=1.0, taxonomy=TAXONOMY, today=TODAY)
+    assert found.values["same_occupation"] == 0.0
+    assert found.values["neighbour_occupation"] == pytest.approx(0.6)
+    assert found.occupation_relation == "neighbour"
+    unrelated = replace(worker, occupations=("K1201",))
+    other = pair_facts(lead, unrelated, cosine=0.5, lexical=0.5, retrieval=1.0, taxonomy=TAXONOMY, today=TODAY)
+    assert other.values["neighbour_occupation"] == 0.0
+
+
 def test_retrieval_counts_more_where_structure_is_unsure() -> None:
     assert facts(OFFER)["retrieval_unsure"] == 0.0  # both occupations given: structure is sure
     none = replace(OFFER, occupations=(), occupation_confidences=(), occupation_source="inconnu")

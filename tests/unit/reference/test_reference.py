@@ -45,6 +45,17 @@ def test_mobility_relation(taxonomy: Taxonomy) -> None:
     assert taxonomy.relation("M1203", None) == "none"
 
 
+def test_rome_sheets_group_the_occupations_split_from_one(taxonomy: Taxonomy) -> None:
+    # ROME 4.0 (``code_rome_parent``): 532 sheets, the occupations of ROME 3, over 1,584 occupations.
+    assert len({o.sheet for o in taxonomy.occupations.values()}) == 532
+    assert taxonomy.occupation("K1225").sheet == "K1201"  # type: ignore[union-attr]  # CESF under assistant social
+    assert taxonomy.same_sheet("K1225", "K1201") and taxonomy.same_sheet("K1201", "K1225")
+    # Chef d'équipe paysagiste, under the sheet of Agent d'entretien des espaces verts: no mobility link between them.
+    assert taxonomy.same_sheet("A1211", "A1203") and taxonomy.relation("A1211", "A1203") == "domain"
+    assert not taxonomy.same_sheet("K1201", "K1201")  # the same occupation is not a neighbour of itself
+    assert not taxonomy.same_sheet("K1201", "M1203") and not taxonomy.same_sheet("K1201", None)
+
+
 def test_postal_code_and_name_to_insee_to_coordinates(geography: Geography) -> None:
     aubenas = geography.resolve("07200")[0]
     assert (aubenas.insee, aubenas.name) == ("07019", "Aubenas")
