@@ -67,6 +67,9 @@ FEATURE_LABELS = {
 
 # Occupation guesses read per offer or candidate: their confidences weigh them.
 GUESSES = 10
+# A pair's occupation relation is named on a page from this probability: below it the occupation classifier
+# itself would not name a guess (its abstention threshold is about 0.3), though the features still weigh it.
+NAMED_AT = 0.3
 RRF_K = 60  # as the hybrid retrieval fuses its lists
 # Usual diploma level for each category of the fonction publique (concours externes).
 CATEGORY_LEVEL = {"A": 6, "B": 4, "C": 0}
@@ -164,6 +167,14 @@ def _occupation_match(offer: OfferView, candidate: CandidateView, taxonomy: Taxo
     return min(1.0, same), min(1.0, neighbour), min(1.0, domain)
 
 
+def named_relation(same: float, neighbour: float, domain: float) -> str:
+    """The relation a page names for a pair (its tag): the likeliest of same and neighbour, if at least
+    :data:`NAMED_AT` likely, else the domain, at that likelihood too, else none."""
+    if max(same, neighbour) >= NAMED_AT:
+        return "same" if same >= neighbour else "neighbour"
+    return "domain" if domain >= NAMED_AT else "none"
+
+
 def certainty(offer: OfferView, candidate: CandidateView) -> float:
     """How sure the structured side of a pair is: the product of both sides' best occupation confidence."""
     offer_p = max(_confidences(offer.occupations, offer.occupation_confidences), default=0.0)
@@ -174,8 +185,9 @@ def certainty(offer: OfferView, candidate: CandidateView) -> float:
 def has_structure(offer: OfferView) -> bool:
     """Whether the offer gives the structured features anything to read: an occupation or skills.
 
-    Without either (an offer in another language, or one the classifier abstained on and whose text names
-    no known skill), every structured feature is empty and the ranking orders by retrieval alone.
+    Without either (an offer in another language: the ranking takes every French offer's occupation guesses,
+    however unsure, each weighed by its confidence), every structured feature is empty and the ranking orders
+    by retrieval alone.
     """
     return bool(offer.occupations or offer.required_skills or offer.desired_skills)
 
@@ -191,8 +203,10 @@ def _retrieval(cosines: Sequence[float], lexicals: Sequence[float]) -> npt.NDArr
         return np.zeros(0)
     fused = np.zeros(n)
     for scores in (cosines, lexicals):
-        ranks = np.empty(n)
-        ranks[np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")] = np.arange(1, n + 1)
+        # Equal scores share the best of their ranks: two profiles the search cannot tell apart (twins but for a
+        # name, which is not searched) must not be told apart by the order the list happened to hold them in.
+        ordered = -np.asarray(scores, dtype=np.float64)
+        ranks = np.searchsorted(np.sort(ordered), ordered, side="left") + 1.0
         fused += 1.0 / (RRF_K + ranks)
     best, worst = 2.0 / (RRF_K + 1), 2.0 / (RRF_K + n) if n > 1 else 0.0
     return (fused - worst) / (best - worst) if best > worst else np.ones(n)
@@ -249,7 +263,7 @@ def pair_facts(
     ``distance``: to the candidate's nearest place when already measured (:func:`facts_of` does it for a whole list).
     """
     same, neighbour, domain = _occupation_match(offer, candidate, taxonomy)
-    relation = "same" if same and same >= neighbour else "neighbour" if neighbour else "domain" if domain else "none"
+    relation = named_relation(same, neighbour, domain)
     wanted = offer.title_terms
     title_match = len(wanted & candidate.title_terms) / len(wanted) if wanted else 0.0
     required, matched_required, missing_required = _coverage(offer.required_skills, candidate.skills)
@@ -409,7 +423,7 @@ def shown_facts(
     The same facts as :func:`pair_facts` gives: only the places shown need them.
     """
     same, neighbour, domain = values["same_occupation"], values["neighbour_occupation"], values["same_domain"]
-    relation = "same" if same and same >= neighbour else "neighbour" if neighbour else "domain" if domain else "none"
+    relation = named_relation(same, neighbour, domain)
     _, matched_required, missing_required = _coverage(offer.required_skills, candidate.skills)
     _, matched_desired, missing_desired = _coverage(offer.desired_skills, candidate.skills)
     overlap = sorted(offer.contract_types & candidate.contract_types)

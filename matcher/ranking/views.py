@@ -20,7 +20,7 @@ import orjson
 from indices.analysis import analyze
 from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.indexing.documents import candidate_text
-from matcher.ranking.features import GUESSES, CandidateView, OfferView
+from matcher.ranking.features import GUESSES, NAMED_AT, CandidateView, OfferView
 from matcher.reference.classifier import Inferer
 from matcher.reference.geography import Geography
 from matcher.reference.language import is_french
@@ -29,6 +29,13 @@ from matcher.reference.taxonomy import Taxonomy
 
 EDUCATION_LEVEL = {level: (0 if level == EducationLevel.NONE else int(level.value[-1])) for level in EducationLevel}
 DESCRIPTION_CHARS = 1_500
+
+
+def _skilled(occupations: tuple[str, ...], confidences: tuple[float, ...]) -> str | None:
+    """The occupation whose ROME skills an offer that lists none is read with: its best guess, if sure enough to be
+    named (a page lists the skills a candidate misses; none may come from an occupation the offer is unlikely
+    to be)."""
+    return occupations[0] if occupations and confidences[0] >= NAMED_AT else None
 
 
 def _skills(
@@ -68,12 +75,14 @@ def offer_view(
     if offer.rome_code and not hide_occupation:
         occupations, confidences, source = (offer.rome_code,), (1.0,), "offre"
     elif inferer is not None and french:
-        guesses = inferer.infer(offer.title, offer.description[:DESCRIPTION_CHARS], k=GUESSES)
+        # Every guess with its confidence, even where the classifier would abstain: a feature weighed by 0.1
+        # already says "unsure", where no guess at all would throw away the truth at second place.
+        guesses = inferer.infer(offer.title, offer.description[:DESCRIPTION_CHARS], k=GUESSES, abstain=False)
         occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
         source = "déduit de l'intitulé" if occupations else source
     required, desired, skills_source = _skills(
         (offer.required_skills, offer.desired_skills),
-        occupations[0] if occupations else None,
+        _skilled(occupations, confidences),
         text,
         taxonomy,
         extractor if french else None,
@@ -255,10 +264,14 @@ def offer_view_from_text(
 ) -> OfferView:
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
     french = is_french(f"{title}. {text}")
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES) if french else []
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES, abstain=False) if french else []
     occupations = tuple(g.code for g in guesses)
     required, desired, source = _skills(
-        ([], []), occupations[0] if occupations else None, f"{title}. {text}", taxonomy, extractor if french else None
+        ([], []),
+        _skilled(occupations, tuple(g.score for g in guesses)),
+        f"{title}. {text}",
+        taxonomy,
+        extractor if french else None,
     )
     return OfferView(
         title=title,
@@ -282,7 +295,7 @@ def candidate_view_from_text(
 ) -> CandidateView:
     """A candidate known only by the text of their profile (in another language than French, nothing inferred)."""
     french = is_french(f"{title}. {text}")
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1) if french else []
+    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1, abstain=False) if french else []
     return CandidateView(
         id=doc_id,
         title=title,

@@ -141,7 +141,7 @@ def save_manifest(manifest: OccupationManifest, path: Path = MODEL_PATH) -> None
 class Inferer(Protocol):
     """What the ranking needs of occupation inference: guesses with a confidence, best first."""
 
-    def infer(self, title: str, context: str = "", *, k: int = 3) -> list[OccupationGuess]: ...
+    def infer(self, title: str, context: str = "", *, k: int = 3, abstain: bool = True) -> list[OccupationGuess]: ...
 
 
 class TitleSignals:
@@ -333,15 +333,19 @@ class OccupationClassifier:
             out.append([Guess(code, float(p)) for code, p in zip(row_codes[:k], row[:k], strict=True)])
         return out
 
-    def infer(self, title: str, context: str = "", *, k: int = 3) -> list[OccupationGuess]:
+    def infer(self, title: str, context: str = "", *, k: int = 3, abstain: bool = True) -> list[OccupationGuess]:
         """Up to ``k`` occupations for one offer (``context``: its description), ``score`` = confidence."""
-        return self.infer_many([title], [context], k=k)[0]
+        return self.infer_many([title], [context], k=k, abstain=abstain)[0]
 
     def infer_many(
-        self, titles: Sequence[str], contexts: Sequence[str] | None = None, *, k: int = 3
+        self, titles: Sequence[str], contexts: Sequence[str] | None = None, *, k: int = 3, abstain: bool = True
     ) -> list[list[OccupationGuess]]:
-        """Like :meth:`predict`, as the guesses the ranking reads (empty when the model abstains)."""
+        """Like :meth:`predict`, as guesses with their confidence (empty when the model abstains).
+
+        ``abstain=False``: the guesses even below the threshold, for a reader that weighs each by its confidence
+        (the ranking) rather than naming one to a person (a page, a CV draft).
+        """
         return [
             [OccupationGuess(g.code, g.confidence, "modèle") for g in guesses]
-            for guesses in self.predict(titles, contexts, k=k)
+            for guesses in self.predict(titles, contexts, k=k, abstain=abstain)
         ]

@@ -95,6 +95,8 @@ def test_retrieval_scores_fuse_ranks_within_the_list() -> None:
     scores = retrieval_scores([0.9, 0.5, 0.1], [3.0, 2.0, 1.0])
     assert scores[0] == 1.0 and scores[-1] == 0.0 and scores[0] > scores[1] > scores[2]
     assert retrieval_scores([], []) == []
+    tied = retrieval_scores([0.9, 0.5, 0.5, 0.1], [3.0, 2.0, 2.0, 1.0])  # equal scores, equal ranks: whatever the order
+    assert tied[1] == tied[2] and tied[0] > tied[1] > tied[3]
     pairs = [(OFFER, CANDIDATE, 0.9, 1.0), (OFFER, replace(CANDIDATE, id="c2"), 0.1, 0.0)]
     first, second = facts_of(pairs, taxonomy=TAXONOMY, today=TODAY)
     assert first.values["retrieval"] == 1.0 and second.values["retrieval"] == 0.0

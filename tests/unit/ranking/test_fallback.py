@@ -1,4 +1,5 @@
-"""An offer with no structured side (another language, or nothing recognised) is ranked by its retrieval alone."""
+"""An offer with no structured side (another language) is ranked by its retrieval alone; a French one the occupation
+classifier is unsure of keeps every guess, weighed by its confidence."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from matcher.catalog.candidates import create_candidate
 from matcher.catalog.offers import create_offer
 from matcher.governance import audit
 from matcher.jobs.runner import process_outbox
-from matcher.ranking.features import CandidateView, OfferView, has_structure, retrieval_scores
+from matcher.ranking.features import CandidateView, OfferView, has_structure, pair_facts, retrieval_scores
 from matcher.ranking.pipeline import build_shortlist, rank_pairs
 from matcher.ranking.scorer import RetrievalScorer
 from matcher.ranking.views import candidate_view_from_text, offer_view_from_text
@@ -61,6 +62,28 @@ def test_an_offer_without_structure_keeps_the_retrieval_order_and_says_so(rt: Ru
         assert explanation is not None
         assert [c.feature for c in explanation.contributions] == ["retrieval"]
         assert score == explanation.contributions[0].contribution == fused[i]
+
+
+def test_an_unsure_french_offer_keeps_its_guesses_weighed_by_their_confidence(rt: Runtime) -> None:
+    title, text = "Zorglub qwxv", "Vous rejoignez notre équipe au sein de la commune."
+    assert rt.inferer.infer(title, text) == []  # the classifier names no occupation to a person
+    offer = offer_view_from_text(title, text, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor)
+    assert len(offer.occupations) == 10 and has_structure(offer)
+    assert max(offer.occupation_confidences) < rt.inferer.manifest.threshold_for(True)
+    assert offer.required_skills == ()  # no ROME skills of an occupation it is unlikely to be: none "missing"
+    candidate: CandidateView = replace(
+        candidate_view_from_text(
+            "c", "Jardinier", "Entretien des espaces verts.", inferer=rt.inferer, extractor=rt.extractor
+        ),
+        occupations=(offer.occupations[0],),
+        occupation_confidences=(1.0,),
+    )
+    [(_, _, explanation)] = rank_pairs(rt, [(offer, candidate, 0.5, 0.5)], rt.scorer, today=TODAY)
+    assert explanation is not None
+    same = next(c for c in explanation.contributions if c.feature == "same_occupation")
+    assert same.value == offer.occupation_confidences[0]  # weighed by its confidence, not as a given code
+    facts = pair_facts(offer, candidate, cosine=0.5, lexical=0.5, retrieval=1.0, taxonomy=rt.taxonomy, today=TODAY)
+    assert facts.occupation_relation != "same"  # too unsure to be named "même métier" on a page
 
 
 def test_an_offer_with_structure_is_ranked_by_the_model(rt: Runtime) -> None:

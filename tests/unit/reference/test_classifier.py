@@ -39,6 +39,18 @@ def test_guesses_are_ranked_probabilities(classifier: OccupationClassifier) -> N
 def test_abstains_on_a_title_that_names_no_occupation(classifier: OccupationClassifier) -> None:
     assert classifier.predict(["Zorglub qwxv"])[0] == []
     assert classifier.predict(["Zorglub qwxv"], abstain=False)[0]
+    assert classifier.infer("Zorglub qwxv") == []
+    unsure = classifier.infer("Zorglub qwxv", k=5, abstain=False)  # for a reader that weighs each guess
+    assert len(unsure) == 5 and unsure[0].score < classifier.manifest.threshold_for(False)
+
+
+def test_the_dictionary_takes_the_longest_leading_job_title(classifier: OccupationClassifier) -> None:
+    taxonomy = classifier.taxonomy
+    assert classifier.signals.dictionary("Comptable") == "M1203"
+    assert classifier.signals.dictionary("Comptable H/F - service finances de la commune") == "M1203"
+    assistant = taxonomy.rome_for_title("Assistant de direction")
+    assert classifier.signals.dictionary("Assistant.e de direction") == assistant
+    assert classifier.signals.dictionary("xyzzy") is None
 
 
 def test_evaluation_leaves_out_training_rows_and_beats_the_baseline(classifier: OccupationClassifier) -> None:
