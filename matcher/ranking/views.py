@@ -194,7 +194,7 @@ class OfferViews(KeptViews[OfferView]):
         return view
 
 
-VIEWS_FORMAT = 1  # bump when OfferView or the way views are built changes
+VIEWS_FORMAT = 2  # bump when OfferView or the way views are built changes (2: every occupation guess kept)
 
 
 def _plain(view: OfferView) -> dict[str, Any]:
