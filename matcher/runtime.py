@@ -155,7 +155,7 @@ class Runtime:
 
     @cached_property
     def candidate_views(self) -> CandidateViews:
-        return CandidateViews(taxonomy=self.taxonomy, geography=self.geography)
+        return CandidateViews(taxonomy=self.taxonomy, geography=self.geography, inferer=lambda: self.inferer)
 
     @cached_property
     def scorer(self) -> Scorer:

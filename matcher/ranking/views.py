@@ -29,6 +29,7 @@ from matcher.reference.taxonomy import Taxonomy
 
 EDUCATION_LEVEL = {level: (0 if level == EducationLevel.NONE else int(level.value[-1])) for level in EducationLevel}
 DESCRIPTION_CHARS = 1_500
+TITLE_GUESSES = 3  # a profile's title names one occupation, its guesses are few
 
 
 def _skilled(occupations: tuple[str, ...], confidences: tuple[float, ...]) -> str | None:
@@ -227,27 +228,48 @@ class CandidateViews(KeptViews[CandidateView]):
     never served from here because the store, read first, no longer lists them.
     """
 
-    def __init__(self, *, taxonomy: Taxonomy, geography: Geography, size: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        taxonomy: Taxonomy,
+        geography: Geography,
+        inferer: Callable[[], Inferer] | None = None,
+        size: int = 100_000,
+    ) -> None:
         super().__init__(size)
         self._taxonomy, self._geography = taxonomy, geography
+        self._inferer = inferer  # loaded on the first profile that names no occupation
 
     def of(self, candidate: Candidate) -> CandidateView:
         """The view of a stored profile, built and kept when new."""
         view = self.get(candidate.id, candidate.version)
         if view is None:
             text = candidate_text(candidate, self._taxonomy)
-            view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=self._geography)
+            inferer = self._inferer() if self._inferer and not candidate.desired_occupations else None
+            view = candidate_view(
+                candidate, candidate_id=candidate.id, text=text, geography=self._geography, inferer=inferer
+            )
             self._keep(candidate.id, candidate.version, view)
         return view
 
 
-def candidate_view(candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography) -> CandidateView:
+def candidate_view(
+    candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography, inferer: Inferer | None = None
+) -> CandidateView:
+    """The profile as the features see it. One that names no occupation (a partner's, often) is read as an offer
+    that names none: guesses from its title, each weighed by its confidence (with ``inferer``; French only)."""
     places = geography.points(candidate.mobility.communes)
+    occupations: tuple[str, ...] = tuple(candidate.desired_occupations)
+    confidences: tuple[float, ...] = ()
+    if not occupations and inferer is not None and is_french(text):
+        guesses = inferer.infer(candidate.title, k=TITLE_GUESSES, abstain=False)
+        occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
     return CandidateView(
         id=candidate_id,
         title=candidate.title,
         text=text,
-        occupations=tuple(candidate.desired_occupations),
+        occupations=occupations,
+        occupation_confidences=confidences,
         title_terms=frozenset(analyze(" ".join([candidate.title, *(e.title for e in candidate.experiences)]))),
         skills=frozenset(candidate.skills),
         experience_years=candidate.experience_years,

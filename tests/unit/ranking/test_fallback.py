@@ -123,3 +123,25 @@ def test_a_list_ranked_by_retrieval_records_so_and_replays(rt: Runtime) -> None:
         audit.record_shortlist_built(session, actor="rec_1", shortlist_id="sl_en", shortlist=shortlist, parameters={})
     replay = audit.reproduce_shortlist(rt, "sl_en")
     assert replay.reproducible and replay.ranks_match and replay.scores_match, replay
+
+
+def test_a_profile_that_names_no_occupation_is_read_from_its_title(rt: Runtime) -> None:
+    with rt.store.transaction() as session:
+        unnamed = create_candidate(
+            session,
+            data=candidate_in(title="Agent d'entretien des espaces verts", desired_occupations=[]),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+        named = create_candidate(session, data=candidate_in(), taxonomy=rt.taxonomy, geography=rt.geography)
+    guessed, given = rt.candidate_views.of(unnamed), rt.candidate_views.of(named)
+    assert given.occupations == ("A1203",) and given.occupation_confidences == ()  # as the person gave it
+    assert guessed.occupations[0] == "A1203" and len(guessed.occupations) == 3
+    assert 0 < guessed.occupation_confidences[0] < 1  # a guess, weighed as one
+    offer = replace(
+        offer_view_from_text(*ENGLISH_OFFER, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor),
+        occupations=("A1203",),
+        occupation_confidences=(1.0,),
+    )
+    facts = pair_facts(offer, guessed, cosine=0.5, lexical=0.5, retrieval=1.0, taxonomy=rt.taxonomy, today=TODAY)
+    assert facts.values["same_occupation"] == guessed.occupation_confidences[0]
