@@ -240,43 +240,44 @@ def main() -> None:
     )
     args = parser.parse_args()
     accounts = json.loads((args.data_dir / "demo-accounts.json").read_text())
-    copy = Path(tempfile.mkdtemp(prefix="api-load-")) / "data"
-    shutil.copytree(args.data_dir, copy)  # the builds write shortlists: into a copy
-    env = {**os.environ, "MATCHER_DATA_DIR": str(copy), "HF_HUB_OFFLINE": "1"}
-    env["MATCHER_RATE_LIMIT_PER_MINUTE"] = str(args.rate_limit)
-    print(
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()}; {args.connections} connections, {args.seconds} s each"
-    )
-    print(f"{'workers':>7}  {'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/CPU-s':>11}  errors")
-    for workers in args.workers:
-        port = free_port()
-        server = start_server(["bench.api_load:floor_app"], env, workers, port)
-        try:
-            line = measure(server, port, "bare ASGI app (baseline)", "/health", {}, args)
-            print(f"{workers:>7}  {line}", flush=True)
-        finally:
-            stop_server(server)
-        port = free_port()
-        server = start_server(["api.app:create_app", "--factory"], env, workers, port)
-        base = f"http://{HOST}:{port}"
-        try:
-            seeker = {"Authorization": f"Bearer {token(base, accounts['seekers'][0], accounts['password'])}"}
-            recruiter_email = accounts["recruiters"][0]["email"]
-            recruiter = {"Authorization": f"Bearer {token(base, recruiter_email, accounts['password'])}"}
-            offer_id, shortlist_id, places = fullest_shortlist(base, recruiter)
-            kept = f"/offers/{offer_id}/shortlists/{shortlist_id}?limit=20"
-            for label, path, headers, body in (
-                ("GET /health", "/health", {}, None),
-                ("GET /me (seeker)", "/me", seeker, None),
-                ("GET /offers/{id} (recruiter)", f"/offers/{offer_id}", recruiter, None),
-                ("GET /me/matches (seeker)", "/me/matches", seeker, None),
-                ("GET kept shortlist, 20 places", kept, recruiter, None),
-                (f"POST shortlist ({places} kept)", f"/offers/{offer_id}/shortlists", recruiter, '{"size": 50}'),
-            ):
-                print(f"{workers:>7}  {measure(server, port, label, path, headers, args, body)}", flush=True)
-        finally:
-            stop_server(server)
-    shutil.rmtree(copy.parent, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="api-load-") as scratch:  # removed even when a measurement fails
+        copy = Path(scratch) / "data"
+        shutil.copytree(args.data_dir, copy)  # the builds write shortlists: into a copy
+        env = {**os.environ, "MATCHER_DATA_DIR": str(copy), "HF_HUB_OFFLINE": "1"}
+        env["MATCHER_RATE_LIMIT_PER_MINUTE"] = str(args.rate_limit)
+        print(
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()}; "
+            f"{args.connections} connections, {args.seconds} s each"
+        )
+        print(f"{'workers':>7}  {'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/CPU-s':>11}  errors")
+        for workers in args.workers:
+            port = free_port()
+            server = start_server(["bench.api_load:floor_app"], env, workers, port)
+            try:
+                line = measure(server, port, "bare ASGI app (baseline)", "/health", {}, args)
+                print(f"{workers:>7}  {line}", flush=True)
+            finally:
+                stop_server(server)
+            port = free_port()
+            server = start_server(["api.app:create_app", "--factory"], env, workers, port)
+            base = f"http://{HOST}:{port}"
+            try:
+                seeker = {"Authorization": f"Bearer {token(base, accounts['seekers'][0], accounts['password'])}"}
+                recruiter_email = accounts["recruiters"][0]["email"]
+                recruiter = {"Authorization": f"Bearer {token(base, recruiter_email, accounts['password'])}"}
+                offer_id, shortlist_id, places = fullest_shortlist(base, recruiter)
+                kept = f"/offers/{offer_id}/shortlists/{shortlist_id}?limit=20"
+                for label, path, headers, body in (
+                    ("GET /health", "/health", {}, None),
+                    ("GET /me (seeker)", "/me", seeker, None),
+                    ("GET /offers/{id} (recruiter)", f"/offers/{offer_id}", recruiter, None),
+                    ("GET /me/matches (seeker)", "/me/matches", seeker, None),
+                    ("GET kept shortlist, 20 places", kept, recruiter, None),
+                    (f"POST shortlist ({places} kept)", f"/offers/{offer_id}/shortlists", recruiter, '{"size": 50}'),
+                ):
+                    print(f"{workers:>7}  {measure(server, port, label, path, headers, args, body)}", flush=True)
+            finally:
+                stop_server(server)
     print(f"load average after {os.getloadavg()}")
 
 

@@ -74,7 +74,9 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
     for doc_id, text, vector in zip(ids, texts, vectors, strict=True):
         profile = structured_candidate(benchmark.corpus[doc_id])
         if profile is not None:
-            view = candidate_view(profile, candidate_id=doc_id, text=text, geography=rt.geography, inferer=rt.inferer)
+            view = candidate_view(
+                profile, candidate_id=doc_id, text=text, geography=rt.geography, inferer=lambda: rt.inferer
+            )
         else:
             view = candidate_view_from_text(
                 doc_id, benchmark.corpus[doc_id].get("title", ""), text, inferer=rt.inferer, extractor=rt.extractor

@@ -364,8 +364,9 @@ def build_matches(rt: Runtime, *, candidate_id: str, size: int | None = None, sc
     with rt.store.read() as session:
         candidate = get_candidate(session, candidate_id=candidate_id)
     text = candidate_text(candidate, rt.taxonomy)
-    inferer = None if candidate.desired_occupations else rt.inferer  # the classifier loads only when needed
-    view = candidate_view(candidate, candidate_id=candidate.id, text=text, geography=rt.geography, inferer=inferer)
+    view = candidate_view(
+        candidate, candidate_id=candidate.id, text=text, geography=rt.geography, inferer=lambda: rt.inferer
+    )
     vector = rt.embedder.embed([text], owners=[candidate.id])[0]
     filters: list[Filter] = [
         Terms("status", (OfferStatus.PUBLISHED.value,)),

@@ -238,31 +238,36 @@ class CandidateViews(KeptViews[CandidateView]):
     ) -> None:
         super().__init__(size)
         self._taxonomy, self._geography = taxonomy, geography
-        self._inferer = inferer  # loaded on the first profile that names no occupation
+        self._inferer = inferer
 
     def of(self, candidate: Candidate) -> CandidateView:
         """The view of a stored profile, built and kept when new."""
         view = self.get(candidate.id, candidate.version)
         if view is None:
             text = candidate_text(candidate, self._taxonomy)
-            inferer = self._inferer() if self._inferer and not candidate.desired_occupations else None
             view = candidate_view(
-                candidate, candidate_id=candidate.id, text=text, geography=self._geography, inferer=inferer
+                candidate, candidate_id=candidate.id, text=text, geography=self._geography, inferer=self._inferer
             )
             self._keep(candidate.id, candidate.version, view)
         return view
 
 
 def candidate_view(
-    candidate: CandidateIn, *, candidate_id: str, text: str, geography: Geography, inferer: Inferer | None = None
+    candidate: CandidateIn,
+    *,
+    candidate_id: str,
+    text: str,
+    geography: Geography,
+    inferer: Callable[[], Inferer] | None = None,
 ) -> CandidateView:
     """The profile as the features see it. One that names no occupation (a partner's, often) is read as an offer
-    that names none: guesses from its title, each weighed by its confidence (with ``inferer``; French only)."""
+    that names none: guesses from its title, each weighed by its confidence (French only). ``inferer`` gives the
+    classifier, asked for only then: loading it takes seconds."""
     places = geography.points(candidate.mobility.communes)
     occupations: tuple[str, ...] = tuple(candidate.desired_occupations)
     confidences: tuple[float, ...] = ()
     if not occupations and inferer is not None and is_french(text):
-        guesses = inferer.infer(candidate.title, k=TITLE_GUESSES, abstain=False)
+        guesses = inferer().infer(candidate.title, k=TITLE_GUESSES, abstain=False)
         occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
     return CandidateView(
         id=candidate_id,
@@ -287,10 +292,10 @@ def offer_view_from_text(
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
     french = is_french(f"{title}. {text}")
     guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES, abstain=False) if french else []
-    occupations = tuple(g.code for g in guesses)
+    occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
     required, desired, source = _skills(
         ([], []),
-        _skilled(occupations, tuple(g.score for g in guesses)),
+        _skilled(occupations, confidences),
         f"{title}. {text}",
         taxonomy,
         extractor if french else None,
@@ -307,8 +312,8 @@ def offer_view_from_text(
         contract_types=frozenset(),
         category=None,
         place=None,
-        occupation_confidences=tuple(g.score for g in guesses),
-        skills_confidence=guesses[0].score if source.startswith("métier ROME") else 1.0,
+        occupation_confidences=confidences,
+        skills_confidence=confidences[0] if source.startswith("métier ROME") else 1.0,
     )
 
 

@@ -19,7 +19,7 @@ class Occupation:
     definition: str
     # ROME 4.0 groups its 1,584 occupations under 532 sheets ("fiches"), the occupations of ROME 3: the code of
     # the sheet this one belongs to (its own code for the sheet's head occupation).
-    sheet: str = ""
+    sheet: str
 
 
 @dataclass(frozen=True, slots=True)
