@@ -78,8 +78,14 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 profile, candidate_id=doc_id, text=text, geography=rt.geography, inferer=lambda: rt.inferer
             )
         else:
+            title = benchmark.corpus[doc_id].get("title", "")
             view = candidate_view_from_text(
-                doc_id, benchmark.corpus[doc_id].get("title", ""), text, inferer=rt.inferer, extractor=rt.extractor
+                doc_id,
+                title,
+                text,
+                inferer=rt.inferer,
+                extractor=rt.extractor,
+                headline="" if title else rt.cv_reader.headline(text, today=EVALUATION_DAY),
             )
         candidates[doc_id] = view
         documents.append(Document(doc_id, 1, text, vector, points=list(view.places), reach_km=view.radius_km))

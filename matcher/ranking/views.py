@@ -318,17 +318,21 @@ def offer_view_from_text(
 
 
 def candidate_view_from_text(
-    doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor
+    doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor, headline: str = ""
 ) -> CandidateView:
-    """A candidate known only by the text of their profile (in another language than French, nothing inferred)."""
+    """A candidate known only by the text of their profile (in another language than French, nothing inferred).
+
+    ``headline``: what the person does where the text has no title (a CV's title line or last job, as the CV
+    reader finds it); else the occupation is read from the text's first words."""
     french = is_french(f"{title}. {text}")
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=1, abstain=False) if french else []
+    named = title or headline
+    guesses = inferer.infer(named or text[:120], text[:DESCRIPTION_CHARS], k=1, abstain=False) if french else []
     return CandidateView(
         id=doc_id,
         title=title,
         text=f"{title}. {text}".strip(". "),
         occupations=tuple(g.code for g in guesses),
-        title_terms=frozenset(analyze(title)),
+        title_terms=frozenset(analyze(named)),
         skills=frozenset(extractor.rome_codes(f"{title}. {text}", [g.code for g in guesses]))
         if french
         else frozenset(),

@@ -125,3 +125,36 @@ def test_a_pdf_wrapped_line_is_joined_back(reader: CvReader) -> None:
 def test_one_word_contexts_in_sentences_are_not_skills(reader: CvReader) -> None:
     draft = reader.read(_cv("2019 - 2023 : Auxiliaire — Crèche de Privas", "- Accueillir les enfants et les familles"))
     assert not [s for s in draft.skills if s.label in ("Enfants", "Familles")]
+
+
+BODY = ("EXPÉRIENCES", "2019 - 2023 : Jardinière — Mairie de Privas")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Camille Martin", "Jardinière paysagiste", "12 rue des Lilas, 07000 Privas"),
+        ("Jardinière paysagiste", "Camille Martin", "12 rue des Lilas, 07000 Privas"),
+        ("CURRICULUM VITAE", "MARTIN Camille", "07 12 34 56 78", "Jardinière paysagiste"),
+        ("Camille Martin", "Disponible immédiatement", "Née le 3 mars 1990", "Jardinière paysagiste"),
+    ],
+    ids=["name first", "title first", "cv heading", "lines that are not titles"],
+)
+def test_the_title_is_found_however_the_header_is_laid_out(reader: CvReader, header: tuple[str, ...]) -> None:
+    draft = reader.read("\n".join([*header, *BODY]), today=TODAY)
+    assert draft.title is not None and draft.title.value == "Jardinière paysagiste"
+    assert draft.name is not None and draft.name.value in ("Camille Martin", "MARTIN Camille")
+    assert draft.occupations[0].code == "A1208"
+
+
+def test_a_job_title_is_not_read_as_the_name(reader: CvReader) -> None:
+    draft = reader.read("\n".join(["Agent d'entretien", "Camille Martin", "12 rue des Lilas, 07000 Privas"]))
+    assert draft.name is not None and draft.name.value == "Camille Martin"
+    assert draft.title is not None and draft.title.value == "Agent d'entretien"
+
+
+def test_the_headline_is_the_title_else_the_first_job(reader: CvReader) -> None:
+    assert reader.headline("\n".join(["Camille Martin", "Jardinière paysagiste", *BODY])) == "Jardinière paysagiste"
+    untitled = "\n".join(["EXPÉRIENCES", "2019 - 2023 : Aide-soignante — EHPAD Les Glycines", "2015 - 2019 : Agent"])
+    assert reader.headline(untitled, today=TODAY) == "Aide-soignante"
+    assert reader.headline("") == ""

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from indices.analysis import analyze
 from matcher.cli.main import app
-from matcher.evaluation.benchmark import domain_split, load_benchmark
-from matcher.evaluation.harness import mrr_at, ndcg_at, recall_at
+from matcher.evaluation.benchmark import Benchmark, domain_split, load_benchmark
+from matcher.evaluation.harness import mrr_at, ndcg_at, prepare, recall_at
+from matcher.runtime import Runtime
 
 TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
 
@@ -56,3 +58,22 @@ def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatc
     assert metrics["ranker"]["ndcg@10"] > 0.8
     assert (tmp_path / "out" / "results.png").stat().st_size > 1000
     assert "NDCG@10" in (tmp_path / "out" / "results.md").read_text()
+
+
+def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runtime) -> None:
+    """A CV known only by its text, its name and address first: the occupation comes from what the CV reader
+    finds (its title line, else its first job), with the text as context."""
+    cv = "\n".join(
+        [
+            "CURRICULUM VITAE",
+            "Camille Martin",
+            "12 rue des Lilas, 07000 Privas · 06 12 34 56 78",
+            "Jardinière paysagiste",
+            "EXPÉRIENCES",
+            "2019 - 2023 : Jardinière — Mairie de Privas",
+        ]
+    )
+    offer = {"_id": "q", "title": "Jardinier (H/F)", "text": "Entretien des espaces verts de la commune."}
+    benchmark = Benchmark(corpus={"cv": {"_id": "cv", "title": "", "text": cv}}, queries={"q": offer}, qrels={})
+    view = prepare(rt, benchmark).candidates["cv"]
+    assert view.occupations == ("A1208",) and view.title_terms == frozenset(analyze("Jardinière paysagiste"))
