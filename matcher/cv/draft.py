@@ -375,13 +375,13 @@ class CvReader:
 
     def _title(self, options: list[_Line]) -> DraftText | None:
         """The option the classifier is surest names an occupation (the first one on a tie)."""
-        best: tuple[float, _Line] | None = None
-        for line in options[:TITLE_OPTIONS]:
-            guesses = self.inferer.infer(line.text, k=1, abstain=False)
-            confidence = guesses[0].score if guesses else 0.0
-            if best is None or confidence > best[0]:
-                best = (confidence, line)
-        return DraftText(value=best[1].text, source=_source(best[1])) if best else None
+        options = options[:TITLE_OPTIONS]
+        if not options:
+            return None
+        guesses = self.inferer.infer_many([line.text for line in options], k=1, abstain=False)
+        confidences = [g[0].score if g else 0.0 for g in guesses]
+        best = options[confidences.index(max(confidences))]
+        return DraftText(value=best.text, source=_source(best))
 
     def _occupations(self, draft: Draft, lines: list[_Line]) -> list[DraftOccupation]:
         candidates: list[tuple[str, Source]] = []

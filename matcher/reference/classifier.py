@@ -143,6 +143,10 @@ class Inferer(Protocol):
 
     def infer(self, title: str, context: str = "", *, k: int = 3, abstain: bool = True) -> list[OccupationGuess]: ...
 
+    def infer_many(
+        self, titles: Sequence[str], contexts: Sequence[str] | None = None, *, k: int = 3, abstain: bool = True
+    ) -> list[list[OccupationGuess]]: ...
+
 
 class TitleSignals:
     """The ROME vocabulary as vectors, and the signals of candidate occupations for given texts."""
