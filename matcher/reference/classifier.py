@@ -59,17 +59,19 @@ _TITLE_NOISE = re.compile(
     r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|\d+h?\d*|"
     r"h ?/ ?f|f ?/ ?h|junior|senior|confirme|experimente|urgent)\b"
 )
-# "… à Annonay", "… sur Privas", "… - Privas (07)": a place after the occupation.
-_TITLE_PLACE = re.compile(r"\s(?:a|sur|secteur|region|proche)\s+[a-z][\w' -]*$")
+# "… à Annonay", "… sur Privas (07)", "… secteur Aubenas": a place after the occupation, read on the title as
+# written: a place is capitalised, the rest of an occupation is not ("Aide à domicile", "Agent sur machine").
+_TITLE_PLACE = re.compile(r"\s(?i:à|a|sur|secteur|région|region|proche(?:\s+de)?)\s+[A-ZÀ-Þ].*$")
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def clean_title(title: str) -> str:
     """The occupation part of an offer title, normalised (case, accents, gender marks, contract, place)."""
+    if not title.isupper():  # in capitals throughout, a place cannot be told from the rest
+        title = _TITLE_PLACE.sub(" ", title)
     text = normalize_label(title.replace("/", " / "))
     text = _TITLE_NOISE.sub(" ", text)
-    text = _TITLE_PLACE.sub(" ", text)
     return " ".join(text.split()) or normalize_label(title)
 
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from matcher.cli.main import app
 from matcher.evaluation.occupations import AGREEING, CodedText, evaluate, fingerprint, read_texts, shipped_coded
 from matcher.reference.classifier import CANDIDATES, SIGNALS, OccupationClassifier, clean_title
+from matcher.reference.files import normalize_label
 from matcher.reference.taxonomy import Taxonomy
 
 REFERENCE = Path(__file__).resolve().parents[3] / "data"
@@ -26,6 +27,22 @@ def classifier() -> OccupationClassifier:
 def test_clean_title_keeps_the_occupation_only() -> None:
     assert clean_title("Agent d'entretien (H/F) - CDI 100% à Annonay") == "agent d entretien"
     assert clean_title("Jardinier.e polyvalent F/H") == "jardinier polyvalent"
+    assert clean_title("Technicien sur Privas (07)") == clean_title("Technicien secteur Aubenas") == "technicien"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Aide à domicile",
+        "Vendeur / Vendeuse en prêt-à-porter",
+        "Afficheur sur dispositif publicitaire",
+        "AIDE A DOMICILE",
+    ],
+)
+def test_words_after_a_or_sur_that_are_no_place_stay(title: str, classifier: OccupationClassifier) -> None:
+    """A place is capitalised where the title is not written in capitals; "à domicile" is part of the job."""
+    assert clean_title(title) == normalize_label(title.replace("/", " / "))
+    assert classifier.signals.dictionary(title) is not None  # each is a ROME job title as it stands
 
 
 def test_guesses_are_ranked_probabilities(classifier: OccupationClassifier) -> None:
