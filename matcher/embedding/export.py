@@ -34,7 +34,7 @@ def export_onnx(
     *,
     name: str = "all-MiniLM-L6-v2",
     source_label: str | None = None,
-    max_seq_length: int = 256,
+    max_seq_length: int = 512,
     opset: int = 17,
     fuse: bool = True,
     quantize: bool = True,

@@ -19,9 +19,13 @@ def open_embedder(settings: MatcherSettings) -> Embedder:
             batch_size=settings.embedding_batch_size,
             threads=settings.embedding_threads,
             precision=settings.embedding_precision,
+            max_seq_length=settings.embedding_max_tokens,
         )
     from matcher.embedding.onnx import OnnxEmbedder
 
     return OnnxEmbedder(
-        settings.onnx_model, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+        settings.onnx_model,
+        batch_size=settings.embedding_batch_size,
+        threads=settings.embedding_threads,
+        max_seq_length=settings.embedding_max_tokens,
     )

@@ -35,7 +35,7 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 32,
         threads: int | None = None,
-        max_seq_length: int = 256,
+        max_seq_length: int = 512,
         precision: str = "fp32",
     ) -> None:
         if precision not in ("fp32", "bf16"):

@@ -102,3 +102,19 @@ def test_the_settings_choose_the_embedder_and_the_model_folder(monkeypatch: pyte
     assert isinstance(open_embedder(MatcherSettings(data_dir=tmp_path)), SentenceTransformerEmbedder)
     with pytest.raises(FileNotFoundError, match=r"manifest\.json"):
         OnnxEmbedder(tmp_path / "missing")
+
+
+def test_a_profile_is_read_past_256_tokens_up_to_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile's last lines (skills, later jobs) weigh in its vector: the model's whole 512-token window."""
+    head = " ".join(["entretien des espaces verts de la commune"] * 30)  # ~300 tokens
+    texts = [f"{head} comptabilité publique", f"{head} soins infirmiers au bloc"]
+    embedder = open_embedder(MatcherSettings(data_dir=tmp_path))
+    assert isinstance(embedder, OnnxEmbedder) and embedder.max_seq_length == 512
+    assert 256 < embedder.token_counts(texts)[0] < 512
+    first, second = embedder.embed(texts)
+    assert float(first @ second) < 0.999  # told apart by what follows the first 256 tokens
+    monkeypatch.setenv("MATCHER_EMBEDDING_MAX_TOKENS", "256")
+    cut = open_embedder(MatcherSettings(data_dir=tmp_path))
+    first, second = cut.embed(texts)
+    np.testing.assert_allclose(first, second, atol=1e-5)
+    assert cut.model_id != embedder.model_id  # vectors of the two never mix in a cache
