@@ -179,6 +179,7 @@ _ORGANISATION = re.compile(
 _SEPARATORS = (" — ", " – ", " | ", " chez ", " @ ", ", ", " - ")
 IDENTITY_LINES = 15  # the name and the title are read from the first lines only
 TITLE_OPTIONS = 6
+_NAME_PARTICLES = {"de", "du", "des", "le", "la", "van", "von", "da", "di", "del", "ben", "el"}
 _LABELLED_TITLE = re.compile(r"(?:poste recherche|objectif|intitule|metier recherche|emploi recherche)\s*:\s*")
 _NOT_A_TITLE = re.compile(r"(?:curriculum vitae|cv|resume|disponib|ne\b|nee\b|age\b|\d+ ans\b|nationalite)")
 
@@ -288,6 +289,11 @@ def _names_employer_first(text: str) -> bool:
     return bool(re.match(rf"(?:l'|la |le |les )?{_ORGANISATION.pattern}", normalize_label(text)))
 
 
+def _name_word(word: str) -> bool:
+    """A word of a name: capitalised, a particle ("de", "van"), or "d'" before a capital ("d'Ornano")."""
+    return word[0].isupper() or word.lower() in _NAME_PARTICLES or (word[:2] == "d'" and word[2:3].isupper())
+
+
 def _split_title(text: str) -> tuple[str, str | None]:
     """("Jardinier", "Mairie de Privas") from "Jardinier — Mairie de Privas" and its variants (either order)."""
     text = _BULLET.sub("", text).strip(" :–—-|,")
@@ -363,12 +369,14 @@ class CvReader:
         return name, self._title(options)
 
     def _names_a_person(self, line: _Line) -> bool:
-        """ "Camille Martin", "MARTIN Camille": two to four capitalised words, none of them a job title."""
+        """ "Camille Martin", "MARTIN Camille", "Anne de Vries": two to four capitalised words (particles aside), none
+        of them a job title."""
         words = line.text.split()
         return (
             bool(re.fullmatch(r"[A-Za-zÀ-ÿ' -]{3,60}", line.text))
             and 2 <= len(words) <= 4
-            and all(w[0].isupper() for w in words)
+            and words[0][0].isupper()
+            and all(_name_word(w) for w in words)
             and not _NOT_A_TITLE.match(line.key)
             and self.taxonomy.rome_for_title(normalize_label(line.text)) is None
         )

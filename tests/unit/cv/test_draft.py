@@ -147,9 +147,10 @@ def test_the_title_is_found_however_the_header_is_laid_out(reader: CvReader, hea
     assert draft.occupations[0].code == "A1208"
 
 
-def test_a_job_title_is_not_read_as_the_name(reader: CvReader) -> None:
-    draft = reader.read("\n".join(["Agent d'entretien", "Camille Martin", "12 rue des Lilas, 07000 Privas"]))
-    assert draft.name is not None and draft.name.value == "Camille Martin"
+@pytest.mark.parametrize("name", ["Camille Martin", "Anne de Vries", "Jean-Marc d'Ornano"])
+def test_a_job_title_is_not_read_as_the_name(reader: CvReader, name: str) -> None:
+    draft = reader.read("\n".join(["Agent d'entretien", name, "12 rue des Lilas, 07000 Privas"]))
+    assert draft.name is not None and draft.name.value == name
     assert draft.title is not None and draft.title.value == "Agent d'entretien"
 
 
