@@ -65,7 +65,8 @@ def train_embedder_command(
     def log(line: str) -> None:
         typer.echo(line, err=True)
 
-    base = Runtime.open(settings, embedder=OnnxEmbedder(settings.onnx_model))
+    length = settings.embedding_max_tokens  # both models compared as the service reads
+    base = Runtime.open(settings, embedder=OnnxEmbedder(settings.onnx_model, max_seq_length=length))
     try:
         pairs = training.training_pairs(base.taxonomy, settings.reference_dir, seed=seed)
         log(f"{len(pairs)} paires d'entraînement (métiers des domaines de la partition train)")
@@ -80,7 +81,7 @@ def train_embedder_command(
         reference = training.measure(base, progress=ProgressPrinter())
     finally:
         base.close()
-    tuned = Runtime.open(settings, embedder=OnnxEmbedder(output))
+    tuned = Runtime.open(settings, embedder=OnnxEmbedder(output, max_seq_length=length))
     try:
         log("Mesure du modèle affiné")
         candidate = training.measure(tuned, progress=ProgressPrinter())
