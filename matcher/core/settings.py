@@ -114,7 +114,7 @@ class MatcherSettings(BaseSettings):
     alert_min_cosine: float = 0.45  # an alert with a query keeps offers its words match, or this similar
     # Candidate search (and the public board) with text shows only what its words match or this similar: below,
     # "nothing". Calibrated on the built-in benchmark by `python -m bench.search_floor` (see the README).
-    search_min_cosine: float = Field(default=0.40, ge=-1, le=1)
+    search_min_cosine: float = Field(default=0.39, ge=-1, le=1)
     mail_sender: Literal["file", "smtp", "webhook"] = "file"  # file: JSON files under data_dir/outbox-mail
     smtp_host: str = "localhost"
     smtp_port: int = 25
