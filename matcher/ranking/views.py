@@ -322,7 +322,7 @@ def candidate_view_from_text(
 ) -> CandidateView:
     """A candidate known only by the text of their profile (in another language than French, nothing inferred).
 
-    ``headline``: what the person does where the text has no title (a CV's title line or last job, as the CV
+    ``headline``: what the person does where the text has no title (a CV's title line or first job listed, as the CV
     reader finds it); else the occupation is read from the text's first words."""
     french = is_french(f"{title}. {text}")
     named = title or headline
