@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from matcher.core.progress import Progress
     from matcher.runtime import Runtime
 
 
@@ -34,6 +35,7 @@ def prepare(rt: Runtime, *, candidates: int | None = None) -> dict[str, Any]:
 
     progress = ProgressPrinter()
     rt.ensure_indices()
+    _catch_up_vectors(rt, progress)
     if seed_demo(rt, candidates=candidates, progress=progress):
         typer.echo("Données de démonstration chargées.", err=True)
     accounts = seed_demo_accounts(rt)
@@ -43,3 +45,27 @@ def prepare(rt: Runtime, *, candidates: int | None = None) -> dict[str, Any]:
     if report.rows:
         typer.echo(f"Indexation : {report.indexed} documents en {time.perf_counter() - started:.1f} s.", err=True)
     return accounts
+
+
+def _catch_up_vectors(rt: Runtime, progress: Progress) -> None:
+    """Indexes whose vectors another model made (or the same reading fewer tokens) are rebuilt before serving; on
+    Elasticsearch behind aliases, where a rebuild is a migration an operator starts, the start says so."""
+    from matcher.indexing.admin import uses_aliases
+    from matcher.indexing.outbox import rebuild_indices
+    from matcher.indexing.vectors import record_model, recorded_model, stale_vectors
+
+    stale = stale_vectors(rt)
+    if stale is None:
+        if recorded_model(rt) is None:
+            record_model(rt)  # nothing indexed yet: what comes will be this model's
+        return
+    if uses_aliases(rt):
+        typer.echo(
+            f"Les vecteurs des index viennent d'un autre modèle ({stale}, modèle actuel {rt.embedder.model_id}) : "
+            "lancez « matcher index migrate » pour les recalculer sans interruption.",
+            err=True,
+        )
+        return
+    typer.echo(f"Modèle de plongement changé ({stale} → {rt.embedder.model_id}) : reconstruction des index.", err=True)
+    report = rebuild_indices(rt, progress=progress)
+    typer.echo(f"{report.indexed} documents réindexés, {len(report.failed)} échecs.", err=True)

@@ -123,13 +123,19 @@ def _echo_checks(checks: list[IndexCheck]) -> None:
 
 @index_app.command("status")
 def index_status() -> None:
-    """Compare the indexes with the store (counts)."""
+    """Documents per index, and which embedding model their vectors come from."""
     from matcher.core.indexes import CANDIDATES, OFFERS
+    from matcher.indexing.vectors import recorded_model, stale_vectors
 
     with open_runtime() as rt:
         rt.ensure_indices()
         for index in (OFFERS, CANDIDATES):
             typer.echo(f"{index}: {rt.backend.count(index)} documents")
+        stale = stale_vectors(rt)
+        typer.echo(
+            f"vecteurs : {recorded_model(rt) or '-'}"
+            + (f" (modèle actuel {rt.embedder.model_id} : lancez « matcher index migrate »)" if stale else "")
+        )
 
 
 @app.command("evaluate-shortlists")

@@ -33,6 +33,7 @@ from matcher.core.errors import MatcherError
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.progress import Progress
 from matcher.indexing.outbox import IndexingReport, index_records, rebuild_indices
+from matcher.indexing.vectors import record_model
 from matcher.store.tables import CandidateRow, OfferRow
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def _migrate_elasticsearch(
         target = _FillTarget(filler, new)
         fill_rt = copy.copy(rt)  # keeps the loaded taxonomy and geography
         fill_rt.backend = target
-        filled = rebuild_indices(fill_rt, progress=progress)
+        filled = rebuild_indices(fill_rt, progress=progress, record=False)  # recorded once the aliases swap
         if filled.failed:
             doc_id, reason = next(iter(filled.failed.items()))
             raise MigrationFailed(f"{len(filled.failed)} documents not indexed, e.g. {doc_id}: {reason}")
@@ -222,6 +223,7 @@ def _migrate_elasticsearch(
     for index in (OFFERS, CANDIDATES):
         backend.swap_alias(index, new[index])
         log.info("alias of %s now points at %s (was %s)", index, new[index], old[index])
+    record_model(rt)
     for index in (OFFERS, CANDIDATES):
         replayed = removed = 0
         report = IndexingReport()

@@ -23,6 +23,7 @@ from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, offer_from_row
 from matcher.core.retry import TransientError
 from matcher.indexing.documents import candidate_document, candidate_text, offer_document, offer_text
+from matcher.indexing.vectors import record_model
 from matcher.store.tables import CandidateRow, OfferRow, OutboxRow
 
 if TYPE_CHECKING:
@@ -213,8 +214,11 @@ def index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: I
         log.error("indexing failed for %s %s: %s", topic, doc_id, reason)
 
 
-def rebuild_indices(rt: Runtime, *, progress: Progress | None = None) -> IndexingReport:
-    """Drop both indexes and index every record of the store again (the store is the truth)."""
+def rebuild_indices(rt: Runtime, *, progress: Progress | None = None, record: bool = True) -> IndexingReport:
+    """Drop both indexes and index every record of the store again (the store is the truth).
+
+    ``record``: note the embedder's model as the indexes' (not when filling indexes not yet served).
+    """
     report = IndexingReport()
     for topic, index, table in (("offer", OFFERS, OfferRow), ("candidate", CANDIDATES, CandidateRow)):
         drop = getattr(rt.backend, "drop_index", None)
@@ -228,4 +232,6 @@ def rebuild_indices(rt: Runtime, *, progress: Progress | None = None) -> Indexin
             if progress:
                 progress(f"reconstruction {index}", min(start + 512, len(ids)), len(ids))
     rt.backend.flush()
+    if record:
+        record_model(rt)
     return report

@@ -26,8 +26,10 @@ from matcher.core.settings import REPO_ROOT, MatcherSettings
 from matcher.demo.samples import demo_offers, seed_demo
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.indexing.admin import check_indices, migrate_indices, store_versions
+from matcher.indexing.vectors import VECTORS_MODEL, recorded_model
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
+from matcher.store.tables import SettingRow
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -164,16 +166,20 @@ def test_queries_keep_answering_and_the_final_index_equals_the_store(
         assert es_backend.versions(index) == store_versions(rt, index)[0]
     assert es_backend.versions(CANDIDATES)["cand_during_fill"] == 1
     assert all(check.consistent for check in check_indices(rt))
+    assert recorded_model(rt) == rt.embedder.model_id  # the vectors behind the aliases are this model's
 
 
 def test_a_failed_fill_leaves_the_alias_and_drops_the_new_index(rt: Runtime, es_backend: ElasticsearchBackend) -> None:
     before = {index: es_backend.physical_indices(index) for index in (OFFERS, CANDIDATES)}
+    with rt.store.transaction() as session:
+        session.merge(SettingRow(key=VECTORS_MODEL, value="ancien-modele:256"))
 
     def fail(step: str, done: int, total: int) -> None:
         raise RuntimeError("interrupted")
 
     with pytest.raises(RuntimeError, match="interrupted"):
         migrate_indices(rt, progress=fail)
+    assert recorded_model(rt) == "ancien-modele:256"  # the aliases still serve the old vectors
     names = es_backend.client.indices.get(index=f"{es_backend.settings.index_prefix}-*")
     assert sorted(names) == sorted(before[OFFERS] + before[CANDIDATES])
     assert all(check.consistent for check in check_indices(rt))
