@@ -48,8 +48,8 @@ def prepare(rt: Runtime, *, candidates: int | None = None) -> dict[str, Any]:
 
 
 def _catch_up_vectors(rt: Runtime, progress: Progress) -> None:
-    """Indexes whose vectors another model made (or the same reading fewer tokens) are rebuilt before serving; on
-    Elasticsearch behind aliases, where a rebuild is a migration an operator starts, the start says so."""
+    """Indexes whose vectors another model made (or the same one reading more or fewer tokens) are rebuilt before
+    serving; on Elasticsearch behind aliases, where a rebuild is a migration an operator starts, the start says so."""
     from matcher.indexing.admin import uses_aliases
     from matcher.indexing.outbox import rebuild_indices
     from matcher.indexing.vectors import record_model, recorded_model, stale_vectors
