@@ -65,7 +65,7 @@ def train_embedder_command(
     def log(line: str) -> None:
         typer.echo(line, err=True)
 
-    length = settings.embedding_max_tokens  # both models compared as the service reads
+    length = settings.embedding_max_tokens or OnnxEmbedder(settings.onnx_model).max_seq_length  # as served
     base = Runtime.open(settings, embedder=OnnxEmbedder(settings.onnx_model, max_seq_length=length))
     try:
         pairs = training.training_pairs(base.taxonomy, settings.reference_dir, seed=seed)

@@ -37,9 +37,10 @@ class MatcherSettings(BaseSettings):
     # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).
     embedding_precision: Literal["fp32", "bf16"] = "bf16"
     embedding_threads: int | None = None
-    # Tokens read per text. MiniLM has 512 positions; profiles run to ~320 tokens and offers ~390 (median), so
-    # 256 cut four in five of them short: reading them whole lifts dense NDCG@10 0.441 -> 0.514 (README).
-    embedding_max_tokens: int = Field(default=512, ge=16, le=512)
+    # Tokens read per text; None: the model's own (the shipped export and the torch adapter read 512, MiniLM's
+    # whole window). Profiles run to ~320 tokens and offers ~390 (median): at 256, four in five were cut short,
+    # and dense NDCG@10 was 0.441 instead of 0.514 (README).
+    embedding_max_tokens: int | None = Field(default=None, ge=16)
 
     # embedded: in-process, persisted under data_dir/index. elasticsearch: configured by SEARCH_* variables.
     search_backend: Literal["embedded", "elasticsearch"] = "embedded"

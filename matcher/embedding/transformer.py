@@ -26,6 +26,9 @@ def folder_dims(model_path: str) -> int | None:
         return None
 
 
+DEFAULT_MAX_SEQ_LENGTH = 512  # as the shipped ONNX export: MiniLM's whole window
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or any sentence-transformers model folder), on the CPU, without network."""
 
@@ -35,7 +38,7 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 32,
         threads: int | None = None,
-        max_seq_length: int = 512,
+        max_seq_length: int | None = None,
         precision: str = "fp32",
     ) -> None:
         if precision not in ("fp32", "bf16"):
@@ -44,7 +47,7 @@ class SentenceTransformerEmbedder:
         self.model_path = model_path
         self.batch_size = batch_size
         self.threads = threads
-        self.max_seq_length = max_seq_length
+        self.max_seq_length = max_seq_length or DEFAULT_MAX_SEQ_LENGTH
         self._model: Any = None
         self._lock = threading.Lock()
 

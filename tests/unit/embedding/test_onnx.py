@@ -118,3 +118,8 @@ def test_a_profile_is_read_past_256_tokens_up_to_the_setting(tmp_path: Path, mon
     first, second = cut.embed(texts)
     np.testing.assert_allclose(first, second, atol=1e-5)
     assert cut.model_id != embedder.model_id  # vectors of the two never mix in a cache
+    monkeypatch.setenv("MATCHER_EMBEDDER", "sentence-transformers")
+    torch_cut = open_embedder(MatcherSettings(data_dir=tmp_path))
+    assert isinstance(torch_cut, SentenceTransformerEmbedder) and torch_cut.max_seq_length == 256
+    monkeypatch.delenv("MATCHER_EMBEDDING_MAX_TOKENS")
+    assert open_embedder(MatcherSettings(data_dir=tmp_path)).model_id.endswith(":512:bf16")  # as the ONNX export
