@@ -378,7 +378,7 @@ class CvReader:
             and words[0][0].isupper()
             and all(_name_word(w) for w in words)
             and not _NOT_A_TITLE.match(line.key)
-            and self.taxonomy.rome_for_title(normalize_label(line.text)) is None
+            and self.taxonomy.rome_for_title(line.text) is None  # it normalises the label itself
         )
 
     def _title(self, options: list[_Line]) -> DraftText | None:
