@@ -27,7 +27,8 @@ Rules, each against a misreading seen in real offers:
   when it knows them, else those the text points to: ROME job titles in its first sentence (callers
   pass "title. description") and the occupations of its multi-word matches, rarer skills weighing more.
 - ROME work contexts ("En atelier", "Adultes", "Travail le dimanche") are conditions of the job, not
-  skills: they come with their kind, and fit a job only through ROME's own links.
+  skills: they come with their kind, fit a job only through ROME's own links, and are left out of
+  :meth:`SkillExtractor.rome_codes` (the skills the service compares and shows).
 - A ROME item and an ESCO skill of the same label are one reading: only the ROME one is returned.
 """
 
@@ -104,7 +105,7 @@ LOANWORDS = frozenset(
     ]
 )
 # Bump when what a text yields changes with the same reference files (kept offer views are rebuilt).
-VERSION = 2
+VERSION = 3
 SPAN = 4  # extra words allowed between the words of a label
 MIN_SINGLE = 5  # letters of a one-word label
 TERM_OF_ART = 20  # a word used by at most this many of the 50,000 reference labels has one sense
@@ -290,7 +291,9 @@ class SkillExtractor:
         ]
 
     def rome_codes(self, text: str, occupations: Sequence[str] = ()) -> list[str]:
-        return [m.code for m in self.extract(text, occupations) if m.source == "rome"]
+        """The ROME skills named in ``text``: not its work contexts, conditions of a job that no person has or lacks
+        (a page would list "Travail le dimanche" among the skills a candidate misses)."""
+        return [m.code for m in self.extract(text, occupations) if m.source == "rome" and m.kind != CONTEXT]
 
     def _term_of_art(self, label: str) -> bool:
         """Whether few reference labels use the label's word: then it has no other sense to be read in."""

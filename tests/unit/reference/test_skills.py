@@ -79,6 +79,14 @@ def test_work_contexts_say_what_they_are_and_fit_a_job_through_rome_links(extrac
     assert [m.kind for m in extractor.extract("Menuisier en atelier.") if m.label == "En atelier"] == ["contexte"]
 
 
+def test_the_skills_compared_and_shown_leave_work_contexts_out(extractor: SkillExtractor) -> None:
+    text = "Boulanger. Fabrication du pain, travail le dimanche."
+    read = {m.label: m.code for m in extractor.extract(text)}
+    assert {"Boulanger", "Travail le dimanche"} <= set(read)
+    # The skill stays; the condition of work goes (a page would list it among the skills a candidate misses).
+    assert extractor.rome_codes(text) == [read["Boulanger"]]
+
+
 def test_a_rome_and_an_esco_skill_of_one_label_are_one_reading(extractor: SkillExtractor) -> None:
     found = extractor.extract("Ingénieur informatique. Vous rejoignez la direction des systèmes.")
     assert [(m.source, m.label) for m in found if m.label.lower() == "informatique"] == [("rome", "Informatique")]
