@@ -4,22 +4,34 @@ Each gold row is a real shipped offer's excerpt and the skills a person read in 
 README for how it was made). Precision and recall are micro-averaged per ROME domain (the first
 letter of the offer's code) and overall, over readings: a ROME item and an ESCO skill of the same
 label are one reading of the text, counted once whether the person listed one or both.
+
+Two ways to read: every reading of the extractor, given no occupation (the extractor alone); and
+:func:`as_the_service_reads`: the ROME skills only (no ESCO label, no work context), with the
+occupation the service infers from the offer, which is what its pages show and its ranker compares.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matcher.ranking.views import inferred_occupations, skills_occupation
+from matcher.reference.classifier import Inferer
 from matcher.reference.files import normalize_label
-from matcher.reference.skills import SkillExtractor
+from matcher.reference.skills import CONTEXT, SkillExtractor
+from matcher.reference.taxonomy import Taxonomy
 
 FOLDER = Path(__file__).resolve().parents[2] / "tests" / "data" / "skills_gold"
 GOLD = FOLDER / "gold.jsonl"
-HELD_OUT = {"heldout_dev": FOLDER / "heldout_dev.jsonl", "heldout_final": FOLDER / "heldout_final.jsonl"}
+HELD_OUT = {
+    "heldout_dev": FOLDER / "heldout_dev.jsonl",
+    "heldout_final": FOLDER / "heldout_final.jsonl",
+    "heldout_blind": FOLDER / "heldout_blind.jsonl",
+}
+Row = dict[str, Any]
 
 
 @dataclass
@@ -38,21 +50,39 @@ class Counts:
         return self.right / self.gold if self.gold else 1.0
 
 
-def read_gold(path: Path = GOLD) -> list[dict[str, Any]]:
+def read_gold(path: Path = GOLD) -> list[Row]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def measure(
-    extractor: SkillExtractor,
-    rows: list[dict[str, Any]],
-    *,
-    counted: Callable[[str, str], bool] = lambda source, code: True,
-) -> dict[str, Counts]:
-    """Domain ("A"…"N", and "toutes") -> counts of the items ``counted(source, code)`` keeps."""
+@dataclass(frozen=True)
+class Reading:
+    """How the text of a gold row is read: which items count, with which occupations the extractor is told."""
+
+    counted: Callable[[str, str], bool] = lambda source, code: True
+    occupations: Callable[[Row], Sequence[str]] = lambda row: ()
+
+
+def as_the_service_reads(taxonomy: Taxonomy, inferer: Inferer) -> Reading:
+    """ROME skills, no work context, read with the occupation the service names for the offer (its classifier's
+    best guess when sure enough, as :func:`matcher.ranking.views.offer_view` does)."""
+    contexts = {code for code, skill in taxonomy.skills.items() if skill.kind == CONTEXT}
+
+    def occupations(row: Row) -> Sequence[str]:
+        title, _, description = str(row["text"]).partition(". ")
+        named = skills_occupation(*inferred_occupations(inferer, title, description))
+        return (named,) if named else ()
+
+    return Reading(counted=lambda source, code: source == "rome" and code not in contexts, occupations=occupations)
+
+
+def measure(extractor: SkillExtractor, rows: list[Row], reading: Reading = Reading()) -> dict[str, Counts]:
+    """Domain ("A"…"N", and "toutes") -> counts of the items the reading counts."""
+    counted = reading.counted
     out: dict[str, Counts] = {}
     for row in rows:
         truth = {normalize_label(s["label"]) for s in row["skills"] if counted(s["source"], s["code"])}
-        found = {normalize_label(m.label) for m in extractor.extract(str(row["text"])) if counted(m.source, m.code)}
+        read = extractor.extract(str(row["text"]), reading.occupations(row))
+        found = {normalize_label(m.label) for m in read if counted(m.source, m.code)}
         for group in (str(row["domain"]), "toutes"):
             counts = out.setdefault(group, Counts())
             counts.offers += 1

@@ -32,11 +32,20 @@ DESCRIPTION_CHARS = 1_500
 TITLE_GUESSES = 3  # a profile's title names one occupation, its guesses are few
 
 
-def _skilled(occupations: tuple[str, ...], confidences: tuple[float, ...]) -> str | None:
+def skills_occupation(occupations: tuple[str, ...], confidences: tuple[float, ...]) -> str | None:
     """The occupation whose ROME skills an offer that lists none is read with: its best guess, if sure enough to be
     named (a page lists the skills a candidate misses; none may come from an occupation the offer is unlikely
     to be)."""
     return occupations[0] if occupations and confidences[0] >= NAMED_AT else None
+
+
+def inferred_occupations(inferer: Inferer, title: str, description: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """An offer's occupations as the classifier reads its title and description, with their confidences.
+
+    Every guess, even where the classifier would abstain: a feature weighed by 0.1 already says "unsure", where no
+    guess at all would throw away the truth at second place."""
+    guesses = inferer.infer(title, description[:DESCRIPTION_CHARS], k=GUESSES, abstain=False)
+    return tuple(g.code for g in guesses), tuple(g.score for g in guesses)
 
 
 def _skills(
@@ -76,14 +85,11 @@ def offer_view(
     if offer.rome_code and not hide_occupation:
         occupations, confidences, source = (offer.rome_code,), (1.0,), "offre"
     elif inferer is not None and french:
-        # Every guess with its confidence, even where the classifier would abstain: a feature weighed by 0.1
-        # already says "unsure", where no guess at all would throw away the truth at second place.
-        guesses = inferer.infer(offer.title, offer.description[:DESCRIPTION_CHARS], k=GUESSES, abstain=False)
-        occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
+        occupations, confidences = inferred_occupations(inferer, offer.title, offer.description)
         source = "déduit de l'intitulé" if occupations else source
     required, desired, skills_source = _skills(
         (offer.required_skills, offer.desired_skills),
-        _skilled(occupations, confidences),
+        skills_occupation(occupations, confidences),
         text,
         taxonomy,
         extractor if french else None,
@@ -295,7 +301,7 @@ def offer_view_from_text(
     occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
     required, desired, source = _skills(
         ([], []),
-        _skilled(occupations, confidences),
+        skills_occupation(occupations, confidences),
         f"{title}. {text}",
         taxonomy,
         extractor if french else None,

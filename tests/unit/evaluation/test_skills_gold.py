@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from matcher.core.settings import REPO_ROOT
-from matcher.evaluation.skills import HELD_OUT, measure, read_gold, table
-from matcher.runtime import load_extractor, load_taxonomy
+from matcher.evaluation.skills import HELD_OUT, Reading, as_the_service_reads, measure, read_gold, table
+from matcher.runtime import load_classifier, load_extractor, load_taxonomy
 
-CONTEXTS = {
-    code for code, skill in load_taxonomy(REPO_ROOT / "data" / "rome").skills.items() if skill.kind == "contexte"
-}
+TAXONOMY = load_taxonomy(REPO_ROOT / "data" / "rome")
+CONTEXTS = {code for code, skill in TAXONOMY.skills.items() if skill.kind == "contexte"}
 
 
 def _skill(source: str, code: str) -> bool:
@@ -21,21 +20,44 @@ def test_gold_set_covers_domains_and_extraction_keeps_its_figures() -> None:
     extractor = load_extractor(REPO_ROOT / "data")
     results = measure(extractor, rows)
     print("\n" + table(results))
-    print("\nCompétences seules (sans les contextes de travail) :\n" + table(measure(extractor, rows, counted=_skill)))
+    skills_only = measure(extractor, rows, Reading(counted=_skill))
+    print("\nCompétences seules (sans les contextes de travail) :\n" + table(skills_only))
     overall = results["toutes"]
     # Readings, pooled recall (tests/data/skills_gold/README.md): 0.771 / 0.727 before the one-word, noun-form
     # and one-reading rules of issue 14 item 2, 0.840 / 0.692 after. The target is 0.90 / 0.70.
     assert overall.precision >= 0.83 and overall.recall >= 0.68
 
 
+# Measured (precision, recall): the extractor alone, then as the service reads. heldout_blind was labelled by a
+# second reader, blind to the extractor's rules and to the first reader, and measured once (README).
+FLOORS = {
+    "heldout_dev": ((0.73, 0.98), (0.83, 0.99)),  # 0.737 / 0.988, 0.839 / 1.000
+    "heldout_final": ((0.77, 0.84), (0.73, 0.91)),  # 0.776 / 0.849, 0.742 / 0.920
+    "heldout_blind": ((0.78, 0.94), (0.83, 0.98)),  # 0.791 / 0.948, 0.844 / 1.000
+}
+
+
 def test_held_out_sets_labelled_before_the_rules() -> None:
     extractor = load_extractor(REPO_ROOT / "data")
-    floors = {"heldout_dev": (0.73, 0.98), "heldout_final": (0.77, 0.84)}  # measured 0.737 / 0.988, 0.776 / 0.849
+    service = as_the_service_reads(TAXONOMY, load_classifier(REPO_ROOT / "data" / "rome"))
     for name, path in HELD_OUT.items():
-        results = measure(extractor, read_gold(path))
-        print(f"\n{name}\n" + table(results))
-        precision, recall = floors[name]
-        assert results["toutes"].precision >= precision and results["toutes"].recall >= recall, name
+        rows = read_gold(path)
+        for (precision, recall), reading, how in zip(
+            FLOORS[name], (Reading(), service), ("l'extracteur seul", "comme le service lit"), strict=True
+        ):
+            results = measure(extractor, rows, reading)
+            print(f"\n{name}, {how}\n" + table(results))
+            assert results["toutes"].precision >= precision and results["toutes"].recall >= recall, (name, how)
+
+
+def test_the_service_reads_rome_skills_with_the_occupation_it_infers() -> None:
+    """What pages show and the ranker compares: no ESCO label, no work context, told the offer's likely occupation."""
+    service = as_the_service_reads(TAXONOMY, load_classifier(REPO_ROOT / "data" / "rome"))
+    rows = read_gold()
+    extractor = load_extractor(REPO_ROOT / "data")
+    results = measure(extractor, rows, service)
+    print("\nComme le service lit (compétences ROME, métier déduit) :\n" + table(results))
+    assert results["toutes"].precision >= 0.88 and results["toutes"].recall >= 0.61  # 0.894 / 0.622
 
 
 def test_a_rome_and_an_esco_skill_of_one_label_are_counted_as_one_reading() -> None:
