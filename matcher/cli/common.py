@@ -54,9 +54,10 @@ def _catch_up_vectors(rt: Runtime, progress: Progress) -> None:
     from matcher.indexing.outbox import rebuild_indices
     from matcher.indexing.vectors import record_model, recorded_model, stale_vectors
 
-    stale = stale_vectors(rt)
+    recorded = recorded_model(rt)
+    stale = stale_vectors(rt, recorded)
     if stale is None:
-        if recorded_model(rt) is None:
+        if recorded is None:
             record_model(rt)  # nothing indexed yet: what comes will be this model's
         return
     if uses_aliases(rt):

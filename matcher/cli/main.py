@@ -131,9 +131,10 @@ def index_status() -> None:
         rt.ensure_indices()
         for index in (OFFERS, CANDIDATES):
             typer.echo(f"{index}: {rt.backend.count(index)} documents")
-        stale = stale_vectors(rt)
+        recorded = recorded_model(rt)
+        stale = stale_vectors(rt, recorded)
         typer.echo(
-            f"vecteurs : {recorded_model(rt) or '-'}"
+            f"vecteurs : {recorded or '-'}"
             + (f" (modèle actuel {rt.embedder.model_id} : lancez « matcher index migrate »)" if stale else "")
         )
 

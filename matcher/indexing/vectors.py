@@ -7,7 +7,9 @@ rebuilds the embedded indexes, or asks for a migration where Elasticsearch serve
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, select
 
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.store.tables import SettingRow
@@ -35,11 +37,18 @@ def record_model(rt: Runtime) -> None:
             row.value = rt.embedder.model_id
 
 
-def stale_vectors(rt: Runtime) -> str | None:
-    """The model the indexed vectors come from, when it is not the embedder's (None: the same, or nothing indexed)."""
-    recorded = recorded_model(rt)
+def stale_vectors(rt: Runtime, recorded: str | None = None) -> str | None:
+    """The model the indexed vectors come from, when it is not the embedder's (None: the same, or nothing indexed).
+
+    ``recorded``: the model the store records, when the caller has read it already."""
+    recorded = recorded or recorded_model(rt)
     if recorded == rt.embedder.model_id:
         return None
     if recorded is None and not any(rt.backend.count(index) for index in (OFFERS, CANDIDATES)):
         return None
     return recorded or UNRECORDED
+
+
+def recorded_model_query() -> Select[Any]:
+    """The recorded model as a statement, for a caller that reads it along with other things (the health check)."""
+    return select(SettingRow.value).where(SettingRow.key == VECTORS_MODEL)

@@ -2,7 +2,8 @@
 
 Degraded (the API answers 503) when the store, the search backend or the broker is out of reach,
 when a broker is configured but no Celery worker answers a ping, or when the oldest pending outbox
-row has waited longer than ``health_outbox_max_age_s`` (work accepted but nobody doing it).
+row has waited longer than ``health_outbox_max_age_s`` (work accepted but nobody doing it). Indexed vectors
+of another embedding model than the service's are a notice, not a degradation: searches still answer.
 
 A Celery ping always waits its whole timeout (replies are collected from an unknown number of workers),
 so workers seen answering are trusted for ``health_worker_cache_s``: a probe then costs milliseconds, not
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
 from matcher.indexing.outbox import live
+from matcher.indexing.vectors import recorded_model_query
 from matcher.jobs import deadletters
 from matcher.jobs.runner import broker_status
 from matcher.runtime import Runtime
@@ -40,7 +42,9 @@ class Health(BaseModel):
     pending_jobs: int  # outbox rows not yet done (-1: store out of reach)
     oldest_pending_s: float | None  # age of the oldest of them (None: none pending, or store out of reach)
     dead_letters: int  # tasks given up and not replayed
+    vectors_model: str | None  # the embedding model of the indexed vectors (None: none recorded, or store unreachable)
     problems: list[str]  # why the status is degraded, in French
+    notices: list[str] = []  # what an operator should do, in French, while the service still answers (status ok)
 
 
 def workers_seen(settings: MatcherSettings) -> list[str]:
@@ -72,7 +76,8 @@ def _backlog() -> Select[Any]:
     """Pending outbox rows, the oldest one's date, dead letters waiting: built once (building a statement and
     its cache key cost more than running it: half a probe's time)."""
     dead = deadletters.waiting_count_query().scalar_subquery()
-    return select(func.count(), func.min(OutboxRow.created_at), dead).where(live())
+    vectors = recorded_model_query().scalar_subquery()
+    return select(func.count(), func.min(OutboxRow.created_at), dead, vectors).where(live())
 
 
 def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
@@ -82,10 +87,10 @@ def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
         watch: Where workers seen recently are kept (the API's); without it, every check pings.
     """
     settings, problems = rt.settings, []
-    store, pending, oldest, dead = "ok", -1, None, -1
+    store, pending, oldest, dead, vectors = "ok", -1, None, -1, None
     try:
         with rt.store.read() as session:  # one statement: it also proves the store answers
-            pending, first, dead = session.execute(_backlog()).one()
+            pending, first, dead, vectors = session.execute(_backlog()).one()
         if first is not None:
             first = first if first.tzinfo else first.replace(tzinfo=UTC)  # SQLite keeps no zone: stored as UTC
             oldest = round(max(0.0, (datetime.now(UTC) - first).total_seconds()), 1)
@@ -110,6 +115,14 @@ def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
             problems.append("aucun worker Celery ne répond")
     if oldest is not None and oldest > settings.health_outbox_max_age_s:
         problems.append(f"travail en attente depuis {oldest:.0f} s (seuil : {settings.health_outbox_max_age_s:.0f} s)")
+    notices = []
+    # Vectors of another model still answer searches, only worse: not a reason for a load balancer to drop the
+    # instance (every instance shares the indexes), but for an operator to migrate them.
+    if vectors is not None and vectors != rt.embedder.model_id:
+        notices.append(
+            f"vecteurs des index calculés par un autre modèle ({vectors} ; modèle actuel {rt.embedder.model_id}) : "
+            "lancez « matcher index migrate »"
+        )
     return Health(
         status="degraded" if problems else "ok",
         store=store,
@@ -120,5 +133,7 @@ def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
         pending_jobs=pending,
         oldest_pending_s=oldest,
         dead_letters=dead,
+        vectors_model=vectors,
         problems=problems,
+        notices=notices,
     )

@@ -11,10 +11,11 @@ from api.app import create_app
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.indexing.outbox import DEAD_MARK
+from matcher.indexing.vectors import VECTORS_MODEL, record_model
 from matcher.jobs.health import check
 from matcher.jobs.runner import broker_status
 from matcher.runtime import Runtime
-from matcher.store.tables import DeadLetterRow, OutboxRow
+from matcher.store.tables import DeadLetterRow, OutboxRow, SettingRow
 
 
 def test_health_reports_the_broker(tmp_path: Path) -> None:
@@ -57,3 +58,25 @@ def test_health_counts_live_pending_work_and_waiting_dead_letters_in_one_probe(t
         rt.close()
     assert (report.store, report.pending_jobs, report.dead_letters) == ("ok", 2, 2)
     assert report.oldest_pending_s is not None and 89 <= report.oldest_pending_s <= 150
+
+
+def test_health_tells_the_operator_when_the_indexed_vectors_come_from_another_model(tmp_path: Path) -> None:
+    """Still answering (status ok: searches work, only worse), with what to do, in the same one-statement probe."""
+    rt = Runtime.open(MatcherSettings(data_dir=tmp_path, embedder="hashing"), embedder=HashingEmbedder())
+    rt.ensure_indices()
+    try:
+        assert (check(rt).vectors_model, check(rt).notices) == (None, [])  # nothing recorded, nothing indexed
+        record_model(rt)
+        report = check(rt)
+        assert (report.status, report.vectors_model, report.notices) == ("ok", "hashing-64", [])
+        with rt.store.transaction() as session:
+            session.get_one(SettingRow, VECTORS_MODEL).value = "minilm-int8:256"
+        with TestClient(create_app(rt)) as client:
+            response = client.get("/health")
+    finally:
+        rt.close()
+    assert response.status_code == 200
+    body = response.json()
+    assert body["vectors_model"] == "minilm-int8:256" and body["problems"] == []
+    (notice,) = body["notices"]
+    assert "minilm-int8:256" in notice and "hashing-64" in notice and "matcher index migrate" in notice
