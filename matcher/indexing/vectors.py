@@ -37,11 +37,10 @@ def record_model(rt: Runtime) -> None:
             row.value = rt.embedder.model_id
 
 
-def stale_vectors(rt: Runtime, recorded: str | None = None) -> str | None:
+def stale_vectors(rt: Runtime, recorded: str | None) -> str | None:
     """The model the indexed vectors come from, when it is not the embedder's (None: the same, or nothing indexed).
 
-    ``recorded``: the model the store records, when the caller has read it already."""
-    recorded = recorded or recorded_model(rt)
+    ``recorded``: what the store records (:func:`recorded_model`), read once by the caller that also needs it."""
     if recorded == rt.embedder.model_id:
         return None
     if recorded is None and not any(rt.backend.count(index) for index in (OFFERS, CANDIDATES)):

@@ -51,9 +51,9 @@ def test_a_start_with_another_model_rebuilds_the_indexes(settings: MatcherSettin
         first.close()
     second = Runtime.open(settings, embedder=LongerReading())
     try:
-        assert stale_vectors(second) == "hashing-64"
+        assert stale_vectors(second, recorded_model(second)) == "hashing-64"
         prepare(second, candidates=0)
-        assert recorded_model(second) == "hashing-64-longer" and stale_vectors(second) is None
+        assert recorded_model(second) == "hashing-64-longer" and stale_vectors(second, recorded_model(second)) is None
         new = second.backend.vectors(CANDIDATES, ["cand_1"])["cand_1"]
         assert not np.allclose(new, old)  # recomputed by the new model, not kept from the old one
     finally:
@@ -62,9 +62,9 @@ def test_a_start_with_another_model_rebuilds_the_indexes(settings: MatcherSettin
 
 def test_indexes_filled_before_the_model_was_recorded_are_rebuilt_once(rt: Runtime) -> None:
     _one_candidate(rt)
-    assert recorded_model(rt) is None and stale_vectors(rt) == UNRECORDED
+    assert recorded_model(rt) is None and stale_vectors(rt, recorded_model(rt)) == UNRECORDED
     prepare(rt, candidates=0)
-    assert recorded_model(rt) == rt.embedder.model_id and stale_vectors(rt) is None
+    assert recorded_model(rt) == rt.embedder.model_id and stale_vectors(rt, recorded_model(rt)) is None
     assert rt.backend.count(CANDIDATES) >= 1
 
 
