@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
 
 from api.limits import RateLimiter
 from indices.errors import SearchUnavailable
@@ -27,6 +28,8 @@ from matcher.access import tokens
 from matcher.catalog.candidates import create_candidate
 from matcher.catalog.employers import create_employer
 from matcher.catalog.offers import create_offer
+from matcher.cli import main
+from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, EmployerIn, OfferIn
 from matcher.core.outbox import enqueue
@@ -422,3 +425,10 @@ def count_requests(backend: ElasticsearchBackend, monkeypatch: pytest.MonkeyPatc
 
         monkeypatch.setattr(node, "perform_request", counting)
     return sent
+
+
+def cli_on(settings: MatcherSettings, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], Result]:
+    """The `matcher` command as an operator runs it, on these settings (it opens its own runtime on their files)."""
+    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
+    runner = CliRunner()
+    return lambda args: runner.invoke(main.app, args)

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from matcher.cli import main
-from matcher.core import settings as core_settings
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.governance import audit
 from matcher.runtime import Runtime
 from matcher.store.db import make_engine
-from tests.factories import add_offers, shortlisted, store_state
+from tests.factories import add_offers, cli_on, shortlisted, store_state
 
 pytestmark = pytest.mark.postgres
 
@@ -40,15 +37,14 @@ def test_pg_dump_and_restore_give_back_store_index_and_chain(
         audit.record(session, actor="rec_1", action="test", subject="s", payload={"n": 1})
     rt.close()
     before = store_state(settings)
-    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
-    runner = CliRunner()
+    cli = cli_on(settings, monkeypatch)
     copy = tmp_path / "pg.backup"
-    result = runner.invoke(main.app, ["backup", str(copy)])
+    result = cli(["backup", str(copy)])
     assert result.exit_code == 0, result.output
     again = Runtime.open(settings, embedder=HashingEmbedder())
     add_offers(again, 2)
     again.close()
     _clean_schema(url)  # everything lost
-    result = runner.invoke(main.app, ["restore", str(copy)])
+    result = cli(["restore", str(copy)])
     assert result.exit_code == 0, result.output
     assert store_state(settings) == before

@@ -11,15 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import matcher.runtime as runtime_module
 from indices.elasticsearch import ElasticsearchBackend
 from matcher.catalog.candidates import create_candidate, update_candidate
 from matcher.catalog.offers import delete_offer, update_offer
-from matcher.cli import main
 from matcher.core import records
-from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import CandidateIn, OfferIn, Visibility
 from matcher.core.settings import REPO_ROOT, MatcherSettings
@@ -30,6 +27,7 @@ from matcher.indexing.vectors import VECTORS_MODEL, recorded_model
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import SettingRow
+from tests.factories import cli_on
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -188,20 +186,19 @@ def test_a_failed_fill_leaves_the_alias_and_drops_the_new_index(rt: Runtime, es_
 def test_cli_rebuild_is_a_migration_and_check_sees_differences(
     rt: Runtime, es_backend: ElasticsearchBackend, settings: MatcherSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
+    cli = cli_on(settings, monkeypatch)
     monkeypatch.setattr(runtime_module, "open_backend", lambda _: es_backend)
-    runner = CliRunner()
-    assert runner.invoke(main.app, ["index", "check"]).exit_code == 0
+    assert cli(["index", "check"]).exit_code == 0
     any_offer = next(iter(es_backend.versions(OFFERS)))
     es_backend.delete(OFFERS, [(any_offer, 99)])
-    result = runner.invoke(main.app, ["index", "check"])
+    result = cli(["index", "check"])
     assert result.exit_code == 1 and f"manquants: {any_offer}" in result.output
     before = es_backend.physical_indices(OFFERS)
-    result = runner.invoke(main.app, ["index", "rebuild"])
+    result = cli(["index", "rebuild"])
     assert result.exit_code == 0, result.output
     after = es_backend.physical_indices(OFFERS)
     assert len(after) == 1 and after != before
-    result = runner.invoke(main.app, ["index", "check"])
+    result = cli(["index", "check"])
     assert result.exit_code == 0, result.output
     shipped = len(demo_offers(REPO_ROOT / "data"))
     assert f"offers: cohérent ; store {shipped}, index {shipped}" in result.output

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from indices.protocol import Document
 from matcher.catalog import candidates, offers
-from matcher.cli import main
 from matcher.core import records
-from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import Visibility
 from matcher.core.settings import MatcherSettings
 from matcher.indexing.admin import check_index, check_indices, migrate_indices, replay
 from matcher.jobs.runner import IndexingReport, process_outbox
 from matcher.runtime import Runtime
-from tests.factories import candidate_in, employer, offer_in
+from tests.factories import candidate_in, cli_on, employer, offer_in
 
 
 @pytest.fixture
@@ -118,15 +115,14 @@ def test_cli_check_exits_1_on_a_difference_and_migrate_repairs(
     filled: Runtime, settings: MatcherSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filled.close()  # the CLI opens its own runtime on the same files
-    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
-    runner = CliRunner()
-    result = runner.invoke(main.app, ["index", "check"])
+    cli = cli_on(settings, monkeypatch)
+    result = cli(["index", "check"])
     assert result.exit_code == 0, result.output
     assert "candidates: cohérent ; store 3, index 3" in result.output
     change_the_store(filled)
-    result = runner.invoke(main.app, ["index", "check"])
+    result = cli(["index", "check"])
     assert result.exit_code == 1
     assert "offers: INCOHÉRENT" in result.output and "en trop: off_2" in result.output
-    result = runner.invoke(main.app, ["index", "migrate"])
+    result = cli(["index", "migrate"])
     assert result.exit_code == 0, result.output
-    assert runner.invoke(main.app, ["index", "check"]).exit_code == 0
+    assert cli(["index", "check"]).exit_code == 0

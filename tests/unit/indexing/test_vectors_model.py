@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from matcher.catalog import candidates
-from matcher.cli import main
 from matcher.cli.common import prepare
-from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
@@ -17,7 +14,7 @@ from matcher.indexing.vectors import UNRECORDED, VECTORS_MODEL, recorded_model, 
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import SettingRow
-from tests.factories import candidate_in
+from tests.factories import candidate_in, cli_on
 
 
 class LongerReading(HashingEmbedder):
@@ -75,11 +72,10 @@ def test_index_status_names_the_vectors_model_and_migrate_renews_them(
         session.add(SettingRow(key=VECTORS_MODEL, value="ancien-modele:256"))
     _one_candidate(rt)
     rt.close()  # the CLI opens its own runtime on the same files
-    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
-    runner = CliRunner()
-    result = runner.invoke(main.app, ["index", "status"])
+    cli = cli_on(settings, monkeypatch)
+    result = cli(["index", "status"])
     assert result.exit_code == 0, result.output
     assert "vecteurs : ancien-modele:256 (modèle actuel hashing-64" in result.output
-    assert runner.invoke(main.app, ["index", "migrate"]).exit_code == 0
-    result = runner.invoke(main.app, ["index", "status"])
+    assert cli(["index", "migrate"]).exit_code == 0
+    result = cli(["index", "status"])
     assert "vecteurs : hashing-64\n" in result.output

@@ -65,7 +65,8 @@ def test_health_tells_the_operator_when_the_indexed_vectors_come_from_another_mo
     rt = Runtime.open(MatcherSettings(data_dir=tmp_path, embedder="hashing"), embedder=HashingEmbedder())
     rt.ensure_indices()
     try:
-        assert (check(rt).vectors_model, check(rt).notices) == (None, [])  # nothing recorded, nothing indexed
+        first = check(rt)
+        assert (first.vectors_model, first.notices) == (None, [])  # nothing recorded, nothing indexed
         record_model(rt)
         report = check(rt)
         assert (report.status, report.vectors_model, report.notices) == ("ok", "hashing-64", [])

@@ -6,16 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from matcher.cli import main
-from matcher.core import settings as core_settings
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.governance import audit
 from matcher.runtime import Runtime
 from matcher.store.backup import BackupError, restore
-from tests.factories import add_offers, shortlisted, store_state
+from tests.factories import add_offers, cli_on, shortlisted, store_state
 
 
 def test_backup_destroy_restore_gives_back_store_index_and_audit_chain(
@@ -28,10 +25,9 @@ def test_backup_destroy_restore_gives_back_store_index_and_audit_chain(
     rt.close()
     before = store_state(settings)
     assert before["chain"][0] and before["chain"][1] == 3 and before["candidates"] == 8
-    monkeypatch.setattr(core_settings, "get_settings", lambda: settings)
-    runner = CliRunner()
+    cli = cli_on(settings, monkeypatch)
     copy = tmp_path / "saved" / "matcher.backup"
-    result = runner.invoke(main.app, ["backup", str(copy)])
+    result = cli(["backup", str(copy)])
     assert result.exit_code == 0, result.output
     # What is written after the backup is not in it; then everything is lost.
     again = Runtime.open(settings, embedder=HashingEmbedder())
@@ -39,7 +35,7 @@ def test_backup_destroy_restore_gives_back_store_index_and_audit_chain(
     again.close()
     (settings.data_dir / "matcher.db").unlink()
     shutil.rmtree(settings.index_dir)
-    result = runner.invoke(main.app, ["restore", str(copy)])
+    result = cli(["restore", str(copy)])
     assert result.exit_code == 0, result.output
     assert "offers: cohérent" in result.output and "Journal d'audit : intact (3 entrées)" in result.output
     assert store_state(settings) == before
