@@ -18,7 +18,6 @@ from pydantic import BaseModel, Field
 from indices.analysis import analyze, fold
 from matcher.core.models import EducationLevel
 from matcher.reference.files import normalize_label
-from matcher.reference.skills import CONTEXT
 
 if TYPE_CHECKING:
     from matcher.reference.classifier import Inferer
@@ -483,8 +482,7 @@ class CvReader:
             readable = line.section in ("skills", "experience") and not line.section.startswith("heading")
             if not readable or _dates(line.key, date.today()):
                 continue
-            read = self.extractor.extract(_BULLET.sub("", line.text))
-            matches = [m for m in read if m.source == "rome" and m.kind != CONTEXT]  # a context is not a skill
+            matches = self.extractor.rome_skills(_BULLET.sub("", line.text))
             if line.section != "skills":  # in a sentence, one word ("Enfants", "Patients") is a context, not a skill
                 matches = [m for m in matches if len(self._label_terms(m.label)) > 1]
             # A label inside a longer one on the same line ("Tailler" inside "Tailler des haies") is not a skill.

@@ -140,7 +140,7 @@ def generated_cases(generator: CorpusGenerator, count: int) -> Iterable[tuple[st
         labels = Labels(
             rome=cv.rome,
             # A work context the profile lists ("En atelier") is a condition of its jobs, which the reader does not
-            # propose as a skill (SkillExtractor.rome_codes).
+            # propose as a skill (SkillExtractor.rome_skills).
             skills={s for s in cv.profile.skills if generator.taxonomy.skills[s].kind != CONTEXT},
             languages=set(cv.profile.languages),
             licences=set(cv.profile.driving_licences),

@@ -297,8 +297,7 @@ def offer_view_from_text(
 ) -> OfferView:
     """An offer known only by its text (e.g. a query of an external BEIR benchmark)."""
     french = is_french(f"{title}. {text}")
-    guesses = inferer.infer(title or text[:120], text[:DESCRIPTION_CHARS], k=GUESSES, abstain=False) if french else []
-    occupations, confidences = tuple(g.code for g in guesses), tuple(g.score for g in guesses)
+    occupations, confidences = inferred_occupations(inferer, title or text[:120], text) if french else ((), ())
     required, desired, source = _skills(
         ([], []),
         skills_occupation(occupations, confidences),

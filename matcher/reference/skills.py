@@ -28,7 +28,7 @@ Rules, each against a misreading seen in real offers:
   pass "title. description") and the occupations of its multi-word matches, rarer skills weighing more.
 - ROME work contexts ("En atelier", "Adultes", "Travail le dimanche") are conditions of the job, not
   skills: they come with their kind, fit a job only through ROME's own links, and are left out of
-  :meth:`SkillExtractor.rome_codes` (the skills the service compares and shows).
+  :meth:`SkillExtractor.rome_skills` (the skills the service compares and shows).
 - A ROME item and an ESCO skill of the same label are one reading: only the ROME one is returned.
 """
 
@@ -290,10 +290,14 @@ class SkillExtractor:
             f.match for f in found.values() if f.match.source == "rome" or normalize_label(f.match.label) not in rome
         ]
 
+    def rome_skills(self, text: str, occupations: Sequence[str] = ()) -> list[SkillMatch]:
+        """The ROME skills named in ``text``, which the service compares and shows: not its work contexts, conditions
+        of a job that no person has or lacks (a page would list "Travail le dimanche" among the skills a candidate
+        misses)."""
+        return [m for m in self.extract(text, occupations) if m.source == "rome" and m.kind != CONTEXT]
+
     def rome_codes(self, text: str, occupations: Sequence[str] = ()) -> list[str]:
-        """The ROME skills named in ``text``: not its work contexts, conditions of a job that no person has or lacks
-        (a page would list "Travail le dimanche" among the skills a candidate misses)."""
-        return [m.code for m in self.extract(text, occupations) if m.source == "rome" and m.kind != CONTEXT]
+        return [m.code for m in self.rome_skills(text, occupations)]
 
     def _term_of_art(self, label: str) -> bool:
         """Whether few reference labels use the label's word: then it has no other sense to be read in."""
