@@ -13,6 +13,9 @@ from matcher.cli import occupations
 from matcher.cli.common import open_runtime
 
 _LABELS = "dérivées des codes ROME (2 : même métier que l'offre, 1 : métier de mobilité), pas des décisions humaines"
+_TRAINING_LABELS = (
+    f"{_LABELS} ; et des intitulés français étiquetés par ESCO (2 : même métier ESCO, 1 : même groupe CITP)"
+)
 
 
 def train(
@@ -40,7 +43,7 @@ def train(
             f"{trained.manifest.training_rows} paires d'entraînement, modèle {trained.manifest.version} "
             f"écrit : {trained.path}"
         )
-        typer.echo(f"Étiquettes : {_LABELS}.")
+        typer.echo(f"Étiquettes : {_TRAINING_LABELS}.")
         typer.echo(trained.report.table())
         metrics = trained.manifest.metrics
         if "offdomain" in metrics:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 TEST_SHARE = 3  # out of 10 domains
+# BEIR folders derived from ESCO (scripts/build_esco_beir.py): off-domain checks and the ranker's second labels.
+ESCO_BENCHMARKS = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
 
 
 @dataclass

@@ -191,6 +191,16 @@ def evaluate(
     return report
 
 
+def stacked_training_set(
+    rt: Runtime, sets: Sequence[tuple[Benchmark, Prepared]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`grouped_training_set` of several benchmarks' train splits, one after the other; each query is a
+    group of its own (two benchmarks may both call a query "q0001")."""
+    parts = [grouped_training_set(rt, benchmark, prepared) for benchmark, prepared in sets]
+    groups = [np.asarray([f"{n}:{g}" for g in part[2]], dtype=object) for n, part in enumerate(parts)]
+    return np.vstack([part[0] for part in parts]), np.concatenate([part[1] for part in parts]), np.concatenate(groups)
+
+
 def training_set(
     rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, split: str = "train"
 ) -> tuple[np.ndarray, np.ndarray]:

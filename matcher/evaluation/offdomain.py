@@ -1,28 +1,30 @@
 """Off-domain guard: the full ranker against its own hybrid retrieval on benchmarks it was not built for.
 
-Two folders, both text only (no structured field, so every structured feature is inferred or absent):
+Three folders, all text only (no structured field, so every structured feature is inferred or absent):
 
 - ``texte seul``: the built-in benchmark's test split with every structured field dropped (French, labels
   derived from ROME codes);
-- ``ESCO (anglais)``: ``notebooks/data/esco-en``, English job descriptions against profiles written from
+- ``ESCO (anglais)``: ``data/benchmarks/esco-en``, English job descriptions against profiles written from
   ESCO occupations (labels derived from ESCO occupations and ISCO groups; see
-  ``scripts/build_esco_beir.py``).
+  ``scripts/build_esco_beir.py``);
+- ``ESCO (français)``: ``data/benchmarks/esco-fr``, the same kind of choice read through ESCO's French titles
+  only: an offer known by its title against profiles naming two other titles of their occupation. French,
+  so the ranker infers ROME occupations on both sides, but the labels come from another taxonomy (ESCO
+  occupations, ISCO groups): it shows whether the ranker trusts ROME guesses over what the titles say.
 
-The target: full ranker NDCG@10 ≥ 0.97 × hybrid on each. The ablation refits the ranker without each
-new part (confidence-weighted occupation features, retrieval features, text-only training rows) and
-measures every variant on the same sets.
+The target: full ranker NDCG@10 ≥ 0.97 × hybrid on each. None of them is seen in training (the ranker's
+ESCO training rows come from other ISCO groups). The ablation refits the ranker without each new part
+(confidence-weighted occupation features, retrieval features, training rows labelled by ESCO) and measures
+every variant on the same sets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from matcher.evaluation.benchmark import Benchmark, load_benchmark, text_only
-from matcher.evaluation.harness import Prepared, Report, evaluate, grouped_training_set, prepare
+from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, load_benchmark, text_only
+from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import service_ranker
 from matcher.ranking.scorer import LearnedScorer
@@ -30,7 +32,8 @@ from matcher.ranking.scorer import LearnedScorer
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
-ESCO_EN = Path(__file__).resolve().parents[2] / "notebooks" / "data" / "esco-en"
+ESCO_EN = ESCO_BENCHMARKS / "esco-en"
+ESCO_FR = ESCO_BENCHMARKS / "esco-fr"
 RETRIEVAL_FEATURES = ("retrieval", "retrieval_unsure")
 # How the ranker weighed occupation guesses before they carried a confidence: by rank only.
 RANK_WEIGHTS = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
@@ -47,15 +50,14 @@ class Evaluated:
     split: str = "test"
 
 
-def offdomain_sets(
-    rt: Runtime, builtin: Benchmark, *, plain: Prepared | None = None, esco: Path = ESCO_EN
-) -> list[Evaluated]:
-    """The two off-domain sets, prepared (``plain``: the built-in benchmark already prepared as text only)."""
+def offdomain_sets(rt: Runtime, builtin: Benchmark) -> list[Evaluated]:
+    """The three off-domain sets, prepared."""
     stripped = text_only(builtin)
-    english = load_benchmark(esco)
+    english, french = load_benchmark(ESCO_EN), load_benchmark(ESCO_FR)
     return [
-        Evaluated("texte seul (benchmark intégré sans champs structurés)", stripped, plain or prepare(rt, stripped)),
+        Evaluated("texte seul (benchmark intégré sans champs structurés)", stripped, prepare(rt, stripped)),
         Evaluated("ESCO (anglais, texte seul)", english, prepare(rt, english)),
+        Evaluated("ESCO (français, intitulés seuls)", french, prepare(rt, french)),
     ]
 
 
@@ -96,14 +98,15 @@ class Variant:
     name: str
     confidence: bool = True
     retrieval: bool = True
-    plain: bool = True
+    esco: bool = True  # training rows labelled by ESCO beside the ROME-labelled ones
 
 
 VARIANTS = (
-    Variant("modèle livré (confiance + recherche)", plain=False),
-    Variant("sans confiance (métier pondéré par rang)", confidence=False, plain=False),
-    Variant("sans caractéristiques de recherche", retrieval=False, plain=False),
-    Variant("comme avant (ni confiance ni recherche)", confidence=False, retrieval=False, plain=False),
+    Variant("modèle livré (confiance + recherche + ESCO)"),
+    Variant("sans lignes étiquetées par ESCO", esco=False),
+    Variant("sans confiance (métier pondéré par rang)", confidence=False),
+    Variant("sans caractéristiques de recherche", retrieval=False),
+    Variant("comme avant (ni confiance, ni recherche, ni ESCO)", confidence=False, retrieval=False, esco=False),
 )
 
 
@@ -115,20 +118,19 @@ def ablation(
     rt: Runtime,
     builtin: Benchmark,
     prepared: Prepared,
-    plain: Prepared,
+    esco: tuple[Benchmark, Prepared],
     sets: list[Evaluated],
     *,
     variants: tuple[Variant, ...] = VARIANTS,
 ) -> dict[str, dict[str, float]]:
-    """Variant -> set name -> full-ranker NDCG@10 (refitted on the built-in train split for each variant)."""
-    plain_builtin = text_only(builtin)
+    """Variant -> set name -> full-ranker NDCG@10 (refitted for each variant on the built-in train split and,
+    unless the variant leaves them out, the ESCO-labelled training titles ``esco``)."""
     out: dict[str, dict[str, float]] = {}
     for variant in variants:
-        X, y, groups = grouped_training_set(rt, builtin, _views(prepared, variant))
-        if variant.plain:
-            X_plain, y_plain, g_plain = grouped_training_set(rt, plain_builtin, _views(plain, variant))
-            X, y = np.vstack([X, X_plain]), np.concatenate([y, y_plain])
-            groups = np.concatenate([groups, np.asarray([f"texte:{g}" for g in g_plain], dtype=object)])
+        training = [(builtin, _views(prepared, variant))]
+        if variant.esco:
+            training.append((esco[0], _views(esco[1], variant)))
+        X, y, groups = stacked_training_set(rt, training)
         kept = [i for i, f in enumerate(FEATURES) if variant.retrieval or f not in RETRIEVAL_FEATURES]
         ranker = service_ranker().fit(X[:, kept], y, groups=groups)
         scorer = LearnedScorer(ranker, tuple(FEATURES[i] for i in kept), variant.name)

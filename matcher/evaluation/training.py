@@ -1,4 +1,6 @@
-"""Training the ranker: the built-in benchmark's train split (code-derived labels) plus recruiters' decisions.
+"""Training the ranker: the built-in benchmark's train split (labels derived from ROME codes), French job titles
+labelled by ESCO (another taxonomy, so that ROME's are not the only labels the ranker ever saw) and recruiters'
+decisions.
 
 Domain code that both ``matcher train`` and the weekly retraining task call. The model's version is
 derived from its content (fitted parameters and training-data hash), so two different models never
@@ -16,8 +18,8 @@ import numpy as np
 
 from matcher.core.progress import Progress
 from matcher.demo.samples import shipped_offers
-from matcher.evaluation.benchmark import Benchmark, build_builtin, load_benchmark, text_only
-from matcher.evaluation.harness import Prepared, Report, evaluate, grouped_training_set, prepare
+from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, build_builtin, load_benchmark
+from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.evaluation.offdomain import ablation, offdomain_sets
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker, service_ranker
@@ -27,7 +29,12 @@ from matcher.shortlists.decisions import grouped_feedback_training_set
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
-LABELS = "code-derived: same ROME occupation = 2, ROME mobility neighbour = 1 (built-in benchmark)"
+LABELS = (
+    "code-derived: same ROME occupation = 2, ROME mobility neighbour = 1 (built-in benchmark);"
+    " French ESCO titles: same ESCO occupation = 2, same ISCO unit group = 1 (data/benchmarks/esco-fr-train)"
+)
+# French job titles labelled by ESCO occupations, from ISCO groups no off-domain check asks about.
+ESCO_TRAINING = ESCO_BENCHMARKS / "esco-fr-train"
 # A recruiter's decision weighs as much as this many code-derived labels.
 FEEDBACK_WEIGHT = 10.0
 
@@ -40,14 +47,27 @@ def builtin_folder(rt: Runtime) -> Path:
     return folder
 
 
-def fit_ranker(
-    rt: Runtime, benchmark: Benchmark, prepared: Prepared, *, with_feedback: bool = True
-) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
-    """The ranker fitted on the benchmark's train split plus recruiters' decisions (and how many there were).
+def esco_training(rt: Runtime, progress: Progress | None = None) -> tuple[Benchmark, Prepared]:
+    """The ESCO-labelled training folder, prepared with the runtime's embedder."""
+    benchmark = load_benchmark(ESCO_TRAINING)
+    return benchmark, prepare(rt, benchmark, progress=progress)
 
-    Pairwise: within each offer's list, better-graded candidates should score above worse ones.
+
+def fit_ranker(
+    rt: Runtime,
+    benchmark: Benchmark,
+    prepared: Prepared,
+    *,
+    with_feedback: bool = True,
+    esco: tuple[Benchmark, Prepared] | None = None,
+) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
+    """The ranker fitted on the benchmark's train split, the ESCO-labelled titles (``esco``: already prepared)
+    and recruiters' decisions (and how many there were).
+
+    Pairwise: within each offer's list, better-graded candidates should score above worse ones. Every labelled
+    pair weighs the same, whichever taxonomy labelled it.
     """
-    X, y, groups = grouped_training_set(rt, benchmark, prepared)
+    X, y, groups = stacked_training_set(rt, [(benchmark, prepared), esco or esco_training(rt)])
     weights = np.ones(len(y))
     decided = 0
     if with_feedback:
@@ -85,18 +105,18 @@ def train(
     """
     data = load_benchmark(benchmark or builtin_folder(rt))
     prepared = prepare(rt, data, progress=progress)
-    ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback)
+    esco = esco_training(rt, progress)
+    ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback, esco=esco)
     scorer = LearnedScorer(ranker, FEATURES, "candidate")
     report = evaluate(rt, data, prepared, split="test", scorer=scorer, progress=progress)
     metrics: dict[str, Any] = {"split": "test", **report.metrics}
     if offdomain:
-        plain = prepare(rt, text_only(data), progress=progress)
-        sets = offdomain_sets(rt, data, plain=plain)
+        sets = offdomain_sets(rt, data)
         # Kept as lists of (name, figures) pairs: the model page lists only the dict-valued metrics (systems).
         metrics["offdomain"] = [
             [s.name, evaluate(rt, s.benchmark, s.prepared, split=s.split, scorer=scorer).metrics] for s in sets
         ]
-        metrics["ablation"] = [list(item) for item in ablation(rt, data, prepared, plain, sets).items()]
+        metrics["ablation"] = [list(item) for item in ablation(rt, data, prepared, esco, sets).items()]
     labels = LABELS
     if decided:
         labels += (

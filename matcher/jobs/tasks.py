@@ -159,7 +159,8 @@ def _retention(ctx: Context) -> dict[str, Any]:
 
 
 def _retrain(ctx: Context) -> dict[str, Any]:
-    # Same steps as `matcher train` (benchmark + recruiters' decisions), model written to the settings' path.
+    # Same steps as `matcher train` (benchmark, ESCO-labelled titles, recruiters' decisions), model written to the
+    # settings' path.
     # Imported here: training needs scikit-learn, which the API process (it imports this module) never loads.
     from matcher.evaluation import training
 

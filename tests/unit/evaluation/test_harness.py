@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 from indices.analysis import analyze
 from matcher.cli.main import app
 from matcher.evaluation.benchmark import Benchmark, domain_split, load_benchmark
-from matcher.evaluation.harness import mrr_at, ndcg_at, prepare, recall_at
+from matcher.evaluation.harness import (
+    grouped_training_set,
+    mrr_at,
+    ndcg_at,
+    prepare,
+    recall_at,
+    stacked_training_set,
+)
 from matcher.runtime import Runtime
 
 TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
@@ -31,6 +38,21 @@ def test_loads_beir_layout() -> None:
     benchmark = load_benchmark(TINY)
     assert len(benchmark.corpus) == 8 and len(benchmark.queries) == 3
     assert benchmark.qrels["test"]["q2"] == {"d3": 1, "d4": 2}
+
+
+def test_stacked_training_sets_keep_each_benchmark_s_queries_apart(rt: Runtime) -> None:
+    """Two benchmarks may both call a query "q1": stacked, each keeps its own rows and its own groups (a pairwise
+    loss compares candidates within a group: mixing two lists would compare profiles of different offers)."""
+    tiny = load_benchmark(TINY)
+    as_train = Benchmark(tiny.corpus, tiny.queries, {"train": tiny.qrels["test"]})
+    prepared = prepare(rt, as_train)
+    X_one, y_one, groups_one = grouped_training_set(rt, as_train, prepared)
+    X, y, groups = stacked_training_set(rt, [(as_train, prepared), (as_train, prepared)])
+    n = len(y_one)
+    assert n > 0 and len(y) == 2 * n
+    assert (X[:n] == X_one).all() and (X[n:] == X_one).all() and (y[n:] == y_one).all()
+    assert len(set(groups)) == 2 * len(set(groups_one)) == 6
+    assert not set(groups[:n]) & set(groups[n:])
 
 
 def test_domain_split_is_stable_and_keeps_occupations_apart() -> None:

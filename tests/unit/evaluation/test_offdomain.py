@@ -1,0 +1,32 @@
+"""The ESCO folders: the ranker's ESCO-labelled training titles never come from what an off-domain check asks."""
+
+from __future__ import annotations
+
+from matcher.evaluation.benchmark import load_benchmark
+from matcher.evaluation.offdomain import ESCO_FR
+from matcher.evaluation.training import ESCO_TRAINING
+
+
+def test_the_ranker_never_trains_on_an_occupation_the_french_check_asks_about() -> None:
+    training, check = load_benchmark(ESCO_TRAINING), load_benchmark(ESCO_FR)
+    assert set(training.qrels) == {"train"} and set(check.qrels) == {"test"}
+    assert len(training.queries) == len(check.queries) == 120
+    # Every profile graded for a query of the check (its occupation or one of its ISCO group) is written from
+    # titles that no training profile uses, and no training offer has a title the check asks about.
+    graded = {check.corpus[doc]["title"] for grades in check.qrels["test"].values() for doc in grades}
+    assert len(graded) > 200
+    # ESCO gives this one title to two occupations of different ISCO groups.
+    assert graded & {doc["title"] for doc in training.corpus.values()} <= {"monteur-vendeur opticien"}
+    assert not {q["title"] for q in check.queries.values()} & {q["title"] for q in training.queries.values()}
+
+
+def test_french_folders_name_no_offer_title_among_the_profiles_written_for_it() -> None:
+    """A profile names other titles of its occupation, never the offer's own (else BM25 would find it verbatim)."""
+    for folder in (ESCO_FR, ESCO_TRAINING):
+        benchmark = load_benchmark(folder)
+        for split in benchmark.qrels.values():
+            for query_id, grades in split.items():
+                title = benchmark.queries[query_id]["title"].lower()
+                for doc in (benchmark.corpus[d] for d, grade in grades.items() if grade == 2):
+                    named = (doc["title"].lower(), doc["text"].lower().split("auparavant : ")[1].rstrip("."))
+                    assert title not in named, (folder.name, query_id)
