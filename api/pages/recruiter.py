@@ -47,6 +47,7 @@ def offer_page(request: Request, offer_id: str, rt: RuntimeDep, principal: Princ
         shortlist=page,
         earlier=len(seen.kept) - 1 if seen.kept else 0,
         occupation=rt.taxonomy.occupation(code) if code else None,
+        reading=seen.reading,
         commune=rt.geography.get(offer.commune_insee),
         widest=max(widest, 1e-6),
         decisions=list(Decision),

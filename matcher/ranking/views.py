@@ -12,6 +12,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -108,6 +109,39 @@ def offer_view(
         place=geography.coordinates(offer.commune_insee),
         occupation_confidences=confidences,
         skills_confidence=confidences[0] if skills_source.startswith("métier ROME") else 1.0,
+    )
+
+
+@dataclass(frozen=True)
+class OfferReading:
+    """What the ranking reads in an offer, in the words a recruiter checks it with."""
+
+    occupations: list[tuple[str, str, float]]  # code, label, probability (1.0: given by the offer), best first
+    occupation_source: str
+    required: list[str]  # skill labels
+    desired: list[str]
+    skills_source: str
+
+
+SHOWN_GUESSES = 3  # a page names the likeliest occupations, not all ten the ranking weighs
+SHOWN_FROM = 0.05  # nor guesses too unlikely to help a recruiter correct the offer
+
+
+def offer_reading(view: OfferView, taxonomy: Taxonomy) -> OfferReading:
+    """An offer's view in words: its occupation (given, or the likeliest guesses with their probability) and the
+    skills the ranking compares candidates with."""
+    confidences = view.occupation_confidences or (1.0,) * len(view.occupations)
+    occupations = [
+        (code, occupation.label if (occupation := taxonomy.occupation(code)) else code, p)
+        for code, p in zip(view.occupations, confidences, strict=True)
+        if p >= SHOWN_FROM
+    ][:SHOWN_GUESSES]
+    return OfferReading(
+        occupations=occupations,
+        occupation_source=view.occupation_source,
+        required=[taxonomy.skill_label(code) for code in view.required_skills],
+        desired=[taxonomy.skill_label(code) for code in view.desired_skills],
+        skills_source=view.skills_source,
     )
 
 

@@ -25,6 +25,7 @@ from matcher.core.records import offer_from_row
 from matcher.governance import audit, pseudonyms, transparency
 from matcher.governance.privacy import shortlists_with
 from matcher.ranking.pipeline import Explanation, ai_ranking_on, shortlist_of
+from matcher.ranking.views import OfferReading, offer_reading
 from matcher.store.tables import CandidateRow, FeedbackRow, OfferRow, ShortlistRow
 
 if TYPE_CHECKING:
@@ -198,10 +199,12 @@ def _page(session: Session, principal: Principal, row: ShortlistRow, limit: int,
 
 @dataclass(frozen=True)
 class OfferShortlists:
-    """An offer with its employer, the shortlists kept for it, and the first page of the latest one."""
+    """An offer with its employer, what the ranking reads in it, the shortlists kept for it, and the first page of
+    the latest one."""
 
     offer: Offer
     employer: Employer
+    reading: OfferReading
     kept: list[ShortlistSummary]
     latest: ShortlistPage | None
 
@@ -214,7 +217,10 @@ def offer_with_shortlists(rt: Runtime, *, principal: Principal, offer_id: str, l
         kept = _summaries(session, offer_id)
         latest = _latest(session, offer_id) if kept else None
         page = _page(session, principal, latest, limit, 0) if latest is not None else None
-        return OfferShortlists(offer=offer_from_row(row), employer=employer, kept=kept, latest=page)
+        offer = offer_from_row(row)
+    # Read outside the transaction: a view not kept yet is built from the offer's text (the classifier may load).
+    reading = offer_reading(rt.offer_views.of(offer), rt.taxonomy)
+    return OfferShortlists(offer=offer, employer=employer, reading=reading, kept=kept, latest=page)
 
 
 def _latest_decisions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import unescape
 
 from fastapi.testclient import TestClient
 
@@ -115,3 +116,53 @@ def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, wor
     nothing = client.get("/recruteur/candidats", params={"q": "chapelier cybersécurité", "contrat": "cdi"}).text
     assert "0 profil(s) trouvé(s)" in nothing
     assert "Aucun profil ne correspond" in nothing and "les types de contrat" in nothing
+
+
+def _reading(html: str) -> str:
+    """The offer page's 'what the ranking reads' section, its entities unescaped."""
+    section = html[html.index("<details data-reading>") :]
+    return unescape(section[: section.index("</details>")])
+
+
+def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_in_its_text(
+    rt: Runtime, world: World
+) -> None:
+    with rt.store.transaction() as session:
+        given = create_offer(
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_a)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+        read = create_offer(
+            session,
+            data=OfferIn.model_validate(
+                offer_body(
+                    world.employer_a,
+                    title="Jardinier espaces verts (H/F)",
+                    description="Tonte, taille des haies et entretien des massifs de la commune.",
+                    rome_code=None,
+                    required_skills=[],
+                )
+            ),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    client = world.client
+    sign_in(client, "rh@privas.example.fr")
+    occupation, skill = rt.taxonomy.occupations["A1203"].label, rt.taxonomy.skill_label("100063")
+
+    shown = _reading(client.get(f"/offres/{given.id}").text)
+    assert f"A1203 — {occupation}" in shown and "donné par l'offre" in shown and "%" not in shown
+    assert skill in shown and "Compétences d'après : offre." in shown
+
+    shown = _reading(client.get(f"/offres/{read.id}").text)
+    view = rt.offer_views.of(read)  # what the ranking compares: the page must say the same
+    guesses = re.findall(r"([A-N]\d{4}) — [^(;]+ \((\d+) %\)", shown)
+    assert [code for code, _ in guesses] == [
+        c for c, p in zip(view.occupations, view.occupation_confidences, strict=True) if p >= 0.05
+    ][:3]
+    assert guesses[0][0] in {"A1203", "A1208"}, shown  # a gardener's occupation, the likeliest first
+    assert [int(p) for _, p in guesses] == sorted((int(p) for _, p in guesses), reverse=True)
+    assert "déduit de l'intitulé et du texte" in shown and "Compétences d'après : métier ROME" in shown
+    assert view.required_skills and all(rt.taxonomy.skill_label(code) in shown for code in view.required_skills)
