@@ -141,7 +141,8 @@ def _coverage(wanted: Sequence[str], have: frozenset[str]) -> tuple[float, list[
     return len(matched) / len(wanted), matched, [s for s in wanted if s not in have]
 
 
-def _confidences(codes: Sequence[str], confidences: Sequence[float]) -> Sequence[float]:
+def confidences_of(codes: Sequence[str], confidences: Sequence[float]) -> Sequence[float]:
+    """The confidence of each occupation of a view: 1.0 each unless the view keeps one per occupation."""
     return confidences if len(confidences) == len(codes) else [1.0] * len(codes)
 
 
@@ -153,8 +154,8 @@ def _occupation_match(offer: OfferView, candidate: CandidateView, taxonomy: Taxo
     Guesses of one side are alternatives, so their probabilities add; a given code has probability 1.
     """
     same = neighbour = domain = 0.0
-    offer_p = _confidences(offer.occupations, offer.occupation_confidences)
-    candidate_p = _confidences(candidate.occupations, candidate.occupation_confidences)
+    offer_p = confidences_of(offer.occupations, offer.occupation_confidences)
+    candidate_p = confidences_of(candidate.occupations, candidate.occupation_confidences)
     for guess, p in zip(offer.occupations[:GUESSES], offer_p, strict=False):
         for code, q in zip(candidate.occupations, candidate_p, strict=True):
             relation = taxonomy.relation(guess, code)
@@ -177,8 +178,8 @@ def named_relation(same: float, neighbour: float, domain: float) -> str:
 
 def certainty(offer: OfferView, candidate: CandidateView) -> float:
     """How sure the structured side of a pair is: the product of both sides' best occupation confidence."""
-    offer_p = max(_confidences(offer.occupations, offer.occupation_confidences), default=0.0)
-    candidate_p = max(_confidences(candidate.occupations, candidate.occupation_confidences), default=0.0)
+    offer_p = max(confidences_of(offer.occupations, offer.occupation_confidences), default=0.0)
+    candidate_p = max(confidences_of(candidate.occupations, candidate.occupation_confidences), default=0.0)
     return offer_p * candidate_p
 
 

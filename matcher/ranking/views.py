@@ -21,7 +21,7 @@ import orjson
 from indices.analysis import analyze
 from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.indexing.documents import candidate_text
-from matcher.ranking.features import GUESSES, NAMED_AT, CandidateView, OfferView
+from matcher.ranking.features import GUESSES, NAMED_AT, CandidateView, OfferView, confidences_of
 from matcher.reference.classifier import Inferer
 from matcher.reference.geography import Geography
 from matcher.reference.language import is_french
@@ -130,10 +130,9 @@ SHOWN_FROM = 0.05  # nor guesses too unlikely to help a recruiter correct the of
 def offer_reading(view: OfferView, taxonomy: Taxonomy) -> OfferReading:
     """An offer's view in words: its occupation (given, or the likeliest guesses with their probability) and the
     skills the ranking compares candidates with."""
-    confidences = view.occupation_confidences or (1.0,) * len(view.occupations)
     occupations = [
         (code, occupation.label if (occupation := taxonomy.occupation(code)) else code, p)
-        for code, p in zip(view.occupations, confidences, strict=True)
+        for code, p in zip(view.occupations, confidences_of(view.occupations, view.occupation_confidences), strict=True)
         if p >= SHOWN_FROM
     ][:SHOWN_GUESSES]
     return OfferReading(
