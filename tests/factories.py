@@ -39,7 +39,7 @@ from matcher.governance import audit
 from matcher.jobs.leases import Leases
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
-from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, ShortlistRow
+from matcher.store.tables import AccountRow, CandidateRow, EmployerRow, OfferRow, ShortlistRow
 
 if TYPE_CHECKING:
     import pytest
@@ -251,7 +251,11 @@ def candidate_body(**changes: object) -> dict:
 
 
 def bearer(rt: Runtime, account_id: str) -> dict[str, str]:
-    token, _ = tokens.issue(rt.settings, subject=account_id)
+    """A token issued as the token endpoint issues it: in the account's current session generation (an earlier
+    test's sign-out ends the tokens of the generation before)."""
+    with rt.store.read() as session:
+        generation = session.scalar(select(AccountRow.session_generation).where(AccountRow.id == account_id)) or 0
+    token, _ = tokens.issue(rt.settings, subject=account_id, generation=generation)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -17,10 +17,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from matcher.access import accounts, tokens
+from matcher.access import accounts
 from matcher.access.accounts import AccountIn, Role
 from tests.e2e.conftest import Site
-from tests.factories import PASSWORD, candidate_body, offer_body, received_mails, smtp_server_process
+from tests.factories import PASSWORD, bearer, candidate_body, offer_body, received_mails, smtp_server_process
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
@@ -39,11 +39,6 @@ def audit(page: Page, screenshots: Path, name: str) -> None:
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, f"{name}: " + "; ".join(f"{v['id']} ({v['impact']}): {v['help']}" for v in bad)
     page.screenshot(path=screenshots / f"{name}.png", full_page=True)
-
-
-def bearer(site: Site, account_id: str) -> dict[str, str]:
-    token, _ = tokens.issue(site.rt.settings, subject=account_id)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ def _seeker(site: Site, name: str, login: str) -> tuple[str, str]:
             session, data=AccountIn(email=email, name=name, role=Role.SEEKER, password=PASSWORD)
         )
     body = candidate_body(display_name=name, mobility={"communes": ["07186"], "radius_km": 40})
-    created = httpx.post(f"{site.url}/me/profile", json=body, headers=bearer(site, account.id))
+    created = httpx.post(f"{site.url}/me/profile", json=body, headers=bearer(site.rt, account.id))
     assert created.status_code == 201, created.text
     return email, created.json()["id"]
 
@@ -77,7 +72,7 @@ def _seeker(site: Site, name: str, login: str) -> tuple[str, str]:
 def test_the_approach_loop_in_the_browser(browser: Browser, site: Site, mail: Path, screenshots: Path) -> None:
     noe, noe_id = _seeker(site, "Noé", "noe")
     ines, _ = _seeker(site, "Inès", "ines")
-    hr = bearer(site, site.account_ids["recruiter"])
+    hr = bearer(site.rt, site.account_ids["recruiter"])
     offer = httpx.post(
         f"{site.url}/offers", json=offer_body(site.employer_a, title="Jardinier des écoles"), headers=hr
     ).json()["id"]

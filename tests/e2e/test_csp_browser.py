@@ -11,9 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from matcher.access import tokens
 from tests.e2e.conftest import Site
-from tests.factories import PASSWORD, offer_body
+from tests.factories import PASSWORD, bearer, offer_body
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +39,7 @@ def test_pages_work_under_the_policy(page: Page, site: Site) -> None:
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
-    token, _ = tokens.issue(site.rt.settings, subject=site.account_ids["recruiter"])
-    hr = {"Authorization": f"Bearer {token}"}
+    hr = bearer(site.rt, site.account_ids["recruiter"])
     body = offer_body(site.employer_a, title="Jardinier des jardins partagés")
     offer_id = httpx.post(f"{site.url}/offers", json=body, headers=hr, timeout=60).json()["id"]
     built = httpx.post(f"{site.url}/offers/{offer_id}/shortlists", json={}, headers=hr, timeout=60)
