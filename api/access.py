@@ -155,6 +155,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/offres/{offer_id}"): roles(R),
     ("POST", "/offres/{offer_id}/preselection"): roles(R),
     ("POST", "/offres/{offer_id}/decisions"): roles(R),
+    ("POST", "/offres/{offer_id}/metier"): roles(R),
     ("GET", "/recruteur/candidats"): roles(R),
     ("GET", "/recruteur/webhooks"): roles(R),
     ("GET", "/candidat/profil"): roles(S),

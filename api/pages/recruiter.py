@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from api.auth import PrincipalDep
 from api.deps import RunnerDep, RuntimeDep
 from api.pages.common import commune_of, flash, redirect, render, rome_code, router
-from matcher.catalog.offers import offer_listing
+from matcher.catalog.offers import offer_listing, set_occupation
 from matcher.catalog.search import SearchFilters, SearchIn, search_candidates
 from matcher.core.errors import InvalidInput
 from matcher.core.models import ContractType, Decision, FeedbackIn
@@ -61,6 +61,36 @@ def build_shortlist(
     summary = build(rt, principal=principal, offer_id=offer_id)
     tasks.add_task(runner.kick)  # its webhook delivery
     flash(request, f"Présélection construite : {summary.size} profils classés.")
+    return redirect(f"/offres/{offer_id}")
+
+
+@router.post("/offres/{offer_id}/metier")
+def correct_occupation(
+    request: Request,
+    offer_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    tasks: BackgroundTasks,
+    metier: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The recruiter confirms or corrects the offer's occupation, and the shortlist is rebuilt with it."""
+    anchor = f"/offres/{offer_id}#lecture"
+    code = rome_code(rt, metier) if metier.strip() else None
+    if code is None:
+        flash(
+            request, "Métier non enregistré : choisissez un intitulé dans la liste proposée ou un code ROME.", "error"
+        )
+        return redirect(anchor)
+    try:
+        set_occupation(rt, principal=principal, offer_id=offer_id, rome_code=code)
+    except InvalidInput as exc:
+        flash(request, f"Métier non enregistré : {exc.detail}.", "error")
+        return redirect(anchor)
+    summary = build(rt, principal=principal, offer_id=offer_id)
+    tasks.add_task(runner.kick)  # the offer's reindexing, the shortlist's webhook delivery
+    label = occupation.label if (occupation := rt.taxonomy.occupation(code)) else code
+    flash(request, f"Métier enregistré : {code} — {label}. Présélection reconstruite : {summary.size} profils classés.")
     return redirect(f"/offres/{offer_id}")
 
 

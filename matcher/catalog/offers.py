@@ -263,6 +263,16 @@ def edit_offer(rt: Runtime, *, principal: Principal, offer_id: str, data: OfferI
         )
 
 
+def set_occupation(rt: Runtime, *, principal: Principal, offer_id: str, rome_code: str) -> Offer:
+    """Give an offer the principal acts for its ROME occupation: a recruiter confirming or correcting what the
+    ranking read in the text. Everything else stays; the offer gets a new version like any edit."""
+    with rt.store.transaction() as session:
+        current = tenancy.offer_row(session, principal, offer_id)
+        offer = offer_from_row(current)
+        data = OfferIn.model_validate({**offer.model_dump(include=set(OfferIn.model_fields)), "rome_code": rome_code})
+        return update_offer(session, offer_id=offer_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+
+
 def change_status(rt: Runtime, *, principal: Principal, offer_id: str, status: OfferStatus) -> Offer:
     """Publish or close an offer the principal acts for."""
     with rt.store.transaction() as session:

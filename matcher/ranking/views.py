@@ -11,7 +11,7 @@ import dataclasses
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -135,13 +135,31 @@ def offer_reading(view: OfferView, taxonomy: Taxonomy) -> OfferReading:
         for code, p in zip(view.occupations, confidences_of(view.occupations, view.occupation_confidences), strict=True)
         if p >= SHOWN_FROM
     ][:SHOWN_GUESSES]
+    required = _one_per_reading(taxonomy.skill_label(code) for code in view.required_skills)
     return OfferReading(
         occupations=occupations,
         occupation_source=view.occupation_source,
-        required=[taxonomy.skill_label(code) for code in view.required_skills],
-        desired=[taxonomy.skill_label(code) for code in view.desired_skills],
+        required=required,
+        desired=_one_per_reading((taxonomy.skill_label(code) for code in view.desired_skills), after=required),
         skills_source=view.skills_source,
     )
+
+
+def _one_per_reading(labels: Iterable[str], *, after: Iterable[str] = ()) -> list[str]:
+    """Each skill once in the words a recruiter reads: ROME holds near-twin items ("Gestion de bases de données",
+    "Gestion des bases de données") that are one skill to a reader; labels already shown (``after``) are skipped.
+    The ranking keeps every code, since a profile may hold either."""
+
+    def key(label: str) -> tuple[str, ...]:
+        return tuple(analyze(label)) or (label,)
+
+    seen = {key(label) for label in after}
+    kept = []
+    for label in labels:
+        if key(label) not in seen:
+            seen.add(key(label))
+            kept.append(label)
+    return kept
 
 
 View = TypeVar("View", OfferView, CandidateView)

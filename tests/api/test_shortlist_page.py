@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 from html import unescape
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.pages.common import number_fr, paris
 from matcher.catalog.candidates import create_candidate
 from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, OfferIn
+from matcher.core.records import offer_from_row, offer_row
 from matcher.jobs.runner import process_outbox
+from matcher.ranking.views import offer_reading
 from matcher.runtime import Runtime
+from matcher.store.tables import ShortlistRow
 from tests.factories import PASSWORD, World, candidate_body, offer_body
 
 
@@ -119,9 +124,10 @@ def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, wor
 
 
 def _reading(html: str) -> str:
-    """The offer page's 'what the ranking reads' section, its entities unescaped."""
-    section = html[html.index("<details data-reading>") :]
-    return unescape(section[: section.index("</details>")])
+    """The offer page's 'what the ranking reads' section without its forms, its entities unescaped."""
+    section = html[html.index("<details data-reading") :]
+    section = section[: section.index("</details>")]
+    return unescape(section.split("<form", 1)[0])
 
 
 def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_in_its_text(
@@ -166,3 +172,100 @@ def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_i
     assert [int(p) for _, p in guesses] == sorted((int(p) for _, p in guesses), reverse=True)
     assert "déduit de l'intitulé et du texte" in shown and "Compétences d'après : métier ROME" in shown
     assert view.required_skills and all(rt.taxonomy.skill_label(code) in shown for code in view.required_skills)
+
+
+def test_near_twin_skills_of_rome_are_read_once_and_the_ranking_keeps_both_codes(rt: Runtime, world: World) -> None:
+    twins = sorted(
+        code
+        for code in rt.taxonomy.skills
+        if rt.taxonomy.skill_label(code) in {"Gestion de bases de données", "Gestion des bases de données"}
+    )
+    assert len(twins) == 2  # ROME holds both items
+    other = next(
+        c for c in rt.taxonomy.skills if rt.taxonomy.skill_label(c) == "Systèmes de gestion de base de données"
+    )
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_a)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    view = dataclasses.replace(rt.offer_views.of(offer), required_skills=(twins[0],), desired_skills=(twins[1], other))
+    reading = offer_reading(view, rt.taxonomy)
+    assert reading.required == [rt.taxonomy.skill_label(twins[0])]
+    assert reading.desired == ["Systèmes de gestion de base de données"]  # its twin is already expected
+
+
+def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlist_is_rebuilt_with_it(
+    rt: Runtime, world: World
+) -> None:
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=OfferIn.model_validate(
+                offer_body(
+                    world.employer_a,
+                    title="Jardinier espaces verts (H/F)",
+                    description="Tonte, taille des haies et entretien des massifs de la commune.",
+                    rome_code=None,
+                    required_skills=[],
+                )
+            ),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    client = world.client
+    token = sign_in(client, "rh@privas.example.fr")
+    page = client.get(f"/offres/{offer.id}").text
+    assert '<details data-reading id="lecture" open>' in page  # a guessed occupation is shown to be checked
+    guesses = re.findall(r'name="metier" value="([A-N]\d{4})"', page)
+    assert guesses and guesses == [
+        code for code, _, _ in offer_reading(rt.offer_views.of(offer), rt.taxonomy).occupations
+    ]
+
+    chosen = guesses[-1]  # the recruiter picks one, not necessarily the likeliest
+    answer = client.post(f"/offres/{offer.id}/metier", data={"metier": chosen, "csrf": token}, follow_redirects=True)
+    label = rt.taxonomy.occupations[chosen].label
+    assert f"Métier enregistré : {chosen} — {unescape(label)}" in unescape(answer.text)
+    assert "Présélection reconstruite" in unescape(answer.text)
+    with rt.store.read() as session:
+        stored = offer_from_row(offer_row(session, offer.id))
+        kept = session.scalars(select(ShortlistRow).where(ShortlistRow.offer_id == offer.id)).all()
+    assert stored.rome_code == chosen and stored.version == offer.version + 1
+    assert stored.title == offer.title and stored.description == offer.description and stored.source == offer.source
+    assert [k.offer_version for k in kept] == [stored.version]  # built on the corrected offer
+    shown = _reading(answer.text)
+    assert f"{chosen} — {label}" in unescape(shown) and "donné par l'offre" in shown and "%" not in shown
+    assert 'id="lecture" open' not in answer.text  # given now: nothing left to check
+
+    # A job title typed works as well as a code; text that names no occupation changes nothing.
+    client.post(
+        f"/offres/{offer.id}/metier", data={"metier": "Jardinier paysagiste", "csrf": token}, follow_redirects=False
+    )
+    with rt.store.read() as session:
+        assert (
+            offer_from_row(offer_row(session, offer.id)).rome_code
+            == rt.taxonomy.search_titles("Jardinier paysagiste", 1)[0].rome
+        )
+    refused = client.post(f"/offres/{offer.id}/metier", data={"metier": "zzqx", "csrf": token}, follow_redirects=True)
+    assert "Métier non enregistré" in unescape(refused.text)
+    refused = client.post(f"/offres/{offer.id}/metier", data={"metier": "A9999", "csrf": token}, follow_redirects=True)
+    assert "code ROME inconnu : A9999" in unescape(refused.text)
+    with rt.store.read() as session:
+        assert offer_row(session, offer.id).version == offer.version + 2
+
+
+def test_a_recruiter_cannot_set_the_occupation_of_another_employers_offer(rt: Runtime, world: World) -> None:
+    with rt.store.transaction() as session:
+        offer = create_offer(
+            session,
+            data=OfferIn.model_validate(offer_body(world.employer_b)),
+            taxonomy=rt.taxonomy,
+            geography=rt.geography,
+        )
+    token = sign_in(world.client, "rh@privas.example.fr")
+    answer = world.client.post(f"/offres/{offer.id}/metier", data={"metier": "K2111", "csrf": token})
+    assert answer.status_code == 404
+    with rt.store.read() as session:
+        assert offer_row(session, offer.id).version == offer.version
