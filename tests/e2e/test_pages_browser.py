@@ -18,9 +18,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from matcher.access import tokens
 from tests.e2e.conftest import Site
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, bearer, offer_body
 
 pytestmark = pytest.mark.browser
 AXE = Axe()
@@ -48,8 +47,7 @@ def audit(page: Page, screenshots: Path, name: str) -> None:
 
 
 def api_headers(site: Site, who: str) -> dict[str, str]:
-    token, _ = tokens.issue(site.rt.settings, subject=site.account_ids[who])
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(site.rt, site.account_ids[who])
 
 
 def test_axe_core_is_bundled_offline() -> None:
@@ -109,6 +107,25 @@ def test_recruiter_of_another_employer_cannot_open_the_shortlist(page: Page, sit
     expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
     expect(page.locator("ol.shortlist")).to_have_count(0)
     audit(page, screenshots, "erreur-404")
+
+
+def test_recruiter_confirms_the_occupation_the_ranking_guessed(page: Page, site: Site, screenshots: Path) -> None:
+    body = offer_body(site.employer_a, title="Jardinier espaces verts (H/F)", rome_code=None, required_skills=[])
+    created = httpx.post(f"{site.url}/offers", json=body, headers=api_headers(site, "recruiter"), timeout=60)
+    assert created.status_code == 201, created.text
+    sign_in(page, site, "recruiter")
+    page.goto(f"/offres/{created.json()['id']}")
+    reading = page.locator("details[data-reading]")
+    expect(reading).to_have_attribute("open", "")  # guessed: shown to be checked
+    expect(reading).to_contain_text("déduit de l'intitulé et du texte")
+    audit(page, screenshots, "recruteur-offre-metier-devine")
+    choice = reading.locator("[data-occupation-confirm] button").first
+    code = (choice.get_attribute("value") or "").strip()
+    choice.click()
+    expect(page.locator(".flash").first).to_contain_text(f"Métier enregistré : {code}")
+    expect(page.locator(".flash").first).to_contain_text("Présélection reconstruite")
+    expect(page.locator("details[data-reading]")).to_contain_text("donné par l'offre")
+    expect(page.locator("ol.shortlist > li").first).to_be_visible()
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_then_back(page: Page, site: Site) -> None:
