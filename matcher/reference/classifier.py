@@ -56,7 +56,9 @@ CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
 # Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
 _TITLE_NOISE = re.compile(
-    r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|\d+h?\d*|"
+    r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|mi temps|\d+h?\d*|"
+    r"contractuel|titulaire|vacataire|(?:en )?remplacement|"
+    r"(?:de |du )?(?:nuit|jour|matin|soir)|(?:le )?week end|"
     r"h ?/ ?f|f ?/ ?h|junior|senior|confirme|experimente|urgent)\b"
 )
 # "… à Annonay", "… sur Privas (07)", "… secteur Aubenas": a place after the occupation, read on the title as
