@@ -31,8 +31,8 @@ def test_clean_title_keeps_the_occupation_only() -> None:
 
 
 def test_a_shift_or_a_public_contract_in_the_title_is_not_the_occupation(classifier: OccupationClassifier) -> None:
-    """A shift ("de nuit") once made "ASH de nuit" a night security guard: the three letters of the occupation weighed less than
-    the shift, which many ROME titles name ("Veilleur de nuit", "Réceptionniste de nuit")."""
+    """A shift once made "ASH de nuit" a night security guard: the three letters of the occupation weighed less
+    than the shift, which many ROME titles name ("Veilleur de nuit", "Réceptionniste de nuit")."""
     assert clean_title("ASH de nuit (H/F)") == clean_title("ASH") == "ash"
     assert clean_title("Adjoint administratif contractuel - remplacement") == "adjoint administratif"
     assert clean_title("Cuisinier week-end et jours fériés") == "cuisinier et jours feries"
