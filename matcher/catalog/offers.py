@@ -28,6 +28,7 @@ from matcher.core.models import (
 )
 from matcher.core.outbox import enqueue, new_id
 from matcher.core.records import columns, offer_from_row, offer_row
+from matcher.governance import audit
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 from matcher.store.tables import EmployerRow, OfferRow
@@ -265,12 +266,22 @@ def edit_offer(rt: Runtime, *, principal: Principal, offer_id: str, data: OfferI
 
 def set_occupation(rt: Runtime, *, principal: Principal, offer_id: str, rome_code: str) -> Offer:
     """Give an offer the principal acts for its ROME occupation: a recruiter confirming or correcting what the
-    ranking read in the text. Everything else stays; the offer gets a new version like any edit."""
+    ranking read in the text. Everything else stays; the offer gets a new version like any edit (none when it
+    already has that code), and the human correction joins the audit log."""
     with rt.store.transaction() as session:
-        current = tenancy.offer_row(session, principal, offer_id)
-        offer = offer_from_row(current)
+        offer = offer_from_row(tenancy.offer_row(session, principal, offer_id))
+        if offer.rome_code == rome_code:
+            return offer
         data = OfferIn.model_validate({**offer.model_dump(include=set(OfferIn.model_fields)), "rome_code": rome_code})
-        return update_offer(session, offer_id=offer_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        updated = update_offer(session, offer_id=offer_id, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+        audit.record(
+            session,
+            actor=principal.subject,
+            action=audit.OCCUPATION_SET,
+            subject=offer_id,
+            payload={"from": offer.rome_code, "to": rome_code, "offer_version": updated.version},
+        )
+        return updated
 
 
 def change_status(rt: Runtime, *, principal: Principal, offer_id: str, status: OfferStatus) -> Offer:

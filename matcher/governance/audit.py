@@ -1,4 +1,5 @@
-"""Append-only audit log with a hash chain (AI Act art. 12 and 26(6): ranking events, views, human decisions).
+"""Append-only audit log with a hash chain (AI Act art. 12 and 26(6): ranking events, views, human decisions and
+corrections).
 
 Each row's hash is ``sha256(prev_hash + canonical JSON of at, actor, action, subject, payload)``, so
 editing, inserting or deleting a row in the middle breaks the chain from that row on. ``seq`` is not
@@ -43,6 +44,7 @@ _LOCK_KEY = 0x4155444954  # "AUDIT": one advisory lock for every appender
 SHORTLIST_BUILT = "shortlist.built"
 SHORTLIST_VIEWED = "shortlist.viewed"
 DECISION = "decision"
+OCCUPATION_SET = "offer.occupation_set"  # a recruiter confirms or corrects the occupation the ranking read
 CANDIDATE_ERASED = "candidate.erased"
 RETENTION_PURGED = "retention.purged"
 

@@ -418,7 +418,7 @@ class AuditRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(32), index=True)  # shortlist.built | shortlist.viewed | decision
+    action: Mapped[str] = mapped_column(String(32), index=True)  # shortlist.built, decision… (audit.py)
     subject: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -15,10 +15,11 @@ from matcher.catalog.candidates import create_candidate
 from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, OfferIn
 from matcher.core.records import offer_from_row, offer_row
+from matcher.governance import audit
 from matcher.jobs.runner import process_outbox
 from matcher.ranking.views import offer_reading
 from matcher.runtime import Runtime
-from matcher.store.tables import ShortlistRow
+from matcher.store.tables import AuditRow, ShortlistRow
 from tests.factories import PASSWORD, World, candidate_body, offer_body
 
 
@@ -239,21 +240,27 @@ def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlis
     assert f"{chosen} — {label}" in unescape(shown) and "donné par l'offre" in shown and "%" not in shown
     assert 'id="lecture" open' not in answer.text  # given now: nothing left to check
 
-    # A job title typed works as well as a code; text that names no occupation changes nothing.
-    client.post(
-        f"/offres/{offer.id}/metier", data={"metier": "Jardinier paysagiste", "csrf": token}, follow_redirects=False
-    )
-    with rt.store.read() as session:
-        assert (
-            offer_from_row(offer_row(session, offer.id)).rome_code
-            == rt.taxonomy.search_titles("Jardinier paysagiste", 1)[0].rome
-        )
+    # A job title typed works as well as a code; the same code again, or text that names no occupation, changes
+    # nothing. Each correction is in the audit log.
+    florist = rt.taxonomy.search_titles("Fleuriste", 1)[0].rome
+    assert florist != chosen
+    for typed in ("Fleuriste", florist):
+        client.post(f"/offres/{offer.id}/metier", data={"metier": typed, "csrf": token}, follow_redirects=False)
     refused = client.post(f"/offres/{offer.id}/metier", data={"metier": "zzqx", "csrf": token}, follow_redirects=True)
     assert "Métier non enregistré" in unescape(refused.text)
     refused = client.post(f"/offres/{offer.id}/metier", data={"metier": "A9999", "csrf": token}, follow_redirects=True)
     assert "code ROME inconnu : A9999" in unescape(refused.text)
     with rt.store.read() as session:
-        assert offer_row(session, offer.id).version == offer.version + 2
+        row = offer_row(session, offer.id)
+        assert (row.rome_code, row.version) == (florist, offer.version + 2)
+        corrections = session.scalars(
+            select(AuditRow).where(AuditRow.action == audit.OCCUPATION_SET).order_by(AuditRow.seq)
+        ).all()
+    assert [(c.subject, c.payload["from"], c.payload["to"]) for c in corrections] == [
+        (offer.id, None, chosen),
+        (offer.id, chosen, florist),
+    ]
+    assert corrections[0].actor == world.account_ids["recruiter"]
 
 
 def test_a_recruiter_cannot_set_the_occupation_of_another_employers_offer(rt: Runtime, world: World) -> None:
