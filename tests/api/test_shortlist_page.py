@@ -124,6 +124,16 @@ def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, wor
     assert "Aucun profil ne correspond" in nothing and "les types de contrat" in nothing
 
 
+# An offer that gives neither a code nor skills: the ranking reads its occupation in the title and text.
+GUESSED_OFFER = offer_body(
+    "",
+    title="Jardinier espaces verts (H/F)",
+    description="Tonte, taille des haies et entretien des massifs de la commune.",
+    rome_code=None,
+    required_skills=[],
+)
+
+
 def _reading(html: str) -> str:
     """The offer page's 'what the ranking reads' section without its forms, its entities unescaped."""
     section = html[html.index("<details data-reading") :]
@@ -143,15 +153,7 @@ def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_i
         )
         read = create_offer(
             session,
-            data=OfferIn.model_validate(
-                offer_body(
-                    world.employer_a,
-                    title="Jardinier espaces verts (H/F)",
-                    description="Tonte, taille des haies et entretien des massifs de la commune.",
-                    rome_code=None,
-                    required_skills=[],
-                )
-            ),
+            data=OfferIn.model_validate(GUESSED_OFFER | {"employer_id": world.employer_a}),
             taxonomy=rt.taxonomy,
             geography=rt.geography,
         )
@@ -204,15 +206,7 @@ def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlis
     with rt.store.transaction() as session:
         offer = create_offer(
             session,
-            data=OfferIn.model_validate(
-                offer_body(
-                    world.employer_a,
-                    title="Jardinier espaces verts (H/F)",
-                    description="Tonte, taille des haies et entretien des massifs de la commune.",
-                    rome_code=None,
-                    required_skills=[],
-                )
-            ),
+            data=OfferIn.model_validate(GUESSED_OFFER | {"employer_id": world.employer_a}),
             taxonomy=rt.taxonomy,
             geography=rt.geography,
         )
