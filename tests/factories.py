@@ -31,7 +31,7 @@ from matcher.catalog.offers import create_offer
 from matcher.cli import main
 from matcher.core import settings as core_settings
 from matcher.core.indexes import CANDIDATES, OFFERS
-from matcher.core.models import CandidateIn, EmployerIn, OfferIn
+from matcher.core.models import CandidateIn, EmployerIn, Offer, OfferIn
 from matcher.core.outbox import enqueue
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
@@ -235,6 +235,13 @@ def offer_body(employer_id: str, **changes: object) -> dict:
         "required_skills": ["100063"],
         **changes,
     }
+
+
+def stored_offer(rt: Runtime, employer_id: str, **changes: object) -> Offer:
+    """An offer as the API body ``offer_body`` describes it, written as the offer service writes it."""
+    with rt.store.transaction() as session:
+        data = OfferIn.model_validate(offer_body(employer_id, **changes))
+        return create_offer(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
 
 
 def candidate_body(**changes: object) -> dict:

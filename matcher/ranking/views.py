@@ -156,8 +156,8 @@ def _one_per_reading(labels: Iterable[str], *, after: Iterable[str] = ()) -> lis
     seen = {key(label) for label in after}
     kept = []
     for label in labels:
-        if key(label) not in seen:
-            seen.add(key(label))
+        if (reading := key(label)) not in seen:
+            seen.add(reading)
             kept.append(label)
     return kept
 

@@ -20,7 +20,7 @@ from matcher.jobs.runner import process_outbox
 from matcher.ranking.views import offer_reading
 from matcher.runtime import Runtime
 from matcher.store.tables import AuditRow, ShortlistRow
-from tests.factories import PASSWORD, World, candidate_body, offer_body
+from tests.factories import PASSWORD, World, candidate_body, offer_body, stored_offer
 
 
 def sign_in(client: TestClient, email: str) -> str:
@@ -125,13 +125,12 @@ def test_the_search_page_says_nothing_matches_and_what_to_widen(rt: Runtime, wor
 
 
 # An offer that gives neither a code nor skills: the ranking reads its occupation in the title and text.
-GUESSED_OFFER = offer_body(
-    "",
-    title="Jardinier espaces verts (H/F)",
-    description="Tonte, taille des haies et entretien des massifs de la commune.",
-    rome_code=None,
-    required_skills=[],
-)
+GUESSED_OFFER: dict[str, object] = {
+    "title": "Jardinier espaces verts (H/F)",
+    "description": "Tonte, taille des haies et entretien des massifs de la commune.",
+    "rome_code": None,
+    "required_skills": [],
+}
 
 
 def _reading(html: str) -> str:
@@ -144,19 +143,7 @@ def _reading(html: str) -> str:
 def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_in_its_text(
     rt: Runtime, world: World
 ) -> None:
-    with rt.store.transaction() as session:
-        given = create_offer(
-            session,
-            data=OfferIn.model_validate(offer_body(world.employer_a)),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
-        read = create_offer(
-            session,
-            data=OfferIn.model_validate(GUESSED_OFFER | {"employer_id": world.employer_a}),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
+    given, read = stored_offer(rt, world.employer_a), stored_offer(rt, world.employer_a, **GUESSED_OFFER)
     client = world.client
     sign_in(client, "rh@privas.example.fr")
     occupation, skill = rt.taxonomy.occupations["A1203"].label, rt.taxonomy.skill_label("100063")
@@ -187,13 +174,7 @@ def test_near_twin_skills_of_rome_are_read_once_and_the_ranking_keeps_both_codes
     other = next(
         c for c in rt.taxonomy.skills if rt.taxonomy.skill_label(c) == "Systèmes de gestion de base de données"
     )
-    with rt.store.transaction() as session:
-        offer = create_offer(
-            session,
-            data=OfferIn.model_validate(offer_body(world.employer_a)),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
+    offer = stored_offer(rt, world.employer_a)
     view = dataclasses.replace(rt.offer_views.of(offer), required_skills=(twins[0],), desired_skills=(twins[1], other))
     reading = offer_reading(view, rt.taxonomy)
     assert reading.required == [rt.taxonomy.skill_label(twins[0])]
@@ -203,13 +184,7 @@ def test_near_twin_skills_of_rome_are_read_once_and_the_ranking_keeps_both_codes
 def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlist_is_rebuilt_with_it(
     rt: Runtime, world: World
 ) -> None:
-    with rt.store.transaction() as session:
-        offer = create_offer(
-            session,
-            data=OfferIn.model_validate(GUESSED_OFFER | {"employer_id": world.employer_a}),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
+    offer = stored_offer(rt, world.employer_a, **GUESSED_OFFER)
     client = world.client
     token = sign_in(client, "rh@privas.example.fr")
     page = client.get(f"/offres/{offer.id}").text
@@ -258,13 +233,7 @@ def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlis
 
 
 def test_a_recruiter_cannot_set_the_occupation_of_another_employers_offer(rt: Runtime, world: World) -> None:
-    with rt.store.transaction() as session:
-        offer = create_offer(
-            session,
-            data=OfferIn.model_validate(offer_body(world.employer_b)),
-            taxonomy=rt.taxonomy,
-            geography=rt.geography,
-        )
+    offer = stored_offer(rt, world.employer_b)
     token = sign_in(world.client, "rh@privas.example.fr")
     answer = world.client.post(f"/offres/{offer.id}/metier", data={"metier": "K2111", "csrf": token})
     assert answer.status_code == 404
