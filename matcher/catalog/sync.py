@@ -551,11 +551,14 @@ class OfferKind:
         return None
 
     def write(self, session: Session, partner: Principal, item: Item, live: OfferRow | None) -> str:
+        offer: OfferIn = item.payload
         if live is None:
-            return create_offer(session, data=item.payload, taxonomy=self.taxonomy, geography=self.geography).id
-        return update_offer(
-            session, offer_id=live.id, data=item.payload, taxonomy=self.taxonomy, geography=self.geography
-        ).id
+            return create_offer(session, data=offer, taxonomy=self.taxonomy, geography=self.geography).id
+        if offer.rome_code is None and live.rome_code:
+            # A listing that names no occupation keeps the one the offer has: a recruiter may have set it on the
+            # offer's page, over what the ranking read. A code the partner sends replaces it.
+            offer = offer.model_copy(update={"rome_code": live.rome_code})
+        return update_offer(session, offer_id=live.id, data=offer, taxonomy=self.taxonomy, geography=self.geography).id
 
     def delete(self, session: Session, live: OfferRow) -> None:
         delete_offer(session, offer_id=live.id)

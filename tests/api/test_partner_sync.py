@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from matcher.access.accounts import Principal, Role
+from matcher.catalog.offers import set_occupation
+from matcher.core.records import offer_row
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import ChangeRow, OfferRow
@@ -149,3 +152,23 @@ def test_callers_cannot_claim_another_source_and_a_recruiter_deleted_listing_com
     assert world.client.delete(f"/offers/{offer_id}", headers=hr).status_code == 204
     back = push(world, [listing(world, 1, version=2)])
     assert back["items"][0]["status"] == "created" and count(rt, OfferRow) == 2
+
+
+def test_a_listing_without_occupation_keeps_the_one_a_recruiter_set_and_a_code_sent_replaces_it(
+    world: World, rt: Runtime
+) -> None:
+    def pushed(version: int, **changes: object) -> dict:
+        item = listing(world, 1, version=version)
+        return push(world, [{**item, "offer": {**item["offer"], "rome_code": None, **changes}}])["items"][0]
+
+    offer_id = pushed(1)["offer_id"]
+    recruiter = Principal(role=Role.RECRUITER, subject="rh", employer_ids=frozenset({world.employer_a}))
+    set_occupation(rt, principal=recruiter, offer_id=offer_id, rome_code="K2204")  # read on the offer's page
+
+    assert pushed(2, description="Nettoyage des locaux de la mairie, horaires décalés.")["status"] == "updated"
+    with rt.store.read() as session:
+        row = offer_row(session, offer_id)
+        assert (row.rome_code, row.description) == ("K2204", "Nettoyage des locaux de la mairie, horaires décalés.")
+    assert pushed(3, rome_code="K2303")["status"] == "updated"
+    with rt.store.read() as session:
+        assert offer_row(session, offer_id).rome_code == "K2303"

@@ -164,6 +164,15 @@ def test_the_offer_page_says_what_the_ranking_reads_given_by_the_offer_or_read_i
     assert view.required_skills and all(rt.taxonomy.skill_label(code) in shown for code in view.required_skills)
 
 
+def test_a_partners_offer_says_that_its_next_sync_keeps_the_occupation_set_here(rt: Runtime, world: World) -> None:
+    direct = stored_offer(rt, world.employer_a)
+    synced = stored_offer(rt, world.employer_a, source=world.partner_id, external_ref="ext-1")
+    sign_in(world.client, "rh@privas.example.fr")
+    assert "data-partner-note" not in world.client.get(f"/offres/{direct.id}").text
+    note = world.client.get(f"/offres/{synced.id}").text
+    assert "renvoie l'offre sans code ROME" in unescape(note[note.index("data-partner-note") :])
+
+
 def test_near_twin_skills_of_rome_are_read_once_and_the_ranking_keeps_both_codes(rt: Runtime, world: World) -> None:
     twins = sorted(
         code
