@@ -25,9 +25,11 @@ from matcher.demo.samples import candidate_generator, offer_input, shipped_offer
 from matcher.indexing.documents import candidate_text
 
 if TYPE_CHECKING:
+    from matcher.reference.taxonomy import Taxonomy
     from matcher.runtime import Runtime
 
 TEST_SHARE = 3  # out of 10 domains
+GRADES = {"same": 2, "neighbour": 1}  # a profile's occupation to the offer's, as ROME relates them
 # BEIR folders derived from ESCO (scripts/build_esco_beir.py): off-domain checks and the ranker's second labels.
 ESCO_BENCHMARKS = Path(__file__).resolve().parents[2] / "data" / "benchmarks"
 
@@ -93,6 +95,25 @@ def text_only(benchmark: Benchmark) -> Benchmark:
     )
 
 
+def by_trade(benchmark: Benchmark, taxonomy: Taxonomy, *, split: str = "test") -> Benchmark:
+    """:func:`text_only`, graded by trade alone: 2 for a profile of the offer's occupation, 1 of a mobility neighbour,
+    wherever the person lives.
+
+    The built-in labels also ask that the workplace lie in the person's mobility area, which a text does not say:
+    judged by them, a text-only system is scored on a place it cannot see. ``split``: the queries graded.
+    """
+    codes = {doc_id: doc["metadata"]["candidate"]["desired_occupations"][0] for doc_id, doc in benchmark.corpus.items()}
+    qrels: dict[str, dict[str, int]] = {}
+    for query_id, query in benchmark.queries.items():
+        if query["metadata"]["split"] != split:
+            continue
+        code = query["metadata"]["offer"]["rome_code"]
+        grades = {doc_id: GRADES.get(taxonomy.relation(code, other), 0) for doc_id, other in codes.items()}
+        qrels[query_id] = {doc_id: grade for doc_id, grade in grades.items() if grade}
+    stripped = text_only(benchmark)
+    return Benchmark(stripped.corpus, stripped.queries, {split: {q: g for q, g in qrels.items() if g}})
+
+
 def domain_split(rome_code: str) -> str:
     """'train' or 'test', by the occupation's professional domain (stable across runs and machines)."""
     digest = hashlib.sha256(rome_code[:3].encode()).digest()
@@ -149,7 +170,7 @@ def build_builtin(rt: Runtime, folder: Path, *, candidates: int = 3_000) -> Path
                 workplace = rt.geography.communes[raw["commune_insee"]]
                 for doc_id, profile, rome in profiles:
                     relation = rt.taxonomy.relation(raw["rome_code"], rome)
-                    grade = {"same": 2, "neighbour": 1}.get(relation, 0)
+                    grade = GRADES.get(relation, 0)
                     if not grade:
                         continue
                     near = haversine_km(

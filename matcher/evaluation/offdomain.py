@@ -2,8 +2,9 @@
 
 Three folders, all text only (no structured field, so every structured feature is inferred or absent):
 
-- ``texte seul``: the built-in benchmark's test split with every structured field dropped (French, labels
-  derived from ROME codes);
+- ``texte seul``: the built-in benchmark's test split with every structured field dropped, graded by trade alone
+  (French, labels derived from ROME codes: the profile's occupation is the offer's, or a mobility neighbour;
+  where the person lives is not in the text, so it is not in the labels either);
 - ``ESCO (anglais)``: ``data/benchmarks/esco-en``, English job descriptions against profiles written from
   ESCO occupations (labels derived from ESCO occupations and ISCO groups; see
   ``scripts/build_esco_beir.py``);
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, load_benchmark, text_only
+from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, by_trade, load_benchmark
 from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import service_ranker
@@ -52,10 +53,10 @@ class Evaluated:
 
 def offdomain_sets(rt: Runtime, builtin: Benchmark) -> list[Evaluated]:
     """The three off-domain sets, prepared."""
-    stripped = text_only(builtin)
+    stripped = by_trade(builtin, rt.taxonomy)
     english, french = load_benchmark(ESCO_EN), load_benchmark(ESCO_FR)
     return [
-        Evaluated("texte seul (benchmark intégré sans champs structurés)", stripped, prepare(rt, stripped)),
+        Evaluated("texte seul (benchmark intégré sans champs structurés, par métier)", stripped, prepare(rt, stripped)),
         Evaluated("ESCO (anglais, texte seul)", english, prepare(rt, english)),
         Evaluated("ESCO (français, intitulés seuls)", french, prepare(rt, french)),
     ]

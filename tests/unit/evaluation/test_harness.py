@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from indices.analysis import analyze
 from matcher.cli.main import app
-from matcher.evaluation.benchmark import Benchmark, domain_split, load_benchmark
+from matcher.evaluation.benchmark import Benchmark, by_trade, domain_split, load_benchmark
 from matcher.evaluation.harness import (
     grouped_training_set,
     mrr_at,
@@ -99,3 +99,36 @@ def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runt
     benchmark = Benchmark(corpus={"cv": {"_id": "cv", "title": "", "text": cv}}, queries={"q": offer}, qrels={})
     view = prepare(rt, benchmark).candidates["cv"]
     assert view.occupations == ("A1208",) and view.title_terms == frozenset(analyze("Jardinière paysagiste"))
+
+
+def test_by_trade_grades_every_profile_of_the_offers_occupation_wherever_the_person_lives(rt: Runtime) -> None:
+    """The text-only guard folder: its labels say only what a text can (the trade), not a mobility area."""
+    neighbour = rt.taxonomy.neighbours("A1203")[0]
+
+    def profile(code: str, commune: str) -> dict:
+        return {
+            "title": code,
+            "text": "",
+            "metadata": {"candidate": {"desired_occupations": [code], "commune": commune}},
+        }
+
+    def offer(code: str, split: str) -> dict:
+        return {
+            "title": "Jardinier",
+            "text": "Espaces verts.",
+            "metadata": {"offer": {"rome_code": code}, "split": split},
+        }
+
+    benchmark = Benchmark(
+        corpus={
+            "near": profile("A1203", "07186"),
+            "far": profile("A1203", "97411"),
+            "next": profile(neighbour, "75056"),
+            "other": profile("M1607", "07186"),
+        },
+        queries={"q1": offer("A1203", "test"), "q2": offer("A1203", "train"), "q3": offer("K2111", "test")},
+        qrels={"test": {"q1": {"near": 2}}},  # the built-in labels: only who lives within reach
+    )
+    judged = by_trade(benchmark, rt.taxonomy)
+    assert judged.qrels == {"test": {"q1": {"near": 2, "far": 2, "next": 1}}}  # q3: nobody of its trade
+    assert all(set(doc) <= {"_id", "title", "text"} for doc in [*judged.corpus.values(), *judged.queries.values()])
