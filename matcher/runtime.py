@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from indices.embedded import EmbeddedBackend
 from indices.protocol import SearchBackend
+from matcher.catalog.corrections import corrected_occupations
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
 from matcher.cv.draft import CvReader
@@ -21,7 +22,7 @@ from matcher.embedding.select import open_embedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
 from matcher.ranking.views import CandidateViews, OfferViews
 from matcher.reference.classifier import MODEL_PATH as CLASSIFIER_PATH
-from matcher.reference.classifier import OccupationClassifier
+from matcher.reference.classifier import OccupationClassifier, clean_title
 from matcher.reference.geography import Geography
 from matcher.reference.skills import VERSION as EXTRACTOR_VERSION
 from matcher.reference.skills import SkillExtractor
@@ -113,9 +114,29 @@ class Runtime:
         return load_geography(self.settings.reference_dir / "geo")
 
     @cached_property
-    def inferer(self) -> OccupationClassifier:
-        """ROME occupations of an offer with calibrated confidences (matcher/models/occupations.json)."""
+    def classifier(self) -> OccupationClassifier:
+        """The occupation model alone (matcher/models/occupations.json): what evaluation measures."""
         return load_classifier(self.settings.reference_dir / "rome")
+
+    @cached_property
+    def corrections(self) -> dict[str, tuple[str, str]]:
+        """Offers whose occupation a recruiter set (offer id -> title, code), read once, then kept up to date."""
+        with self.store.read() as session:
+            return corrected_occupations(session)
+
+    @cached_property
+    def inferer(self) -> OccupationClassifier:
+        """ROME occupations of an offer with calibrated confidences: the model, and what recruiters corrected."""
+        return self.classifier.with_corrections(self.corrections)
+
+    def learn_occupation(self, offer_id: str, title: str, code: str) -> None:
+        """A recruiter set an offer's occupation: offers of the same title lean to it from now on in this process
+        (others read the corrections when they start). Their kept views, read without it, are dropped."""
+        self.corrections[offer_id] = (title, code)
+        if "inferer" in self.__dict__:
+            self.inferer.correct(offer_id, title, code)
+        self.offer_views.forget_titled(clean_title(title))
+        self.candidate_views.forget_titled(clean_title(title))
 
     @cached_property
     def extractor(self) -> SkillExtractor:
@@ -140,13 +161,16 @@ class Runtime:
         return views
 
     def offer_views_key(self) -> str:
-        """What the kept offer views were built from: reference files, the classifier's model file, the extractor."""
+        """What the kept offer views were built from: reference files, the classifier's model file and the corrections
+        it applies, the extractor."""
         digest = hashlib.sha256(f"skills extractor {EXTRACTOR_VERSION}\0".encode())
         reference = self.settings.reference_dir
         for path in sorted([*(reference / "rome").rglob("*"), *(reference / "esco").rglob("*"), CLASSIFIER_PATH]):
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path.relative_to(path.anchor)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        for title, code in sorted(self.corrections.values()):
+            digest.update(f"{title}\0{code}\0".encode())
         return digest.hexdigest()
 
     def save_offer_views(self) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from indices.protocol import Filter, Terms
 from matcher.access import tenancy
 from matcher.access.accounts import Principal, Role
+from matcher.catalog.corrections import OCCUPATION_SET
 from matcher.catalog.employers import list_employers
 from matcher.catalog.search import SearchFilters, matching_offer_ids
 from matcher.catalog.validation import check_commune, check_rome, check_skills
@@ -277,11 +278,12 @@ def set_occupation(rt: Runtime, *, principal: Principal, offer_id: str, rome_cod
         audit.record(
             session,
             actor=principal.subject,
-            action=audit.OCCUPATION_SET,
+            action=OCCUPATION_SET,
             subject=offer_id,
             payload={"from": offer.rome_code, "to": rome_code, "offer_version": updated.version},
         )
-        return updated
+    rt.learn_occupation(offer_id, updated.title, rome_code)  # once committed: later offers of that title lean to it
+    return updated
 
 
 def change_status(rt: Runtime, *, principal: Principal, offer_id: str, status: OfferStatus) -> Offer:

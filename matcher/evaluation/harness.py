@@ -75,7 +75,7 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
         profile = structured_candidate(benchmark.corpus[doc_id])
         if profile is not None:
             view = candidate_view(
-                profile, candidate_id=doc_id, text=text, geography=rt.geography, inferer=lambda: rt.inferer
+                profile, candidate_id=doc_id, text=text, geography=rt.geography, inferer=lambda: rt.classifier
             )
         else:
             title = benchmark.corpus[doc_id].get("title", "")
@@ -83,7 +83,7 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 doc_id,
                 title,
                 text,
-                inferer=rt.inferer,
+                inferer=rt.classifier,
                 extractor=rt.extractor,
                 headline="" if title else rt.cv_reader.headline(text, today=EVALUATION_DAY),
             )
@@ -99,13 +99,13 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 offer,
                 taxonomy=rt.taxonomy,
                 geography=rt.geography,
-                inferer=rt.inferer,
+                inferer=rt.classifier,
                 extractor=rt.extractor,
                 hide_occupation=True,
             )
         else:
             offers[query_id] = offer_view_from_text(
-                title, text, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor
+                title, text, taxonomy=rt.taxonomy, inferer=rt.classifier, extractor=rt.extractor
             )
         query_texts[query_id] = offers[query_id].text
     query_ids = list(query_texts)

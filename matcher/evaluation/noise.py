@@ -52,7 +52,7 @@ def disagreeing_queries(rt: Runtime, benchmark: Benchmark) -> dict[str, tuple[st
             coded.append((query_id, offer.title, offer.rome_code))
     if not coded:
         return {}
-    codes, _ = rt.inferer.probabilities([title for _, title, _ in coded])
+    codes, _ = rt.classifier.probabilities([title for _, title, _ in coded])
     out = {}
     for (query_id, title, code), guesses in zip(coded, codes, strict=True):
         if disagrees(rt.taxonomy, title, code, guesses):

@@ -161,7 +161,7 @@ def write_report(reports: list[Report], folder: Path) -> None:
 def occupation_accuracy(rt: Runtime) -> dict[str, tuple[int, float, float]]:
     """Top-1 and top-3 accuracy of ROME inference from offer titles, per source and overall."""
     offers = [raw for raw in shipped_offers(rt.settings.reference_dir) if raw["rome_code"]]
-    guesses = rt.inferer.infer_many([raw["title"] for raw in offers])
+    guesses = rt.classifier.infer_many([raw["title"] for raw in offers])
     groups: dict[str, list[tuple[bool, bool]]] = {}
     for raw, found in zip(offers, guesses, strict=True):
         codes = [g.code for g in found]

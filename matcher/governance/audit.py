@@ -44,7 +44,6 @@ _LOCK_KEY = 0x4155444954  # "AUDIT": one advisory lock for every appender
 SHORTLIST_BUILT = "shortlist.built"
 SHORTLIST_VIEWED = "shortlist.viewed"
 DECISION = "decision"
-OCCUPATION_SET = "offer.occupation_set"  # a recruiter confirms or corrects the occupation the ranking read
 CANDIDATE_ERASED = "candidate.erased"
 RETENTION_PURGED = "retention.purged"
 

@@ -22,7 +22,7 @@ from indices.analysis import analyze
 from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.indexing.documents import candidate_text
 from matcher.ranking.features import GUESSES, NAMED_AT, CandidateView, OfferView, confidences_of
-from matcher.reference.classifier import Inferer
+from matcher.reference.classifier import Inferer, clean_title
 from matcher.reference.geography import Geography
 from matcher.reference.language import is_french
 from matcher.reference.skills import SkillExtractor
@@ -121,15 +121,16 @@ class OfferReading:
     required: list[str]  # skill labels
     desired: list[str]
     skills_source: str
+    corrections: int = 0  # recruiters' corrections of offers with the same title, weighed in the guesses
 
 
 SHOWN_GUESSES = 3  # a page names the likeliest occupations, not all ten the ranking weighs
 SHOWN_FROM = 0.05  # nor guesses too unlikely to help a recruiter correct the offer
 
 
-def offer_reading(view: OfferView, taxonomy: Taxonomy) -> OfferReading:
-    """An offer's view in words: its occupation (given, or the likeliest guesses with their probability) and the
-    skills the ranking compares candidates with."""
+def offer_reading(view: OfferView, taxonomy: Taxonomy, *, corrections: int = 0) -> OfferReading:
+    """An offer's view in words: its occupation (given, or the likeliest guesses with their probability, and how many
+    recruiters' corrections of the same title they weigh) and the skills the ranking compares candidates with."""
     occupations = [
         (code, occupation.label if (occupation := taxonomy.occupation(code)) else code, p)
         for code, p in zip(view.occupations, confidences_of(view.occupations, view.occupation_confidences), strict=True)
@@ -142,6 +143,7 @@ def offer_reading(view: OfferView, taxonomy: Taxonomy) -> OfferReading:
         required=required,
         desired=_one_per_reading((taxonomy.skill_label(code) for code in view.desired_skills), after=required),
         skills_source=view.skills_source,
+        corrections=corrections if view.occupation_source != "offre" else 0,
     )
 
 
@@ -186,6 +188,15 @@ class KeptViews(Generic[View]):
                 if view is not None:
                     self._views.move_to_end((record_id, versions[record_id]))
         return found
+
+    def forget_titled(self, cleaned_title: str) -> int:
+        """Drop the views of records with this title (as the occupation classifier cleans titles): its reading of
+        the title changed (a recruiter's correction). Returns how many."""
+        with self._lock:
+            stale = [key for key, view in self._views.items() if clean_title(view.title) == cleaned_title]
+            for key in stale:
+                del self._views[key]
+        return len(stale)
 
     def _keep(self, record_id: str, version: int, view: View) -> None:
         with self._lock:

@@ -17,6 +17,10 @@ there is none (a CV title, an offer without text).
 
 The model abstains (returns nothing) when its best confidence is below the manifest's threshold (one
 per weight set).
+
+Recruiters' corrections (an offer's occupation set on its page) are learned as they come: a later text with the
+same cleaned title gets each corrected code as a vote, the model's probabilities counting as one more vote
+(:meth:`OccupationClassifier.correct`). ``version`` names the model and the corrections it applies.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -275,6 +280,18 @@ class TitleSignals:
         return candidates, values
 
 
+def _voted(codes: list[str], probabilities: FloatArray, votes: Counter[str]) -> tuple[list[str], FloatArray]:
+    """The model's candidates mixed with recruiters' corrections of the same title: each corrected offer is one vote
+    for its code, the model one vote spread by its probabilities (two corrections to G1605: 2/3 + 1/3 × p). As many
+    candidates as before, best first."""
+    total = sum(votes.values()) + 1
+    mixed = dict(zip(codes, (probabilities / total).tolist(), strict=True))
+    for code, count in votes.items():
+        mixed[code] = mixed.get(code, 0.0) + count / total
+    best = sorted(mixed.items(), key=lambda item: -item[1])[: len(codes)]
+    return [code for code, _ in best], np.array([p for _, p in best])
+
+
 def softmax(scores: FloatArray) -> FloatArray:
     shifted = scores - scores.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
@@ -287,23 +304,54 @@ class OccupationClassifier:
     Build once per process: the vectorisers are fitted from the taxonomy on first use.
     """
 
-    def __init__(self, taxonomy: Taxonomy, manifest: OccupationManifest) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, manifest: OccupationManifest, corrections: Mapping[str, tuple[str, str]] | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self.manifest = manifest
         self._signals: TitleSignals | None = None
+        self._model: OccupationClassifier | None = None  # whose signals to share (built once per process)
+        self._corrections: dict[str, tuple[str, str]] = {}  # offer id -> (title, code)
+        self._votes: dict[str, Counter[str]] = {}  # cleaned title -> code -> corrected offers
+        for offer_id, (title, code) in (corrections or {}).items():
+            self.correct(offer_id, title, code)
 
     @classmethod
     def load(cls, taxonomy: Taxonomy, path: Path = MODEL_PATH) -> OccupationClassifier:
         return cls(taxonomy, load_manifest(path))
 
+    def with_corrections(self, corrections: Mapping[str, tuple[str, str]]) -> OccupationClassifier:
+        """This model, its vectors shared, applying ``corrections`` (offer id -> title, code)."""
+        corrected = OccupationClassifier(self.taxonomy, self.manifest, corrections)
+        corrected._model = self
+        return corrected
+
+    def correct(self, offer_id: str, title: str, code: str) -> None:
+        """Learn that the offer ``offer_id``, titled ``title``, is of occupation ``code`` (a recruiter said so);
+        a later correction of the same offer replaces it."""
+        if code not in self.taxonomy.occupations:
+            return  # a code the taxonomy no longer has
+        self._corrections[offer_id] = (title, code)
+        votes: dict[str, Counter[str]] = {}
+        for said_title, said_code in self._corrections.values():
+            votes.setdefault(clean_title(said_title), Counter())[said_code] += 1
+        self._votes = votes
+
+    def corrections_for(self, title: str) -> int:
+        """How many corrected offers share this title (once cleaned)."""
+        return sum(self._votes.get(clean_title(title), Counter()).values())
+
     @property
     def version(self) -> str:
-        return self.manifest.version
+        if not self._corrections:
+            return self.manifest.version
+        said = json.dumps(sorted(self._corrections.values()), ensure_ascii=False).encode()
+        return f"{self.manifest.version}+{hashlib.sha256(said).hexdigest()[:8]}"
 
     @property
     def signals(self) -> TitleSignals:
         if self._signals is None:
-            self._signals = TitleSignals(self.taxonomy)
+            self._signals = self._model.signals if self._model is not None else TitleSignals(self.taxonomy)
         return self._signals
 
     def described(self, descriptions: Sequence[str] | None, n: int) -> list[bool]:
@@ -325,7 +373,11 @@ class OccupationClassifier:
         probabilities = softmax(np.einsum("nkd,nd->nk", values, weights))
         order = np.argsort(-probabilities, axis=1, kind="stable")
         codes = [[self.signals.codes[candidates[n, j]] for j in order[n]] for n in range(len(titles))]
-        return codes, np.take_along_axis(probabilities, order, axis=1)
+        ordered = np.take_along_axis(probabilities, order, axis=1)
+        for n, title in enumerate(titles):
+            if votes := self._votes.get(clean_title(title)):
+                codes[n], ordered[n] = _voted(codes[n], ordered[n], votes)
+        return codes, ordered
 
     def predict(
         self, titles: Sequence[str], descriptions: Sequence[str] | None = None, *, k: int = 5, abstain: bool = True

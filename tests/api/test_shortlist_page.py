@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from api.pages.common import number_fr, paris
 from matcher.catalog.candidates import create_candidate
+from matcher.catalog.corrections import OCCUPATION_SET
 from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, OfferIn
 from matcher.core.records import offer_from_row, offer_row
-from matcher.governance import audit
+from matcher.embedding.hashing import HashingEmbedder
 from matcher.jobs.runner import process_outbox
 from matcher.ranking.views import offer_reading
 from matcher.runtime import Runtime
@@ -232,13 +233,46 @@ def test_a_recruiter_confirms_a_guessed_occupation_in_one_click_and_the_shortlis
         row = offer_row(session, offer.id)
         assert (row.rome_code, row.version) == (florist, offer.version + 2)
         corrections = session.scalars(
-            select(AuditRow).where(AuditRow.action == audit.OCCUPATION_SET).order_by(AuditRow.seq)
+            select(AuditRow).where(AuditRow.action == OCCUPATION_SET).order_by(AuditRow.seq)
         ).all()
     assert [(c.subject, c.payload["from"], c.payload["to"]) for c in corrections] == [
         (offer.id, None, chosen),
         (offer.id, chosen, florist),
     ]
     assert corrections[0].actor == world.account_ids["recruiter"]
+
+
+def test_a_correction_is_learned_for_the_offers_and_profiles_of_the_same_title_and_kept_over_a_restart(
+    rt: Runtime, world: World
+) -> None:
+    """The model alone reads "Plongeur" as a diver (I1502). A recruiter sets G1605 (restaurant dishwasher) on one
+    such offer: every offer titled so leans to it at once, the one shown before included, and so do profiles that
+    name no occupation; a new process reads the correction from the store."""
+    plain = {"rome_code": None, "required_skills": [], "description": ""}
+    shown_before, corrected = (
+        stored_offer(rt, world.employer_a, title=t, **plain) for t in ("Plongeur", "Plongeur H/F")
+    )
+    token = sign_in(world.client, "rh@privas.example.fr")
+    assert rt.offer_views.of(shown_before).occupation == "I1502"
+    with rt.store.transaction() as session:
+        data = CandidateIn.model_validate(candidate_body(title="Plongeur", desired_occupations=[], experiences=[]))
+        profile = create_candidate(session, data=data, taxonomy=rt.taxonomy, geography=rt.geography)
+    assert rt.candidate_views.of(profile).occupations[0] == "I1502"
+
+    world.client.post(f"/offres/{corrected.id}/metier", data={"metier": "G1605", "csrf": token})
+    later = stored_offer(rt, world.employer_a, title="Plongeur (F/H) - CDD", **plain)
+    for offer in (shown_before, later):
+        assert rt.offer_views.of(offer).occupation == "G1605"
+        shown = _reading(world.client.get(f"/offres/{offer.id}").text)
+        assert "G1605" in shown.split(";")[0] and "compte tenu de 1 correction de recruteurs" in shown
+    assert rt.candidate_views.of(profile).occupations[0] == "G1605"
+
+    restarted = Runtime.open(rt.settings, embedder=HashingEmbedder())
+    try:
+        assert restarted.offer_views.of(later).occupation == "G1605"
+        assert restarted.classifier.infer("Plongeur")[0].code == "I1502"  # what evaluation measures: the model alone
+    finally:
+        restarted.close()
 
 
 def test_a_recruiter_cannot_set_the_occupation_of_another_employers_offer(rt: Runtime, world: World) -> None:

@@ -66,7 +66,7 @@ def test_occupation_inference_beats_the_nearest_title_baseline_on_unseen_domains
     """The runtime's classifier on the shipped offers of the test split (domains it was never fitted on), against
     the tf-idf nearest-ROME-title baseline computed in the same run: better overall and on France Travail titles.
     (Abstaining counts as a miss: a guess below the confidence threshold is not given.)"""
-    report = occupations.evaluate(rt.inferer, occupations.shipped_coded(rt.settings.reference_dir, "test"))
+    report = occupations.evaluate(rt.classifier, occupations.shipped_coded(rt.settings.reference_dir, "test"))
     assert report.left_out == 0 and report.groups["toutes"]["modèle"].rows > 100
     for group in ("toutes", "france-travail"):
         model, baseline = report.groups[group]["modèle"], report.groups[group]["référence"]

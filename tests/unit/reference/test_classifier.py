@@ -169,3 +169,28 @@ def test_a_title_alone_is_scored_with_its_own_weights(classifier: OccupationClas
     assert alone[0] == pytest.approx(np.full(CANDIDATES, 1 / CANDIDATES))
     assert described[0, 0] > 0.5
     assert model.predict(["Jardinier espaces verts"])[0]  # title threshold 0: answers
+
+
+def test_recruiters_corrections_of_a_title_are_votes_beside_the_model(classifier: OccupationClassifier) -> None:
+    """ROME has seven "Plongeur" titles under the diver (I1502), two under the restaurant dishwasher (G1605): the model
+    alone reads a diver. Each corrected offer of the same title is one vote, the model's probabilities one more."""
+    model = classifier.infer("Plongeur")[0]
+    assert model.code == "I1502"
+    corrected = classifier.with_corrections({"o1": ("Plongeur (H/F)", "G1605")})
+    [first, *_] = corrected.infer("Plongeur", k=5, abstain=False)
+    p_model = {g.code: g.score for g in classifier.infer("Plongeur", k=40, abstain=False)}
+    assert first.code == "G1605" and first.score == pytest.approx(0.5 + 0.5 * p_model.get("G1605", 0.0), abs=1e-6)
+    assert corrected.infer("Plongeur - CDD week-end")[0].code == "G1605"  # the same title once cleaned
+    assert corrected.infer("Plongeur scaphandrier")[0].code == "I1502"  # another title: the model alone
+    assert corrected.corrections_for("PLONGEUR h/f") == 1 and corrected.version != classifier.version
+
+    # The same offer corrected again replaces its vote; two other offers outvote one.
+    corrected.correct("o1", "Plongeur (H/F)", "I1502")
+    assert corrected.corrections_for("Plongeur") == 1 and corrected.infer("Plongeur")[0].code == "I1502"
+    corrected.correct("o2", "Plongeur", "G1605")
+    corrected.correct("o3", "Plongeur", "G1605")
+    guesses = corrected.infer("Plongeur", k=2, abstain=False)
+    assert [g.code for g in guesses] == ["G1605", "I1502"] and guesses[0].score > 0.5
+    corrected.correct("o4", "Plongeur", "Z9999")  # a code the taxonomy does not have is not learned
+    assert corrected.corrections_for("Plongeur") == 3
+    assert classifier.infer("Plongeur")[0].code == "I1502"  # the model itself learned nothing
