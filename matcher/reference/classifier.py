@@ -61,8 +61,9 @@ CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
 # Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
 _TITLE_NOISE = re.compile(
-    r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|mi temps|\d+h?\d*|"
-    r"contractuel|titulaire|vacataire|(?:en )?remplacement|"
+    r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|mi temps|"
+    r"(?:de |d )?\d+ ?(?:mois|ans?|semaines?|jours?)|\d+h?\d*|"
+    r"contractuel|titulaire|vacataire|vacations?|(?:en )?remplacement|"
     r"(?:de |du )?(?:nuit|jour|matin|soir)|(?:le )?week end|"
     r"h ?/ ?f|f ?/ ?h|junior|senior|confirme|experimente|urgent)\b"
 )

@@ -30,12 +30,16 @@ def test_clean_title_keeps_the_occupation_only() -> None:
     assert clean_title("Technicien sur Privas (07)") == clean_title("Technicien secteur Aubenas") == "technicien"
 
 
-def test_a_shift_or_a_public_contract_in_the_title_is_not_the_occupation(classifier: OccupationClassifier) -> None:
+def test_a_shift_a_duration_or_a_public_contract_in_the_title_is_not_the_occupation(
+    classifier: OccupationClassifier,
+) -> None:
     """A shift once made "ASH de nuit" a night security guard: the three letters of the occupation weighed less
     than the shift, which many ROME titles name ("Veilleur de nuit", "Réceptionniste de nuit")."""
     assert clean_title("ASH de nuit (H/F)") == clean_title("ASH") == "ash"
     assert clean_title("Adjoint administratif contractuel - remplacement") == "adjoint administratif"
     assert clean_title("Cuisinier week-end et jours fériés") == "cuisinier et jours feries"
+    assert clean_title("PLONGEUR - CDD 6 mois") == clean_title("Plongeur (H/F)") == "plongeur"  # a duration neither
+    assert clean_title("Gestionnaire administratif (Vacation 6 mois)") == "gestionnaire administratif"
     assert classifier.infer("ASH de nuit (H/F)")[0].code == classifier.infer("ASH")[0].code == "J1301"
     assert classifier.infer("IDE de nuit")[0].code == "J1506"  # infirmier en soins généraux
     assert classifier.infer("Veilleur de nuit")[0].code == "K2503"  # where the shift is the job, the rest still says so
