@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def load_classifier(folder: Path) -> OccupationClassifier:
 
 
 OFFER_VIEWS_FILE = "offer-views.json"
+# How often a process looks for occupation corrections recorded by another one (a read of a few rows).
+CORRECTIONS_CHECK_S = 60.0
 
 
 def settle_serving_process() -> None:
@@ -86,6 +89,7 @@ class Runtime:
     store: Store
     embedder: CachedEmbedder
     backend: SearchBackend
+    _corrections_read_at: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
     def open(
@@ -129,14 +133,38 @@ class Runtime:
         """ROME occupations of an offer with calibrated confidences: the model, and what recruiters corrected."""
         return self.classifier.with_corrections(self.corrections)
 
-    def learn_occupation(self, offer_id: str, title: str, code: str) -> None:
-        """A recruiter set an offer's occupation: offers of the same title lean to it from now on in this process
-        (others read the corrections when they start). Their kept views, read without it, are dropped."""
-        self.corrections[offer_id] = (title, code)
+    def learn_occupation(self, offer_id: str, title: str, code: str | None) -> None:
+        """A recruiter set an offer's occupation (``code``; None: the correction no longer stands): offers and profiles
+        of the same title lean to it from now on. Their kept views, read without it, are dropped."""
+        before = self.corrections.pop(offer_id, None)
+        if code is not None:
+            self.corrections[offer_id] = (title, code)
         if "inferer" in self.__dict__:
-            self.inferer.correct(offer_id, title, code)
-        self.offer_views.forget_titled(clean_title(title))
-        self.candidate_views.forget_titled(clean_title(title))
+            if code is None:
+                self.inferer.withdraw(offer_id)
+            else:
+                self.inferer.correct(offer_id, title, code)
+        for stale in {clean_title(title), *([clean_title(before[0])] if before else [])}:
+            self._offer_views.forget_titled(stale)
+            self._candidate_views.forget_titled(stale)
+
+    def refresh_corrections(self) -> None:
+        """Take up the corrections other processes recorded (or took back) since this one read them."""
+        with self.store.read() as session:
+            stored = corrected_occupations(session)
+        for offer_id in self.corrections.keys() - stored.keys():
+            self.learn_occupation(offer_id, self.corrections[offer_id][0], None)
+        for offer_id, (title, code) in stored.items():
+            if self.corrections.get(offer_id) != (title, code):
+                self.learn_occupation(offer_id, title, code)
+
+    def _corrections_checked(self) -> None:
+        """Refresh the corrections when the last look is older than ``CORRECTIONS_CHECK_S`` (one cheap read)."""
+        now = time.monotonic()
+        if now - self._corrections_read_at >= CORRECTIONS_CHECK_S:
+            self._corrections_read_at = now
+            if "corrections" in self.__dict__:
+                self.refresh_corrections()
 
     @cached_property
     def extractor(self) -> SkillExtractor:
@@ -149,8 +177,14 @@ class Runtime:
             taxonomy=self.taxonomy, geography=self.geography, extractor=self.extractor, inferer=self.inferer
         )
 
-    @cached_property
+    @property
     def offer_views(self) -> OfferViews:
+        """Offer views kept by version, read with the corrections recorded up to a minute ago in any process."""
+        self._corrections_checked()
+        return self._offer_views
+
+    @cached_property
+    def _offer_views(self) -> OfferViews:
         views = OfferViews(
             taxonomy=self.taxonomy,
             geography=self.geography,
@@ -175,10 +209,15 @@ class Runtime:
 
     def save_offer_views(self) -> int:
         """Persist the offer views built so far, so the next start need not rebuild them (nor their models)."""
-        return self.offer_views.save(self.settings.data_dir / OFFER_VIEWS_FILE, key=self.offer_views_key())
+        return self._offer_views.save(self.settings.data_dir / OFFER_VIEWS_FILE, key=self.offer_views_key())
+
+    @property
+    def candidate_views(self) -> CandidateViews:
+        self._corrections_checked()
+        return self._candidate_views
 
     @cached_property
-    def candidate_views(self) -> CandidateViews:
+    def _candidate_views(self) -> CandidateViews:
         return CandidateViews(taxonomy=self.taxonomy, geography=self.geography, inferer=lambda: self.inferer)
 
     @cached_property

@@ -333,6 +333,14 @@ class OccupationClassifier:
         if code not in self.taxonomy.occupations:
             return  # a code the taxonomy no longer has
         self._corrections[offer_id] = (title, code)
+        self._count_votes()
+
+    def withdraw(self, offer_id: str) -> None:
+        """Forget the correction of an offer (deleted, or given another code since by its partner)."""
+        if self._corrections.pop(offer_id, None) is not None:
+            self._count_votes()
+
+    def _count_votes(self) -> None:
         votes: dict[str, Counter[str]] = {}
         for said_title, said_code in self._corrections.values():
             votes.setdefault(clean_title(said_title), Counter())[said_code] += 1
