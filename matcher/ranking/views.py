@@ -393,7 +393,11 @@ def candidate_view_from_text(
     reader finds it); else the occupation is read from the text's first words."""
     french = is_french(f"{title}. {text}")
     named = title or headline
-    guesses = inferer.infer(named or text[:120], text[:DESCRIPTION_CHARS], k=1, abstain=False) if french else []
+    # A few guesses, each weighed by its confidence, as for a profile that names no occupation: a title read wrong
+    # at first place often holds the right occupation second.
+    guesses = (
+        inferer.infer(named or text[:120], text[:DESCRIPTION_CHARS], k=TITLE_GUESSES, abstain=False) if french else []
+    )
     return CandidateView(
         id=doc_id,
         title=title,

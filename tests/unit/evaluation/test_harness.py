@@ -98,7 +98,7 @@ def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runt
     offer = {"_id": "q", "title": "Jardinier (H/F)", "text": "Entretien des espaces verts de la commune."}
     benchmark = Benchmark(corpus={"cv": {"_id": "cv", "title": "", "text": cv}}, queries={"q": offer}, qrels={})
     view = prepare(rt, benchmark).candidates["cv"]
-    assert view.occupations == ("A1208",) and view.title_terms == frozenset(analyze("Jardinière paysagiste"))
+    assert view.occupations[0] == "A1208" and view.title_terms == frozenset(analyze("Jardinière paysagiste"))
 
 
 def test_by_trade_grades_every_profile_of_the_offers_occupation_wherever_the_person_lives(rt: Runtime) -> None:

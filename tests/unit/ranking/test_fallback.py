@@ -145,3 +145,13 @@ def test_a_profile_that_names_no_occupation_is_read_from_its_title(rt: Runtime) 
     )
     facts = pair_facts(offer, guessed, cosine=0.5, lexical=0.5, retrieval=1.0, taxonomy=rt.taxonomy, today=TODAY)
     assert facts.values["same_occupation"] == guessed.occupation_confidences[0]
+
+
+def test_a_profile_known_by_its_text_keeps_its_three_likeliest_occupations_with_their_confidence(rt: Runtime) -> None:
+    """As a profile that names no occupation: a title read wrong at first place often holds the right one second."""
+    text = "Plonge, entretien de la vaisselle et de la cuisine du restaurant scolaire."
+    profile = candidate_view_from_text("c", "Plongeur", text, inferer=rt.inferer, extractor=rt.extractor)
+    guesses = rt.inferer.infer("Plongeur", text, k=3, abstain=False)
+    assert profile.occupations == tuple(g.code for g in guesses) and len(profile.occupations) == 3
+    assert profile.occupation_confidences == tuple(g.score for g in guesses)
+    assert list(profile.occupation_confidences) == sorted(profile.occupation_confidences, reverse=True)
