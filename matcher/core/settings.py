@@ -10,6 +10,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+MODELS = REPO_ROOT / "matcher" / "models"
+# The packaged all-MiniLM-L6-v2 exported for ONNX Runtime: the reference a French fine-tune must beat to be served.
+PACKAGED_ONNX = MODELS / "minilm-int8"
 
 
 def packaged_model_path() -> Path:
@@ -31,7 +34,9 @@ class MatcherSettings(BaseSettings):
     # onnx: the shipped int8 export on ONNX Runtime (no torch). sentence-transformers: torch fp32/bf16, needs
     # the `train` dependency group. hashing: a deterministic stand-in for tests.
     embedder: Literal["onnx", "sentence-transformers", "hashing"] = "onnx"
-    onnx_model: Path = REPO_ROOT / "matcher" / "models" / "minilm-int8"  # any `matcher model export-onnx` folder
+    # The French fine-tune (docs/french-embedder.md), served since it beat PACKAGED_ONNX on every measure; any folder
+    # `matcher model export-onnx` or `train-embedder` writes.
+    onnx_model: Path = MODELS / "french-int8"
     embedding_model: str | None = None  # sentence-transformers folder (default: the packaged model)
     embedding_batch_size: int = 32
     # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).
@@ -112,10 +117,12 @@ class MatcherSettings(BaseSettings):
     # Job seekers' alert digests: sent by the beat at this hour (Europe/Paris), through this sender.
     digest_hour: int = 7
     digest_max_offers: int = 20
-    alert_min_cosine: float = 0.45  # an alert with a query keeps offers its words match, or this similar
+    # An alert with a query keeps offers its words match, or this similar: stricter than search (an alert sends
+    # e-mails), by the same 0.06 as when both were set for all-MiniLM-L6-v2 (0.45 against 0.39).
+    alert_min_cosine: float = 0.37
     # Candidate search (and the public board) with text shows only what its words match or this similar: below,
     # "nothing". Calibrated on the built-in benchmark by `python -m bench.search_floor` (see the README).
-    search_min_cosine: float = Field(default=0.39, ge=-1, le=1)
+    search_min_cosine: float = Field(default=0.31, ge=-1, le=1)
     mail_sender: Literal["file", "smtp", "webhook"] = "file"  # file: JSON files under data_dir/outbox-mail
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -254,6 +254,6 @@ def model_card(rt: Runtime) -> dict[str, Any]:
         "version": scorer.version,
         "manifest": manifest,
         "metrics": [(k, v) for k, v in manifest.metrics.items() if isinstance(v, dict)] if manifest else [],
-        "embedding_model": rt.settings.embedding_model or "all-MiniLM-L6-v2",
+        "embedding_model": rt.embedder.model_id,  # name, tokens read, precision, digest of the served model
         **facts,
     }
