@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -123,27 +124,20 @@ class Runtime:
         return load_classifier(self.settings.reference_dir / "rome")
 
     @cached_property
-    def corrections(self) -> dict[str, tuple[str, str]]:
-        """Offers whose occupation a recruiter set (offer id -> title, code), read once, then kept up to date."""
-        with self.store.read() as session:
-            return corrected_occupations(session)
-
-    @cached_property
     def inferer(self) -> OccupationClassifier:
-        """ROME occupations of an offer with calibrated confidences: the model, and what recruiters corrected."""
-        return self.classifier.with_corrections(self.corrections)
+        """ROME occupations of an offer with calibrated confidences: the model, and what recruiters corrected (read
+        from the store once, then kept up to date)."""
+        with self.store.read() as session:
+            return self.classifier.with_corrections(corrected_occupations(session))
 
     def learn_occupation(self, offer_id: str, title: str, code: str | None) -> None:
         """A recruiter set an offer's occupation (``code``; None: the correction no longer stands): offers and profiles
         of the same title lean to it from now on. Their kept views, read without it, are dropped."""
-        before = self.corrections.pop(offer_id, None)
-        if code is not None:
-            self.corrections[offer_id] = (title, code)
-        if "inferer" in self.__dict__:
-            if code is None:
-                self.inferer.withdraw(offer_id)
-            else:
-                self.inferer.correct(offer_id, title, code)
+        before = self.inferer.corrections.get(offer_id)
+        if code is None:
+            self.inferer.withdraw(offer_id)
+        else:
+            self.inferer.correct(offer_id, title, code)
         for stale in {clean_title(title), *([clean_title(before[0])] if before else [])}:
             self._offer_views.forget_titled(stale)
             self._candidate_views.forget_titled(stale)
@@ -152,10 +146,11 @@ class Runtime:
         """Take up the corrections other processes recorded (or took back) since this one read them."""
         with self.store.read() as session:
             stored = corrected_occupations(session)
-        for offer_id in self.corrections.keys() - stored.keys():
-            self.learn_occupation(offer_id, self.corrections[offer_id][0], None)
+        known = dict(self.inferer.corrections)
+        for offer_id in known.keys() - stored.keys():
+            self.learn_occupation(offer_id, known[offer_id][0], None)
         for offer_id, (title, code) in stored.items():
-            if self.corrections.get(offer_id) != (title, code):
+            if known.get(offer_id) != (title, code):
                 self.learn_occupation(offer_id, title, code)
 
     def _corrections_checked(self) -> None:
@@ -163,7 +158,7 @@ class Runtime:
         now = time.monotonic()
         if now - self._corrections_read_at >= CORRECTIONS_CHECK_S:
             self._corrections_read_at = now
-            if "corrections" in self.__dict__:
+            if "inferer" in self.__dict__:
                 self.refresh_corrections()
 
     @cached_property
@@ -203,9 +198,17 @@ class Runtime:
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path.relative_to(path.anchor)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-        for title, code in sorted(self.corrections.values()):
+        for title, code in sorted(self._applied_corrections().values()):
             digest.update(f"{title}\0{code}\0".encode())
         return digest.hexdigest()
+
+    def _applied_corrections(self) -> Mapping[str, tuple[str, str]]:
+        """The corrections the inferer applies; read from the store while it is not built (kept views need no
+        classifier)."""
+        if "inferer" in self.__dict__:
+            return self.inferer.corrections
+        with self.store.read() as session:
+            return corrected_occupations(session)
 
     def save_offer_views(self) -> int:
         """Persist the offer views built so far, so the next start need not rebuild them (nor their models)."""

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
@@ -312,10 +313,9 @@ class OccupationClassifier:
         self.manifest = manifest
         self._signals: TitleSignals | None = None
         self._model: OccupationClassifier | None = None  # whose signals to share (built once per process)
-        self._corrections: dict[str, tuple[str, str]] = {}  # offer id -> (title, code)
+        self._corrections: dict[str, tuple[str, str]] = dict(corrections or {})  # offer id -> (title, code)
         self._votes: dict[str, Counter[str]] = {}  # cleaned title -> code -> corrected offers
-        for offer_id, (title, code) in (corrections or {}).items():
-            self.correct(offer_id, title, code)
+        self._count_votes()
 
     @classmethod
     def load(cls, taxonomy: Taxonomy, path: Path = MODEL_PATH) -> OccupationClassifier:
@@ -330,8 +330,6 @@ class OccupationClassifier:
     def correct(self, offer_id: str, title: str, code: str) -> None:
         """Learn that the offer ``offer_id``, titled ``title``, is of occupation ``code`` (a recruiter said so);
         a later correction of the same offer replaces it."""
-        if code not in self.taxonomy.occupations:
-            return  # a code the taxonomy no longer has
         self._corrections[offer_id] = (title, code)
         self._count_votes()
 
@@ -340,10 +338,16 @@ class OccupationClassifier:
         if self._corrections.pop(offer_id, None) is not None:
             self._count_votes()
 
+    @property
+    def corrections(self) -> Mapping[str, tuple[str, str]]:
+        """The corrections applied: offer id -> (title, code)."""
+        return MappingProxyType(self._corrections)
+
     def _count_votes(self) -> None:
         votes: dict[str, Counter[str]] = {}
         for said_title, said_code in self._corrections.values():
-            votes.setdefault(clean_title(said_title), Counter())[said_code] += 1
+            if said_code in self.taxonomy.occupations:  # not a code the taxonomy no longer has
+                votes.setdefault(clean_title(said_title), Counter())[said_code] += 1
         self._votes = votes
 
     def corrections_for(self, title: str) -> int:

@@ -219,9 +219,7 @@ def offer_with_shortlists(rt: Runtime, *, principal: Principal, offer_id: str, l
         page = _page(session, principal, latest, limit, 0) if latest is not None else None
         offer = offer_from_row(row)
     # Read outside the transaction: a view not kept yet is built from the offer's text (the classifier may load).
-    view = rt.offer_views.of(offer)
-    guessed = view.occupation_source != "offre"
-    reading = offer_reading(view, rt.taxonomy, corrections=rt.inferer.corrections_for(offer.title) if guessed else 0)
+    reading = offer_reading(rt.offer_views.of(offer), rt.taxonomy, corrections=rt.inferer.corrections_for(offer.title))
     return OfferShortlists(offer=offer, employer=employer, reading=reading, kept=kept, latest=page)
 
 
