@@ -30,6 +30,7 @@ HELD_OUT = {
     "heldout_dev": FOLDER / "heldout_dev.jsonl",
     "heldout_final": FOLDER / "heldout_final.jsonl",
     "heldout_blind": FOLDER / "heldout_blind.jsonl",
+    "heldout_blind2": FOLDER / "heldout_blind2.jsonl",
 }
 Row = dict[str, Any]
 

@@ -29,6 +29,10 @@ Rules, each against a misreading seen in real offers:
 - ROME work contexts ("En atelier", "Adultes", "Travail le dimanche") are conditions of the job, not
   skills: they come with their kind, fit a job only through ROME's own links, and are left out of
   :meth:`SkillExtractor.rome_skills` (the skills the service compares and shows).
+- What a text says of its employer is not the job: a sentence that presents the employer or the agency recruiting
+  for it ("cabinet de recrutement spécialisé dans l'industrie", "80 boutiques spécialisées dans la restauration",
+  "ce campus abrite la Faculté de Droit") is not read, nor the name of an institution ("le cabinet du ministre de
+  l'Economie et des Finances", "les Centres des Finances Publiques").
 - A ROME item and an ESCO skill of the same label are one reading: only the ROME one is returned.
 """
 
@@ -49,6 +53,27 @@ from matcher.reference.taxonomy import Taxonomy
 _SENTENCES = re.compile(r"[.;:!?\n•·]+|\s-\s")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|m|t|qu|n|s|j|d|c|jusqu|quoiqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+# A sentence presenting the employer or the agency recruiting for it (folded, lower case): a recruitment firm, a
+# client, a firm "specialised in" a trade, a count of its shops or staff, what a site houses or gathers.
+_EMPLOYER = re.compile(
+    r"cabinet (?:de recrutement|specialise)|agence (?:d.interim|d.emploi|de recrutement)|societe d.interim"
+    r"|(?:recrute|recherche) pour (?:son|l.un de ses|un de ses|notre) client"
+    r"|pour le compte de (?:son|notre|l.un de ses) client"
+    r"|\b(?:entreprise|societe|groupe|enseigne|structure|association|cabinet|boutique|magasin)s? (?:\w+ ){0,3}"
+    r"specialisee?s? (?:dans|en|sur)"
+    r"|\bcompte(?:nt)? (?:plus de |pres de |environ )?\d+ |\bregroupant\b|\babrite\b"
+)
+# The proper name of an institution: capitalised words after "ministère", "faculté", "centre"… and "de"/"des"
+# ("Centres des Finances Publiques", "Faculté de Droit et Science politique"). The job's own department ("Direction
+# des Ressources humaines") is left to be read: what it names is often the job's trade.
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w-]*"
+_OF = r"(?:de la |de l['’]|des |du |de |d['’])"
+_INSTITUTION = re.compile(
+    r"\b(?:[Mm]inist[eè]re|[Mm]inistre|[Ff]acult[eé]|[Ii]nstitut|[Cc]entre|[EeÉ]cole|[Uu]niversit[eé]|[Oo]bservatoire"
+    r"|[Dd][eé]fenseur|[Cc]hambre|[Mm]aison|[Ff][eé]d[eé]ration)s? "
+    + _OF
+    + rf"({_CAPITALISED}(?: (?:et )?{_OF}?{_CAPITALISED})*)"
+)
 # Words a label may leave out or word differently: articles, prepositions, conjunctions.
 FUNCTION_WORDS = frozenset(
     [
@@ -105,7 +130,7 @@ LOANWORDS = frozenset(
     ]
 )
 # Bump when what a text yields changes with the same reference files (kept offer views are rebuilt).
-VERSION = 3
+VERSION = 4
 SPAN = 4  # extra words allowed between the words of a label
 MIN_SINGLE = 5  # letters of a one-word label
 TERM_OF_ART = 20  # a word used by at most this many of the 50,000 reference labels has one sense
@@ -267,7 +292,9 @@ class SkillExtractor:
         ``occupations``: the ROME codes of the job when the caller knows them (else read from the text).
         """
         found: dict[tuple[str, str], _Found] = {}
-        for sentence in _SENTENCES.split(text):
+        for sentence in _SENTENCES.split(_INSTITUTION.sub(lambda m: m[0][: m.start(1) - m.start(0)], text)):
+            if _EMPLOYER.search(fold(sentence.lower())):
+                continue
             positions = self._positions(sentence)
             for term in list(positions):
                 for phrase, matches in self._by_rarest.get(term, ()):

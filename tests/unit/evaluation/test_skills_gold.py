@@ -24,16 +24,18 @@ def test_gold_set_covers_domains_and_extraction_keeps_its_figures() -> None:
     print("\nCompétences seules (sans les contextes de travail) :\n" + table(skills_only))
     overall = results["toutes"]
     # Readings, pooled recall (tests/data/skills_gold/README.md): 0.771 / 0.727 before the one-word, noun-form
-    # and one-reading rules of issue 14 item 2, 0.840 / 0.692 after. The target is 0.90 / 0.70.
-    assert overall.precision >= 0.83 and overall.recall >= 0.68
+    # and one-reading rules of issue 14 item 2, 0.840 / 0.692 after, 0.856 / 0.683 with the employer rule. The
+    # target is 0.90 / 0.70.
+    assert overall.precision >= 0.85 and overall.recall >= 0.68
 
 
-# Measured (precision, recall): the extractor alone, then as the service reads. heldout_blind was labelled by a
-# second reader, blind to the extractor's rules and to the first reader, and measured once (README).
+# Measured (precision, recall): the extractor alone, then as the service reads. heldout_blind and heldout_blind2 were
+# labelled by a second reader, blind to the extractor's rules and to the first reader, and measured once (README).
 FLOORS = {
-    "heldout_dev": ((0.73, 0.98), (0.83, 0.99)),  # 0.737 / 0.988, 0.839 / 1.000
-    "heldout_final": ((0.77, 0.84), (0.73, 0.91)),  # 0.776 / 0.849, 0.742 / 0.920
-    "heldout_blind": ((0.78, 0.94), (0.83, 0.98)),  # 0.791 / 0.948, 0.844 / 1.000
+    "heldout_dev": ((0.76, 0.98), (0.87, 0.99)),  # 0.771 / 0.988, 0.881 / 1.000
+    "heldout_final": ((0.80, 0.84), (0.84, 0.91)),  # 0.804 / 0.849, 0.852 / 0.920
+    "heldout_blind": ((0.79, 0.94), (0.85, 0.99)),  # 0.797 / 0.948, 0.854 / 1.000
+    "heldout_blind2": ((0.70, 0.92), (0.73, 0.94)),  # 0.715 / 0.930, 0.747 / 0.952
 }
 
 
@@ -57,7 +59,7 @@ def test_the_service_reads_rome_skills_with_the_occupation_it_infers() -> None:
     extractor = load_extractor(REPO_ROOT / "data")
     results = measure(extractor, rows, service)
     print("\nComme le service lit (compétences ROME, métier déduit) :\n" + table(results))
-    assert results["toutes"].precision >= 0.88 and results["toutes"].recall >= 0.61  # 0.894 / 0.622
+    assert results["toutes"].precision >= 0.91 and results["toutes"].recall >= 0.61  # 0.923 / 0.622
 
 
 def test_a_rome_and_an_esco_skill_of_one_label_are_counted_as_one_reading() -> None:

@@ -92,3 +92,21 @@ def test_a_rome_and_an_esco_skill_of_one_label_are_one_reading(extractor: SkillE
     assert [(m.source, m.label) for m in found if m.label.lower() == "informatique"] == [("rome", "Informatique")]
     # The ROME codes callers use take the job's occupations too.
     assert extractor.rome_codes("Connaissance des assurances obligatoires.", ("C1102",)) == ["122700"]
+
+
+def test_what_the_text_says_of_its_employer_is_not_the_job(extractor: SkillExtractor) -> None:
+    job = "Comptable. Vous tenez la comptabilité générale et organisez un recrutement de saisonniers par an."
+    agency = (
+        "Comptable. Le cabinet de recrutement Alpha organise un recrutement pour l'un de ses clients. "
+        "Vous tenez la comptabilité générale."
+    )
+    assert "Organiser un recrutement" in labels(extractor, job, ("M1203",))
+    found = labels(extractor, agency, ("M1203",))
+    assert "Organiser un recrutement" not in found and "Comptabilité générale" in found
+
+
+def test_the_name_of_an_institution_is_not_a_skill(extractor: SkillExtractor) -> None:
+    named = "Chef de cabinet. Relations avec le cabinet du ministre de l'Economie et des Finances."
+    assert not {"Economie", "Finance"} & labels(extractor, named, ("M1602",))
+    # The same words, said of the job, are read.
+    assert "Finances publiques" in labels(extractor, "Gestionnaire. Vous maîtrisez les finances publiques.")
