@@ -110,12 +110,12 @@ def train(
     from matcher.core.settings import get_settings
     from matcher.evaluation.occupations import evaluate as run
     from matcher.evaluation.occupations import fit, shipped_coded
-    from matcher.reference.classifier import MODEL_PATH, OccupationClassifier, TitleSignals, save_manifest
+    from matcher.reference.classifier import MODEL_PATH, TITLE_MODEL, OccupationClassifier, TitleSignals, save_manifest
     from matcher.reference.taxonomy import Taxonomy
 
     reference = get_settings().reference_dir
     taxonomy = Taxonomy(reference / "rome")
-    signals = TitleSignals(taxonomy)
+    signals = TitleSignals(taxonomy, TITLE_MODEL)
     manifest = fit(taxonomy, shipped_coded(reference, "train"), use_description=description, signals=signals)
     classifier = OccupationClassifier(taxonomy, manifest)
     classifier._signals = signals

@@ -28,6 +28,7 @@ from matcher.evaluation.benchmark import domain_split
 from matcher.evaluation.noise import disagrees
 from matcher.reference.classifier import (
     SIGNALS,
+    TITLE_MODEL,
     OccupationClassifier,
     OccupationManifest,
     TitleSignals,
@@ -135,7 +136,7 @@ def fit(
 ) -> OccupationManifest:
     """Fit the weights and the abstention threshold on ``rows`` (real coded offers), with their descriptions
     (when ``use_description``) and, as the title-only weights, without them."""
-    signals = signals or TitleSignals(taxonomy)
+    signals = signals or TitleSignals(taxonomy, TITLE_MODEL)
     no_text = [""] * len(rows)
     title_weights, title_threshold, found = _fit_weights(signals, rows, no_text)
     weights, threshold = title_weights, title_threshold
@@ -143,13 +144,16 @@ def fit(
         weights, threshold, found = _fit_weights(signals, rows, [r.description for r in rows])
     data = hashlib.sha256("\n".join(sorted(fingerprint(r) for r in rows)).encode()).hexdigest()
     return OccupationManifest(
-        version=manifest_version(SIGNALS, weights.tolist(), threshold, data, title_weights.tolist(), title_threshold),
+        version=manifest_version(
+            SIGNALS, weights.tolist(), threshold, data, title_weights.tolist(), title_threshold, signals.title_model
+        ),
         signals=list(SIGNALS),
         weights=[round(float(w), 8) for w in weights],
         threshold=threshold,
         use_description=use_description,
         title_weights=[round(float(w), 8) for w in title_weights],
         title_threshold=title_threshold,
+        title_model=signals.title_model,
         training={
             "data": "shipped offers with a ROME code, built-in benchmark train split (data/offers/offers.jsonl.gz)",
             "rows": len(rows),
@@ -157,6 +161,7 @@ def fit(
             "data_sha256": data,
             "fingerprints": sorted(fingerprint(r) for r in rows),
             "l2_per_row": L2,
+            "title_model_id": signals.title_model_id,
             "abstention": f"lowest confidence at which training top-1 precision >= {TARGET_PRECISION}",
             "title_weights": "fitted on the same rows with their descriptions left out, for a title alone",
         },

@@ -5,11 +5,15 @@ Candidates come from the 13,120 ROME job titles (long and short labels, both gen
 Each candidate occupation is described by a few signals (best title by characters, best title by
 words, the occupation's whole vocabulary, the description against the occupation's definition and
 skills relative to its best match, an exact title hit, how broad the occupation is, how many
-occupations ROME lists as leading to it); a conditional logit — softmax over the candidates of a
-weighted sum of those signals — turns them into probabilities. Its weights
-(``matcher/models/occupations.json``) are fitted on real coded offers of the benchmark's train
+occupations ROME lists as leading to it, and its title nearest in meaning); a conditional logit —
+softmax over the candidates of a weighted sum of those signals — turns them into probabilities. Its
+weights (``matcher/models/occupations.json``) are fitted on real coded offers of the benchmark's train
 split only (``matcher occupations train``); the vectorisers are refitted from ``data/rome`` at
 first use (a few seconds), so the shipped model is a handful of numbers.
+
+Meaning is read by the embedding model the manifest names (``title_model``, the shipped French model),
+the one its weights were fitted with, whatever model the service embeds profiles with; the ROME titles
+are read once per process (about 10 s on 2 cores).
 
 A title alone is scored with weights of its own (``title_weights``), fitted on the same offers with
 their descriptions left out: weights fitted beside a description under-rate the title's signals when
@@ -41,6 +45,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from indices.analysis import analyze
+from matcher.embedding.onnx import OnnxEmbedder
 from matcher.reference.files import normalize_label
 from matcher.reference.occupations import OccupationGuess
 from matcher.reference.taxonomy import Taxonomy, gendered_forms
@@ -57,7 +62,10 @@ SIGNALS = (
     "head_word",
     "title_about",
     "mobility_in",
+    "title_meaning",
 )
+TITLE_MODEL = "french-int8"  # the embedding model (a folder of matcher/models) that reads titles' meaning
+TITLE_TOKENS = 32  # a job title fits whole
 CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
 # Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
@@ -106,9 +114,14 @@ class OccupationManifest:
     # For a title without description; empty: the weights and threshold above serve for both.
     title_weights: list[float] = field(default_factory=list)
     title_threshold: float | None = None
+    # The embedding model (folder of matcher/models) that read the titles' meaning when the weights were fitted.
+    title_model: str = ""
 
     def weights_for(self, described: bool) -> list[float]:
-        return self.weights if described or not self.title_weights else self.title_weights
+        """The weights of :data:`SIGNALS`, in order: a signal the manifest has no weight for weighs nothing."""
+        weights = self.weights if described or not self.title_weights else self.title_weights
+        named = dict(zip(self.signals, weights, strict=True))
+        return [named.get(signal, 0.0) for signal in SIGNALS]
 
     def threshold_for(self, described: bool) -> float:
         return self.threshold if described or self.title_threshold is None else self.title_threshold
@@ -121,10 +134,12 @@ def manifest_version(
     data_sha256: str,
     title_weights: Sequence[float] = (),
     title_threshold: float | None = None,
+    title_model: str = "",
 ) -> str:
-    """``occupations-<12 hex>``: a hash of the parameters and the training data."""
+    """``occupations-<12 hex>``: a hash of the parameters, the training data and the model reading titles."""
     content = json.dumps(
         {
+            **({"title_model": title_model} if title_model else {}),
             "signals": list(signals),
             "weights": [round(w, 8) for w in weights],
             "threshold": threshold,
@@ -138,6 +153,11 @@ def manifest_version(
         sort_keys=True,
     )
     return "occupations-" + hashlib.sha256(content.encode()).hexdigest()[:12]
+
+
+def title_reader(model: str) -> OnnxEmbedder | None:
+    """The embedding model that reads titles' meaning (a folder of matcher/models), loaded on first use."""
+    return OnnxEmbedder(MODEL_PATH.parent / model, max_seq_length=TITLE_TOKENS) if model else None
 
 
 def load_manifest(path: Path = MODEL_PATH) -> OccupationManifest:
@@ -162,7 +182,9 @@ class Inferer(Protocol):
 class TitleSignals:
     """The ROME vocabulary as vectors, and the signals of candidate occupations for given texts."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, title_model: str = "") -> None:
+        """``title_model``: the embedding model (a folder of matcher/models) that reads titles' meaning; none, and that
+        signal is 0."""
         # Imported here: only building the signals needs scikit-learn, not importing the service (~1 s).
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
@@ -223,6 +245,11 @@ class TitleSignals:
             if words:
                 self._heads[code].add(words[0])
         self._taxonomy = taxonomy
+        # Every title's meaning (24,000 titles: about 10 s on 2 cores, 37 MB).
+        self.title_model = title_model
+        self._reader = title_reader(title_model)
+        self.title_model_id = self._reader.model_id if self._reader is not None else ""
+        self._meanings = self._reader.embed(self._texts) if self._reader is not None else None
 
     def _per_code_max(self, similarities: sp.csr_matrix) -> FloatArray:
         dense = np.asarray(similarities.todense(), dtype=np.float64)
@@ -260,6 +287,10 @@ class TitleSignals:
             # Relative to the description's best occupation: long and short descriptions reach different scales.
             about /= np.maximum(about.max(axis=1, keepdims=True), 1e-6)
             title_about = np.asarray((self._about.transform(cleaned[chunk]) @ self._about_matrix).todense())
+            meaning = np.zeros_like(title_about)
+            if self._reader is not None and self._meanings is not None:  # the nearest title in meaning
+                vectors = np.asarray(self._reader.embed(cleaned[chunk]), dtype=np.float32)
+                meaning = np.maximum.reduceat(vectors @ self._meanings.T, self._starts, axis=1)
             shortlist = np.argsort(
                 -(char_title + word_title + 0.5 * char_profile + 0.5 * about), axis=1, kind="stable"
             )[:, :k]
@@ -279,6 +310,7 @@ class TitleSignals:
                 values[n, :, 7] = [1.0 if head and head[0] in self._heads[c] else 0.0 for c in top]
                 values[n, :, 8] = title_about[row, top]
                 values[n, :, 9] = self._mobility_in[top]
+                values[n, :, 10] = meaning[row, top]
         return candidates, values
 
 
@@ -364,7 +396,10 @@ class OccupationClassifier:
     @property
     def signals(self) -> TitleSignals:
         if self._signals is None:
-            self._signals = self._model.signals if self._model is not None else TitleSignals(self.taxonomy)
+            if self._model is not None:
+                self._signals = self._model.signals
+            else:
+                self._signals = TitleSignals(self.taxonomy, self.manifest.title_model)
         return self._signals
 
     def described(self, descriptions: Sequence[str] | None, n: int) -> list[bool]:
@@ -381,7 +416,7 @@ class OccupationClassifier:
         texts = [d if read else "" for d, read in zip(descriptions or [""] * len(titles), described, strict=True)]
         candidates, values = self.signals.signals(titles, texts)
         weights = np.array([self.manifest.weights_for(read) for read in described], dtype=np.float64).reshape(
-            len(titles), len(self.manifest.weights)
+            len(titles), len(SIGNALS)
         )
         probabilities = softmax(np.einsum("nkd,nd->nk", values, weights))
         order = np.argsort(-probabilities, axis=1, kind="stable")

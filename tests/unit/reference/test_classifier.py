@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from matcher.cli.main import app
 from matcher.evaluation.occupations import AGREEING, CodedText, evaluate, fingerprint, read_texts, shipped_coded
-from matcher.reference.classifier import CANDIDATES, SIGNALS, OccupationClassifier, clean_title
+from matcher.reference.classifier import CANDIDATES, SIGNALS, TITLE_MODEL, OccupationClassifier, clean_title
 from matcher.reference.files import normalize_label
 from matcher.reference.taxonomy import Taxonomy
 
@@ -198,3 +198,30 @@ def test_recruiters_corrections_of_a_title_are_votes_beside_the_model(classifier
     corrected.correct("o4", "Plongeur", "Z9999")  # a code the taxonomy does not have is not learned
     assert corrected.corrections_for("Plongeur") == 3
     assert classifier.infer("Plongeur")[0].code == "I1502"  # the model itself learned nothing
+
+
+def test_title_meaning_is_read_by_the_model_the_weights_were_fitted_with(classifier: OccupationClassifier) -> None:
+    """The nearest ROME title in meaning, by the shipped French embedding model whatever model the service embeds
+    profiles with: a ROME title itself is nearest its own occupation (cosine 1, to the int8 model's rounding, which
+    depends on the texts read in the same batch)."""
+    assert classifier.manifest.title_model == TITLE_MODEL and classifier.signals.title_model == TITLE_MODEL
+    column = SIGNALS.index("title_meaning")
+    candidates, values = classifier.signals.signals(["Boulanger", "Professeur des écoles"], ["", ""])
+    for n, code in enumerate(["D1102", "K2106"]):
+        at = list(candidates[n]).index(classifier.signals.codes.index(code))
+        assert values[n, at, column] == pytest.approx(1.0, abs=0.02)
+        assert values[n, at, column] == values[n, :, column].max()
+        assert values[n, :, column].min() < 0.9
+
+
+def test_a_manifest_without_a_signal_gives_it_no_weight(classifier: OccupationClassifier) -> None:
+    """A manifest fitted before a signal existed (or without its model) still scores: that signal weighs nothing."""
+    kept = [s for s in SIGNALS if s != "title_meaning"]
+    weights = dict(zip(SIGNALS, classifier.manifest.weights, strict=True))
+    older = replace(
+        classifier.manifest, signals=kept, weights=[weights[s] for s in kept], title_weights=[], title_model=""
+    )
+    assert older.weights_for(True) == [weights[s] if s != "title_meaning" else 0.0 for s in SIGNALS]
+    model = OccupationClassifier(classifier.taxonomy, older)
+    assert not model.signals.signals(["Boulanger"], [""])[1][0, :, SIGNALS.index("title_meaning")].any()
+    assert model.predict(["Boulanger"])[0][0].code == "D1102"
