@@ -54,14 +54,17 @@ _SENTENCES = re.compile(r"[.;:!?\n•·]+|\s-\s")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ELISION = re.compile(r"\b(?:l|m|t|qu|n|s|j|d|c|jusqu|quoiqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 # A sentence presenting the employer or the agency recruiting for it (folded, lower case): a recruitment firm, a
-# client, a firm "specialised in" a trade, a count of its shops or staff, what a site houses or gathers.
+# client, a firm "specialised in" a trade, a count of its shops or staff (not of a team the job leads: "vous encadrez
+# une équipe qui compte 12 agents"), what a site houses or gathers.
 _EMPLOYER = re.compile(
     r"cabinet (?:de recrutement|specialise)|agence (?:d.interim|d.emploi|de recrutement)|societe d.interim"
     r"|(?:recrute|recherche) pour (?:son|l.un de ses|un de ses|notre) client"
     r"|pour le compte de (?:son|notre|l.un de ses) client"
     r"|\b(?:entreprise|societe|groupe|enseigne|structure|association|cabinet|boutique|magasin)s? (?:\w+ ){0,3}"
     r"specialisee?s? (?:dans|en|sur)"
-    r"|\bcompte(?:nt)? (?:plus de |pres de |environ )?\d+ |\bregroupant\b|\babrite\b"
+    r"|\bcompte(?:nt)? (?:plus de |pres de |environ )?[\d ]+ (?:boutiques|magasins|agences|restaurants|sites|"
+    r"etablissements|salaries|collaborateurs|personnels|adherents|habitants|communes)\b"
+    r"|\bregroupant\b|\babrite\b"
 )
 # The proper name of an institution: capitalised words after "ministère", "faculté", "centre"… and "de"/"des"
 # ("Centres des Finances Publiques", "Faculté de Droit et Science politique"). The job's own department ("Direction

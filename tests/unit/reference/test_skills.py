@@ -103,6 +103,9 @@ def test_what_the_text_says_of_its_employer_is_not_the_job(extractor: SkillExtra
     assert "Organiser un recrutement" in labels(extractor, job, ("M1203",))
     found = labels(extractor, agency, ("M1203",))
     assert "Organiser un recrutement" not in found and "Comptabilité générale" in found
+    # A team the job leads is not its employer.
+    team = "Chef d'équipe. Vous assurez la gestion d'équipe d'un service qui compte 12 agents."
+    assert "Gestion d'équipe" in labels(extractor, team, ("K2204",))
 
 
 def test_the_name_of_an_institution_is_not_a_skill(extractor: SkillExtractor) -> None:
