@@ -24,7 +24,7 @@ from matcher.embedding.select import open_embedder
 from matcher.ranking.scorer import LearnedScorer, LinearScorer, Scorer
 from matcher.ranking.views import CandidateViews, OfferViews
 from matcher.reference.classifier import MODEL_PATH as CLASSIFIER_PATH
-from matcher.reference.classifier import OccupationClassifier, clean_title
+from matcher.reference.classifier import OccupationClassifier, clean_title, load_manifest
 from matcher.reference.geography import Geography
 from matcher.reference.skills import VERSION as EXTRACTOR_VERSION
 from matcher.reference.skills import SkillExtractor
@@ -190,11 +190,13 @@ class Runtime:
         return views
 
     def offer_views_key(self) -> str:
-        """What the kept offer views were built from: reference files, the classifier's model file and the corrections
-        it applies, the extractor."""
+        """What the kept offer views were built from: reference files, the classifier's model file, the embedding model
+        it reads titles with and the corrections it applies, the extractor."""
         digest = hashlib.sha256(f"skills extractor {EXTRACTOR_VERSION}\0".encode())
         reference = self.settings.reference_dir
-        for path in sorted([*(reference / "rome").rglob("*"), *(reference / "esco").rglob("*"), CLASSIFIER_PATH]):
+        title_model = CLASSIFIER_PATH.parent / (load_manifest(CLASSIFIER_PATH).title_model or "-")
+        files = [*(reference / "rome").rglob("*"), *(reference / "esco").rglob("*"), CLASSIFIER_PATH]
+        for path in sorted([*files, *title_model.glob("*")]):
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path.relative_to(path.anchor)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())

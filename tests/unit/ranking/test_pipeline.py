@@ -211,3 +211,21 @@ def test_offer_views_persisted_at_start_reload_to_the_same_views_and_shortlists(
         assert stale.offer_views.load(settings.data_dir / OFFER_VIEWS_FILE, key="other reference data") == 0
     finally:
         stale.close()
+
+
+def test_kept_offer_views_are_read_again_when_the_model_reading_titles_changes(
+    demo: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classifier reads titles' meaning with the embedding model its manifest names: a retrained model (even
+    before the classifier is refitted) makes the kept views stale."""
+    import matcher.runtime
+
+    shipped = REPO_ROOT / "matcher" / "models"
+    models = tmp_path / "models"
+    shutil.copytree(shipped / "french-int8", models / "french-int8")
+    shutil.copy(shipped / "occupations.json", models / "occupations.json")
+    monkeypatch.setattr(matcher.runtime, "CLASSIFIER_PATH", models / "occupations.json")
+    before = demo.offer_views_key()
+    assert demo.offer_views_key() == before
+    (models / "french-int8" / "model.onnx").write_bytes(b"another model")
+    assert demo.offer_views_key() != before
