@@ -95,6 +95,10 @@ def train_embedder_command(
     (output / "MODEL_CARD.md").write_text(training.model_card(card, table, default=default), encoding="utf-8")
     typer.echo(table)
     typer.echo(f"Modèle écrit : {output} ({'meilleur sur chaque mesure' if default else 'pas meilleur partout'})")
+    typer.echo(
+        "Le classifieur de métiers lit le sens des intitulés avec matcher/models/french-int8 : après l'avoir remplacé, "
+        "réapprenez-le (matcher occupations train), puis le classement (matcher train)."
+    )
 
 
 def register(app: typer.Typer) -> None:
