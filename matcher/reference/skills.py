@@ -72,7 +72,7 @@ _EMPLOYER = re.compile(
 _CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w-]*"
 _OF = r"(?:de la |de l['’]|des |du |de |d['’])"
 _INSTITUTION = re.compile(
-    r"\b(?:[Mm]inist[eè]re|[Mm]inistre|[Ff]acult[eé]|[Ii]nstitut|[Cc]entre|[EeÉ]cole|[Uu]niversit[eé]|[Oo]bservatoire"
+    r"\b(?:[Mm]inist[eè]re|[Mm]inistre|[Ff]acult[eé]|[Ii]nstitut|[Cc]entre|[EeÉé]cole|[Uu]niversit[eé]|[Oo]bservatoire"
     r"|[Dd][eé]fenseur|[Cc]hambre|[Mm]aison|[Ff][eé]d[eé]ration)s? "
     + _OF
     + rf"({_CAPITALISED}(?: (?:et )?{_OF}?{_CAPITALISED})*)"
