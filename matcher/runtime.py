@@ -44,9 +44,10 @@ def load_geography(folder: Path) -> Geography:
 
 
 @lru_cache(maxsize=4)
-def load_classifier(folder: Path) -> OccupationClassifier:
-    """The occupation classifier of the taxonomy in ``folder``, one per process (its vectorisers take seconds)."""
-    return OccupationClassifier.load(load_taxonomy(folder))
+def load_classifier(folder: Path, cache_dir: Path | None = None) -> OccupationClassifier:
+    """The occupation classifier of the taxonomy in ``folder``, one per process (its vectorisers take seconds);
+    ``cache_dir`` keeps the ROME titles' vectors for the next process."""
+    return OccupationClassifier.load(load_taxonomy(folder), cache_dir=cache_dir)
 
 
 OFFER_VIEWS_FILE = "offer-views.json"
@@ -121,7 +122,7 @@ class Runtime:
     @cached_property
     def classifier(self) -> OccupationClassifier:
         """The occupation model alone (matcher/models/occupations.json): what evaluation measures."""
-        return load_classifier(self.settings.reference_dir / "rome")
+        return load_classifier(self.settings.reference_dir / "rome", self.settings.cache_dir)
 
     @cached_property
     def inferer(self) -> OccupationClassifier:

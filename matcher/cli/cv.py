@@ -23,12 +23,13 @@ def _reader() -> CvReader:
     from matcher.cv.draft import CvReader
     from matcher.runtime import load_classifier, load_extractor, load_geography, load_taxonomy
 
-    folder = get_settings().reference_dir
+    settings = get_settings()
+    folder = settings.reference_dir
     return CvReader(
         taxonomy=load_taxonomy(folder / "rome"),
         geography=load_geography(folder / "geo"),
         extractor=load_extractor(folder),
-        inferer=load_classifier(folder / "rome"),
+        inferer=load_classifier(folder / "rome", settings.cache_dir),
     )
 
 

@@ -25,12 +25,13 @@ def _classifier(model: Path | None) -> OccupationClassifier:
     from matcher.reference.classifier import MODEL_PATH, OccupationClassifier
     from matcher.reference.taxonomy import Taxonomy
 
-    taxonomy = Taxonomy(get_settings().reference_dir / "rome")
+    settings = get_settings()
+    taxonomy = Taxonomy(settings.reference_dir / "rome")
     path = model or MODEL_PATH
     if not path.exists():
         typer.echo(f"Modèle introuvable : {path} (lancez « matcher occupations train »).", err=True)
         raise typer.Exit(code=1)
-    return OccupationClassifier.load(taxonomy, path)
+    return OccupationClassifier.load(taxonomy, path, cache_dir=settings.cache_dir)
 
 
 def _rows(file: Path) -> list[CodedText]:
@@ -113,9 +114,10 @@ def train(
     from matcher.reference.classifier import MODEL_PATH, TITLE_MODEL, OccupationClassifier, TitleSignals, save_manifest
     from matcher.reference.taxonomy import Taxonomy
 
-    reference = get_settings().reference_dir
+    settings = get_settings()
+    reference = settings.reference_dir
     taxonomy = Taxonomy(reference / "rome")
-    signals = TitleSignals(taxonomy, TITLE_MODEL)
+    signals = TitleSignals(taxonomy, TITLE_MODEL, settings.cache_dir)
     manifest = fit(taxonomy, shipped_coded(reference, "train"), use_description=description, signals=signals)
     classifier = OccupationClassifier(taxonomy, manifest)
     classifier._signals = signals

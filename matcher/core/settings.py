@@ -28,6 +28,9 @@ class MatcherSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
     data_dir: Path = REPO_ROOT / "var"
+    # Derived files without personal data, shared by every data folder of this installation (the vectors of the ROME
+    # job titles the occupation classifier reads); written when it can be, else computed again in each process.
+    cache_dir: Path = REPO_ROOT / "var" / "cache"
     database_url: str | None = None
     reference_dir: Path = REPO_ROOT / "data"
 

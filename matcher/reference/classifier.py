@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -160,6 +161,31 @@ def title_reader(model: str) -> OnnxEmbedder | None:
     return OnnxEmbedder(MODEL_PATH.parent / model, max_seq_length=TITLE_TOKENS) if model else None
 
 
+def read_titles(reader: OnnxEmbedder, texts: Sequence[str], cache_dir: Path | None = None) -> npt.NDArray[np.float32]:
+    """The vectors of ``texts`` by ``reader``, kept in ``cache_dir`` between processes (keyed by the model and the
+    texts); computed when absent or unreadable, and kept when the folder can be written."""
+    key = hashlib.sha256("\n".join([reader.model_id, *texts]).encode()).hexdigest()[:16]
+    path = cache_dir / f"rome-titles-{key}.npy" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            kept = np.load(path, mmap_mode="r")  # mapped: the processes of one machine share its pages
+            if kept.shape == (len(texts), reader.dims):
+                return np.asarray(kept)
+        except (OSError, ValueError, EOFError):
+            pass  # a damaged file: computed again, and replaced
+    vectors = np.asarray(reader.embed(texts), dtype=np.float32)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+            with partial.open("wb") as handle:
+                np.save(handle, vectors)
+            os.replace(partial, path)  # whole or absent, whatever other process writes it too
+        except OSError:
+            pass  # a read-only installation computes them in each process
+    return vectors
+
+
 def load_manifest(path: Path = MODEL_PATH) -> OccupationManifest:
     return OccupationManifest(**json.loads(path.read_text(encoding="utf-8")))
 
@@ -182,9 +208,9 @@ class Inferer(Protocol):
 class TitleSignals:
     """The ROME vocabulary as vectors, and the signals of candidate occupations for given texts."""
 
-    def __init__(self, taxonomy: Taxonomy, title_model: str = "") -> None:
+    def __init__(self, taxonomy: Taxonomy, title_model: str = "", cache_dir: Path | None = None) -> None:
         """``title_model``: the embedding model (a folder of matcher/models) that reads titles' meaning; none, and that
-        signal is 0."""
+        signal is 0. ``cache_dir``: where the titles' vectors are kept between processes."""
         # Imported here: only building the signals needs scikit-learn, not importing the service (~1 s).
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize
@@ -249,7 +275,7 @@ class TitleSignals:
         self.title_model = title_model
         self._reader = title_reader(title_model)
         self.title_model_id = self._reader.model_id if self._reader is not None else ""
-        self._meanings = self._reader.embed(self._texts) if self._reader is not None else None
+        self._meanings = read_titles(self._reader, self._texts, cache_dir) if self._reader is not None else None
 
     def _per_code_max(self, similarities: sp.csr_matrix) -> FloatArray:
         dense = np.asarray(similarities.todense(), dtype=np.float64)
@@ -339,10 +365,17 @@ class OccupationClassifier:
     """
 
     def __init__(
-        self, taxonomy: Taxonomy, manifest: OccupationManifest, corrections: Mapping[str, tuple[str, str]] | None = None
+        self,
+        taxonomy: Taxonomy,
+        manifest: OccupationManifest,
+        corrections: Mapping[str, tuple[str, str]] | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> None:
+        """``cache_dir``: where the ROME titles' vectors are kept between processes (none: read in each)."""
         self.taxonomy = taxonomy
         self.manifest = manifest
+        self.cache_dir = cache_dir
         self._signals: TitleSignals | None = None
         self._model: OccupationClassifier | None = None  # whose signals to share (built once per process)
         self._corrections: dict[str, tuple[str, str]] = dict(corrections or {})  # offer id -> (title, code)
@@ -350,8 +383,10 @@ class OccupationClassifier:
         self._count_votes()
 
     @classmethod
-    def load(cls, taxonomy: Taxonomy, path: Path = MODEL_PATH) -> OccupationClassifier:
-        return cls(taxonomy, load_manifest(path))
+    def load(
+        cls, taxonomy: Taxonomy, path: Path = MODEL_PATH, *, cache_dir: Path | None = None
+    ) -> OccupationClassifier:
+        return cls(taxonomy, load_manifest(path), cache_dir=cache_dir)
 
     def with_corrections(self, corrections: Mapping[str, tuple[str, str]]) -> OccupationClassifier:
         """This model, its vectors shared, applying ``corrections`` (offer id -> title, code)."""
@@ -399,7 +434,7 @@ class OccupationClassifier:
             if self._model is not None:
                 self._signals = self._model.signals
             else:
-                self._signals = TitleSignals(self.taxonomy, self.manifest.title_model)
+                self._signals = TitleSignals(self.taxonomy, self.manifest.title_model, self.cache_dir)
         return self._signals
 
     def described(self, descriptions: Sequence[str] | None, n: int) -> list[bool]:

@@ -12,7 +12,15 @@ from typer.testing import CliRunner
 
 from matcher.cli.main import app
 from matcher.evaluation.occupations import AGREEING, CodedText, evaluate, fingerprint, read_texts, shipped_coded
-from matcher.reference.classifier import CANDIDATES, SIGNALS, TITLE_MODEL, OccupationClassifier, clean_title
+from matcher.reference.classifier import (
+    CANDIDATES,
+    SIGNALS,
+    TITLE_MODEL,
+    OccupationClassifier,
+    clean_title,
+    read_titles,
+    title_reader,
+)
 from matcher.reference.files import normalize_label
 from matcher.reference.taxonomy import Taxonomy
 
@@ -225,3 +233,24 @@ def test_a_manifest_without_a_signal_gives_it_no_weight(classifier: OccupationCl
     model = OccupationClassifier(classifier.taxonomy, older)
     assert not model.signals.signals(["Boulanger"], [""])[1][0, :, SIGNALS.index("title_meaning")].any()
     assert model.predict(["Boulanger"])[0][0].code == "D1102"
+
+
+def test_the_titles_vectors_are_kept_for_the_next_process(tmp_path: Path) -> None:
+    """Read once, kept in the cache folder under a key of the model and the titles; a damaged file is read again,
+    and a folder that cannot be written only costs the reading."""
+    reader = title_reader(TITLE_MODEL)
+    assert reader is not None
+    texts = ["boulanger", "jardinier", "comptable"]
+    first = read_titles(reader, texts, tmp_path)
+    (kept,) = tmp_path.glob("rome-titles-*.npy")
+    assert np.load(kept) == pytest.approx(first)
+    marked = np.full_like(first, 0.5)
+    np.save(kept, marked)
+    assert read_titles(reader, texts, tmp_path) == pytest.approx(marked)  # read from the folder, not the model
+    assert read_titles(reader, [*texts, "plombier"], tmp_path).shape == (4, reader.dims)  # other titles, other key
+    kept.write_bytes(b"damaged")
+    again = read_titles(reader, texts, tmp_path)
+    assert again == pytest.approx(first, abs=0.02) and np.load(kept) == pytest.approx(again)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert read_titles(reader, texts, blocked / "cache") == pytest.approx(first, abs=0.02)
