@@ -12,8 +12,8 @@ split only (``matcher occupations train``); the vectorisers are refitted from ``
 first use (a few seconds), so the shipped model is a handful of numbers.
 
 Meaning is read by the embedding model the manifest names (``title_model``, the shipped French model),
-the one its weights were fitted with, whatever model the service embeds profiles with; the ROME titles
-are read once per process (about 10 s on 2 cores).
+the one its weights were fitted with, whatever model the service embeds profiles with; the ROME titles'
+vectors are read once per installation (8 s on 2 cores) and kept in the cache folder for the next process.
 
 A title alone is scored with weights of its own (``title_weights``), fitted on the same offers with
 their descriptions left out: weights fitted beside a description under-rate the title's signals when
@@ -271,7 +271,7 @@ class TitleSignals:
             if words:
                 self._heads[code].add(words[0])
         self._taxonomy = taxonomy
-        # Every title's meaning (24,000 titles: about 10 s on 2 cores, 37 MB).
+        # Every title's meaning (24,000 titles, 37 MB): read by the model once, then mapped from the cache folder.
         self.title_model = title_model
         self._reader = title_reader(title_model)
         self.title_model_id = self._reader.model_id if self._reader is not None else ""
