@@ -52,14 +52,14 @@ def train_embedder_command(
     import json
 
     from matcher.core.progress import ProgressPrinter
-    from matcher.core.settings import PACKAGED_ONNX, REPO_ROOT, get_settings, packaged_model_path
+    from matcher.core.settings import FRENCH_ONNX, PACKAGED_ONNX, get_settings, packaged_model_path
     from matcher.embedding.export import export_onnx
     from matcher.embedding.onnx import OnnxEmbedder
     from matcher.evaluation import embedder as training
     from matcher.runtime import Runtime
 
     settings = get_settings()
-    output = output or REPO_ROOT / "matcher" / "models" / "french-int8"
+    output = output or FRENCH_ONNX
     work = settings.data_dir / "models" / "french-sentence-transformers"
 
     def log(line: str) -> None:

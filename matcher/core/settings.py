@@ -13,6 +13,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS = REPO_ROOT / "matcher" / "models"
 # The packaged all-MiniLM-L6-v2 exported for ONNX Runtime: the reference a French fine-tune must beat to be served.
 PACKAGED_ONNX = MODELS / "minilm-int8"
+# The French fine-tune (docs/french-embedder.md): served by default, and the reader of job titles' meaning for the
+# occupation classifier; `matcher model train-embedder` writes it.
+FRENCH_ONNX = MODELS / "french-int8"
 
 
 def packaged_model_path() -> Path:
@@ -39,7 +42,7 @@ class MatcherSettings(BaseSettings):
     embedder: Literal["onnx", "sentence-transformers", "hashing"] = "onnx"
     # The French fine-tune (docs/french-embedder.md), served since it beat PACKAGED_ONNX on every measure; any folder
     # `matcher model export-onnx` or `train-embedder` writes.
-    onnx_model: Path = MODELS / "french-int8"
+    onnx_model: Path = FRENCH_ONNX
     embedding_model: str | None = None  # sentence-transformers folder (default: the packaged model)
     embedding_batch_size: int = 32
     # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).

@@ -46,12 +46,13 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from indices.analysis import analyze
+from matcher.core.settings import FRENCH_ONNX, MODELS
 from matcher.embedding.onnx import OnnxEmbedder
 from matcher.reference.files import normalize_label
 from matcher.reference.occupations import OccupationGuess
 from matcher.reference.taxonomy import Taxonomy, gendered_forms
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "occupations.json"
+MODEL_PATH = MODELS / "occupations.json"
 SIGNALS = (
     "char_title",
     "word_title",
@@ -65,7 +66,7 @@ SIGNALS = (
     "mobility_in",
     "title_meaning",
 )
-TITLE_MODEL = "french-int8"  # the embedding model (a folder of matcher/models) that reads titles' meaning
+TITLE_MODEL = FRENCH_ONNX.name  # the embedding model (a folder of matcher/models) that reads titles' meaning
 TITLE_TOKENS = 32  # a job title fits whole
 CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
@@ -158,7 +159,7 @@ def manifest_version(
 
 def title_reader(model: str) -> OnnxEmbedder | None:
     """The embedding model that reads titles' meaning (a folder of matcher/models), loaded on first use."""
-    return OnnxEmbedder(MODEL_PATH.parent / model, max_seq_length=TITLE_TOKENS) if model else None
+    return OnnxEmbedder(MODELS / model, max_seq_length=TITLE_TOKENS) if model else None
 
 
 def read_titles(reader: OnnxEmbedder, texts: Sequence[str], cache_dir: Path | None = None) -> npt.NDArray[np.float32]:
