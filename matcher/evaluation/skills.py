@@ -31,6 +31,7 @@ HELD_OUT = {
     "heldout_final": FOLDER / "heldout_final.jsonl",
     "heldout_blind": FOLDER / "heldout_blind.jsonl",
     "heldout_blind2": FOLDER / "heldout_blind2.jsonl",
+    "heldout_blind3": FOLDER / "heldout_blind3.jsonl",
 }
 Row = dict[str, Any]
 
