@@ -34,6 +34,7 @@ from matcher.reference.classifier import (
     TitleSignals,
     clean_title,
     manifest_version,
+    says_enough,
     softmax,
 )
 from matcher.reference.taxonomy import Taxonomy
@@ -140,8 +141,9 @@ def fit(
     no_text = [""] * len(rows)
     title_weights, title_threshold, found = _fit_weights(signals, rows, no_text)
     weights, threshold = title_weights, title_threshold
-    if use_description:
-        weights, threshold, found = _fit_weights(signals, rows, [r.description for r in rows])
+    if use_description:  # on the rows whose description the model reads (the others are read as titles alone)
+        described = [r for r in rows if says_enough(r.description)]
+        weights, threshold, found = _fit_weights(signals, described, [r.description for r in described])
     data = hashlib.sha256("\n".join(sorted(fingerprint(r) for r in rows)).encode()).hexdigest()
     return OccupationManifest(
         version=manifest_version(

@@ -17,7 +17,8 @@ vectors are read once per installation (8 s on 2 cores) and kept in the cache fo
 
 A title alone is scored with weights of its own (``title_weights``), fitted on the same offers with
 their descriptions left out: weights fitted beside a description under-rate the title's signals when
-there is none (a CV title, an offer without text).
+there is none (a CV title, an offer without text). A description of fewer than 15 words is not read
+either (:func:`says_enough`): it is most often a pointer to an attached job sheet ("Voir fiche de poste").
 
 The model abstains (returns nothing) when its best confidence is below the manifest's threshold (one
 per weight set).
@@ -70,6 +71,10 @@ TITLE_MODEL = FRENCH_ONNX.name  # the embedding model (a folder of matcher/model
 TITLE_TOKENS = 32  # a job title fits whole
 CANDIDATES = 40  # occupations scored per text
 DESCRIPTION_CHARS = 1_500
+# Words (stop words aside) a description needs to be read: shorter ones rarely say anything of the job ("Voir fiche de
+# poste jointe", "Pour consulter le détail de l'offre, cliquez…"), and the description's signal is relative to its
+# best occupation, so their few words would give some occupation its full weight ("voir" stems as "voirie" does).
+MIN_DESCRIPTION_WORDS = 15
 # Words of offer titles that say nothing about the occupation: contract, working time, gender marks.
 _TITLE_NOISE = re.compile(
     r"\b(?:cdi|cdd|interim|alternance|apprenti(?:ssage)?|stage|temps (?:plein|partiel)|mi temps|"
@@ -92,6 +97,11 @@ def clean_title(title: str) -> str:
     text = normalize_label(title.replace("/", " / "))
     text = _TITLE_NOISE.sub(" ", text)
     return " ".join(text.split()) or normalize_label(title)
+
+
+def says_enough(description: str) -> bool:
+    """Whether a description says enough of the job to be read beside its title (its words, stop words aside)."""
+    return len(analyze(description[:DESCRIPTION_CHARS])) >= MIN_DESCRIPTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -442,7 +452,7 @@ class OccupationClassifier:
         """Which of ``n`` texts the model reads with their description."""
         if descriptions is None or not self.manifest.use_description:
             return [False] * n
-        return [bool(d.strip()) for d in descriptions]
+        return [says_enough(d) for d in descriptions]
 
     def probabilities(
         self, titles: Sequence[str], descriptions: Sequence[str] | None = None

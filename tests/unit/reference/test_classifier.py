@@ -19,6 +19,7 @@ from matcher.reference.classifier import (
     OccupationClassifier,
     clean_title,
     read_titles,
+    says_enough,
     title_reader,
 )
 from matcher.reference.files import normalize_label
@@ -146,6 +147,31 @@ def test_description_signal_is_relative_to_its_best_occupation(classifier: Occup
     assert not empty[0, :, column].any()
 
 
+GARDENING = (  # 17 words that tell the job
+    "Au sein du service des espaces verts de la commune, vous assurez la tonte des pelouses, la taille des haies et "
+    "des arbustes, le désherbage des massifs, les plantations saisonnières et l'arrosage des jardins publics."
+)
+
+
+@pytest.mark.parametrize(
+    "stub",
+    [
+        "Voir fiche de poste jointe",
+        "CF FICHE DE POSTE",
+        "Pour consulter le détail de l'offre, cliquez sur le bouton Plus d'informations.",
+        "Campagne de mobilité en cours : candidatures réservées aux titulaires de la FP. Voir fiche de poste.",
+    ],
+)
+def test_a_description_that_says_nothing_of_the_job_is_not_read(stub: str, classifier: OccupationClassifier) -> None:
+    """A pointer to an attached job sheet would otherwise give its best occupation the description's full weight
+    ("voir" for "Agent de voirie"): the title is read alone."""
+    assert not says_enough(stub) and says_enough(GARDENING)
+    title = "Agent chargé du suivi des prestations d'action sociale"
+    assert classifier.described([stub, GARDENING], 2) == [False, True]
+    (read, with_stub), (alone, without) = classifier.probabilities([title], [stub]), classifier.probabilities([title])
+    assert read == alone and np.allclose(with_stub, without)
+
+
 def test_general_occupations_get_a_higher_prior_than_their_specialities(classifier: OccupationClassifier) -> None:
     column = SIGNALS.index("mobility_in")
     titles = ["Comptable", "Conseiller en économie sociale et familiale"]
@@ -177,7 +203,7 @@ def test_a_title_alone_is_scored_with_its_own_weights(classifier: OccupationClas
     model = OccupationClassifier(classifier.taxonomy, blind)
     model._signals = classifier.signals
     _, alone = model.probabilities(["Jardinier espaces verts"], [""])
-    _, described = model.probabilities(["Jardinier espaces verts"], ["Tonte des pelouses et taille des haies."])
+    _, described = model.probabilities(["Jardinier espaces verts"], [GARDENING])
     assert alone[0] == pytest.approx(np.full(CANDIDATES, 1 / CANDIDATES))
     assert described[0, 0] > 0.5
     assert model.predict(["Jardinier espaces verts"])[0]  # title threshold 0: answers
