@@ -43,11 +43,14 @@ def main() -> None:
         warm_up(runtime, progress=ProgressPrinter())
         runtime.save_offer_views()  # the next start reads them instead of rebuilding them
         settle_serving_process()  # one BLAS thread; what is loaded so far kept out of the GC's full passes
-        reach = [count for *_, count in loaded_coverage(runtime)]
+        covered = loaded_coverage(runtime)
+        reach = [count for *_, count, _ in covered]
         if reach:
+            inferred = sum(guessed for *_, guessed in covered)
             print(
-                f"Couverture : {len(reach)} offres publiées avec un métier, de {min(reach)} à {max(reach)} candidats "
-                "à portée chacune (détail : python -m matcher.cli.demo coverage).",
+                f"Couverture : {len(reach)} offres publiées avec un métier (déduit de l'intitulé pour {inferred}), "
+                f"de {min(reach)} à {max(reach)} candidats à portée chacune "
+                "(détail : python -m matcher.cli.demo coverage).",
                 flush=True,
             )
         base = f"http://{api_settings.host}:{api_settings.port}"

@@ -16,13 +16,14 @@ def main() -> None:
 
 @app.command()
 def coverage() -> None:
-    """Print, for every shipped published offer with an occupation, the demo candidates within its reach."""
+    """Print, for every shipped published offer with an occupation (given or inferred), the demo candidates within its
+    reach."""
     from matcher.demo.samples import MIN_WITHIN_REACH, loaded_coverage
 
     with open_runtime() as rt:
         rows = loaded_coverage(rt)
-    for offer_id, title, workplace, count in sorted(rows, key=lambda row: row[3]):
-        typer.echo(f"{count:5d}  {offer_id:<24} {workplace}  {title[:70]}")
+    for offer_id, title, workplace, count, inferred in sorted(rows, key=lambda row: row[3]):
+        typer.echo(f"{count:5d}  {offer_id:<24} {workplace}  {title[:70]}{'  (métier déduit)' if inferred else ''}")
     low = min((row[3] for row in rows), default=0)
     typer.echo(f"{len(rows)} offres ; minimum {low} candidats à portée (objectif : {MIN_WITHIN_REACH} au moins).")
     if rows and low < MIN_WITHIN_REACH:

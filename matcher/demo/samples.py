@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,9 @@ from matcher.catalog.employers import create_employer
 from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn, Visibility
 from matcher.core.progress import Progress
+from matcher.core.records import offer_from_row
 from matcher.demo.profiles import Demand, ProfileGenerator
+from matcher.ranking.views import inferred_occupations, skills_occupation
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, SettingRow
 
 if TYPE_CHECKING:
@@ -144,39 +146,62 @@ def within_reach(candidate: CandidateIn, *, occupation: str, workplace: str, geo
     return any(home and geography.distance_km(home, place) <= candidate.mobility.radius_km for home in homes)
 
 
+def named_occupations(rt: Runtime, offers: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Offer id -> the occupation the service names for each shipped offer that carries no ROME code: its
+    classifier's best guess when sure enough, the one the offer's page shows and its skills are read with. An offer
+    it is unsure of is left out."""
+    named = {}
+    for raw in offers:
+        if not raw["rome_code"]:
+            code = skills_occupation(*inferred_occupations(rt.inferer, raw["title"], raw["description"] or ""))
+            if code:
+                named[raw["id"]] = code
+    return named
+
+
 def coverage(
-    offers: list[dict[str, Any]], candidates: list[CandidateIn], geography: Geography
+    offers: list[dict[str, Any]],
+    candidates: list[CandidateIn],
+    geography: Geography,
+    named: Mapping[str, str] | None = None,
 ) -> list[tuple[dict[str, Any], int]]:
-    """For each offer with an occupation, the number of ``candidates`` within its reach."""
+    """For each offer with an occupation (its code, else the one ``named`` for it), the number of ``candidates``
+    within its reach."""
     by_occupation: dict[str, list[CandidateIn]] = {}
     for candidate in candidates:
         for rome in candidate.desired_occupations:
             by_occupation.setdefault(rome, []).append(candidate)
+    occupations = {raw["id"]: raw["rome_code"] or (named or {}).get(raw["id"]) for raw in offers}
     return [
         (
             raw,
             sum(
-                within_reach(c, occupation=raw["rome_code"], workplace=raw["commune_insee"], geography=geography)
-                for c in by_occupation.get(raw["rome_code"], [])
+                within_reach(c, occupation=occupation, workplace=raw["commune_insee"], geography=geography)
+                for c in by_occupation.get(occupation, [])
             ),
         )
         for raw in offers
-        if raw["rome_code"]
+        if (occupation := occupations[raw["id"]])
     ]
 
 
 def demo_candidates(rt: Runtime, count: int) -> Iterator[tuple[str, CandidateIn, str]]:
     """(candidate id, profile, code-derived ROME label): ``count`` profiles spread by the generator, then
-    as many as it takes for every demo offer with an occupation to have ``MIN_WITHIN_REACH`` within reach."""
+    as many as it takes for every demo offer with an occupation to have ``MIN_WITHIN_REACH`` within reach. An
+    offer without a ROME code counts with the occupation the service names for it (a gardener's offer with no code
+    still finds gardeners near it)."""
     generator = candidate_generator(rt)
     made = [(profile, rome) for profile, rome in generator.profiles(count)]
     reach: dict[str, list[CandidateIn]] = {}
     for profile, rome in made:
         reach.setdefault(rome, []).append(profile)
-    for raw in demo_offers(rt.settings.reference_dir):
-        rome, workplace = raw["rome_code"], raw["commune_insee"]
-        if not rome or rt.geography.get(workplace) is None or not rt.taxonomy.titles_of(rome):
+    offers = demo_offers(rt.settings.reference_dir)
+    named = named_occupations(rt, offers)
+    for raw in offers:
+        occupation, workplace = raw["rome_code"] or named.get(raw["id"]), raw["commune_insee"]
+        if not occupation or rt.geography.get(workplace) is None or not rt.taxonomy.titles_of(occupation):
             continue
+        rome = str(occupation)
         peers = reach.setdefault(rome, [])
         found = sum(within_reach(c, occupation=rome, workplace=workplace, geography=rt.geography) for c in peers)
         for _ in range(MIN_WITHIN_REACH - found):
@@ -299,16 +324,17 @@ def seed_demo_accounts(rt: Runtime, *, seekers: int = 2) -> dict[str, Any]:
 # --- coverage ----------------------------------------------------------------------------------
 
 
-def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int]]:
-    """(offer id, title, workplace INSEE code, candidates within reach) for every published offer of
-    the demo with an occupation, from what the store holds."""
+def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int, bool]]:
+    """(offer id, title, workplace INSEE code, candidates within reach, whether its occupation was inferred) for every
+    published offer of the demo with an occupation: its ROME code, else the one the service names for it (read from
+    its offer view, kept since the start's warm-up), from what the store holds."""
     shipped = {raw["id"] for raw in shipped_offers(rt.settings.reference_dir)}
     with rt.store.read() as session:
-        offers = session.execute(
-            select(OfferRow.id, OfferRow.title, OfferRow.rome_code, OfferRow.commune_insee)
-            .where(OfferRow.status == "published", OfferRow.rome_code.is_not(None))
-            .order_by(OfferRow.id)
-        ).all()
+        offers = [
+            offer_from_row(row)
+            for row in session.scalars(select(OfferRow).where(OfferRow.status == "published").order_by(OfferRow.id))
+            if row.id in shipped
+        ]
         people = [
             (list(row.desired_occupations), row.mobility)
             for row in session.scalars(select(CandidateRow).where(CandidateRow.visibility == Visibility.EMPLOYERS))
@@ -318,13 +344,19 @@ def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int]]:
         for rome in occupations:
             by_occupation.setdefault(rome, []).append((mobility["communes"], float(mobility["radius_km"])))
     rows = []
-    for offer_id, title, rome, workplace in offers:
-        place = rt.geography.get(workplace)
-        if offer_id not in shipped or place is None:
+    for offer in offers:
+        place = rt.geography.get(offer.commune_insee)
+        if place is None:
             continue
+        rome = offer.rome_code
+        if not rome:
+            view = rt.offer_views.of(offer)
+            rome = skills_occupation(view.occupations, view.occupation_confidences)
+            if not rome:
+                continue
         count = 0
-        for communes, radius in by_occupation.get(rome or "", []):
+        for communes, radius in by_occupation.get(rome, []):
             homes = (rt.geography.get(code) for code in communes)
             count += any(home and rt.geography.distance_km(home, place) <= radius for home in homes)
-        rows.append((offer_id, title, workplace, count))
+        rows.append((offer.id, offer.title, offer.commune_insee, count, not offer.rome_code))
     return rows

@@ -147,10 +147,12 @@ def test_the_approach_examples_run_as_written(server: tuple[str, Path]) -> None:
 
 
 def test_make_run_prints_each_offer_coverage(server: tuple[str, Path]) -> None:
-    """Every shipped published offer with an occupation has at least five demo candidates within reach."""
+    """Every shipped published offer with an occupation, given or inferred, has at least five demo candidates within
+    reach."""
     _, workdir = server
     found = re.search(
-        r"Couverture : (\d+) offres publiées avec un métier, de (\d+) à", (workdir / "server.log").read_text()
+        r"Couverture : (\d+) offres publiées avec un métier \(déduit de l'intitulé pour (\d+)\), de (\d+) à",
+        (workdir / "server.log").read_text(),
     )
     assert found, "make run printed no coverage line"
-    assert int(found.group(1)) > 500 and int(found.group(2)) >= 5
+    assert int(found.group(1)) > 500 and int(found.group(2)) > 0 and int(found.group(3)) >= 5
