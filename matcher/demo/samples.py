@@ -198,15 +198,15 @@ def demo_candidates(rt: Runtime, count: int) -> Iterator[tuple[str, CandidateIn,
     offers = demo_offers(rt.settings.reference_dir)
     named = named_occupations(rt, offers)
     for raw in offers:
-        occupation, workplace = raw["rome_code"] or named.get(raw["id"]), raw["commune_insee"]
+        occupation: str | None = raw["rome_code"] or named.get(raw["id"])
+        workplace = raw["commune_insee"]
         if not occupation or rt.geography.get(workplace) is None or not rt.taxonomy.titles_of(occupation):
             continue
-        rome = str(occupation)
-        peers = reach.setdefault(rome, [])
-        found = sum(within_reach(c, occupation=rome, workplace=workplace, geography=rt.geography) for c in peers)
+        peers = reach.setdefault(occupation, [])
+        found = sum(within_reach(c, occupation=occupation, workplace=workplace, geography=rt.geography) for c in peers)
         for _ in range(MIN_WITHIN_REACH - found):
-            profile = generator.profile_within_reach(len(made), occupation=rome, workplace=workplace)
-            made.append((profile, rome))
+            profile = generator.profile_within_reach(len(made), occupation=occupation, workplace=workplace)
+            made.append((profile, occupation))
             peers.append(profile)
     for number, (profile, rome) in enumerate(made):
         yield f"cand_demo_{number:06d}", profile, rome
