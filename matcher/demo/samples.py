@@ -24,7 +24,8 @@ from matcher.core.models import CandidateIn, EmployerIn, EmployerKind, OfferIn, 
 from matcher.core.progress import Progress
 from matcher.core.records import offer_from_row
 from matcher.demo.profiles import Demand, ProfileGenerator
-from matcher.ranking.views import inferred_occupations, skills_occupation
+from matcher.ranking.features import OfferView
+from matcher.ranking.views import offer_view, skills_occupation
 from matcher.store.tables import CandidateRow, EmployerRow, OfferRow, SettingRow
 
 if TYPE_CHECKING:
@@ -146,15 +147,20 @@ def within_reach(candidate: CandidateIn, *, occupation: str, workplace: str, geo
     return any(home and geography.distance_km(home, place) <= candidate.mobility.radius_km for home in homes)
 
 
+def named_occupation(view: OfferView) -> str | None:
+    """The occupation an offer's view names: its ROME code, else the classifier's best guess when sure enough (the
+    one its page shows and its skills are read with)."""
+    return skills_occupation(view.occupations, view.occupation_confidences)
+
+
 def named_occupations(rt: Runtime, offers: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Offer id -> the occupation the service names for each shipped offer that carries no ROME code: its
-    classifier's best guess when sure enough, the one the offer's page shows and its skills are read with. An offer
-    it is unsure of is left out."""
+    """Offer id -> the occupation the service names for each shipped offer that carries no ROME code, read as the
+    offer will be stored (:func:`offer_input`); an offer it is unsure of is left out."""
     named = {}
     for raw in offers:
         if not raw["rome_code"]:
-            code = skills_occupation(*inferred_occupations(rt.inferer, raw["title"], raw["description"] or ""))
-            if code:
+            view = offer_view(offer_input(raw), taxonomy=rt.taxonomy, geography=rt.geography, inferer=rt.inferer)
+            if code := named_occupation(view):
                 named[raw["id"]] = code
     return named
 
@@ -329,12 +335,17 @@ def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int, bool]]:
     published offer of the demo with an occupation: its ROME code, else the one the service names for it (read from
     its offer view, kept since the start's warm-up), from what the store holds."""
     shipped = {raw["id"] for raw in shipped_offers(rt.settings.reference_dir)}
+    published = OfferRow.status == "published"
     with rt.store.read() as session:
-        offers = [
-            offer_from_row(row)
-            for row in session.scalars(select(OfferRow).where(OfferRow.status == "published").order_by(OfferRow.id))
-            if row.id in shipped
-        ]
+        offers = session.execute(
+            select(OfferRow.id, OfferRow.title, OfferRow.rome_code, OfferRow.commune_insee)
+            .where(published)
+            .order_by(OfferRow.id)
+        ).all()
+        codeless = {
+            row.id: offer_from_row(row)
+            for row in session.scalars(select(OfferRow).where(published, OfferRow.rome_code.is_(None)))
+        }
         people = [
             (list(row.desired_occupations), row.mobility)
             for row in session.scalars(select(CandidateRow).where(CandidateRow.visibility == Visibility.EMPLOYERS))
@@ -344,19 +355,16 @@ def loaded_coverage(rt: Runtime) -> list[tuple[str, str, str, int, bool]]:
         for rome in occupations:
             by_occupation.setdefault(rome, []).append((mobility["communes"], float(mobility["radius_km"])))
     rows = []
-    for offer in offers:
-        place = rt.geography.get(offer.commune_insee)
-        if place is None:
+    for offer_id, title, code, workplace in offers:
+        place = rt.geography.get(workplace)
+        if offer_id not in shipped or place is None:
             continue
-        rome = offer.rome_code
+        rome = code or named_occupation(rt.offer_views.of(codeless[offer_id]))
         if not rome:
-            view = rt.offer_views.of(offer)
-            rome = skills_occupation(view.occupations, view.occupation_confidences)
-            if not rome:
-                continue
+            continue
         count = 0
         for communes, radius in by_occupation.get(rome, []):
-            homes = (rt.geography.get(code) for code in communes)
+            homes = (rt.geography.get(home) for home in communes)
             count += any(home and rt.geography.distance_km(home, place) <= radius for home in homes)
-        rows.append((offer.id, offer.title, offer.commune_insee, count, not offer.rome_code))
+        rows.append((offer_id, title, workplace, count, not code))
     return rows
