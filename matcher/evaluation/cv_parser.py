@@ -21,7 +21,6 @@ from matcher.cv.draft import CvReader, Draft
 from matcher.cv.extract import read_trusted
 from matcher.demo.profiles import REFERENCE_DATE
 from matcher.evaluation.cv_corpus import CorpusGenerator
-from matcher.reference.skills import CONTEXT
 
 TARGETS = {
     "occupation_top3": 0.85,
@@ -139,9 +138,7 @@ def generated_cases(generator: CorpusGenerator, count: int) -> Iterable[tuple[st
         generator.render(cv)
         labels = Labels(
             rome=cv.rome,
-            # A work context the profile lists ("En atelier") is a condition of its jobs, which the reader does not
-            # propose as a skill (SkillExtractor.rome_skills).
-            skills={s for s in cv.profile.skills if generator.taxonomy.skills[s].kind != CONTEXT},
+            skills=set(cv.profile.skills),
             languages=set(cv.profile.languages),
             licences=set(cv.profile.driving_licences),
             years=[job.years for job in cv.jobs],

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from indices.analysis import analyze, fold
 from matcher.reference.files import normalize_label, read_rows
-from matcher.reference.taxonomy import Taxonomy
+from matcher.reference.taxonomy import CONTEXT, Taxonomy
 
 _SENTENCES = re.compile(r"[.;:!?\n•·]+|\s-\s")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -141,7 +141,6 @@ EVIDENCE = 3  # occupations the text points to, whose professional domains a one
 TITLE_WORDS = 6  # longest ROME job title looked for in a text's first sentence
 # A job title in the first sentence outweighs a skill of one occupation (log(1,584) / 4 = 1.8; of 100: 0.7).
 TITLE_VOTE = 3.0
-CONTEXT = "contexte"  # ROME's kind of a work context
 _FEMININE = (("ive", "if"), ("euse", "eur"), ("trice", "teur"), ("elle", "el"), ("enne", "en"), ("ere", "er"))
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from matcher.reference.files import normalize_label, read_rows
 
+CONTEXT = "contexte"  # ROME's kind of a work context: a condition of a job (place, hours, public), not a skill
+
 
 @dataclass(frozen=True, slots=True)
 class Occupation:
@@ -165,14 +167,16 @@ class Taxonomy:
         return found[:limit]
 
     def search_skills(self, query: str, limit: int = 10) -> list[Skill]:
-        """Skills whose label's words start with the query's words (for autocomplete), shortest first."""
+        """Skills whose label's words start with the query's words (for autocomplete), shortest first. Never a work
+        context: "Travail de nuit" is a condition of a job, which no offer compares as a skill."""
         words = normalize_label(query).split()
         if not words:
             return []
         found = [
             skill
             for skill in self.skills.values()
-            if all(any(w.startswith(q) for w in normalize_label(skill.label).split()) for q in words)
+            if skill.kind != CONTEXT
+            and all(any(w.startswith(q) for w in normalize_label(skill.label).split()) for q in words)
         ]
         found.sort(key=lambda s: (not normalize_label(s.label).startswith(words[0]), len(s.label)))
         return found[:limit]

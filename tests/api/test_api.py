@@ -139,6 +139,10 @@ def test_reference_lookups(world: World) -> None:
     assert titles and all("ardinier" in t["label"] for t in titles)
     skills = client.get("/reference/skills", params={"q": "taill arbre"}).json()
     assert any(s["label"] == "Tailler les arbres" for s in skills)
+    # Work contexts are conditions of a job, not skills a person lists: the autocomplete never offers them.
+    assert client.get("/reference/skills", params={"q": "travail nuit"}).json() == []  # only "Travail de nuit"
+    work = client.get("/reference/skills", params={"q": "travail", "limit": 50}).json()
+    assert len(work) == 50 and all(s["kind"] != "contexte" for s in work)
 
 
 def test_job_posting_export(world: World) -> None:

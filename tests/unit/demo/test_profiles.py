@@ -2,7 +2,7 @@ from matcher.core.models import Visibility
 from matcher.core.settings import REPO_ROOT
 from matcher.demo.profiles import Demand, ProfileGenerator
 from matcher.reference.geography import Geography
-from matcher.reference.taxonomy import Taxonomy
+from matcher.reference.taxonomy import CONTEXT, Taxonomy
 
 TAXONOMY = Taxonomy(REPO_ROOT / "data" / "rome")
 GEOGRAPHY = Geography(REPO_ROOT / "data" / "geo")
@@ -24,6 +24,16 @@ def test_profiles_are_derived_from_their_occupation_sheet() -> None:
         assert sum(s in own for s in profile.skills) >= len(profile.skills) * 0.6
         assert all(GEOGRAPHY.get(c) for c in profile.mobility.communes)
         assert profile.display_name.startswith("Profil ")
+
+
+def test_profiles_list_skills_never_work_contexts() -> None:
+    # A work context ("Travail de nuit", "Fonctionnaire") is a condition of the job; ROME links many to each
+    # occupation beside its skills, and a profile that listed them would show them among the person's skills.
+    linked = [s for code in TAXONOMY.occupations for s in TAXONOMY.skills_of(code)]
+    assert any(TAXONOMY.skills[s].kind == CONTEXT for s in linked)
+    profiles = [p for p, _ in ProfileGenerator(TAXONOMY, GEOGRAPHY, seed=1).profiles(300)]
+    assert all(TAXONOMY.skills[s].kind != CONTEXT for p in profiles for s in p.skills)
+    assert sum(len(p.skills) for p in profiles) / len(profiles) >= 8
 
 
 def test_demand_concentrates_candidates() -> None:
