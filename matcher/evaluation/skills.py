@@ -21,8 +21,8 @@ from typing import Any
 from matcher.ranking.views import inferred_occupations, skills_occupation
 from matcher.reference.classifier import Inferer
 from matcher.reference.files import normalize_label
-from matcher.reference.skills import CONTEXT, SkillExtractor
-from matcher.reference.taxonomy import Taxonomy
+from matcher.reference.skills import SkillExtractor
+from matcher.reference.taxonomy import CONTEXT, Taxonomy
 
 FOLDER = Path(__file__).resolve().parents[2] / "tests" / "data" / "skills_gold"
 GOLD = FOLDER / "gold.jsonl"
@@ -32,6 +32,7 @@ HELD_OUT = {
     "heldout_blind": FOLDER / "heldout_blind.jsonl",
     "heldout_blind2": FOLDER / "heldout_blind2.jsonl",
     "heldout_blind3": FOLDER / "heldout_blind3.jsonl",
+    "heldout_blind4": FOLDER / "heldout_blind4.jsonl",
 }
 Row = dict[str, Any]
 
