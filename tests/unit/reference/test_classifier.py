@@ -197,6 +197,18 @@ def test_evaluation_reports_candidate_recall_and_figures_without_disagreeing_cod
     assert f"| toutes {AGREEING} | 2 |" in report.table()
 
 
+def test_evaluation_counts_a_guess_of_the_codes_rome_sheet_apart(classifier: OccupationClassifier) -> None:
+    # A France Travail offer of early 2025: the CESF occupation (K1225) was split from the "Assistant social" sheet
+    # (K1201) later that year, and the offer carries the sheet's code.
+    rows = [
+        CodedText("Conseillère en économie sociale et familiale au centre social", rome_code="K1201", source="essai"),
+        CodedText("Comptable de la régie des eaux", rome_code="M1203", source="essai"),
+    ]
+    assert classifier.infer(rows[0].title)[0].code == "K1225"
+    figures = evaluate(classifier, rows).groups["essai"]["modèle"]
+    assert (figures.rows, figures.top1, figures.top1_sheet) == (2, 0.5, 1.0)
+
+
 def test_a_title_alone_is_scored_with_its_own_weights(classifier: OccupationClassifier) -> None:
     assert len(classifier.manifest.title_weights) == len(SIGNALS)
     blind = replace(classifier.manifest, title_weights=[0.0] * len(SIGNALS), title_threshold=0.0)
