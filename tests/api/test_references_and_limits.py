@@ -5,7 +5,7 @@ from __future__ import annotations
 from matcher.catalog import sync
 from matcher.core.models import MAX_PAGE
 from matcher.runtime import Runtime
-from tests.factories import World, offer_body
+from tests.factories import World, candidate_body, offer_body
 
 
 def test_an_external_ref_is_unique_per_employer_never_across_employers(world: World) -> None:
@@ -49,3 +49,14 @@ def test_change_feed_pages_hold_at_most_200(world: World, rt: Runtime) -> None:
     assert len(default["changes"]) == MAX_PAGE and default["has_more"]
     with rt.store.read() as session:  # whoever calls the domain, a page is capped
         assert len(sync.changes(session, partner_id=world.partner_id, since=0, limit=1_000).changes) == MAX_PAGE
+
+
+def test_a_work_context_sent_as_a_skill_is_a_problem_naming_the_field(world: World) -> None:
+    refused = world.client.post(
+        "/candidates", json=candidate_body(skills=["100063", "300803"]), headers=world.as_("admin")
+    )
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["errors"][0]["field"] == "skills.1"
+    assert "« Travail de nuit » (300803) est un contexte de travail" in problem["detail"]
+    assert world.client.get("/candidates", headers=world.as_("admin")).json()["total"] == 0

@@ -49,3 +49,12 @@ def test_the_public_board_refuses_a_domain_rome_does_not_have(rt: Runtime) -> No
     with pytest.raises(InvalidInput) as refused:
         public_offer_search(rt, query="", filters=SearchFilters(), domain="Z9", limit=10, offset=0)
     assert refused.value.field == "domain"
+
+
+def test_a_work_context_is_refused_among_an_offers_skills(rt: Runtime) -> None:
+    mine = employer(rt)
+    # "Travail de nuit" is a ROME work context: a condition of the job, not a skill a candidate has or misses.
+    with pytest.raises(InvalidInput) as refused:
+        add_offer(rt, principal=recruiter(mine), data=offer_in(mine, desired_skills=["100063", "300803"]))
+    assert refused.value.field == "desired_skills.1" and "contexte de travail" in str(refused.value)
+    assert count(rt, OfferRow) == 0
