@@ -198,8 +198,8 @@ def test_evaluation_reports_candidate_recall_and_figures_without_disagreeing_cod
 
 
 def test_evaluation_counts_a_guess_of_the_codes_rome_sheet_apart(classifier: OccupationClassifier) -> None:
-    # A France Travail offer of early 2025: the CESF occupation (K1225) was split from the "Assistant social" sheet
-    # (K1201) later that year, and the offer carries the sheet's code.
+    # The shipped ROME files the CESF occupation (K1225) in the "Assistant social" sheet (K1201), and France Travail
+    # offers of early 2025 carry the sheet's code for that title.
     rows = [
         CodedText("Conseillère en économie sociale et familiale au centre social", rome_code="K1201", source="essai"),
         CodedText("Comptable de la régie des eaux", rome_code="M1203", source="essai"),
