@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matcher.core.errors import InvalidInput
 from matcher.reference.geography import Geography
-from matcher.reference.taxonomy import CONTEXT, Taxonomy
+from matcher.reference.taxonomy import Taxonomy
 
 
 def check_skills(taxonomy: Taxonomy, field: str, codes: list[str]) -> None:
@@ -14,7 +14,7 @@ def check_skills(taxonomy: Taxonomy, field: str, codes: list[str]) -> None:
         skill = taxonomy.skills.get(code)
         if skill is None:
             raise InvalidInput(f"{field}.{position}", f"compétence ROME inconnue : {code}")
-        if skill.kind == CONTEXT:
+        if skill.is_context:
             raise InvalidInput(
                 f"{field}.{position}",
                 f"« {skill.label} » ({code}) est un contexte de travail, une condition du poste, pas une compétence",

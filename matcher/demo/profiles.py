@@ -18,7 +18,7 @@ import numpy as np
 from indices.geo import haversine_km
 from matcher.core.models import CandidateIn, ContractType, EducationLevel, Experience, MobilityArea, Visibility
 from matcher.reference.geography import Commune, Geography
-from matcher.reference.taxonomy import CONTEXT, Taxonomy
+from matcher.reference.taxonomy import Taxonomy
 
 RADII_KM = (10, 20, 30, 50, 80)
 RADII_WEIGHTS = (0.15, 0.3, 0.3, 0.2, 0.05)
@@ -119,8 +119,9 @@ class ProfileGenerator:
         core = self.taxonomy.core_skills(rome)
         others = [s for s in self.taxonomy.skills_of(rome) if s not in set(core)]
         # Never a work context ("Travail de nuit", "En atelier"): a condition of the job, not a skill a person lists.
-        know_how = [s for s in others if self.taxonomy.skills[s].kind not in ("savoir", CONTEXT)]
-        knowledge = [s for s in others if self.taxonomy.skills[s].kind == "savoir"]
+        skill = {s: self.taxonomy.skills[s] for s in others}
+        know_how = [s for s in others if not skill[s].is_context and skill[s].kind != "savoir"]
+        knowledge = [s for s in others if skill[s].kind == "savoir"]
         skills = (
             self._sample(rng, core, max(1, len(core) * 6 // 10), len(core))
             + self._sample(rng, know_how, 2, 6)

@@ -22,7 +22,7 @@ from matcher.ranking.views import inferred_occupations, skills_occupation
 from matcher.reference.classifier import Inferer
 from matcher.reference.files import normalize_label
 from matcher.reference.skills import SkillExtractor
-from matcher.reference.taxonomy import CONTEXT, Taxonomy
+from matcher.reference.taxonomy import Taxonomy
 
 FOLDER = Path(__file__).resolve().parents[2] / "tests" / "data" / "skills_gold"
 GOLD = FOLDER / "gold.jsonl"
@@ -68,7 +68,7 @@ class Reading:
 def as_the_service_reads(taxonomy: Taxonomy, inferer: Inferer) -> Reading:
     """ROME skills, no work context, read with the occupation the service names for the offer (its classifier's
     best guess when sure enough, as :func:`matcher.ranking.views.offer_view` does)."""
-    contexts = {code for code, skill in taxonomy.skills.items() if skill.kind == CONTEXT}
+    contexts = {code for code, skill in taxonomy.skills.items() if skill.is_context}
 
     def occupations(row: Row) -> Sequence[str]:
         title, _, description = str(row["text"]).partition(". ")

@@ -204,6 +204,10 @@ class SkillMatch:
     label: str
     kind: str = ""  # ROME's kind of item ("savoir_faire", "savoir_etre", "savoir", "contexte"); "" for ESCO
 
+    @property
+    def is_context(self) -> bool:
+        return self.kind == CONTEXT
+
 
 @dataclass
 class _Found:
@@ -323,7 +327,7 @@ class SkillExtractor:
         """The ROME skills named in ``text``, which the service compares and shows: not its work contexts, conditions
         of a job that no person has or lacks (a page would list "Travail le dimanche" among the skills a candidate
         misses)."""
-        return [m for m in self.extract(text, occupations) if m.source == "rome" and m.kind != CONTEXT]
+        return [m for m in self.extract(text, occupations) if m.source == "rome" and not m.is_context]
 
     def rome_codes(self, text: str, occupations: Sequence[str] = ()) -> list[str]:
         return [m.code for m in self.rome_skills(text, occupations)]
@@ -338,7 +342,7 @@ class SkillExtractor:
         if match.source == "rome" and match.code in items:
             return True
         stems = set(analyze(match.label))
-        return match.kind != CONTEXT and bool(stems) and stems <= words
+        return not match.is_context and bool(stems) and stems <= words
 
     def _occupations_in(self, text: str, found: Iterable[_Found]) -> list[str]:
         """The occupations the text points to: job titles in its first sentence, the ROME items of several words."""

@@ -30,6 +30,12 @@ class Skill:
     label: str
     kind: str  # savoir_faire | savoir_etre | savoir | contexte (a condition of work: place, hours, public, structure)
 
+    @property
+    def is_context(self) -> bool:
+        """A condition of a job ("Travail de nuit", "En atelier"), not a skill: no offer compares it, no profile lists
+        it among what the person can do."""
+        return self.kind == CONTEXT
+
 
 @dataclass(frozen=True, slots=True)
 class JobTitle:
@@ -175,8 +181,13 @@ class Taxonomy:
         found = [
             skill
             for skill in self.skills.values()
-            if skill.kind != CONTEXT
+            if not skill.is_context
             and all(any(w.startswith(q) for w in normalize_label(skill.label).split()) for q in words)
         ]
         found.sort(key=lambda s: (not normalize_label(s.label).startswith(words[0]), len(s.label)))
         return found[:limit]
+
+    def context_named(self, label: str) -> Skill | None:
+        """The work context whose label is ``label`` (case and accents aside), to say why it is no skill."""
+        wanted = normalize_label(label)
+        return next((s for s in self.skills.values() if s.is_context and normalize_label(s.label) == wanted), None)
