@@ -123,7 +123,13 @@ def save_profile(
             occupations.append(code)
     if skill_new.strip():
         skill = _skill_code(rt, skill_new)
-        if skill is None:
+        context = rt.taxonomy.context_named(code_of(skill_new)) if skill is None else None
+        if context is not None:  # "Travail de nuit": a condition of a job, which the autocomplete does not offer
+            errors["skills"] = (
+                f"« {context.label} » est une condition de travail, pas une compétence : "
+                "elle ne figure pas parmi vos compétences."
+            )
+        elif skill is None:
             errors["skills"] = f"Compétence inconnue : « {skill_new} »."
         elif skill not in skills:
             skills.append(skill)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -218,6 +219,28 @@ def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
     assert (
         export.headers["content-disposition"].startswith("attachment") and export.json()["consent"]["talent_pool_since"]
     )
+
+
+def test_a_work_context_typed_as_a_skill_is_named_as_such_and_nothing_is_saved(world: World) -> None:
+    client = world.client
+    token = sign_in(client, "camille@example.fr")
+    form = {
+        "csrf": token,
+        "display_name": "Camille",
+        "title": "Infirmier",
+        "occupation_new": "Infirmier",
+        "skill_new": "travail de NUIT",  # ROME's work context 300803, typed as the seeker would
+        "commune_new": "07200",
+        "radius_km": "40",
+        "contract_types": ["contractuel"],
+        "visibility": "employers",
+    }
+    refused = client.post("/candidat/profil", data=form)
+    assert refused.status_code == 422
+    assert "« Travail de nuit » est une condition de travail, pas une compétence" in html.unescape(refused.text)
+    assert world.client.get("/me/profile", headers=world.as_("seeker")).status_code == 404
+    unknown = client.post("/candidat/profil", data={**form, "skill_new": "jonglage quantique"})
+    assert unknown.status_code == 422 and "Compétence inconnue : « jonglage quantique »" in html.unescape(unknown.text)
 
 
 def test_the_session_cookie_opens_pages_but_never_the_json_api(world: World) -> None:
