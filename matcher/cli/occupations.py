@@ -99,6 +99,42 @@ def evaluate(
     typer.echo(report.table())
 
 
+@app.command("cross-validate")
+def cross_validate(
+    file: Path = typer.Argument(None, help="CSV ou JSON lines avec rome_code (défaut : offres codées livrées)"),
+    folds: int = typer.Option(5, min=2, help="Plis (chacun fait de domaines professionnels entiers)"),
+    description: bool = typer.Option(True, help="Lire aussi la description des offres"),
+) -> None:
+    """Fit the weights on all folds but one, judge that one, in turn: figures on every coded row, none of them judged
+    by weights that saw an occupation of its professional domain; with descriptions, then from titles alone."""
+    from matcher.core.settings import get_settings
+    from matcher.evaluation.occupations import cross_validate as run
+    from matcher.evaluation.occupations import shipped_coded
+    from matcher.reference.classifier import TITLE_MODEL, TitleSignals
+    from matcher.reference.taxonomy import Taxonomy
+
+    settings = get_settings()
+    taxonomy = Taxonomy(settings.reference_dir / "rome")
+    rows = _rows(file) if file else shipped_coded(settings.reference_dir)
+    if not any(r.rome_code for r in rows):
+        typer.echo("Aucune ligne avec un code ROME (colonne « rome_code ») : rien à valider.", err=True)
+        raise typer.Exit(code=1)
+    signals = TitleSignals(taxonomy, TITLE_MODEL, settings.cache_dir)
+    described, titles_only = run(
+        taxonomy,
+        rows,
+        folds=folds,
+        use_description=description,
+        signals=signals,
+        log=lambda line: typer.echo(line, err=True),
+    )
+    typer.echo(f"{described.model} ; vérité : le code ROME de chaque ligne.")
+    if description:
+        typer.echo(described.table())
+        typer.echo("\nIntitulé seul (descriptions ôtées) :")
+    typer.echo(titles_only.table())
+
+
 @app.command("train")
 def train(
     output: Path = typer.Option(None, help="Manifeste à écrire (défaut : matcher/models/occupations.json)"),
@@ -119,8 +155,7 @@ def train(
     taxonomy = Taxonomy(reference / "rome")
     signals = TitleSignals(taxonomy, TITLE_MODEL, settings.cache_dir)
     manifest = fit(taxonomy, shipped_coded(reference, "train"), use_description=description, signals=signals)
-    classifier = OccupationClassifier(taxonomy, manifest)
-    classifier._signals = signals
+    classifier = OccupationClassifier(taxonomy, manifest, signals=signals)
     test = shipped_coded(reference, "test")
     report = run(classifier, test)
     titles_only = run(classifier, [replace(r, description="") for r in test])

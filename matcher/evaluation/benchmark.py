@@ -120,6 +120,12 @@ def domain_split(rome_code: str) -> str:
     return "test" if digest[0] % 10 < TEST_SHARE else "train"
 
 
+def domain_fold(rome_code: str, folds: int) -> int:
+    """Which of ``folds`` folds the occupation's professional domain falls in (stable, like :func:`domain_split`):
+    cross-validation by domain, so that a row is judged by a model that never saw an occupation of its domain."""
+    return hashlib.sha256(rome_code[:3].encode()).digest()[1] % folds
+
+
 def build_builtin(rt: Runtime, folder: Path, *, candidates: int = 3_000) -> Path:
     """Write the built-in benchmark to ``folder`` (deterministic: same repo, same files)."""
     generator: ProfileGenerator = candidate_generator(rt)

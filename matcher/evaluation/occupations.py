@@ -13,8 +13,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from indices.analysis import fold
 from matcher.demo.samples import shipped_offers
-from matcher.evaluation.benchmark import domain_split
+from matcher.evaluation.benchmark import domain_fold, domain_split
 from matcher.evaluation.noise import disagrees
 from matcher.reference.classifier import (
     SIGNALS,
@@ -290,3 +290,63 @@ def evaluate(
             ),
         }
     return report
+
+
+def pooled(reports: Sequence[OccupationReport], model: str) -> OccupationReport:
+    """Reports on disjoint rows as one: each figure weighed by its rows (top-1 when answered, by the rows answered)."""
+    merged = OccupationReport(model, threshold=0.0, left_out=sum(r.left_out for r in reports))
+    names = list(dict.fromkeys(g for r in reports for g in r.groups))
+    for group in names:
+        merged.groups[group] = {}
+        for system in ("modèle", "référence"):
+            parts = [r.groups[group][system] for r in reports if group in r.groups]
+            rows = sum(f.rows for f in parts)
+
+            def mean(name: str, parts: list[Figures] = parts, rows: int = rows) -> float | None:
+                values = [(getattr(f, name), f.rows) for f in parts]
+                if any(v is None for v, _ in values):
+                    return None
+                return sum(v * n for v, n in values) / rows
+
+            answered = [(f.top1_answered, f.rows * (f.coverage or 0.0)) for f in parts]
+            weight = sum(n for _, n in answered)
+            merged.groups[group][system] = Figures(
+                rows=rows,
+                top1=mean("top1") or 0.0,
+                top3=mean("top3") or 0.0,
+                top1_sheet=mean("top1_sheet"),
+                coverage=mean("coverage"),
+                top1_answered=sum((v or 0.0) * n for v, n in answered) / weight if weight else None,
+                candidate_recall=mean("candidate_recall"),
+            )
+    return merged
+
+
+def cross_validate(
+    taxonomy: Taxonomy,
+    rows: Sequence[CodedText],
+    *,
+    folds: int = 5,
+    use_description: bool = True,
+    signals: TitleSignals | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[OccupationReport, OccupationReport]:
+    """Every coded row judged by weights fitted on the other folds, folds made of whole professional domains (a row's
+    model never saw an occupation of its domain): figures on all the rows instead of the test split's share. Returns
+    the report with the rows' descriptions and the one from their titles alone."""
+    signals = signals or TitleSignals(taxonomy, TITLE_MODEL)
+    baseline = TitleBaseline(taxonomy)
+    coded = [r for r in rows if r.rome_code]
+    described, titles_only = [], []
+    for part in range(folds):
+        held = [r for r in coded if domain_fold(r.rome_code or "", folds) == part]
+        train = [r for r in coded if domain_fold(r.rome_code or "", folds) != part]
+        if not held or not train:
+            continue
+        log(f"Pli {part + 1}/{folds} : {len(train)} offres d'entraînement, {len(held)} jugées")
+        manifest = fit(taxonomy, train, use_description=use_description, signals=signals)
+        classifier = OccupationClassifier(taxonomy, manifest, signals=signals)
+        described.append(evaluate(classifier, held, baseline=baseline))
+        titles_only.append(evaluate(classifier, [replace(r, description="") for r in held], baseline=baseline))
+    name = f"validation croisée, {folds} plis par domaine professionnel"
+    return pooled(described, name), pooled(titles_only, name)

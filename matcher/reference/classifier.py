@@ -382,12 +382,14 @@ class OccupationClassifier:
         corrections: Mapping[str, tuple[str, str]] | None = None,
         *,
         cache_dir: Path | None = None,
+        signals: TitleSignals | None = None,
     ) -> None:
-        """``cache_dir``: where the ROME titles' vectors are kept between processes (none: read in each)."""
+        """``cache_dir``: where the ROME titles' vectors are kept between processes (none: read in each);
+        ``signals``: already built (training fits several manifests over the same ones)."""
         self.taxonomy = taxonomy
         self.manifest = manifest
         self.cache_dir = cache_dir
-        self._signals: TitleSignals | None = None
+        self._signals: TitleSignals | None = signals
         self._model: OccupationClassifier | None = None  # whose signals to share (built once per process)
         self._corrections: dict[str, tuple[str, str]] = dict(corrections or {})  # offer id -> (title, code)
         self._votes: dict[str, Counter[str]] = {}  # cleaned title -> code -> corrected offers

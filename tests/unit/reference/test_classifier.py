@@ -11,7 +11,19 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher.cli.main import app
-from matcher.evaluation.occupations import AGREEING, CodedText, evaluate, fingerprint, read_texts, shipped_coded
+from matcher.evaluation.benchmark import domain_fold
+from matcher.evaluation.occupations import (
+    AGREEING,
+    CodedText,
+    Figures,
+    OccupationReport,
+    cross_validate,
+    evaluate,
+    fingerprint,
+    pooled,
+    read_texts,
+    shipped_coded,
+)
 from matcher.reference.classifier import (
     CANDIDATES,
     SIGNALS,
@@ -135,6 +147,19 @@ def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     assert "| toutes | 2 |" in result.output
 
 
+def test_command_cross_validates_a_file_and_says_when_it_has_no_code(tmp_path: Path) -> None:
+    coded = shipped_coded(REFERENCE)
+    rows = [r for n in (0, 1) for r in [r for r in coded if domain_fold(r.rome_code or "", 2) == n][:2]]
+    file = tmp_path / "offres.jsonl"
+    file.write_text("\n".join(json.dumps(r.__dict__, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["occupations", "cross-validate", str(file), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "validation croisée, 2 plis" in result.output and result.output.count("| toutes | 4 |") == 2
+    file.write_text(json.dumps({"title": "Comptable"}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["occupations", "cross-validate", str(file)])
+    assert result.exit_code == 1 and "Aucune ligne avec un code ROME" in result.output
+
+
 def test_description_signal_is_relative_to_its_best_occupation(classifier: OccupationClassifier) -> None:
     column = SIGNALS.index("description")
     text = "Tonte des pelouses, taille des haies, entretien des massifs et des espaces verts de la commune."
@@ -212,8 +237,7 @@ def test_evaluation_counts_a_guess_of_the_codes_rome_sheet_apart(classifier: Occ
 def test_a_title_alone_is_scored_with_its_own_weights(classifier: OccupationClassifier) -> None:
     assert len(classifier.manifest.title_weights) == len(SIGNALS)
     blind = replace(classifier.manifest, title_weights=[0.0] * len(SIGNALS), title_threshold=0.0)
-    model = OccupationClassifier(classifier.taxonomy, blind)
-    model._signals = classifier.signals
+    model = OccupationClassifier(classifier.taxonomy, blind, signals=classifier.signals)
     _, alone = model.probabilities(["Jardinier espaces verts"], [""])
     _, described = model.probabilities(["Jardinier espaces verts"], [GARDENING])
     assert alone[0] == pytest.approx(np.full(CANDIDATES, 1 / CANDIDATES))
@@ -292,3 +316,35 @@ def test_the_titles_vectors_are_kept_for_the_next_process(tmp_path: Path) -> Non
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     assert read_titles(reader, texts, blocked / "cache") == pytest.approx(first, abs=0.02)
+
+
+def test_cross_validation_judges_every_coded_row_once_by_weights_that_never_saw_its_domain(
+    classifier: OccupationClassifier,
+) -> None:
+    coded = shipped_coded(REFERENCE)
+    rows = [*coded[::12], CodedText("Offre sans code")]
+    domains = [{r.rome_code[:3] for r in rows if r.rome_code and domain_fold(r.rome_code, 3) == n} for n in range(3)]
+    assert all(domains) and not (domains[0] & domains[1] or domains[0] & domains[2] or domains[1] & domains[2])
+    logged: list[str] = []
+    described, titles_only = cross_validate(
+        classifier.taxonomy, rows, folds=3, signals=classifier.signals, log=logged.append
+    )
+    judged = sum(int(line.split(", ")[1].split()[0]) for line in logged)
+    assert len(logged) == 3 and judged == len(rows) - 1
+    for report in (described, titles_only):
+        every = report.groups["toutes"]
+        assert every["modèle"].rows == every["référence"].rows == judged and report.left_out == 0
+        assert 0.0 < every["modèle"].top1 <= every["modèle"].top3 <= every["modèle"].candidate_recall <= 1.0
+    assert described.groups["toutes"]["modèle"].top1 != titles_only.groups["toutes"]["modèle"].top1
+
+
+def test_pooled_reports_weigh_each_figure_by_its_rows() -> None:
+    def report(rows: int, top1: float, coverage: float, answered: float) -> OccupationReport:
+        model = Figures(rows, top1, top1, top1, coverage, answered, 1.0)
+        return OccupationReport("m", 0.0, 0, {"essai": {"modèle": model, "référence": Figures(rows, 0.5, 0.5)}})
+
+    merged = pooled([report(10, 1.0, 0.5, 1.0), report(30, 0.0, 1.0, 0.2)], "deux plis")
+    model, baseline = merged.groups["essai"]["modèle"], merged.groups["essai"]["référence"]
+    assert (model.rows, model.top1, model.coverage) == (40, 0.25, pytest.approx(0.875))
+    assert model.top1_answered == pytest.approx((5 * 1.0 + 30 * 0.2) / 35)
+    assert (baseline.top1, baseline.top1_sheet, baseline.coverage) == (0.5, None, None)
