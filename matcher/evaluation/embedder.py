@@ -85,10 +85,10 @@ def training_pairs(taxonomy: Taxonomy, reference_dir: Path, *, seed: int = 0) ->
     return pairs
 
 
-def _distinct(pairs: Sequence[Pair], size: int) -> tuple[list[list[Pair]], list[Pair]]:
-    """Full batches in which each occupation appears at most once (in-batch negatives stay negatives), and the pairs
-    left over."""
-    pending, full, left = list(pairs), [], []
+def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> Iterator[list[Pair]]:
+    """Shuffled batches in which each occupation appears at most once (in-batch negatives stay negatives)."""
+    pending = list(pairs)
+    rng.shuffle(pending)
     while pending:
         batch: list[Pair] = []
         seen: set[str] = set()
@@ -101,37 +101,7 @@ def _distinct(pairs: Sequence[Pair], size: int) -> tuple[list[list[Pair]], list[
                 rest.append(pair)
         pending = rest
         if len(batch) == size:
-            full.append(batch)
-        else:
-            left.extend(batch)
-    return full, left
-
-
-def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> Iterator[list[Pair]]:
-    """Batches drawn from one ROME grand domain each (the code's letter), each occupation at most once, the domain
-    of each batch chosen at random among those with batches left: every domain gets the same share of the training,
-    however many titles ROME lists for it. The in-batch negatives are then occupations a reader could mistake for
-    the right one (a nurse against a care assistant, not against a welder): what retrieval must tell apart. Pairs of
-    a domain too small to fill a batch are batched together, as one more domain."""
-    by_domain: dict[str, list[Pair]] = {}
-    for pair in pairs:
-        by_domain.setdefault(pair.code[0], []).append(pair)
-    streams: list[list[list[Pair]]] = []
-    mixed: list[Pair] = []
-    for domain in sorted(by_domain):
-        members = by_domain[domain]
-        rng.shuffle(members)
-        full, left = _distinct(members, size)
-        streams.append(full)
-        mixed.extend(left)
-    rng.shuffle(mixed)
-    streams.append(_distinct(mixed, size)[0])
-    streams = [stream for stream in streams if stream]
-    while streams:
-        stream = rng.choice(streams)
-        yield stream.pop()
-        if not stream:
-            streams.remove(stream)
+            yield batch
 
 
 @dataclass
@@ -238,7 +208,6 @@ def train_embedder(
         "pairs_sha256": pairs_sha256(pairs),
         "occupations": len({p.code for p in pairs}),
         "held_out": "occupations of the built-in benchmark's test domains (never in a pair)",
-        "batches": "one ROME grand domain per batch where it fills one, domains drawn evenly, one pair per occupation",
         "steps": steps,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
@@ -390,10 +359,7 @@ de données ouvertes, exporté en ONNX et quantifié en int8. Reproduire : `matc
 
 ## Entraînement
 
-Perte contrastive symétrique (négatifs dans le lot, au plus une paire par métier et par lot), chaque lot tiré
-d'un seul grand domaine du ROME (la lettre du code), les domaines à parts égales : les négatifs sont des métiers
-voisins (une infirmière face à un aide-soignant, pas à un soudeur) ; les domaines trop petits pour remplir un lot
-sont regroupés. Échelle
+Perte contrastive symétrique (négatifs dans le lot, au plus une paire par métier et par lot), échelle
 {card["scale"]}, {card["steps"]} pas de {card["batch_size"]} paires, taux {card["learning_rate"]},
 {card["max_seq_length"]} jetons, plongements et {card["frozen_layers"]} premières couches figés,
 graine {card["seed"]} ;

@@ -63,25 +63,6 @@ def test_a_batch_never_holds_two_pairs_of_one_occupation(pairs: list[Pair]) -> N
     assert seen > 2500
 
 
-def test_batches_are_drawn_from_one_grand_domain_and_leave_no_domain_out(pairs: list[Pair]) -> None:
-    """Hard in-batch negatives: occupations of the pair's own grand domain (ROME letter). Domains with fewer occupations
-    than a batch holds (B, C, E in the train split) are batched together rather than dropped."""
-    drawn = list(batches(pairs, 32, random.Random(0)))
-    used = [p for batch in drawn for p in batch]
-    assert len({id(p) for p in used}) == len(used) >= 0.99 * len(pairs)  # one pass: each pair once, nearly all
-    single = [batch for batch in drawn if len({p.code[0] for p in batch}) == 1]
-    assert len(single) >= 0.85 * len(drawn)
-    assert {p.code[0] for p in used} == {p.code[0] for p in pairs}
-    assert {p.code[0] for batch in single for p in batch} >= {"A", "D", "F", "G", "H", "I", "K", "M"}
-    assert len({batch[0].code[0] for batch in drawn[:20]}) > 3  # domains are interleaved, not taken in turn
-    # Each domain its share of a short run (160 steps, a fifth of the batches), not a share in proportion to its titles:
-    # transport and logistics (N) has few batches, industry (H) many.
-    first = [batch[0].code[0] for batch in drawn[:160] if batch in single]
-    in_all = [batch[0].code[0] for batch in single]
-    assert first.count("N") >= 2 * in_all.count("N") * 160 / len(drawn)
-    assert first.count("H") <= in_all.count("H") * 160 / len(drawn)
-
-
 def _figures(dense: float, ranker: float, top1: float, top3: float) -> EmbedderFigures:
     return EmbedderFigures("m", dense, ranker, top1, top3, offers=10)
 
