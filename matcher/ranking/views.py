@@ -56,7 +56,11 @@ def _skills(
     taxonomy: Taxonomy,
     extractor: SkillExtractor | None,
 ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    required, desired = listed
+    # A work context ("Travail de nuit") is no skill: refused on write since 30 November 2026, it may still sit in an
+    # offer stored before, where a page would list it among the skills a candidate misses.
+    required, desired = (
+        [c for c in codes if c not in taxonomy.skills or not taxonomy.skills[c].is_context] for codes in listed
+    )
     if required or desired:
         return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(desired)), "offre"
     core = tuple(taxonomy.core_skills(occupation)) if occupation else ()
@@ -263,7 +267,7 @@ class OfferViews(KeptViews[OfferView]):
         return view
 
 
-VIEWS_FORMAT = 2  # bump when OfferView or the way views are built changes (2: every occupation guess kept)
+VIEWS_FORMAT = 3  # bump when OfferView or how views are built changes (2: every guess kept; 3: no work context)
 
 
 def _plain(view: OfferView) -> dict[str, Any]:
