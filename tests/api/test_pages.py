@@ -195,10 +195,9 @@ def test_admin_pages_and_key_shown_once(world: World) -> None:
     assert key.group(1) not in client.get(f"/admin/partenaires/{world.partner_id}").text
 
 
-def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
-    client = world.client
-    token = sign_in(client, "camille@example.fr")
-    form = {
+def _profile_form(token: str, **changes: object) -> dict[str, object]:
+    """The seeker's profile form as a browser posts it: a gardener's, with ``changes``."""
+    return {
         "csrf": token,
         "display_name": "Camille",
         "title": "Jardinier paysagiste",
@@ -208,9 +207,14 @@ def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
         "radius_km": "40",
         "contract_types": ["contractuel"],
         "visibility": "employers",
-        "talent_pool": "oui",
+        **changes,
     }
-    saved = client.post("/candidat/profil", data=form)
+
+
+def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
+    client = world.client
+    token = sign_in(client, "camille@example.fr")
+    saved = client.post("/candidat/profil", data=_profile_form(token, talent_pool="oui"))
     assert saved.status_code == 303 and saved.headers["location"] == "/candidat/offres"
     profile = world.client.get("/me/profile", headers=world.as_("seeker")).json()
     assert profile["desired_occupations"] and profile["skills"] == ["100063"] and profile["visibility"] == "employers"
@@ -224,17 +228,8 @@ def test_seeker_creates_a_profile_and_sees_matches(world: World) -> None:
 def test_a_work_context_typed_as_a_skill_is_named_as_such_and_nothing_is_saved(world: World) -> None:
     client = world.client
     token = sign_in(client, "camille@example.fr")
-    form = {
-        "csrf": token,
-        "display_name": "Camille",
-        "title": "Infirmier",
-        "occupation_new": "Infirmier",
-        "skill_new": "travail de NUIT",  # ROME's work context 300803, typed as the seeker would
-        "commune_new": "07200",
-        "radius_km": "40",
-        "contract_types": ["contractuel"],
-        "visibility": "employers",
-    }
+    # ROME's work context 300803, typed as the seeker would
+    form = _profile_form(token, title="Infirmier", occupation_new="Infirmier", skill_new="travail de NUIT")
     refused = client.post("/candidat/profil", data=form)
     assert refused.status_code == 422
     assert "« Travail de nuit » est une condition de travail, pas une compétence" in html.unescape(refused.text)
