@@ -67,7 +67,11 @@ def _current(rt: Runtime, principal: Principal) -> tuple[dict[str, Any], bool]:
     if own is None:
         empty = {"mobility": {"communes": [], "radius_km": 30}, "contract_types": ["contractuel"]}
         return empty, False
-    return own.candidate.model_dump(mode="json", include=set(CandidateIn.model_fields)), own.talent_pool
+    values = own.candidate.model_dump(mode="json", include=set(CandidateIn.model_fields))
+    # A work context ("Travail de nuit") is refused as a skill since 30 November 2026; one stored before is left out
+    # of the form, so that saving it drops it rather than being refused for a skill the person did not just type.
+    values["skills"] = [c for c in values.get("skills", []) if not ((s := rt.taxonomy.skills.get(c)) and s.is_context)]
+    return values, own.talent_pool
 
 
 @router.get("/candidat/profil")

@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.access import ACCESS
 from api.pages import router as pages_router
@@ -17,6 +18,7 @@ from matcher.catalog.offers import create_offer
 from matcher.core.models import CandidateIn, OfferIn
 from matcher.runtime import Runtime
 from matcher.shortlists.decisions import list_feedback
+from matcher.store.tables import CandidateRow
 from tests.factories import PASSWORD, World, candidate_body, offer_body
 
 HTML = {"Accept": "text/html"}
@@ -236,6 +238,26 @@ def test_a_work_context_typed_as_a_skill_is_named_as_such_and_nothing_is_saved(w
     assert world.client.get("/me/profile", headers=world.as_("seeker")).status_code == 404
     unknown = client.post("/candidat/profil", data={**form, "skill_new": "jonglage quantique"})
     assert unknown.status_code == 422 and "Compétence inconnue : « jonglage quantique »" in html.unescape(unknown.text)
+
+
+def test_a_work_context_stored_before_contexts_were_refused_leaves_the_form_and_the_profile(
+    rt: Runtime, world: World
+) -> None:
+    client = world.client
+    token = sign_in(client, "camille@example.fr")
+    assert client.post("/candidat/profil", data=_profile_form(token)).status_code == 303
+    with rt.store.transaction() as session:  # as a profile saved before 30 November 2026 could hold it
+        row = session.scalars(select(CandidateRow)).one()
+        row.skills = [*row.skills, "300803"]  # ROME's work context "Travail de nuit"
+    page = client.get("/candidat/profil")
+    ticked = re.findall(r'name="skills" value="(\w+)" checked', page.text)
+    assert ticked == ["100063"] and "Travail de nuit" not in page.text
+    # Sent back as the page shows it (the skills ticked, nothing new typed), the profile is saved without it.
+    form = {**_profile_form(token, occupation_new="", skill_new="", commune_new=""), "skills": ticked}
+    form["occupations"] = re.findall(r'name="occupations" value="(\w+)" checked', page.text)
+    form["communes"] = re.findall(r'name="communes" value="(\w+)" checked', page.text)
+    assert client.post("/candidat/profil", data=form).status_code == 303
+    assert world.client.get("/me/profile", headers=world.as_("seeker")).json()["skills"] == ["100063"]
 
 
 def test_the_session_cookie_opens_pages_but_never_the_json_api(world: World) -> None:
