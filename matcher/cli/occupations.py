@@ -40,7 +40,11 @@ def _rows(file: Path) -> list[CodedText]:
     if not file.exists():
         typer.echo(f"Fichier introuvable : {file}", err=True)
         raise typer.Exit(code=1)
-    rows = read_texts(file)
+    try:
+        rows = read_texts(file)
+    except ValueError as exc:
+        typer.echo(f"Fichier illisible : {file} : {exc}", err=True)
+        raise typer.Exit(code=1) from None
     if not rows:
         typer.echo(f"Aucune ligne avec un intitulé (colonne « title ») dans {file}.", err=True)
         raise typer.Exit(code=1)

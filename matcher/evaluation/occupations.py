@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +44,24 @@ L2 = 0.001  # per training row
 # Abstain when the best guess is less likely than this: below it, training offers were mostly wrong.
 TARGET_PRECISION = 0.5
 AGREEING = "sans codes discordants"  # group suffix: rows whose code and title do not disagree
-ALIASES = {"intitule": "title", "romecode": "rome_code", "rome": "rome_code", "code_rome": "rome_code"}
+# Column names read as ours, once folded ("Intitulé" -> "intitule", "Code ROME" -> "code_rome"): France Travail's API
+# ("intitule", "romeCode"), and what a person exporting a spreadsheet would write.
+ALIASES = {
+    "intitule": "title",
+    "intitule_du_poste": "title",
+    "intitule_poste": "title",
+    "titre": "title",
+    "libelle": "title",
+    "job_title": "title",
+    "descriptif": "description",
+    "texte": "description",
+    "text": "description",
+    "romecode": "rome_code",
+    "rome": "rome_code",
+    "code_rome": "rome_code",
+    "rome_code_v4": "rome_code",
+}
+_DELIMITERS = ",;\t|"
 
 
 @dataclass(frozen=True)
@@ -59,25 +77,62 @@ def fingerprint(row: CodedText) -> str:
     return hashlib.sha256(f"{clean_title(row.title)}|{row.rome_code}".encode()).hexdigest()[:16]
 
 
+def _column(name: object) -> str:
+    key = re.sub(r"[^a-z0-9]+", "_", fold(str(name).strip().lower())).strip("_")
+    return ALIASES.get(key, key)
+
+
+def _records(text: str) -> Iterable[Any]:
+    """The records of a JSON array, of an object holding one (France Travail's ``{"resultats": [...]}``), of JSON lines
+    or of a CSV whose delimiter is the one its header line uses most (comma, semicolon, tab or pipe)."""
+    start = text.lstrip()[:1]
+    if start == "[":
+        return list(json.loads(text))
+    if start == "{":
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:  # one object per line
+            lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+            records = []
+            for n, line in lines:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"ligne {n} : JSON illisible ({exc.msg})") from None
+            return records
+        held = [v for v in whole.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        return held[0] if held and "title" not in {_column(k) for k in whole} else [whole]
+    header = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=header.count) if any(d in header for d in _DELIMITERS) else ","
+    return csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
 def read_texts(path: Path) -> list[CodedText]:
-    """Rows of a JSON lines file or a CSV (comma, semicolon, tab or pipe) with ``title`` [, ``description``,
-    ``rome_code``, ``source``]; France Travail API columns (``intitule``, ``romeCode``) are understood too."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix in {".jsonl", ".json"} or text.lstrip().startswith("{"):
-        records: Iterable[dict[str, Any]] = (json.loads(line) for line in text.splitlines() if line.strip())
-    else:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        records = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    """Rows of a JSON lines, JSON or CSV file (comma, semicolon, tab or pipe) with ``title`` [, ``description``,
+    ``rome_code``, ``source``]; other names of those columns are understood (:data:`ALIASES`: France Travail's API
+    ``intitule`` and ``romeCode``, "Intitulé", "Code ROME"…). Raises ``ValueError`` (in French) on a file it cannot
+    read."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("le fichier n'est pas en UTF-8") from None
+    try:
+        records = _records(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"JSON illisible, ligne {exc.lineno} ({exc.msg})") from None
     rows = []
     for record in records:
-        named = {ALIASES.get(str(k).strip().lower(), str(k).strip().lower()): v for k, v in record.items() if k}
+        if not isinstance(record, dict):
+            raise ValueError("chaque enregistrement doit être un objet JSON (title, description, rome_code)")
+        named = {_column(k): v for k, v in record.items() if k}
         if not named.get("title"):
             continue
+        code = str(named.get("rome_code") or "").strip().upper()
         rows.append(
             CodedText(
                 title=str(named["title"]),
                 description=str(named.get("description") or ""),
-                rome_code=str(named["rome_code"]).strip() or None if named.get("rome_code") else None,
+                rome_code=code or None,
                 source=str(named.get("source") or path.stem),
             )
         )

@@ -128,6 +128,26 @@ def test_reads_pipe_separated_france_travail_columns_and_json_lines(tmp_path: Pa
     assert row.title == "Comptable" and row.rome_code is None
 
 
+def test_reads_the_files_a_reviewer_exports(tmp_path: Path) -> None:
+    """A spreadsheet's semicolon CSV with French headers and a long description over several lines, a JSON array,
+    France Travail's answer as it comes; a file it cannot read is named in French."""
+    sheet = tmp_path / "offres.csv"
+    description = "Vos missions : " + ", ".join(["entretien des massifs"] * 400) + "\nSur deux lignes, aussi."
+    sheet.write_text(f'Intitulé;Description;Code ROME\nJardinier (H/F);"{description}";a1203\n', encoding="utf-8")
+    (row,) = read_texts(sheet)
+    assert (row.title, row.description, row.rome_code) == ("Jardinier (H/F)", description, "A1203")
+    array = tmp_path / "offres.json"
+    array.write_text(json.dumps([{"title": "Comptable", "description": None}, {"titre": "Plombier"}]), encoding="utf-8")
+    assert [(r.title, r.description) for r in read_texts(array)] == [("Comptable", ""), ("Plombier", "")]
+    answer = tmp_path / "france-travail.json"
+    answer.write_text(json.dumps({"resultats": [{"intitule": "Maçon", "romeCode": "F1703"}]}), encoding="utf-8")
+    assert [(r.title, r.rome_code) for r in read_texts(answer)] == [("Maçon", "F1703")]
+    broken = tmp_path / "offres.jsonl"
+    broken.write_text('{"title": "Maçon"}\n{"title": \n', encoding="utf-8")
+    with pytest.raises(ValueError, match="ligne 2 : JSON illisible"):
+        read_texts(broken)
+
+
 def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     file = tmp_path / "offres.jsonl"
     file.write_text(
@@ -145,6 +165,9 @@ def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["occupations", "evaluate", str(file)])
     assert result.exit_code == 0, result.output
     assert "| toutes | 2 |" in result.output
+    file.write_text('{"title": "Maçon"}\n{"title": \n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["occupations", "infer", str(file)])
+    assert result.exit_code == 1 and "Fichier illisible" in result.output and "ligne 2" in result.output
 
 
 def test_command_cross_validates_a_file_and_says_when_it_has_no_code(tmp_path: Path) -> None:
