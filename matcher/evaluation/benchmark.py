@@ -63,24 +63,34 @@ def labels_of(benchmark: Benchmark, split: str, *, folder: str = "") -> dict[str
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
 
 
+def _grade(score: str) -> int | None:
+    """A label's grade ("2", "1.0"); None for what is not a number (a header's "score")."""
+    try:
+        return int(float(score))
+    except ValueError:
+        return None
+
+
 def load_benchmark(folder: Path) -> Benchmark:
-    """Read a BEIR folder (any ``qrels/*.tsv`` with a header row: query-id, corpus-id, score)."""
+    """Read a BEIR folder: ``qrels/*.tsv`` rows are query-id, corpus-id, score (a header row is recognised as such),
+    or TREC's query-id, iteration, corpus-id, score."""
     corpus = {str(d["_id"]): d for d in _read_jsonl(folder / "corpus.jsonl")}
     queries = {str(q["_id"]): q for q in _read_jsonl(folder / "queries.jsonl")}
     qrels: dict[str, dict[str, dict[str, int]]] = {}
     for path in sorted((folder / "qrels").glob("*.tsv")):
         split: dict[str, dict[str, int]] = {}
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader(handle, delimiter="\t")
-            next(rows, None)
-            for query_id, doc_id, score in rows:
-                split.setdefault(query_id, {})[doc_id] = int(score)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle, delimiter="\t"):
+                if len(row) not in (3, 4) or (grade := _grade(row[-1])) is None:
+                    continue  # a header, a blank line
+                query_id, doc_id = row[0].strip(), row[-2].strip()
+                split.setdefault(query_id, {})[doc_id] = grade
         qrels[path.stem] = split
     return Benchmark(corpus, queries, qrels)
 

@@ -25,6 +25,20 @@ def test_a_split_without_labels_is_an_error_not_zeros() -> None:
         labels_of(benchmark, "train")
 
 
+def test_labels_are_read_whatever_the_qrels_file_looks_like(tmp_path: Path) -> None:
+    """BEIR's header row or none, TREC's four columns, grades written as decimals, a byte-order mark, blank lines."""
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text('\ufeff{"_id": 7, "title": "", "text": "Jardinier"}\n', encoding="utf-8")
+    (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "Jardinier"}\n\n', encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\t7\t2\n\nq1\t8\t1.0\n", encoding="utf-8")
+    (folder / "qrels" / "dev.tsv").write_text("q1\t7\t1\n", encoding="utf-8")
+    (folder / "qrels" / "trec.tsv").write_text("q1\t0\t7\t2\n", encoding="utf-8")
+    benchmark = load_benchmark(folder)
+    assert list(benchmark.corpus) == ["7"] and list(benchmark.queries) == ["q1"]
+    assert benchmark.qrels == {"test": {"q1": {"7": 2, "8": 1}}, "dev": {"q1": {"7": 1}}, "trec": {"q1": {"7": 2}}}
+
+
 def test_evaluate_command_refuses_a_split_without_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MATCHER_EMBEDDER", "hashing")
