@@ -389,7 +389,8 @@ def cross_validate(
     """Every coded row judged by weights fitted on the other folds, folds made of whole professional domains (a row's
     model never saw an occupation of its domain): figures on all the rows instead of the test split's share. Returns
     the report with the rows' descriptions and the one from their titles alone."""
-    signals = signals or TitleSignals(taxonomy, TITLE_MODEL)
+    # Each row is read in every fold (four times to fit, once judged): its signals are computed once.
+    signals = (signals or TitleSignals(taxonomy, TITLE_MODEL)).remembering()
     baseline = TitleBaseline(taxonomy)
     coded = [r for r in rows if r.rome_code]
     described, titles_only = [], []

@@ -30,6 +30,7 @@ same cleaned title gets each corrected code as a vote, the model's probabilities
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -287,6 +288,7 @@ class TitleSignals:
         self._reader = title_reader(title_model)
         self.title_model_id = self._reader.model_id if self._reader is not None else ""
         self._meanings = read_titles(self._reader, self._texts, cache_dir) if self._reader is not None else None
+        self._kept: dict[tuple[str, str, int], tuple[npt.NDArray[np.int64], FloatArray]] | None = None
 
     def _per_code_max(self, similarities: sp.csr_matrix) -> FloatArray:
         dense = np.asarray(similarities.todense(), dtype=np.float64)
@@ -304,10 +306,32 @@ class TitleSignals:
                 return code
         return None
 
+    def remembering(self) -> TitleSignals:
+        """These signals (the vectors shared), keeping each text's once computed: an evaluation that reads the same
+        rows in every fold computes them once. Not for the service, whose texts are all new."""
+        remembering = copy.copy(self)
+        remembering._kept = {}
+        return remembering
+
     def signals(
         self, titles: Sequence[str], descriptions: Sequence[str], *, k: int = CANDIDATES
     ) -> tuple[npt.NDArray[np.int64], FloatArray]:
         """Candidate occupations (indexes into ``codes``, n × k) and their signals (n × k × len(SIGNALS))."""
+        if self._kept is None:
+            return self._computed(titles, descriptions, k)
+        keys = [(title, description, k) for title, description in zip(titles, descriptions, strict=True)]
+        new = list(dict.fromkeys(key for key in keys if key not in self._kept))
+        if new:
+            candidates, values = self._computed([t for t, _, _ in new], [d for _, d, _ in new], k)
+            self._kept.update((key, (candidates[n], values[n])) for n, key in enumerate(new))
+        rows = [self._kept[key] for key in keys]
+        return np.array([c for c, _ in rows]).reshape(len(keys), k), np.array([v for _, v in rows]).reshape(
+            len(keys), k, len(SIGNALS)
+        )
+
+    def _computed(
+        self, titles: Sequence[str], descriptions: Sequence[str], k: int
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
         cleaned = [clean_title(t) for t in titles]
         candidates = np.zeros((len(titles), k), dtype=np.int64)
         values = np.zeros((len(titles), k, len(SIGNALS)))

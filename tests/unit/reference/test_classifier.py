@@ -183,6 +183,17 @@ def test_command_cross_validates_a_file_and_says_when_it_has_no_code(tmp_path: P
     assert result.exit_code == 1 and "Aucune ligne avec un code ROME" in result.output
 
 
+def test_remembered_signals_are_the_signals_computed_once(classifier: OccupationClassifier) -> None:
+    titles, texts = ["Jardinier", "Boulanger", "Jardinier"], ["", "Pétrissage et cuisson du pain chaque matin.", ""]
+    remembered = classifier.signals.remembering()
+    candidates, values = remembered.signals(titles, texts)
+    fresh_candidates, fresh_values = classifier.signals.signals(titles, texts)
+    assert (candidates == fresh_candidates).all() and np.allclose(values, fresh_values, atol=1e-5)
+    assert len(remembered._kept or {}) == 2 and classifier.signals._kept is None  # the model's own keep nothing
+    again, again_values = remembered.signals(titles[1:2], texts[1:2])
+    assert (again[0] == candidates[1]).all() and (again_values[0] == values[1]).all()
+
+
 def test_description_signal_is_relative_to_its_best_occupation(classifier: OccupationClassifier) -> None:
     column = SIGNALS.index("description")
     text = "Tonte des pelouses, taille des haies, entretien des massifs et des espaces verts de la commune."
