@@ -44,7 +44,9 @@ class MatcherSettings(BaseSettings):
     # `matcher model export-onnx` or `train-embedder` writes.
     onnx_model: Path = FRENCH_ONNX
     embedding_model: str | None = None  # sentence-transformers folder (default: the packaged model)
-    embedding_batch_size: int = 32
+    # Texts per inference call; None: each embedder's own. ONNX runs each text alone, so that a text's vector never
+    # depends on what it is embedded with (int8 activations are quantised per call); torch takes 32 at once.
+    embedding_batch_size: int | None = Field(default=None, ge=1)
     # bf16 doubles CPU throughput at a mean cosine of ~1.0 to fp32 (bench/embedding.py).
     embedding_precision: Literal["fp32", "bf16"] = "bf16"
     embedding_threads: int | None = None

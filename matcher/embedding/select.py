@@ -16,7 +16,7 @@ def open_embedder(settings: MatcherSettings) -> Embedder:
 
         return SentenceTransformerEmbedder(
             settings.model_path,
-            batch_size=settings.embedding_batch_size,
+            batch_size=settings.embedding_batch_size or 32,
             threads=settings.embedding_threads,
             precision=settings.embedding_precision,
             max_seq_length=settings.embedding_max_tokens,
@@ -25,7 +25,7 @@ def open_embedder(settings: MatcherSettings) -> Embedder:
 
     return OnnxEmbedder(
         settings.onnx_model,
-        batch_size=settings.embedding_batch_size,
+        batch_size=settings.embedding_batch_size or 1,
         threads=settings.embedding_threads,
         max_seq_length=settings.embedding_max_tokens,
     )

@@ -267,7 +267,9 @@ class OfferViews(KeptViews[OfferView]):
         return view
 
 
-VIEWS_FORMAT = 3  # bump when OfferView or how views are built changes (2: every guess kept; 3: no work context)
+# Bump when OfferView or how views are built changes (2: every guess kept; 3: no work context; 4: an offer's title
+# read alone by the embedding model, not beside other offers).
+VIEWS_FORMAT = 4
 
 
 def _plain(view: OfferView) -> dict[str, Any]:

@@ -71,6 +71,7 @@ SIGNALS = (
 TITLE_MODEL = FRENCH_ONNX.name  # the embedding model (a folder of matcher/models) that reads titles' meaning
 TITLE_TOKENS = 32  # a job title fits whole
 CANDIDATES = 40  # occupations scored per text
+REFERENCE_BATCH = 64  # ROME titles per call of the embedding model
 DESCRIPTION_CHARS = 1_500
 # Words (stop words aside) a description needs to be read: shorter ones rarely say anything of the job ("Voir fiche de
 # poste jointe", "Pour consulter le détail de l'offre, cliquez…"), and the description's signal is relative to its
@@ -185,7 +186,9 @@ def read_titles(reader: OnnxEmbedder, texts: Sequence[str], cache_dir: Path | No
                 return np.asarray(kept)
         except (OSError, ValueError, EOFError):
             pass  # a damaged file: computed again, and replaced
-    vectors = np.asarray(reader.embed(texts), dtype=np.float32)
+    # Reference texts, read once per installation: batched (1.5x faster), where a text's vector may move a little with
+    # its batch mates (an offer's title is read alone, so its guess never depends on the texts beside it).
+    vectors = np.asarray(reader.embed(texts, batch_size=REFERENCE_BATCH), dtype=np.float32)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -183,6 +183,15 @@ def test_command_cross_validates_a_file_and_says_when_it_has_no_code(tmp_path: P
     assert result.exit_code == 1 and "Aucune ligne avec un code ROME" in result.output
 
 
+def test_a_title_reads_the_same_whatever_is_read_with_it(classifier: OccupationClassifier) -> None:
+    """Its meaning is embedded alone: batched with a longer title, int8 quantisation moved it by up to 0.02 (what is
+    left is float rounding, products of other shapes)."""
+    long = "Responsable du service des affaires juridiques et de la commande publique"
+    alone = classifier.signals.signals(["Jardinier"], [""])
+    beside = classifier.signals.signals(["Jardinier", long], ["", ""])
+    assert (alone[0][0] == beside[0][0]).all() and np.allclose(alone[1][0], beside[1][0], rtol=0, atol=1e-6)
+
+
 def test_remembered_signals_are_the_signals_computed_once(classifier: OccupationClassifier) -> None:
     titles, texts = ["Jardinier", "Boulanger", "Jardinier"], ["", "Pétrissage et cuisson du pain chaque matin.", ""]
     remembered = classifier.signals.remembering()
