@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from indices.analysis import fold
 from matcher.reference.files import normalize_label, read_rows
 
 CONTEXT = "contexte"  # ROME's kind of a work context: a condition of a job (place, hours, public), not a skill
@@ -64,13 +64,31 @@ GRAND_DOMAINS = {
 }
 
 
+def _same_word(masculine: str, feminine: str) -> bool:
+    """Whether two words are one word in its two genders ("de"/"de", "chef"/"cheffe", "Sculpteur"/"Sculptrice")."""
+    a, b = fold(masculine.lower()), fold(feminine.lower())
+    return a == b or (min(len(a), len(b)) >= 4 and a[:3] == b[:3])
+
+
 def gendered_forms(label: str) -> list[str]:
-    """'Agent / Agente d'accueil' -> ["Agent d'accueil", "Agente d'accueil"] (ROME writes both forms)."""
-    match = re.match(r"^(.*?)(\S+) / (\S+)(.*)$", label)
-    if not match:
+    """The masculine and feminine titles of a ROME label that writes both: "Agent / Agente d'accueil" -> ["Agent
+    d'accueil", "Agente d'accueil"]; "Chef de partie poissonnier / Cheffe de partie poissonnière"; "Analyste
+    Concepteur / Conceptrice informatique" (a head written once). The words before the slash that the words after it
+    repeat, in the other gender, are the gendered phrase; one word at least ("Steward / Hôtesse de l'air")."""
+    before, slash, after = label.partition(" / ")
+    if not slash or not before.strip() or not after.strip():
         return [label]
-    head, masculine, feminine, tail = match.groups()
-    return [f"{head}{masculine}{tail}", f"{head}{feminine}{tail}"]
+    masculine, feminine = before.split(), after.split()
+    width = next(
+        (
+            k
+            for k in range(min(len(masculine), len(feminine)), 0, -1)
+            if all(_same_word(m, f) for m, f in zip(masculine[-k:], feminine[:k], strict=True))
+        ),
+        1,
+    )
+    head, tail = masculine[:-width], feminine[width:]
+    return [" ".join([*head, *masculine[-width:], *tail]), " ".join([*head, *feminine[:width], *tail])]
 
 
 class Taxonomy:

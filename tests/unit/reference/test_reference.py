@@ -31,6 +31,28 @@ def test_job_title_to_rome(taxonomy: Taxonomy) -> None:
     assert gendered_forms("Agent / Agente d'accueil") == ["Agent d'accueil", "Agente d'accueil"]
 
 
+def test_both_genders_of_a_title_of_several_words(taxonomy: Taxonomy) -> None:
+    """1,818 ROME labels write a gendered phrase of several words: each form is the whole phrase in one gender."""
+    assert gendered_forms("Chef de partie poissonnier / Cheffe de partie poissonnière") == [
+        "Chef de partie poissonnier",
+        "Cheffe de partie poissonnière",
+    ]
+    assert gendered_forms("Sculpteur modeleur / Sculptrice modeleuse sur bois") == [
+        "Sculpteur modeleur sur bois",
+        "Sculptrice modeleuse sur bois",
+    ]
+    # A head written once, and two words of another stem taken as the pair
+    assert gendered_forms("Analyste Concepteur / Conceptrice informatique") == [
+        "Analyste Concepteur informatique",
+        "Analyste Conceptrice informatique",
+    ]
+    assert gendered_forms("Steward / Hôtesse de l'air") == ["Steward de l'air", "Hôtesse de l'air"]
+    assert gendered_forms("Boulanger") == ["Boulanger"]
+    # What an offer writes finds the occupation
+    code = taxonomy.rome_for_title("Chef de partie poissonnier")
+    assert code is not None and taxonomy.rome_for_title("Cheffe de partie poissonnière") == code
+
+
 def test_search_titles_for_autocomplete(taxonomy: Taxonomy) -> None:
     labels = [t.label for t in taxonomy.search_titles("aide soig")]
     assert labels and all("Aide-soignant" in label for label in labels)
