@@ -70,7 +70,7 @@ def _current(rt: Runtime, principal: Principal) -> tuple[dict[str, Any], bool]:
     values = own.candidate.model_dump(mode="json", include=set(CandidateIn.model_fields))
     # A work context ("Travail de nuit") is refused as a skill since 30 November 2026; one stored before is left out
     # of the form, so that saving it drops it rather than being refused for a skill the person did not just type.
-    values["skills"] = [c for c in values.get("skills", []) if not ((s := rt.taxonomy.skills.get(c)) and s.is_context)]
+    values["skills"] = rt.taxonomy.without_contexts(values.get("skills", []))
     return values, own.talent_pool
 
 

@@ -58,9 +58,7 @@ def _skills(
 ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     # A work context ("Travail de nuit") is no skill: refused on write since 30 November 2026, it may still sit in an
     # offer stored before, where a page would list it among the skills a candidate misses.
-    required, desired = (
-        [c for c in codes if c not in taxonomy.skills or not taxonomy.skills[c].is_context] for codes in listed
-    )
+    required, desired = (taxonomy.without_contexts(codes) for codes in listed)
     if required or desired:
         return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(desired)), "offre"
     core = tuple(taxonomy.core_skills(occupation)) if occupation else ()

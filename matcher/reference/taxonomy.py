@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +205,11 @@ class Taxonomy:
         ]
         found.sort(key=lambda s: (not normalize_label(s.label).startswith(words[0]), len(s.label)))
         return found[:limit]
+
+    def without_contexts(self, codes: Iterable[str]) -> list[str]:
+        """``codes`` without ROME's work contexts (refused as skills since 30 November 2026, a record written before
+        may hold one); a code the taxonomy does not know is kept."""
+        return [c for c in codes if not ((skill := self.skills.get(c)) and skill.is_context)]
 
     def context_named(self, label: str) -> Skill | None:
         """The work context whose label is ``label`` (case and accents aside), to say why it is no skill."""
