@@ -127,10 +127,10 @@ class MatcherSettings(BaseSettings):
     digest_max_offers: int = 20
     # An alert with a query keeps offers its words match, or this similar: stricter than search (an alert sends
     # e-mails), by the same 0.06 as when both were set for all-MiniLM-L6-v2 (0.45 against 0.39).
-    alert_min_cosine: float = 0.43
+    alert_min_cosine: float = 0.44
     # Candidate search (and the public board) with text shows only what its words match or this similar: below,
     # "nothing". Calibrated on the built-in benchmark by `python -m bench.search_floor` (see the README).
-    search_min_cosine: float = Field(default=0.37, ge=-1, le=1)
+    search_min_cosine: float = Field(default=0.38, ge=-1, le=1)
     mail_sender: Literal["file", "smtp", "webhook"] = "file"  # file: JSON files under data_dir/outbox-mail
     smtp_host: str = "localhost"
     smtp_port: int = 25
