@@ -13,7 +13,7 @@ from matcher.jobs.runner import process_outbox
 from matcher.ranking.features import CandidateView, OfferView, has_structure, pair_facts, retrieval_scores
 from matcher.ranking.pipeline import build_shortlist, rank_pairs
 from matcher.ranking.scorer import RetrievalScorer
-from matcher.ranking.views import candidate_view_from_text, offer_view_from_text
+from matcher.ranking.views import candidate_view_from_text, leading_title, offer_view_from_text
 from matcher.runtime import Runtime
 from tests.factories import candidate_in, employer, offer_in
 
@@ -45,6 +45,31 @@ def test_text_in_another_language_gets_no_occupation_and_no_skills(rt: Runtime) 
         extractor=rt.extractor,
     )
     assert has_structure(french)
+
+
+def test_an_offer_without_a_title_is_read_from_the_words_it_opens_with() -> None:
+    description = "La commune recrute pour ses crèches un agent qui accueille les enfants et leurs parents."
+    assert leading_title(f"\n  Auxiliaire de puériculture \n{description}") == "Auxiliaire de puériculture"
+    assert leading_title(f"Auxiliaire de puériculture. {description}") == "Auxiliaire de puériculture"
+    assert leading_title("Gestionnaire RH H/F.\nLa commune recrute.") == "Gestionnaire RH H/F"
+    long = "La commune de Saint-Martin-sur-Mer, station balnéaire de huit mille habitants au bord de l'océan, recrute"
+    assert leading_title(long * 2) == (long * 2)[:120]  # no sentence ends within a title's length
+    assert leading_title("") == ""
+
+
+def test_an_untitled_french_offer_is_classified_by_its_first_line_not_its_first_characters(rt: Runtime) -> None:
+    # Its first 120 characters mix the title with the employer's words (J1304 at 0.54); its first line is the title.
+    text = (
+        "Auxiliaire de puériculture\nLe centre communal d'action sociale de la ville recrute, pour ses trois "
+        "crèches municipales, un agent qui accueille les jeunes enfants et leurs parents."
+    )
+    offer = offer_view_from_text("", text, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor)
+    titled = offer_view_from_text(
+        "Auxiliaire de puériculture", text, taxonomy=rt.taxonomy, inferer=rt.inferer, extractor=rt.extractor
+    )
+    assert offer.occupations[0] == titled.occupations[0] == "J1304"
+    assert offer.occupation_confidences == titled.occupation_confidences
+    assert offer.occupation_confidences[0] > 0.9
 
 
 def test_an_offer_without_structure_keeps_the_retrieval_order_and_says_so(rt: Runtime) -> None:
