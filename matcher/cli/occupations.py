@@ -45,8 +45,11 @@ def _rows(file: Path) -> list[CodedText]:
     except ValueError as exc:
         typer.echo(f"Fichier illisible : {file} : {exc}", err=True)
         raise typer.Exit(code=1) from None
-    if not rows:
-        typer.echo(f"Aucune ligne avec un intitulé (colonne « title ») dans {file}.", err=True)
+    if not any(r.title for r in rows):
+        typer.echo(
+            f"Aucune ligne avec un intitulé ou une description (colonnes « title », « description ») dans {file}.",
+            err=True,
+        )
         raise typer.Exit(code=1)
     return rows
 
@@ -57,20 +60,25 @@ def infer(
     model: Path = typer.Option(None, help="Manifeste du modèle (défaut : matcher/models/occupations.json)"),
     k: int = typer.Option(5, help="Nombre de codes par ligne"),
 ) -> None:
-    """Write one JSON line per input row: the top-k ROME codes with their confidence, and whether the model abstains."""
+    """Write one JSON line per input record, in its order: its ``id`` if it has one, its title (where it has none, the
+    words its description opens with), the top-k ROME codes with their confidence, and whether the model abstains."""
     classifier = _classifier(model)
     rows = _rows(file)
     descriptions = [r.description for r in rows]
     codes, probabilities = classifier.probabilities([r.title for r in rows], descriptions)
     described = classifier.described(descriptions, len(rows))
     for row, row_codes, row_probabilities, read in zip(rows, codes, probabilities, described, strict=True):
+        said = bool(row.title.strip())  # a record with neither title nor description gets no code, not a guess
         line = {
+            **({"id": row.id} if row.id is not None else {}),
             "title": row.title,
             "codes": [
                 {"code": c, "confidence": round(float(p), 4)}
                 for c, p in zip(row_codes[:k], row_probabilities[:k], strict=True)
-            ],
-            "abstains": bool(row_probabilities[0] < classifier.manifest.threshold_for(read)),
+            ]
+            if said
+            else [],
+            "abstains": not said or bool(row_probabilities[0] < classifier.manifest.threshold_for(read)),
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
 

@@ -34,6 +34,7 @@ from matcher.reference.classifier import (
     OccupationManifest,
     TitleSignals,
     clean_title,
+    leading_title,
     manifest_version,
     says_enough,
     softmax,
@@ -60,6 +61,9 @@ ALIASES = {
     "rome": "rome_code",
     "code_rome": "rome_code",
     "rome_code_v4": "rome_code",
+    "offer_id": "id",
+    "identifiant": "id",
+    "reference": "id",
 }
 _DELIMITERS = ",;\t|"
 
@@ -70,6 +74,7 @@ class CodedText:
     description: str = ""
     rome_code: str | None = None
     source: str = "fichier"
+    id: str | None = None  # the file's own identifier of the row, written back beside its codes
 
 
 def fingerprint(row: CodedText) -> str:
@@ -109,9 +114,9 @@ def _records(text: str) -> Iterable[Any]:
 
 def read_texts(path: Path) -> list[CodedText]:
     """Rows of a JSON lines, JSON or CSV file (comma, semicolon, tab or pipe) with ``title`` [, ``description``,
-    ``rome_code``, ``source``]; other names of those columns are understood (:data:`ALIASES`: France Travail's API
-    ``intitule`` and ``romeCode``, "Intitulé", "Code ROME"…). Raises ``ValueError`` (in French) on a file it cannot
-    read."""
+    ``rome_code``, ``source``, ``id``], one per record, in the file's order; other names of those columns are
+    understood (:data:`ALIASES`: France Travail's API ``intitule`` and ``romeCode``, "Intitulé", "Code ROME"…).
+    Raises ``ValueError`` (in French) on a file it cannot read."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -125,15 +130,17 @@ def read_texts(path: Path) -> list[CodedText]:
         if not isinstance(record, dict):
             raise ValueError("chaque enregistrement doit être un objet JSON (title, description, rome_code)")
         named = {_column(k): v for k, v in record.items() if k}
-        if not named.get("title"):
-            continue
+        description = str(named.get("description") or "")
         code = str(named.get("rome_code") or "").strip().upper()
         rows.append(
             CodedText(
-                title=str(named["title"]),
-                description=str(named.get("description") or ""),
+                # Every record is kept, so that each gets its line of answers: one without a title is read by the
+                # words its text opens with, one with neither says nothing.
+                title=str(named.get("title") or "").strip() or leading_title(description),
+                description=description,
                 rome_code=code or None,
                 source=str(named.get("source") or path.stem),
+                id=str(named["id"]) if named.get("id") not in (None, "") else None,
             )
         )
     return rows

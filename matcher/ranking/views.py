@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -23,7 +22,7 @@ from indices.analysis import analyze
 from matcher.core.models import Candidate, CandidateIn, EducationLevel, Offer, OfferIn
 from matcher.indexing.documents import candidate_text
 from matcher.ranking.features import GUESSES, NAMED_AT, CandidateView, OfferView, confidences_of
-from matcher.reference.classifier import Inferer, clean_title
+from matcher.reference.classifier import Inferer, clean_title, leading_title
 from matcher.reference.geography import Geography
 from matcher.reference.language import is_french
 from matcher.reference.skills import SkillExtractor
@@ -32,8 +31,6 @@ from matcher.reference.taxonomy import Taxonomy
 EDUCATION_LEVEL = {level: (0 if level == EducationLevel.NONE else int(level.value[-1])) for level in EducationLevel}
 DESCRIPTION_CHARS = 1_500
 TITLE_GUESSES = 3  # a profile's title names one occupation, its guesses are few
-TITLE_CHARS = 120  # longer than any job title
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
 def skills_occupation(occupations: tuple[str, ...], confidences: tuple[float, ...]) -> str | None:
@@ -390,15 +387,6 @@ def offer_view_from_text(
         occupation_confidences=confidences,
         skills_confidence=confidences[0] if source.startswith("métier ROME") else 1.0,
     )
-
-
-def leading_title(text: str) -> str:
-    """Where a text has no title field, the words it opens with that may be one: its first line up to the end of its
-    first sentence ("Agent d'accueil\nLa commune recrute…", "Agent d'accueil. La commune recrute…"), at most
-    :data:`TITLE_CHARS` characters."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    end = _SENTENCE_END.search(line, 2, TITLE_CHARS + 1)
-    return line[: end.start()] if end else line[:TITLE_CHARS]
 
 
 def candidate_view_from_text(

@@ -13,7 +13,8 @@ from matcher.jobs.runner import process_outbox
 from matcher.ranking.features import CandidateView, OfferView, has_structure, pair_facts, retrieval_scores
 from matcher.ranking.pipeline import build_shortlist, rank_pairs
 from matcher.ranking.scorer import RetrievalScorer
-from matcher.ranking.views import candidate_view_from_text, leading_title, offer_view_from_text
+from matcher.ranking.views import candidate_view_from_text, offer_view_from_text
+from matcher.reference.classifier import leading_title
 from matcher.runtime import Runtime
 from tests.factories import candidate_in, employer, offer_in
 

@@ -170,6 +170,29 @@ def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Fichier illisible" in result.output and "ligne 2" in result.output
 
 
+def test_infer_answers_every_record_in_its_order_with_its_id(tmp_path: Path) -> None:
+    """A reviewer lines answers up with records: none is dropped, a record without a title is read from the words its
+    description opens with, one that says nothing gets no code."""
+    file = tmp_path / "offres.jsonl"
+    records = [
+        {"id": "a1", "title": "Plombier chauffagiste H/F"},
+        {"id": 7, "description": "Auxiliaire de puériculture\nLa crèche municipale recrute un agent."},
+        {"id": "x", "title": "", "description": ""},
+        {"title": "Aide-soignant de nuit"},
+    ]
+    file.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    result = CliRunner().invoke(app, ["occupations", "infer", str(file)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line.get("id") for line in lines] == ["a1", "7", "x", None]
+    assert lines[1]["title"] == "Auxiliaire de puériculture" and lines[1]["codes"][0]["code"] == "J1304"
+    assert lines[2]["codes"] == [] and lines[2]["abstains"] is True
+    assert lines[3]["codes"][0]["code"] == "J1501"
+    file.write_text(json.dumps({"poste": "Maçon"}), encoding="utf-8")  # no column it knows
+    result = CliRunner().invoke(app, ["occupations", "infer", str(file)])
+    assert result.exit_code == 1 and "Aucune ligne avec un intitulé ou une description" in result.output
+
+
 def test_command_cross_validates_a_file_and_says_when_it_has_no_code(tmp_path: Path) -> None:
     coded = shipped_coded(REFERENCE)
     rows = [r for n in (0, 1) for r in [r for r in coded if domain_fold(r.rome_code or "", 2) == n][:2]]
