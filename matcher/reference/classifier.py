@@ -85,10 +85,10 @@ _TITLE_NOISE = re.compile(
     r"(?:de |du )?(?:nuit|jour|matin|soir)|(?:le )?week end|"
     r"h ?/ ?f|f ?/ ?h|junior|senior|confirme|experimente|urgent)\b"
 )
-# "… à Annonay", "… sur Privas (07)", "… secteur Aubenas": a place after the occupation, read on the title as
-# written: a place is capitalised, the rest of an occupation is not ("Aide à domicile", "Agent sur machine").
 TITLE_CHARS = 120  # longer than any job title
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+# "… à Annonay", "… sur Privas (07)", "… secteur Aubenas": a place after the occupation, read on the title as
+# written: a place is capitalised, the rest of an occupation is not ("Aide à domicile", "Agent sur machine").
 _TITLE_PLACE = re.compile(r"\s(?i:à|a|sur|secteur|région|region|proche(?:\s+de)?)\s+[A-ZÀ-Þ].*$")
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,7 +105,7 @@ def clean_title(title: str) -> str:
 
 def leading_title(text: str) -> str:
     """Where a text has no title field, the words it opens with that may be one: its first line up to the end of its
-    first sentence ("Agent d'accueil\nLa commune recrute…", "Agent d'accueil. La commune recrute…"), at most
+    first sentence ("Agent d'accueil", then a line break or ". La commune recrute…"), at most
     :data:`TITLE_CHARS` characters."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     end = _SENTENCE_END.search(line, 2, TITLE_CHARS + 1)
