@@ -51,6 +51,27 @@ def test_clean_title_keeps_the_occupation_only() -> None:
     assert clean_title("Technicien sur Privas (07)") == clean_title("Technicien secteur Aubenas") == "technicien"
 
 
+@pytest.mark.parametrize(
+    ("title", "cleaned"),
+    [
+        ("Directeur (trice) de camping H/F", "directeur de camping"),
+        ("Chef (fe) de bureau", "chef de bureau"),
+        ("Mécanicien (ne) polyvalent (e)", "mecanicien polyvalent"),
+        ("Infirmier (ère) de bloc", "infirmier de bloc"),
+        ("Conseiller.ère numérique", "conseiller numerique"),
+        ("Agent(e) d'accueil", "agent d accueil"),
+    ],
+)
+def test_a_feminine_ending_in_brackets_or_inline_is_a_gender_mark(title: str, cleaned: str) -> None:
+    """Written with a space before its bracket, "(trice)" was read as a word of the title: "directeur trice"."""
+    assert clean_title(title) == cleaned
+
+
+def test_words_in_brackets_that_are_no_gender_mark_stay() -> None:
+    assert normalize_label("Chargé de mission (urbanisme)") == "charge de mission urbanisme"
+    assert normalize_label("Lons-le-Saunier") == normalize_label("Lons le Saunier")  # a place is read the same way
+
+
 def test_a_shift_a_duration_or_a_public_contract_in_the_title_is_not_the_occupation(
     classifier: OccupationClassifier,
 ) -> None:

@@ -87,6 +87,15 @@ def test_postal_code_and_name_to_insee_to_coordinates(geography: Geography) -> N
     assert geography.resolve("Nulle-Part-Sur-Mer") == []
 
 
+def test_a_name_with_le_or_ne_is_found_as_people_type_it(geography: Geography) -> None:
+    """A "-le" in "Lons-le-Saunier" was once read as a feminine ending ("Technicien-ne") and left out of the key."""
+    lons = geography.resolve("Lons-le-Saunier")
+    assert [c.name for c in lons] == ["Lons-le-Saunier"]
+    assert geography.resolve("Lons le Saunier") == geography.resolve("LONS LE SAUNIER") == lons
+    assert geography.search("Saint Jean le Vi")[0].name == "Saint-Jean-le-Vieux"
+    assert [c.name for c in geography.resolve("Ars en Ré")] == ["Ars-en-Ré"]
+
+
 def test_distances(geography: Geography) -> None:
     paris, lyon = geography.get("75056"), geography.get("69123")
     assert paris and lyon
