@@ -23,7 +23,7 @@ from indices.protocol import Document, Filter, WithinReach
 from matcher.core.progress import Progress
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
 from matcher.ranking.features import FEATURES, CandidateView, OfferView, facts_of
-from matcher.ranking.pipeline import complete_scores, rank_pairs
+from matcher.ranking.pipeline import complete_scores, offer_query_vector, rank_pairs
 from matcher.ranking.scorer import Scorer
 from matcher.ranking.views import candidate_view, candidate_view_from_text, offer_view, offer_view_from_text
 
@@ -108,9 +108,8 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 title, text, taxonomy=rt.taxonomy, inferer=rt.classifier, extractor=rt.extractor
             )
         query_texts[query_id] = offers[query_id].text
-    query_ids = list(query_texts)
-    query_vectors = rt.embedder.embed([query_texts[q] for q in query_ids])
-    return Prepared(backend, offers, candidates, query_texts, dict(zip(query_ids, query_vectors, strict=True)))
+    query_vectors = {q: offer_query_vector(rt.embedder, offers[q].title, text) for q, text in query_texts.items()}
+    return Prepared(backend, offers, candidates, query_texts, query_vectors)
 
 
 def _filters(offer: OfferView) -> list[Filter]:
