@@ -25,6 +25,6 @@ def read_rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def normalize_label(text: str) -> str:
-    """Key for label lookups: lower case, no accents, no 'H/F', single spaces."""
+    """Key for label lookups: lower case, no accents, no gender mark ('H/F', 'Agent(e)'), single spaces."""
     text = fold(_INLINE_FEMININE.sub("", unicodedata.normalize("NFC", text.lower())))
     return " ".join(_NOISE.sub(" ", text).split())
