@@ -55,7 +55,7 @@ from matcher.core.settings import REPO_ROOT, MatcherSettings
 from matcher.demo.samples import candidate_generator, offer_input, shipped_offers
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.embedding.transformer import SentenceTransformerEmbedder
-from matcher.indexing.documents import candidate_document, candidate_text, offer_text
+from matcher.indexing.documents import candidate_document, candidate_text, offer_text, offer_vectors
 from matcher.runtime import Runtime
 
 Matrix = npt.NDArray[np.float32]
@@ -245,19 +245,21 @@ class Queries:
 
 
 def load_queries(rt: Runtime, count: int) -> Queries:
-    """Every k-th shipped offer (deterministic), embedded with the same model as the candidates."""
+    """Every k-th shipped offer (deterministic), embedded as shortlists embed them, with the candidates' model."""
     offers = [raw for raw in shipped_offers(rt.settings.reference_dir) if rt.geography.get(raw["commune_insee"])]
     step = max(1, len(offers) // count)
     now = datetime(2026, 1, 5, tzinfo=UTC)
-    texts, filters, places = [], [], []
+    texts, titles, filters, places = [], [], [], []
     for raw in offers[::step][:count]:
         data = {**offer_input(raw).model_dump(), "id": raw["id"], "version": 1, "created_at": now, "updated_at": now}
-        texts.append(offer_text(Offer.model_validate(data)))
+        offer = Offer.model_validate(data)
+        texts.append(offer_text(offer))
+        titles.append(offer.title)
         place = rt.geography.get(raw["commune_insee"])
         assert place is not None
         places.append((place.lat, place.lon))
         filters.append([Terms("visibility", (Visibility.EMPLOYERS.value,)), WithinReach(place.lat, place.lon)])
-    return Queries(texts, model_embedder(rt.settings).embed(texts), filters, places)
+    return Queries(texts, offer_vectors(model_embedder(rt.settings), titles, texts), filters, places)
 
 
 def filter_masks(corpus: Corpus, queries: Queries) -> list[npt.NDArray[np.bool_]]:

@@ -56,7 +56,7 @@ from matcher.core.indexes import CANDIDATES
 from matcher.core.models import Candidate, CandidateIn, Offer, Visibility
 from matcher.core.settings import REPO_ROOT, MatcherSettings
 from matcher.demo.samples import candidate_generator, offer_input, shipped_offers
-from matcher.indexing.documents import candidate_document, candidate_text, offer_text
+from matcher.indexing.documents import candidate_document, candidate_text, offer_text, offer_vectors
 from matcher.ranking.pipeline import shortlist_for
 from matcher.runtime import Runtime, settle_serving_process
 from matcher.store.tables import CandidateRow, SettingRow
@@ -181,7 +181,7 @@ def knn_recall(rt: Runtime, backend: EmbeddedBackend, offers: list[Offer]) -> di
     """Recall@10 and @50 of the 1-bit kNN against the exact scan, same vectors and production filters."""
     found = {10: 0.0, 50: 0.0}
     for offer in offers:
-        vector = rt.embedder.embed([offer_text(offer)])[0]
+        vector = offer_vectors(rt.embedder, [offer.title], [offer_text(offer)])[0]
         view_place = rt.geography.coordinates(offer.commune_insee)
         filters: list[Filter] = [Terms("visibility", (Visibility.EMPLOYERS.value,))]
         if view_place:
@@ -223,7 +223,7 @@ def index_candidates(rt: Runtime, corpus: Corpus) -> float:
 
 
 def load_offers(rt: Runtime, count: int) -> list[Offer]:
-    """Every k-th shipped offer, with its vector put in the embedding cache (as indexing does)."""
+    """Every k-th shipped offer, with its text's and title's vectors put in the embedding cache (as indexing does)."""
     raws = [raw for raw in shipped_offers(rt.settings.reference_dir) if rt.geography.get(raw["commune_insee"])]
     now = datetime(2026, 1, 5, tzinfo=UTC)
     offers = [
@@ -232,7 +232,7 @@ def load_offers(rt: Runtime, count: int) -> list[Offer]:
         )
         for raw in raws[:: max(1, len(raws) // count)][:count]
     ]
-    rt.embedder.embed([offer_text(o) for o in offers])
+    offer_vectors(rt.embedder, [o.title for o in offers], [offer_text(o) for o in offers])
     return offers
 
 
@@ -291,7 +291,7 @@ def time_shortlists(rt: Runtime, offers: list[Offer], *, cold_views: bool = Fals
 
 def exact_scan_ms(matrix: npt.NDArray[np.float32], rt: Runtime, offers: list[Offer]) -> list[float]:
     """Bare exact numpy scan: cosine against every vector, top 200."""
-    vectors = rt.embedder.embed([offer_text(o) for o in offers])
+    vectors = offer_vectors(rt.embedder, [o.title for o in offers], [offer_text(o) for o in offers])
     depth, timings = rt.settings.retrieval_depth, []
     for vector in vectors:
         started = time.perf_counter()

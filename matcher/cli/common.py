@@ -52,7 +52,7 @@ def _catch_up_vectors(rt: Runtime, progress: Progress) -> None:
     serving; on Elasticsearch behind aliases, where a rebuild is a migration an operator starts, the start says so."""
     from matcher.indexing.admin import uses_aliases
     from matcher.indexing.outbox import rebuild_indices
-    from matcher.indexing.vectors import record_model, recorded_model, stale_vectors
+    from matcher.indexing.vectors import record_model, recorded_model, stale_vectors, vectors_id
 
     recorded = recorded_model(rt)
     stale = stale_vectors(rt, recorded)
@@ -62,11 +62,11 @@ def _catch_up_vectors(rt: Runtime, progress: Progress) -> None:
         return
     if uses_aliases(rt):
         typer.echo(
-            f"Les vecteurs des index viennent d'un autre modèle ({stale}, modèle actuel {rt.embedder.model_id}) : "
+            f"Les vecteurs des index viennent d'un autre modèle ({stale}, modèle actuel {vectors_id(rt.embedder)}) : "
             "lancez « matcher index migrate » pour les recalculer sans interruption.",
             err=True,
         )
         return
-    typer.echo(f"Modèle de plongement changé ({stale} → {rt.embedder.model_id}) : reconstruction des index.", err=True)
+    typer.echo(f"Vecteurs à recalculer ({stale} → {vectors_id(rt.embedder)}) : reconstruction des index.", err=True)
     report = rebuild_indices(rt, progress=progress)
     typer.echo(f"{report.indexed} documents réindexés, {len(report.failed)} échecs.", err=True)

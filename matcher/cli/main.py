@@ -125,7 +125,7 @@ def _echo_checks(checks: list[IndexCheck]) -> None:
 def index_status() -> None:
     """Documents per index, and which embedding model their vectors come from."""
     from matcher.core.indexes import CANDIDATES, OFFERS
-    from matcher.indexing.vectors import recorded_model, stale_vectors
+    from matcher.indexing.vectors import recorded_model, stale_vectors, vectors_id
 
     with open_runtime() as rt:
         rt.ensure_indices()
@@ -135,7 +135,7 @@ def index_status() -> None:
         stale = stale_vectors(rt, recorded)
         typer.echo(
             f"vecteurs : {recorded or '-'}"
-            + (f" (modèle actuel {rt.embedder.model_id} : lancez « matcher index migrate »)" if stale else "")
+            + (f" (modèle actuel {vectors_id(rt.embedder)} : lancez « matcher index migrate »)" if stale else "")
         )
 
 

@@ -11,6 +11,9 @@ Profiles found by their words are shown whatever the floor; the floor only decid
 matched are shown too. It is chosen as the lowest at which those are right at least ``share`` (one half) as
 often as the profiles the words found, at that floor and every higher one: below it, the search would rather
 say nothing. The level is relative to the words' precision so that it follows how strict the labels are.
+
+The public job board applies the same floor to offers: :func:`board_pages` measures it the other way round, each
+labelled profile's title typed as a seeker would, among the offers whose workplace lies in its mobility area.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from indices.embedded import EmbeddedBackend
 from indices.hybrid import hybrid_search
-from indices.protocol import Document, Filter, WithinReach
+from indices.protocol import Document, Filter, GeoDistance, WithinReach
 from matcher.core.progress import Progress
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
+from matcher.indexing.documents import offer_text, offer_vectors
 
 if TYPE_CHECKING:
     from matcher.runtime import Runtime
@@ -40,9 +44,10 @@ MIN_SHOWN = 50
 
 @dataclass(frozen=True)
 class Shown:
-    """One profile on a query's first page: found by its words or only by meaning, and whether it is relevant."""
+    """One record (a profile; an offer on the job board) on a query's first page: found by its words or only by
+    meaning, and whether it is relevant."""
 
-    candidate_id: str
+    doc_id: str
     cosine: float
     by_words: bool
     relevant: bool
@@ -120,6 +125,53 @@ def first_pages(
         filters: list[Filter] = [WithinReach(*point)] if point else []
         hits = hybrid_search(backend, CORPUS, text=title, vector=vector, filters=filters, k=page_size)
         grades = labels[query_id]
+        pages.append([Shown(h.id, float(h.cosine or 0.0), h.bm25 is not None, grades.get(h.id, 0) > 0) for h in hits])
+    return pages
+
+
+def board_pages(
+    rt: Runtime,
+    benchmark: Benchmark,
+    *,
+    split: str | None = None,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+) -> list[list[Shown]]:
+    """For each labelled profile with a title, the offers the job board would put on its first page with no floor:
+    the title is the words typed, the profile's mobility area the place. Offers are indexed as the service indexes
+    them (:func:`matcher.indexing.documents.offer_vectors`); only the benchmark's structured offers are."""
+    labels: dict[str, dict[str, int]] = {}  # profile -> offer -> grade
+    for name, split_labels in benchmark.qrels.items():
+        if split is None or name == split:
+            for query_id, grades in split_labels.items():
+                for doc_id, grade in grades.items():
+                    labels.setdefault(doc_id, {})[query_id] = grade
+    offers = {q: offer for q in benchmark.queries if (offer := structured_offer(benchmark.queries[q])) is not None}
+    ids = list(offers)
+    texts = [offer_text(offers[q]) for q in ids]
+    vectors = offer_vectors(
+        rt.embedder,
+        [offers[q].title for q in ids],
+        texts,
+        progress=(lambda d, t: progress("offres", d, t)) if progress else None,
+    )
+    backend = EmbeddedBackend()
+    backend.ensure_index(CORPUS, dims=rt.embedder.dims)
+    documents = []
+    for offer_id, text, vector in zip(ids, texts, vectors, strict=True):
+        point = rt.geography.coordinates(offers[offer_id].commune_insee)
+        documents.append(Document(offer_id, 1, text, vector, points=[point] if point else []))
+    backend.upsert(CORPUS, documents)
+    profile_ids = [p for p in benchmark.corpus if p in labels and str(benchmark.corpus[p].get("title", "")).strip()]
+    titles = [str(benchmark.corpus[p]["title"]).strip() for p in profile_ids]
+    title_vectors = rt.embedder.embed(titles, progress=(lambda d, t: progress("requêtes", d, t)) if progress else None)
+    pages = []
+    for profile_id, title, vector in zip(profile_ids, titles, title_vectors, strict=True):
+        profile = structured_candidate(benchmark.corpus[profile_id])
+        places = tuple(rt.geography.points(profile.mobility.communes)) if profile else ()
+        filters: list[Filter] = [GeoDistance(places, profile.mobility.radius_km)] if profile and places else []
+        hits = hybrid_search(backend, CORPUS, text=title, vector=vector, filters=filters, k=page_size)
+        grades = labels[profile_id]
         pages.append([Shown(h.id, float(h.cosine or 0.0), h.bm25 is not None, grades.get(h.id, 0) > 0) for h in hits])
     return pages
 

@@ -22,8 +22,9 @@ from indices.hybrid import hybrid_search
 from indices.protocol import Document, Filter, WithinReach
 from matcher.core.progress import Progress
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
+from matcher.indexing.documents import offer_vectors
 from matcher.ranking.features import FEATURES, CandidateView, OfferView, facts_of
-from matcher.ranking.pipeline import complete_scores, offer_query_vector, rank_pairs
+from matcher.ranking.pipeline import complete_scores, rank_pairs
 from matcher.ranking.scorer import Scorer
 from matcher.ranking.views import candidate_view, candidate_view_from_text, offer_view, offer_view_from_text
 
@@ -108,7 +109,9 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 title, text, taxonomy=rt.taxonomy, inferer=rt.classifier, extractor=rt.extractor
             )
         query_texts[query_id] = offers[query_id].text
-    query_vectors = {q: offer_query_vector(rt.embedder, offers[q].title, text) for q, text in query_texts.items()}
+    ids = list(query_texts)
+    vectors = offer_vectors(rt.embedder, [offers[q].title for q in ids], [query_texts[q] for q in ids])
+    query_vectors = dict(zip(ids, vectors, strict=True))
     return Prepared(backend, offers, candidates, query_texts, query_vectors)
 
 

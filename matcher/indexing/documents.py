@@ -13,6 +13,7 @@ import numpy as np
 from indices.analysis import masculine
 from indices.protocol import Document
 from matcher.core.models import Candidate, CandidateIn, Offer, OfferIn
+from matcher.embedding.protocol import Embedder, Progress
 from matcher.reference.geography import Geography
 from matcher.reference.taxonomy import Taxonomy
 
@@ -21,6 +22,25 @@ DESCRIPTION_CHARS = 1_500  # the model reads ~256 tokens: the start of a descrip
 
 def offer_text(offer: OfferIn) -> str:
     return f"{offer.title}. {offer.description[:DESCRIPTION_CHARS]}".strip()
+
+
+def offer_vectors(
+    embedder: Embedder, titles: Sequence[str], texts: Sequence[str], *, progress: Progress | None = None
+) -> np.ndarray:
+    """Offers' vectors, one per (title, text): the mean of the text's vector and the title's, unit length (a blank
+    title: the text's alone). The same vector indexes an offer and looks for profiles for it.
+
+    Embedded whole, an offer's title is one sentence among its description's (the employer, the team, the hours),
+    where a profile opens with the job it wants. Built-in benchmark, dense NDCG@10, the title's weight chosen on the
+    train split (README): offers looking for profiles, train 0.368 -> 0.432, test 0.539 -> 0.568; profiles looking
+    for offers, graded by trade, 0.434 -> 0.447."""
+    named = [i for i, title in enumerate(titles) if title.strip()]
+    vectors = embedder.embed([*texts, *(titles[i] for i in named)], progress=progress)
+    out = vectors[: len(texts)].copy()
+    for row, i in enumerate(named, start=len(texts)):
+        mean = out[i] + vectors[row]
+        out[i] = mean / np.linalg.norm(mean)
+    return out.astype(np.float32, copy=False)
 
 
 def candidate_text(candidate: CandidateIn, taxonomy: Taxonomy) -> str:

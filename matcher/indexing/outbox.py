@@ -22,7 +22,13 @@ from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, offer_from_row
 from matcher.core.retry import TransientError
-from matcher.indexing.documents import candidate_document, candidate_text, offer_document, offer_text
+from matcher.indexing.documents import (
+    candidate_document,
+    candidate_text,
+    offer_document,
+    offer_text,
+    offer_vectors,
+)
 from matcher.indexing.vectors import record_model
 from matcher.store.tables import CandidateRow, OfferRow, OutboxRow
 
@@ -185,7 +191,7 @@ def index_records(rt: Runtime, topic: str, index: str, ids: list[str], report: I
     with rt.store.read() as session:
         if topic == "offer":
             offers = [offer_from_row(r) for r in session.scalars(select(OfferRow).where(OfferRow.id.in_(ids)))]
-            vectors = rt.embedder.embed([offer_text(o) for o in offers])
+            vectors = offer_vectors(rt.embedder, [o.title for o in offers], [offer_text(o) for o in offers])
             documents = [offer_document(o, v, rt.geography) for o, v in zip(offers, vectors, strict=True)]
         else:
             erased = erased_ids(session, kind="candidate", ids=ids)  # a tombstone beats any replayed row

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
 from matcher.indexing.outbox import live
-from matcher.indexing.vectors import recorded_model_query
+from matcher.indexing.vectors import recorded_model_query, vectors_id
 from matcher.jobs import deadletters
 from matcher.jobs.runner import broker_status
 from matcher.runtime import Runtime
@@ -118,9 +118,9 @@ def check(rt: Runtime, watch: WorkerWatch | None = None) -> Health:
     notices = []
     # Vectors of another model still answer searches, only worse: not a reason for a load balancer to drop the
     # instance (every instance shares the indexes), but for an operator to migrate them.
-    if vectors is not None and vectors != rt.embedder.model_id:
+    if vectors is not None and vectors != (current := vectors_id(rt.embedder)):
         notices.append(
-            f"vecteurs des index calculés par un autre modèle ({vectors} ; modèle actuel {rt.embedder.model_id}) : "
+            f"vecteurs des index calculés par un autre modèle ({vectors} ; modèle actuel {current}) : "
             "lancez « matcher index migrate »"
         )
     return Health(

@@ -28,8 +28,7 @@ from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.models import Offer, OfferStatus
 from matcher.core.progress import Progress
 from matcher.core.records import candidate_from_row, get_candidate, get_offer, offer_from_row
-from matcher.embedding.protocol import Embedder
-from matcher.indexing.documents import candidate_text, offer_text
+from matcher.indexing.documents import candidate_text, offer_text, offer_vectors
 from matcher.ranking.features import (
     FEATURE_LABELS,
     FEATURES,
@@ -128,20 +127,6 @@ def explain(rt: Runtime, offer: OfferView, facts: PairFacts, contributions: dict
             "contract_types": facts.contract_overlap,
         }
     )
-
-
-def offer_query_vector(embedder: Embedder, title: str, text: str) -> np.ndarray:
-    """An offer's vector as it looks for profiles: the mean of its text's vector and its title's, unit length.
-
-    Embedded whole, an offer's title is one sentence among its description's (the employer, the team, the hours),
-    where a profile opens with the job it wants. Built-in benchmark, dense NDCG@10, the weight of the title chosen on
-    the train split (README): train 0.368 -> 0.432, test 0.539 -> 0.568. The offer's vector in the index, by which
-    profiles and searches find offers, stays its text's alone."""
-    if not title.strip():
-        return embedder.embed([text])[0]
-    whole, named = embedder.embed([text, title])
-    mean = whole + named
-    return (mean / np.linalg.norm(mean)).astype(np.float32)
 
 
 def complete_scores(
@@ -255,7 +240,7 @@ def _retrieve(
         else rt.offer_views.of(offer)  # kept by (id, version): skills extracted once per offer version
     )
     text = offer_text(offer)
-    vector = offer_query_vector(rt.embedder, offer.title, text)
+    vector = offer_vectors(rt.embedder, [offer.title], [text])[0]  # as indexed: the same vector both ways
     # Profiles open to every employer, and those whose partner consent names this offer's employer.
     filters: list[Filter] = [audience_filter((offer.employer_id,))]
     if view.place:

@@ -23,7 +23,7 @@ from matcher.core.settings import REPO_ROOT, MatcherSettings
 from matcher.demo.samples import demo_offers, seed_demo
 from matcher.embedding.hashing import HashingEmbedder
 from matcher.indexing.admin import check_indices, migrate_indices, store_versions
-from matcher.indexing.vectors import VECTORS_MODEL, recorded_model
+from matcher.indexing.vectors import VECTORS_MODEL, recorded_model, vectors_id
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import SettingRow
@@ -164,7 +164,7 @@ def test_queries_keep_answering_and_the_final_index_equals_the_store(
         assert es_backend.versions(index) == store_versions(rt, index)[0]
     assert es_backend.versions(CANDIDATES)["cand_during_fill"] == 1
     assert all(check.consistent for check in check_indices(rt))
-    assert recorded_model(rt) == rt.embedder.model_id  # the vectors behind the aliases are this model's
+    assert recorded_model(rt) == vectors_id(rt.embedder)  # the vectors behind the aliases are this model's
 
 
 def test_a_failed_fill_leaves_the_alias_and_drops_the_new_index(rt: Runtime, es_backend: ElasticsearchBackend) -> None:

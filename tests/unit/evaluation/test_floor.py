@@ -1,4 +1,5 @@
-"""Calibrating candidate search's floor: precision per floor on hand-made pages, and first pages of a benchmark."""
+"""Calibrating search's floor: precision per floor on hand-made pages, and first pages of a benchmark (candidate
+search, and the job board the other way round)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from indices.geo import haversine_km
 from matcher.evaluation.benchmark import load_benchmark, structured_candidate, structured_offer
-from matcher.evaluation.floor import Shown, calibrate, first_pages
+from matcher.evaluation.floor import Shown, board_pages, calibrate, first_pages
+from matcher.indexing.documents import offer_text, offer_vectors
 from matcher.runtime import Runtime
 
 TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
@@ -85,8 +87,41 @@ def test_on_the_built_in_benchmark_only_profiles_within_reach_are_searched(rt: R
         workplace = rt.geography.coordinates(offer.commune_insee)
         assert workplace is not None
         for shown in page:
-            profile = structured_candidate(benchmark.corpus[shown.candidate_id])
+            profile = structured_candidate(benchmark.corpus[shown.doc_id])
             assert profile is not None
             places = rt.geography.points(profile.mobility.communes)
             near = haversine_km(*workplace, [p[0] for p in places], [p[1] for p in places]).min()
-            assert near <= profile.mobility.radius_km + 1e-6, (query_id, shown.candidate_id)
+            assert near <= profile.mobility.radius_km + 1e-6, (query_id, shown.doc_id)
+
+
+def test_the_board_searches_offers_within_each_profiles_reach_by_its_title(rt: Runtime, tmp_path: Path) -> None:
+    from matcher.evaluation.benchmark import build_builtin
+
+    benchmark = load_benchmark(build_builtin(rt, tmp_path / "builtin", candidates=60))
+    grades: dict[str, dict[str, int]] = {}  # profile -> offer -> grade
+    for query_id, labels in benchmark.qrels["test"].items():
+        for doc_id, grade in labels.items():
+            grades.setdefault(doc_id, {})[query_id] = grade
+    profiles = [p for p in benchmark.corpus if p in grades and benchmark.corpus[p].get("title", "").strip()]
+    pages = board_pages(rt, benchmark, split="test", page_size=5)
+    assert len(pages) == len(profiles) > 0
+    assert any(s.relevant for page in pages for s in page)
+    meaning = 0
+    for profile_id, page in zip(profiles, pages, strict=True):
+        profile = structured_candidate(benchmark.corpus[profile_id])
+        assert profile is not None
+        places = rt.geography.points(profile.mobility.communes)
+        for shown in page:
+            assert shown.relevant == (grades[profile_id].get(shown.doc_id, 0) > 0)
+            offer = structured_offer(benchmark.queries[shown.doc_id])
+            assert offer is not None
+            workplace = rt.geography.coordinates(offer.commune_insee)
+            assert workplace is not None
+            near = haversine_km(*workplace, [p[0] for p in places], [p[1] for p in places]).min()
+            assert near <= profile.mobility.radius_km + 1e-6, (profile_id, shown.doc_id)
+            if not shown.by_words:  # found by meaning: its cosine is against the offer's vector as indexed
+                meaning += 1
+                title = rt.embedder.embed([benchmark.corpus[profile_id]["title"].strip()])[0]
+                indexed = offer_vectors(rt.embedder, [offer.title], [offer_text(offer)])[0]
+                assert shown.cosine == pytest.approx(float(title @ indexed), abs=5e-3)  # bfloat16
+    assert meaning > 0

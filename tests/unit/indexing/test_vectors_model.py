@@ -1,4 +1,5 @@
-"""Indexes never mix two models' vectors: a start with another embedder rebuilds them (embedded backend)."""
+"""Indexes never mix two models' vectors, nor two ways of embedding offers: a start with another embedder, or after
+the recipe changed, rebuilds them (embedded backend)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import pytest
 
 from matcher.catalog import candidates
 from matcher.cli.common import prepare
-from matcher.core.indexes import CANDIDATES
+from matcher.core.indexes import CANDIDATES, OFFERS
 from matcher.core.settings import MatcherSettings
 from matcher.embedding.hashing import HashingEmbedder
-from matcher.indexing.vectors import UNRECORDED, VECTORS_MODEL, recorded_model, stale_vectors
+from matcher.indexing.documents import offer_document, offer_text, offer_vectors
+from matcher.indexing.vectors import UNRECORDED, VECTORS_MODEL, recorded_model, stale_vectors, vectors_id
 from matcher.jobs.runner import process_outbox
 from matcher.runtime import Runtime
 from matcher.store.tables import SettingRow
-from tests.factories import candidate_in, cli_on
+from tests.factories import candidate_in, cli_on, employer, stored_offer
+
+HASHING = vectors_id(HashingEmbedder())  # "hashing-64+offres:titre+texte"
 
 
 class LongerReading(HashingEmbedder):
@@ -40,7 +44,7 @@ def test_a_start_with_another_model_rebuilds_the_indexes(settings: MatcherSettin
     first = Runtime.open(settings, embedder=HashingEmbedder())
     try:
         prepare(first, candidates=0)
-        assert recorded_model(first) == "hashing-64"  # nothing indexed yet: this model's from now on
+        assert recorded_model(first) == HASHING  # nothing indexed yet: this model's from now on
         _one_candidate(first)
         old = first.backend.vectors(CANDIDATES, ["cand_1"])["cand_1"]
         first.backend.flush()
@@ -48,9 +52,10 @@ def test_a_start_with_another_model_rebuilds_the_indexes(settings: MatcherSettin
         first.close()
     second = Runtime.open(settings, embedder=LongerReading())
     try:
-        assert stale_vectors(second, recorded_model(second)) == "hashing-64"
+        assert stale_vectors(second, recorded_model(second)) == HASHING
         prepare(second, candidates=0)
-        assert recorded_model(second) == "hashing-64-longer" and stale_vectors(second, recorded_model(second)) is None
+        assert recorded_model(second) == vectors_id(LongerReading()) == "hashing-64-longer+offres:titre+texte"
+        assert stale_vectors(second, recorded_model(second)) is None
         new = second.backend.vectors(CANDIDATES, ["cand_1"])["cand_1"]
         assert not np.allclose(new, old)  # recomputed by the new model, not kept from the old one
     finally:
@@ -61,8 +66,28 @@ def test_indexes_filled_before_the_model_was_recorded_are_rebuilt_once(rt: Runti
     _one_candidate(rt)
     assert recorded_model(rt) is None and stale_vectors(rt, recorded_model(rt)) == UNRECORDED
     prepare(rt, candidates=0)
-    assert recorded_model(rt) == rt.embedder.model_id and stale_vectors(rt, recorded_model(rt)) is None
+    assert recorded_model(rt) == vectors_id(rt.embedder) and stale_vectors(rt, recorded_model(rt)) is None
     assert rt.backend.count(CANDIDATES) >= 1
+
+
+def test_offers_embedded_by_their_text_alone_are_embedded_again_with_their_title(rt: Runtime) -> None:
+    """Indexes recorded with the model id alone hold offers' text vectors (before December 2026): a start rebuilds
+    them, and each offer is then indexed by the vector it looks for profiles with."""
+    offer = stored_offer(rt, employer(rt), title="Jardinier H/F")
+    process_outbox(rt)
+    rt.backend.drop_index(OFFERS)  # as an earlier version left it: the offer indexed by its text's vector
+    rt.backend.ensure_index(OFFERS, dims=rt.embedder.dims)
+    text_alone = rt.embedder.embed([offer_text(offer)])[0]
+    assert rt.backend.upsert(OFFERS, [offer_document(offer, text_alone, rt.geography)]).written == [offer.id]
+    with rt.store.transaction() as session:
+        session.add(SettingRow(key=VECTORS_MODEL, value=rt.embedder.model_id))  # the record of that time
+    assert stale_vectors(rt, recorded_model(rt)) == rt.embedder.model_id
+    prepare(rt, candidates=0)
+    assert recorded_model(rt) == vectors_id(rt.embedder)
+    indexed = rt.backend.vectors(OFFERS, [offer.id])[offer.id]
+    expected = offer_vectors(rt.embedder, [offer.title], [offer_text(offer)])[0]
+    # Stored as bfloat16 (relative error 2^-8): the indexed vector is the blend's, far from the text's alone.
+    assert float(np.abs(indexed - expected).max()) < 2e-3 < float(np.abs(indexed - text_alone).max())
 
 
 def test_index_status_names_the_vectors_model_and_migrate_renews_them(
@@ -75,7 +100,7 @@ def test_index_status_names_the_vectors_model_and_migrate_renews_them(
     cli = cli_on(settings, monkeypatch)
     result = cli(["index", "status"])
     assert result.exit_code == 0, result.output
-    assert "vecteurs : ancien-modele:256 (modèle actuel hashing-64" in result.output
+    assert f"vecteurs : ancien-modele:256 (modèle actuel {HASHING} :" in result.output
     assert cli(["index", "migrate"]).exit_code == 0
     result = cli(["index", "status"])
-    assert "vecteurs : hashing-64\n" in result.output
+    assert f"vecteurs : {HASHING}\n" in result.output

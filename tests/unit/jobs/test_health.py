@@ -69,7 +69,7 @@ def test_health_tells_the_operator_when_the_indexed_vectors_come_from_another_mo
         assert (first.vectors_model, first.notices) == (None, [])  # nothing recorded, nothing indexed
         record_model(rt)
         report = check(rt)
-        assert (report.status, report.vectors_model, report.notices) == ("ok", "hashing-64", [])
+        assert (report.status, report.vectors_model, report.notices) == ("ok", "hashing-64+offres:titre+texte", [])
         with rt.store.transaction() as session:
             session.get_one(SettingRow, VECTORS_MODEL).value = "minilm-int8:256"
         with TestClient(create_app(rt)) as client:
@@ -80,4 +80,5 @@ def test_health_tells_the_operator_when_the_indexed_vectors_come_from_another_mo
     body = response.json()
     assert body["vectors_model"] == "minilm-int8:256" and body["problems"] == []
     (notice,) = body["notices"]
-    assert "minilm-int8:256" in notice and "hashing-64" in notice and "matcher index migrate" in notice
+    assert "minilm-int8:256" in notice and "hashing-64+offres:titre+texte" in notice
+    assert "matcher index migrate" in notice

@@ -1,4 +1,4 @@
-"""An offer looking for profiles leans toward its title: the job it names, not its employer's story."""
+"""An offer's vector leans toward its title: the job it names, not its employer's story."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from matcher.core.settings import REPO_ROOT
 from matcher.embedding.onnx import OnnxEmbedder
-from matcher.ranking.pipeline import offer_query_vector
+from matcher.indexing.documents import offer_vectors
 
 TITLE = "Jardinier espaces verts H/F"
 # As many offers open: the employer, its services and its people first, the job later.
@@ -27,18 +27,20 @@ def embedder() -> OnnxEmbedder:
 
 
 def test_the_vector_is_the_mean_of_text_and_title_made_unit(embedder: OnnxEmbedder) -> None:
-    vector = offer_query_vector(embedder, TITLE, TEXT)
-    whole, named = embedder.embed([TEXT, TITLE])
-    expected = (whole + named) / np.linalg.norm(whole + named)
-    np.testing.assert_allclose(vector, expected, atol=1e-6)
-    assert vector.dtype == np.float32 and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
-    np.testing.assert_array_equal(offer_query_vector(embedder, "  ", TEXT), whole)  # no title: the text alone
+    other = "Agent d'accueil en mairie. Accueil physique et téléphonique du public."
+    vectors = offer_vectors(embedder, [TITLE, "  ", "Agent d'accueil"], [TEXT, TEXT, other])
+    whole, named, other_whole, other_named = embedder.embed([TEXT, TITLE, other, "Agent d'accueil"])
+    np.testing.assert_allclose(vectors[0], (whole + named) / np.linalg.norm(whole + named), atol=1e-6)
+    np.testing.assert_array_equal(vectors[1], whole)  # no title: the text alone
+    both = other_whole + other_named
+    np.testing.assert_allclose(vectors[2], both / np.linalg.norm(both), atol=1e-6)  # each offer its own title
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
 def test_the_job_of_the_title_outweighs_the_services_of_the_employer(embedder: OnnxEmbedder) -> None:
     gardener, clerk = embedder.embed([GARDENER, CLERK])
     whole = embedder.embed([TEXT])[0]
-    leaning = offer_query_vector(embedder, TITLE, TEXT)
+    leaning = offer_vectors(embedder, [TITLE], [TEXT])[0]
     text_margin = float(whole @ gardener - whole @ clerk)
     margin = float(leaning @ gardener - leaning @ clerk)
     assert margin > text_margin + 0.05, (text_margin, margin)
