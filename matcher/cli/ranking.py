@@ -63,10 +63,11 @@ def evaluate_command(
     split: str = typer.Option("test", help="Partition des qrels à évaluer"),
     output: Path = typer.Option(None, help="Dossier des résultats (défaut : <data_dir>/evaluation)"),
 ) -> None:
-    """NDCG@10, Recall@50 and MRR@10 of BM25, dense, hybrid and the full ranker, side by side."""
+    """NDCG@10, Recall@50 and MRR@10 of BM25, dense, hybrid and the full ranker, side by side: offers looking for
+    profiles (shortlists), then profiles looking for offers (seekers' matches)."""
     from matcher.core.progress import ProgressPrinter
     from matcher.evaluation.benchmark import MissingSplit, labels_of, load_benchmark
-    from matcher.evaluation.harness import evaluate, prepare
+    from matcher.evaluation.harness import evaluate, evaluate_matches, prepare
     from matcher.evaluation.noise import disagreeing_queries, metrics_without
     from matcher.evaluation.training import builtin_folder, write_report
 
@@ -80,8 +81,9 @@ def evaluate_command(
             raise typer.Exit(code=1) from exc
         prepared = prepare(rt, data, progress=ProgressPrinter())
         report = evaluate(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
+        matches = evaluate_matches(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
         out = output or rt.settings.data_dir / "evaluation"
-        write_report([report], out)
+        write_report([report, matches], out)
         typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {out}/results.json, results.md, results.png")
         typer.echo(f"Étiquettes : {_LABELS}. {report.queries} requêtes.")
         typer.echo(report.table())
@@ -103,6 +105,11 @@ def evaluate_command(
                 typer.echo(
                     f"| {system} | {values['ndcg@10']:.4f} | {values['recall@50']:.4f} | {values['mrr@10']:.4f} |"
                 )
+        typer.echo(
+            f"\nDans l'autre sens, les offres proposées aux candidats : chaque profil étiqueté cherche parmi les "
+            f"{report.queries} offres, dans sa zone de mobilité, comme ses correspondances ({matches.queries} profils)."
+        )
+        typer.echo(matches.table())
 
 
 def occupations_command() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from indices.embedded import EmbeddedBackend
 from indices.hybrid import hybrid_search
-from indices.protocol import Document, Filter, WithinReach
+from indices.protocol import Document, Filter, GeoDistance, WithinReach
 from matcher.core.progress import Progress
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
 from matcher.indexing.documents import offer_vectors
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 CORPUS = "corpus"
+OFFERS = "offers"  # the split's offers, for seekers' matches
 SYSTEMS = ("bm25", "dense", "hybrid", "ranker")
+METRICS = ("ndcg@10", "recall@50", "mrr@10")
 DEPTH = 200
 # Benchmark texts are dated; availability is judged on this day so figures do not drift with the clock.
 EVALUATION_DAY = date(2026, 1, 5)
@@ -157,6 +159,20 @@ class Report:
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # system -> metric -> mean
     per_query: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # system -> query -> ndcg...
 
+    def record(self, system: str, query_id: str, ranking: Sequence[str], grades: dict[str, int]) -> None:
+        """One query's figures for one system."""
+        self.per_query.setdefault(system, {})[query_id] = {
+            "ndcg@10": ndcg_at(ranking, grades),
+            "recall@50": recall_at(ranking, grades, 50),
+            "mrr@10": mrr_at(ranking, grades),
+        }
+
+    def average(self, systems: Sequence[str]) -> None:
+        """Each system's means over the queries recorded."""
+        for system in systems:
+            values = list(self.per_query.get(system, {}).values())
+            self.metrics[system] = {m: float(np.mean([v[m] for v in values])) if values else 0.0 for m in METRICS}
+
     def table(self) -> str:
         lines = ["| système | NDCG@10 | Recall@50 | MRR@10 |", "|---|---|---|---|"]
         for system, values in self.metrics.items():
@@ -175,21 +191,66 @@ def evaluate(
 ) -> Report:
     qrels = {q: grades for q, grades in benchmark.qrels.get(split, {}).items() if q in prepared.offers}
     report = Report(split=split, queries=len(qrels))
-    systems = SYSTEMS if scorer is not None else SYSTEMS[:3]
     for number, (query_id, grades) in enumerate(sorted(qrels.items()), start=1):
         for system, ranking in rankings(rt, prepared, query_id, scorer).items():
-            report.per_query.setdefault(system, {})[query_id] = {
-                "ndcg@10": ndcg_at(ranking, grades),
-                "recall@50": recall_at(ranking, grades, 50),
-                "mrr@10": mrr_at(ranking, grades),
-            }
+            report.record(system, query_id, ranking, grades)
         if progress and (number % 50 == 0 or number == len(qrels)):
             progress(f"évaluation {split}", number, len(qrels))
-    for system in systems:
-        values = list(report.per_query.get(system, {}).values())
-        report.metrics[system] = {
-            m: float(np.mean([v[m] for v in values])) if values else 0.0 for m in ("ndcg@10", "recall@50", "mrr@10")
+    report.average(SYSTEMS if scorer is not None else SYSTEMS[:3])
+    return report
+
+
+def evaluate_matches(
+    rt: Runtime,
+    benchmark: Benchmark,
+    prepared: Prepared,
+    *,
+    split: str,
+    scorer: Scorer | None,
+    progress: Progress | None = None,
+) -> Report:
+    """Seekers' matches, the other way round: each profile the split's labels name searches the split's offers as
+    :func:`matcher.ranking.pipeline.build_matches` does (BM25 and kNN over the offers' index vectors, within the
+    profile's mobility area; the ranker re-ranks the hybrid top 200), graded by the same labels read from the
+    profile's side."""
+    offer_ids = [q for q in benchmark.qrels.get(split, {}) if q in prepared.offers]
+    grades: dict[str, dict[str, int]] = {}
+    for query_id in offer_ids:
+        for doc_id, grade in benchmark.qrels[split][query_id].items():
+            if doc_id in prepared.candidates:
+                grades.setdefault(doc_id, {})[query_id] = grade
+    backend = EmbeddedBackend()
+    backend.ensure_index(OFFERS, dims=rt.embedder.dims)
+    documents = []
+    for query_id in offer_ids:
+        place = prepared.offers[query_id].place
+        vector = prepared.query_vectors[query_id]  # an offer's index vector is the one it looks for profiles with
+        documents.append(Document(query_id, 1, prepared.query_texts[query_id], vector, points=[place] if place else []))
+    backend.upsert(OFFERS, documents)
+    vectors = prepared.backend.vectors(CORPUS, list(grades))
+    report = Report(split=f"{split}, profils → offres", queries=len(grades))
+    for number, (profile_id, profile_grades) in enumerate(sorted(grades.items()), start=1):
+        candidate, vector = prepared.candidates[profile_id], vectors[profile_id]
+        filters: list[Filter] = []
+        if candidate.places and candidate.radius_km is not None:
+            filters.append(GeoDistance(candidate.places, candidate.radius_km))
+        text = candidate.text
+        hybrid = hybrid_search(backend, OFFERS, text=text, vector=vector, filters=filters, k=DEPTH, complete=True)
+        ranked = {
+            "bm25": [h.id for h in backend.bm25(OFFERS, text, filters=filters, k=100)],
+            "dense": [h.id for h in backend.knn(OFFERS, vector, filters=filters, k=100)],
+            "hybrid": [h.id for h in hybrid[:100]],
         }
+        if scorer is not None:
+            cosine, lexical = complete_scores(backend, OFFERS, hybrid, text, vector)
+            pairs = [(prepared.offers[h.id], candidate, cosine[h.id], lexical[h.id]) for h in hybrid]
+            order = rank_pairs(rt, pairs, scorer, today=EVALUATION_DAY, size=0)
+            ranked["ranker"] = [hybrid[i].id for _, i, _ in order][:100]
+        for system, ranking in ranked.items():
+            report.record(system, profile_id, ranking, profile_grades)
+        if progress and (number % 100 == 0 or number == len(grades)):
+            progress(f"offres proposées ({split})", number, len(grades))
+    report.average(SYSTEMS if scorer is not None else SYSTEMS[:3])
     return report
 
 

@@ -143,7 +143,7 @@ def write_report(reports: list[Report], folder: Path) -> None:
     (folder / "results.md").write_text(
         "\n\n".join(f"### {r.split} ({r.queries} requêtes)\n\n{r.table()}" for r in reports) + "\n", encoding="utf-8"
     )
-    report = reports[-1]
+    report = reports[0]  # the chart: offers looking for profiles (shortlists)
     metrics = ("ndcg@10", "recall@50", "mrr@10")
     figure, axis = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(report.metrics)

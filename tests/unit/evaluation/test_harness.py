@@ -13,6 +13,7 @@ from indices.analysis import analyze
 from matcher.cli.main import app
 from matcher.evaluation.benchmark import Benchmark, by_trade, domain_split, load_benchmark
 from matcher.evaluation.harness import (
+    evaluate_matches,
     grouped_training_set,
     mrr_at,
     ndcg_at,
@@ -21,6 +22,7 @@ from matcher.evaluation.harness import (
     stacked_training_set,
 )
 from matcher.runtime import Runtime
+from tests.factories import candidate_in, offer_in
 
 TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
 
@@ -80,6 +82,12 @@ def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatc
     assert metrics["ranker"]["ndcg@10"] > 0.8
     assert (tmp_path / "out" / "results.png").stat().st_size > 1000
     assert "NDCG@10" in (tmp_path / "out" / "results.md").read_text()
+    # Then the other way round: the six labelled profiles each look among the three offers (seekers' matches).
+    assert results[1]["split"] == "test, profils → offres" and results[1]["queries"] == 6
+    assert set(results[1]["metrics"]) == {"bm25", "dense", "hybrid", "ranker"}
+    assert results[1]["metrics"]["ranker"]["mrr@10"] > 0.8  # each profile's one offer, first or nearly
+    assert "profils → offres" in (tmp_path / "out" / "results.md").read_text()
+    assert "les offres proposées aux candidats" in result.output
 
 
 def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runtime) -> None:
@@ -132,3 +140,32 @@ def test_by_trade_grades_every_profile_of_the_offers_occupation_wherever_the_per
     judged = by_trade(benchmark, rt.taxonomy)
     assert judged.qrels == {"test": {"q1": {"near": 2, "far": 2, "next": 1}}}  # q3: nobody of its trade
     assert all(set(doc) <= {"_id", "title", "text"} for doc in [*judged.corpus.values(), *judged.queries.values()])
+
+
+def test_seekers_matches_look_within_the_profiles_mobility_area_and_rank_by_the_labels(rt: Runtime) -> None:
+    """Each labelled profile searches the split's offers as a seeker's matches do: an offer beyond its mobility area
+    is never proposed, however relevant; within it, the ranker puts the offers of its trade first."""
+
+    def offer(title: str, code: str, commune: str) -> dict:
+        data = offer_in(
+            "emp", title=title, description=f"{title} : missions du poste.", rome_code=code, commune_insee=commune
+        )
+        return {"title": title, "text": data.description, "metadata": {"offer": data.model_dump(mode="json")}}
+
+    gardener = candidate_in(mobility={"communes": ["07186"], "radius_km": 20})  # Privas
+    benchmark = Benchmark(
+        corpus={
+            "gardener": {"title": "Jardinier", "text": "", "metadata": {"candidate": gardener.model_dump(mode="json")}}
+        },
+        queries={
+            "privas": offer("Jardinier espaces verts", "A1203", "07186"),
+            "lille": offer("Jardinier paysagiste", "A1203", "59350"),
+            "clerk": offer("Agent d'accueil en mairie", "M1601", "07186"),
+        },
+        qrels={"test": {"privas": {"gardener": 2}, "lille": {"gardener": 2}, "clerk": {}}},
+    )
+    report = evaluate_matches(rt, benchmark, prepare(rt, benchmark), split="test", scorer=rt.scorer)
+    assert report.queries == 1 and set(report.metrics) == {"bm25", "dense", "hybrid", "ranker"}
+    ranker = report.per_query["ranker"]["gardener"]
+    assert ranker["recall@50"] == 0.5  # Lille, 600 km away, is not proposed
+    assert ranker["mrr@10"] == 1.0  # the gardener's offer in Privas comes before the clerk's
