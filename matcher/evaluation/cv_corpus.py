@@ -126,6 +126,11 @@ class CorpusGenerator:
 
     def cv(self, number: int) -> GeneratedCv:
         profile, rome = self.profiles.profile(number)
+        return self.written(profile, rome, number)
+
+    def written(self, profile: CandidateIn, rome: str, number: int) -> GeneratedCv:
+        """``profile`` (of occupation ``rome``) written as the ``number``-th CV: the layout, name, address, employers
+        and the way dates are written follow from the seed and the number."""
         rng = np.random.default_rng([self.seed, number, 16])
         fmt = "pdf" if number % 2 == 0 else "docx"
         layout = LAYOUTS[fmt][(number // 2) % 3]
@@ -205,6 +210,18 @@ class CorpusGenerator:
     def render(self, cv: GeneratedCv) -> GeneratedCv:
         cv.content = _pdf(cv) if cv.fmt == "pdf" else _docx(cv)
         return cv
+
+
+def cv_text(cv: GeneratedCv) -> str:
+    """The CV as one text, in the reading order of its one-column layout: what a text extractor gives of it."""
+    style = cv.number % 3
+    lines = list(cv.lines["header"])
+    sections = [("experience", [line for job in cv.jobs for line in _job_lines(job, cv.number)])]
+    sections += [(section, cv.lines[section]) for section in ("skills", "education", "languages", "other")]
+    for section, section_lines in sections:
+        if section_lines:
+            lines += [HEADINGS[section][style], *section_lines]
+    return "\n".join(lines)
 
 
 def _job_lines(job: Job, number: int) -> list[str]:

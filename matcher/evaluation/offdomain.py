@@ -1,10 +1,13 @@
 """Off-domain guard: the full ranker against its own hybrid retrieval on benchmarks it was not built for.
 
-Three folders, all text only (no structured field, so every structured feature is inferred or absent):
+Four folders, all text only (no structured field, so every structured feature is inferred or absent):
 
 - ``texte seul``: the built-in benchmark's test split with every structured field dropped, graded by trade alone
   (French, labels derived from ROME codes: the profile's occupation is the offer's, or a mobility neighbour;
   where the person lives is not in the text, so it is not in the labels either);
+- ``CV``: the same offers and labels, each profile written as a CV (:func:`as_cvs`): no title field, a name, an
+  address, employers and dates around the job it wants, as a real CV's text reads (no public French CV corpus
+  exists: the CVs are the CV parser's generated ones);
 - ``ESCO (anglais)``: ``data/benchmarks/esco-en``, English job descriptions against profiles written from
   ESCO occupations (labels derived from ESCO occupations and ISCO groups; see
   ``scripts/build_esco_beir.py``);
@@ -24,7 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from matcher.core.models import CandidateIn
 from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, by_trade, load_benchmark
+from matcher.evaluation.cv_corpus import CorpusGenerator, cv_text
 from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import service_ranker
@@ -51,12 +56,26 @@ class Evaluated:
     split: str = "test"
 
 
-def offdomain_sets(rt: Runtime, builtin: Benchmark) -> list[Evaluated]:
-    """The three off-domain sets, prepared."""
+def as_cvs(rt: Runtime, builtin: Benchmark) -> Benchmark:
+    """:func:`by_trade`'s folder with each profile written as a CV: a text without title, graded the same."""
     stripped = by_trade(builtin, rt.taxonomy)
+    writer = CorpusGenerator(rt.taxonomy, rt.geography)
+    corpus = {}
+    for number, (doc_id, doc) in enumerate(builtin.corpus.items()):
+        profile = CandidateIn.model_validate(doc["metadata"]["candidate"])
+        cv = writer.written(profile, profile.desired_occupations[0], number)
+        corpus[doc_id] = {"_id": doc_id, "title": "", "text": cv_text(cv)}
+    return Benchmark(corpus, stripped.queries, stripped.qrels)
+
+
+def offdomain_sets(rt: Runtime, builtin: Benchmark) -> list[Evaluated]:
+    """The four off-domain sets, prepared."""
+    stripped = by_trade(builtin, rt.taxonomy)
+    cvs = as_cvs(rt, builtin)
     english, french = load_benchmark(ESCO_EN), load_benchmark(ESCO_FR)
     return [
         Evaluated("texte seul (benchmark intégré sans champs structurés, par métier)", stripped, prepare(rt, stripped)),
+        Evaluated("CV (les mêmes profils écrits en CV, texte seul, par métier)", cvs, prepare(rt, cvs)),
         Evaluated("ESCO (anglais, texte seul)", english, prepare(rt, english)),
         Evaluated("ESCO (français, intitulés seuls)", french, prepare(rt, french)),
     ]

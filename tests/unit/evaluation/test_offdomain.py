@@ -1,10 +1,15 @@
-"""The ESCO folders: the ranker's ESCO-labelled training titles never come from what an off-domain check asks."""
+"""The off-domain folders: the ranker's ESCO-labelled training titles never come from what an off-domain check asks;
+the built-in set's profiles written as CVs keep its labels and lose every field a CV does not have."""
 
 from __future__ import annotations
 
-from matcher.evaluation.benchmark import load_benchmark
-from matcher.evaluation.offdomain import ESCO_FR
+from pathlib import Path
+
+from matcher.core.models import CandidateIn
+from matcher.evaluation.benchmark import build_builtin, by_trade, load_benchmark
+from matcher.evaluation.offdomain import ESCO_FR, as_cvs
 from matcher.evaluation.training import ESCO_TRAINING
+from matcher.runtime import Runtime
 
 
 def test_the_ranker_never_trains_on_an_occupation_the_french_check_asks_about() -> None:
@@ -30,3 +35,20 @@ def test_french_folders_name_no_offer_title_among_the_profiles_written_for_it() 
                 for doc in (benchmark.corpus[d] for d, grade in grades.items() if grade == 2):
                     named = (doc["title"].lower(), doc["text"].lower().split("auparavant : ")[1].rstrip("."))
                     assert title not in named, (folder.name, query_id)
+
+
+def test_profiles_written_as_cvs_keep_the_labels_and_read_as_a_cv(rt: Runtime, tmp_path: Path) -> None:
+    builtin = load_benchmark(build_builtin(rt, tmp_path / "builtin", candidates=40))
+    cvs = as_cvs(rt, builtin)
+    stripped = by_trade(builtin, rt.taxonomy)
+    assert cvs.qrels == stripped.qrels and cvs.queries == stripped.queries and set(cvs.corpus) == set(builtin.corpus)
+    for doc_id, doc in cvs.corpus.items():
+        assert set(doc) == {"_id", "title", "text"} and doc["title"] == ""  # no title field, no structured field
+        profile = CandidateIn.model_validate(builtin.corpus[doc_id]["metadata"]["candidate"])
+        lines = doc["text"].splitlines()
+        name, headline = lines[0], lines[1]
+        assert len(name.split()) >= 2 and headline.removeprefix("Poste recherché : ") == profile.title
+        assert "@" in doc["text"] and lines[2][:1].isdigit()  # an e-mail address, a street address
+        for experience in profile.experiences:
+            assert experience.title in doc["text"]
+    assert as_cvs(rt, builtin).corpus == cvs.corpus  # the same CVs every time
