@@ -209,7 +209,7 @@ def evaluate_matches(
     scorer: Scorer | None,
     progress: Progress | None = None,
 ) -> Report:
-    """Seekers' matches, the other way round: each profile the split's labels name searches the split's offers as
+    """Seekers' matches, the other way round: each profile the split's labels name searches the offers they name as
     :func:`matcher.ranking.pipeline.build_matches` does (BM25 and kNN over the offers' index vectors, within the
     profile's mobility area; the ranker re-ranks the hybrid top 200), graded by the same labels read from the
     profile's side."""
