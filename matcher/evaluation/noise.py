@@ -20,6 +20,7 @@ import numpy as np
 
 from indices.analysis import analyze
 from matcher.evaluation.benchmark import Benchmark, structured_offer
+from matcher.evaluation.harness import METRICS
 
 if TYPE_CHECKING:
     from matcher.evaluation.harness import Report
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 TOP = 10
-METRICS = ("ndcg@10", "recall@50", "mrr@10")
 
 
 def code_words(taxonomy: Taxonomy, code: str) -> set[str]:
@@ -67,7 +67,5 @@ def metrics_without(report: Report, excluded: set[str]) -> tuple[int, dict[str, 
     for system, per_query in report.per_query.items():
         values = [v for q, v in per_query.items() if q not in excluded]
         kept = len(values)
-        out[system] = {
-            m: float(np.mean([v[m] for v in values])) if values else 0.0 for m in ("ndcg@10", "recall@50", "mrr@10")
-        }
+        out[system] = {m: float(np.mean([v[m] for v in values])) if values else 0.0 for m in METRICS}
     return kept, out

@@ -19,7 +19,7 @@ import numpy as np
 from matcher.core.progress import Progress
 from matcher.demo.samples import shipped_offers
 from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, build_builtin, load_benchmark
-from matcher.evaluation.harness import Prepared, Report, evaluate, prepare, stacked_training_set
+from matcher.evaluation.harness import METRICS, Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.evaluation.offdomain import ablation, offdomain_sets
 from matcher.ranking.features import FEATURES
 from matcher.ranking.ranker import AdditiveRanker, RankerManifest, save_ranker, service_ranker
@@ -144,12 +144,11 @@ def write_report(reports: list[Report], folder: Path) -> None:
         "\n\n".join(f"### {r.split} ({r.queries} requêtes)\n\n{r.table()}" for r in reports) + "\n", encoding="utf-8"
     )
     report = reports[0]  # the chart: offers looking for profiles (shortlists)
-    metrics = ("ndcg@10", "recall@50", "mrr@10")
     figure, axis = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(report.metrics)
     for offset, (system, values) in enumerate(report.metrics.items()):
-        axis.bar([m + offset * width for m in range(len(metrics))], [values[m] for m in metrics], width, label=system)
-    axis.set_xticks([m + width * (len(report.metrics) - 1) / 2 for m in range(len(metrics))], metrics)
+        axis.bar([m + offset * width for m in range(len(METRICS))], [values[m] for m in METRICS], width, label=system)
+    axis.set_xticks([m + width * (len(report.metrics) - 1) / 2 for m in range(len(METRICS))], METRICS)
     axis.set_ylim(0, 1)
     axis.set_title(f"Split {report.split} — {report.queries} offres (étiquettes dérivées des codes ROME)")
     axis.legend()
