@@ -69,7 +69,7 @@ def evaluate_command(
     from matcher.evaluation.benchmark import MissingSplit, labels_of, load_benchmark
     from matcher.evaluation.harness import evaluate, evaluate_matches, prepare
     from matcher.evaluation.noise import disagreeing_queries, metrics_without
-    from matcher.evaluation.training import builtin_folder, write_report
+    from matcher.evaluation.training import BUILTIN_LABELS, builtin_folder, write_report
 
     with open_runtime() as rt:
         folder = benchmark or builtin_folder(rt)
@@ -83,9 +83,14 @@ def evaluate_command(
         report = evaluate(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
         matches = evaluate_matches(rt, data, prepared, split=split, scorer=rt.scorer, progress=ProgressPrinter())
         out = output or rt.settings.data_dir / "evaluation"
-        write_report([report, matches], out)
+        # An external folder's grades are its own (human judgments, another taxonomy): never call them ROME-derived.
+        if benchmark is None:
+            labels, short = _LABELS, BUILTIN_LABELS
+        else:
+            labels = short = f"celles du dossier {folder.name} (qrels/{split}.tsv)"
+        write_report([report, matches], out, labels=short)
         typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {out}/results.json, results.md, results.png")
-        typer.echo(f"Étiquettes : {_LABELS}. {report.queries} requêtes.")
+        typer.echo(f"Étiquettes : {labels}. {report.queries} requêtes.")
         typer.echo(report.table())
         best_baseline = max(report.metrics["bm25"]["ndcg@10"], report.metrics["dense"]["ndcg@10"])
         if best_baseline > 0:

@@ -128,8 +128,11 @@ def train(
     return Trained(path=path, manifest=manifest, report=report)
 
 
-def write_report(reports: list[Report], folder: Path) -> None:
-    """results.json, results.md and results.png in ``folder``."""
+BUILTIN_LABELS = "dérivées des codes ROME"
+
+
+def write_report(reports: list[Report], folder: Path, *, labels: str = BUILTIN_LABELS) -> None:
+    """results.json, results.md and results.png in ``folder``; ``labels`` says where the grades come from."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -141,7 +144,10 @@ def write_report(reports: list[Report], folder: Path) -> None:
         encoding="utf-8",
     )
     (folder / "results.md").write_text(
-        "\n\n".join(f"### {r.split} ({r.queries} requêtes)\n\n{r.table()}" for r in reports) + "\n", encoding="utf-8"
+        f"Étiquettes : {labels}.\n\n"
+        + "\n\n".join(f"### {r.split} ({r.queries} requêtes)\n\n{r.table()}" for r in reports)
+        + "\n",
+        encoding="utf-8",
     )
     report = reports[0]  # the chart: offers looking for profiles (shortlists)
     figure, axis = plt.subplots(figsize=(8, 4))
@@ -150,7 +156,7 @@ def write_report(reports: list[Report], folder: Path) -> None:
         axis.bar([m + offset * width for m in range(len(METRICS))], [values[m] for m in METRICS], width, label=system)
     axis.set_xticks([m + width * (len(report.metrics) - 1) / 2 for m in range(len(METRICS))], METRICS)
     axis.set_ylim(0, 1)
-    axis.set_title(f"Split {report.split} — {report.queries} offres (étiquettes dérivées des codes ROME)")
+    axis.set_title(f"Split {report.split} — {report.queries} offres (étiquettes : {labels})")
     axis.legend()
     figure.tight_layout()
     figure.savefig(folder / "results.png", dpi=100)

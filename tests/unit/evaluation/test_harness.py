@@ -88,6 +88,10 @@ def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatc
     assert results[1]["metrics"]["ranker"]["mrr@10"] > 0.8  # each profile's one offer, first or nearly
     assert "profils → offres" in (tmp_path / "out" / "results.md").read_text()
     assert "les offres proposées aux candidats" in result.output
+    # The folder's grades are its own: never announced as derived from ROME codes.
+    assert "Étiquettes : celles du dossier tiny_beir (qrels/test.tsv)" in result.output
+    assert "ROME" not in result.output.split("Étiquettes :")[1].split("\n")[0]
+    assert (tmp_path / "out" / "results.md").read_text().startswith("Étiquettes : celles du dossier tiny_beir")
 
 
 def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runtime) -> None:
