@@ -66,17 +66,17 @@ def evaluate_command(
     """NDCG@10, Recall@50 and MRR@10 of BM25, dense, hybrid and the full ranker, side by side: offers looking for
     profiles (shortlists), then profiles looking for offers (seekers' matches)."""
     from matcher.core.progress import ProgressPrinter
-    from matcher.evaluation.benchmark import MissingSplit, labels_of, load_benchmark
+    from matcher.evaluation.benchmark import MissingSplit, UnreadableBenchmark, labels_of, load_benchmark
     from matcher.evaluation.harness import evaluate, evaluate_matches, prepare
     from matcher.evaluation.noise import disagreeing_queries, metrics_without
     from matcher.evaluation.training import BUILTIN_LABELS, builtin_folder, write_report
 
     with open_runtime() as rt:
         folder = benchmark or builtin_folder(rt)
-        data = load_benchmark(folder)
         try:
+            data = load_benchmark(folder)
             labels_of(data, split, folder=str(folder))
-        except MissingSplit as exc:
+        except (MissingSplit, UnreadableBenchmark) as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(code=1) from exc
         prepared = prepare(rt, data, progress=ProgressPrinter())
@@ -91,6 +91,11 @@ def evaluate_command(
         write_report([report, matches], out, labels=short)
         typer.echo(f"Modèle : {rt.scorer.version}. Résultats : {out}/results.json, results.md, results.png")
         typer.echo(f"Étiquettes : {labels}. {report.queries} requêtes.")
+        absent = sum(doc not in data.corpus for grades in data.qrels[split].values() for doc in grades)
+        if absent:
+            typer.echo(
+                f"Attention : étiquettes nommant un document absent du corpus : {absent} (comptées non trouvées)."
+            )
         typer.echo(report.table())
         best_baseline = max(report.metrics["bm25"]["ndcg@10"], report.metrics["dense"]["ndcg@10"])
         if best_baseline > 0:

@@ -62,11 +62,38 @@ def labels_of(benchmark: Benchmark, split: str, *, folder: str = "") -> dict[str
     return labels
 
 
+class UnreadableBenchmark(ValueError):
+    """A BEIR folder that cannot be read: the file and line at fault (message in French, for the CLI)."""
+
+
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.is_file():
+        raise UnreadableBenchmark(
+            f"{path} : fichier absent (un dossier BEIR contient corpus.jsonl, queries.jsonl et qrels/<partition>.tsv)."
+        )
     with path.open(encoding="utf-8-sig") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UnreadableBenchmark(f"{path}, ligne {number} : JSON illisible ({exc.msg}).") from None
+            if not isinstance(record, dict) or record.get("_id") in (None, ""):
+                raise UnreadableBenchmark(f"{path}, ligne {number} : un objet JSON avec un « _id » est attendu.")
+            yield _record(record)
+
+
+def _record(raw: dict[str, Any]) -> dict[str, Any]:
+    """A record as matching reads it: its ``_id`` a string (BEIR files often number them), ``title`` and ``text``
+    strings (a JSON null is an empty field), ``metadata`` a mapping or absent."""
+    record = {**raw, "_id": str(raw["_id"]).strip()}
+    for key in ("title", "text"):
+        if key in record:
+            record[key] = "" if record[key] is None else str(record[key])
+    if not isinstance(record.get("metadata", {}), dict):
+        del record["metadata"]
+    return record
 
 
 def _grade(score: str) -> int | None:

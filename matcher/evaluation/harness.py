@@ -219,6 +219,8 @@ def evaluate_matches(
         for doc_id, grade in benchmark.qrels[split][query_id].items():
             if doc_id in prepared.candidates:
                 grades.setdefault(doc_id, {})[query_id] = grade
+    # A profile the labels only judge irrelevant (grade 0) to every offer has nothing to find: not a query.
+    grades = {doc_id: labels for doc_id, labels in grades.items() if any(g > 0 for g in labels.values())}
     backend = EmbeddedBackend()
     backend.ensure_index(OFFERS, dims=rt.embedder.dims)
     documents = []

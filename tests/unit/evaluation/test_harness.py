@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -92,6 +93,66 @@ def test_evaluate_command_on_a_hand_written_benchmark(tmp_path: Path, monkeypatc
     assert "Étiquettes : celles du dossier tiny_beir (qrels/test.tsv)" in result.output
     assert "ROME" not in result.output.split("Étiquettes :")[1].split("\n")[0]
     assert (tmp_path / "out" / "results.md").read_text().startswith("Étiquettes : celles du dossier tiny_beir")
+
+
+def _evaluate(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MATCHER_EMBEDDER", "hashing")
+    from matcher.core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, ["evaluate", "--benchmark", str(folder), "--output", str(tmp_path / "out")])
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_folder_written_by_other_tools_is_read_as_beir_means_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbered ids, JSON nulls, a null metadata, a label naming no document, a profile judged irrelevant only."""
+    folder = tmp_path / "other"
+    (folder / "qrels").mkdir(parents=True)
+    corpus = [
+        {
+            "_id": 1,
+            "title": None,
+            "text": "Jardinier paysagiste : tonte, taille des haies, plantations.",
+            "metadata": None,
+        },
+        {"_id": 2, "title": "Comptable", "text": "Saisie comptable, TVA, clôture des comptes."},
+        {"_id": 3, "text": "Aide-soignante en EHPAD, soins d'hygiène et de confort."},
+    ]
+    queries = [
+        {"_id": 10, "text": "La commune recrute un jardinier pour l'entretien des espaces verts."},
+        {"_id": 11, "title": "Comptable H/F", "text": None},
+    ]
+    (folder / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in corpus), encoding="utf-8")
+    (folder / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries), encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n10\t1\t1\n10\t3\t0\n11\t2\t2\n11\t99\t1\n")
+    result = _evaluate(folder, tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "étiquettes nommant un document absent du corpus : 1" in result.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results[0]["queries"] == 2
+    assert results[0]["metrics"]["bm25"]["recall@50"] == 0.75  # the absent document is never found
+    assert results[1]["queries"] == 2  # profiles 1 and 2: profile 3 is only judged irrelevant, it has nothing to find
+
+
+def test_an_unreadable_folder_names_the_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "broken"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": "d1", "text": "Comptable"}\n{"_id": "d2", "text": \n', encoding="utf-8"
+    )
+    (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "Comptable"}\n', encoding="utf-8")
+    result = _evaluate(folder, tmp_path, monkeypatch)
+    assert result.exit_code == 1 and "corpus.jsonl, ligne 2 : JSON illisible" in result.output
+    (folder / "corpus.jsonl").write_text('{"text": "Comptable"}\n', encoding="utf-8")
+    assert "ligne 1 : un objet JSON avec un « _id » est attendu" in _evaluate(folder, tmp_path, monkeypatch).output
+    (folder / "corpus.jsonl").write_text('{"_id": "d1", "text": "Comptable"}\n', encoding="utf-8")
+    (folder / "queries.jsonl").unlink()
+    assert "queries.jsonl : fichier absent" in _evaluate(folder, tmp_path, monkeypatch).output
 
 
 def test_an_untitled_cv_is_read_from_its_title_line_not_its_first_words(rt: Runtime) -> None:
