@@ -108,6 +108,13 @@ def evaluate(
         f"{report.left_out} lignes écartées car vues à l'entraînement. "
         "Vérité : le code ROME du fichier (choisi par l'émetteur de l'offre, pas un étiquetage humain dédié)."
     )
+    unknown = sorted({r.rome_code for r in rows if r.rome_code and r.rome_code not in classifier.taxonomy.occupations})
+    if unknown:
+        named = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        typer.echo(
+            f"Attention : {sum(r.rome_code in unknown for r in rows)} lignes portent un code absent du ROME 4.0 "
+            f"({named}) : comptées fausses, le modèle ne répond qu'en codes du ROME 4.0."
+        )
     typer.echo(report.table())
 
 

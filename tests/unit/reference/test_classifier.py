@@ -185,7 +185,12 @@ def test_commands_infer_and_evaluate_a_file(tmp_path: Path) -> None:
     assert lines[1]["codes"][0]["code"] == "J1501"
     result = CliRunner().invoke(app, ["occupations", "evaluate", str(file)])
     assert result.exit_code == 0, result.output
-    assert "| toutes | 2 |" in result.output
+    assert "| toutes | 2 |" in result.output and "Attention" not in result.output
+    with file.open("a", encoding="utf-8") as handle:
+        handle.write('\n{"title": "Agent d\'entretien", "rome_code": "Z9999"}\n')
+    result = CliRunner().invoke(app, ["occupations", "evaluate", str(file)])
+    assert "| toutes | 3 |" in result.output  # counted: never silently left out
+    assert "Attention : 1 lignes portent un code absent du ROME 4.0 (Z9999)" in result.output
     file.write_text('{"title": "Maçon"}\n{"title": \n', encoding="utf-8")
     result = CliRunner().invoke(app, ["occupations", "infer", str(file)])
     assert result.exit_code == 1 and "Fichier illisible" in result.output and "ligne 2" in result.output
