@@ -140,11 +140,29 @@ def build_command(output: Path = typer.Argument(..., help="Dossier à écrire"))
         typer.echo(f"Benchmark écrit dans {output}")
 
 
+def prose_command(output: Path = typer.Argument(..., help="Dossier à écrire")) -> None:
+    """Write the check by another generator: the test split's real offers against prose profiles (code-derived
+    labels); measure it with ``matcher evaluate --benchmark``."""
+    from matcher.core.settings import get_settings
+    from matcher.demo.samples import shipped_offers
+    from matcher.evaluation.prose import prose_benchmark, write_benchmark
+    from matcher.reference.taxonomy import Taxonomy
+
+    reference = get_settings().reference_dir
+    benchmark = prose_benchmark(Taxonomy(reference / "rome"), list(shipped_offers(reference)))
+    write_benchmark(benchmark, output)
+    typer.echo(
+        f"Benchmark écrit dans {output} : {len(benchmark.queries)} offres, {len(benchmark.corpus)} profils "
+        f"(étiquettes dérivées des codes ROME). Mesure : matcher evaluate --benchmark {output}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command("evaluate")(evaluate_command)
     app.command("evaluate-occupations")(occupations_command)
     benchmark_app = typer.Typer(help="Benchmarks au format BEIR.", no_args_is_help=True)
     benchmark_app.command("build")(build_command)
+    benchmark_app.command("prose")(prose_command)
     app.add_typer(benchmark_app, name="benchmark")
     app.add_typer(occupations.app, name="occupations")

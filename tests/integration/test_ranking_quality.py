@@ -88,3 +88,22 @@ def test_off_domain_the_shipped_ranker_keeps_at_least_97_percent_of_its_hybrid_r
     for name, r in reports + matches:
         assert r.queries >= 100, name
         assert r.metrics["ranker"]["ndcg@10"] >= GUARD * r.metrics["hybrid"]["ndcg@10"], name
+
+
+def test_against_profiles_of_another_generator_the_ranker_keeps_its_hybrid_retrieval(rt: Runtime) -> None:
+    """Real offers of the test split against first-person prose profiles (matcher.evaluation.prose), a style the
+    built-in generator never writes: a ranker that learnt the generator rather than the trade would fall here.
+    Measured 1 December 2026: full ranker 0.644 against hybrid 0.405; profiles → offers 0.754 against 0.371."""
+    from matcher.demo.samples import shipped_offers
+    from matcher.evaluation.prose import prose_benchmark
+
+    benchmark = prose_benchmark(rt.taxonomy, list(shipped_offers(rt.settings.reference_dir)))
+    prepared = prepare(rt, benchmark)
+    reports = [
+        ("prose", evaluate(rt, benchmark, prepared, split="test", scorer=rt.scorer)),
+        ("prose, profils → offres", evaluate_matches(rt, benchmark, prepared, split="test", scorer=rt.scorer)),
+    ]
+    print(guard_table(reports))
+    for name, r in reports:
+        assert r.queries >= 100, name
+        assert r.metrics["ranker"]["ndcg@10"] >= GUARD * r.metrics["hybrid"]["ndcg@10"], name
