@@ -117,7 +117,8 @@ def evaluate_command(
                 )
         typer.echo(
             f"\nDans l'autre sens, les offres proposées aux candidats : chaque profil étiqueté cherche parmi les "
-            f"{report.queries} offres, dans sa zone de mobilité, comme ses correspondances ({matches.queries} profils)."
+            f"{report.queries} offres, dans sa zone de mobilité quand il en a une, comme ses correspondances "
+            f"({matches.queries} profils)."
         )
         typer.echo(matches.table())
 
