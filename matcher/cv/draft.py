@@ -136,8 +136,11 @@ _HEADINGS = {
     "education": ("formation", "diplome", "etudes", "scolarite", "certifications"),
     "skills": ("competence", "savoir-faire", "savoir faire", "aptitudes", "points forts", "connaissances"),
     "languages": ("langue",),
-    "other": ("centres d'interet", "loisirs", "interets", "informations", "divers", "permis", "contact",
-              "coordonnees", "profil", "a propos", "references", "qualites"),
+    # read at the heading's start only: "Animatrice loisirs" is a job, "Loisirs : lecture, vélo" the hobbies
+    "leisure": ("centres d'interet", "loisirs", "interets", "hobbies", "passions", "activites extra",
+                "activites personnelles"),
+    "other": ("informations", "divers", "permis", "contact", "coordonnees", "profil", "a propos", "references",
+              "qualites"),
 }  # fmt: skip
 LANGUAGES = {
     "francais": "français", "anglais": "anglais", "espagnol": "espagnol", "allemand": "allemand",
@@ -207,9 +210,24 @@ def _heading(key: str) -> str | None:
     if not words or len(words) > 5 or any(ch.isdigit() for ch in key):
         return None
     for section, starts in _HEADINGS.items():
-        if any(key.startswith(s) or key.endswith(s) or key.endswith(s + "s") for s in starts):
+        if any(key.startswith(s) or (section != "leisure" and key.endswith((s, s + "s"))) for s in starts):
             return section
     return None
+
+
+def without_leisure(text: str) -> str:
+    """The CV's text without its hobbies sections ("Centres d'intérêt", "Loisirs"): what the person does at work.
+
+    Cooking or the guitar on a Sunday is not a skill an employer asks for, yet its words are ROME skills. A text
+    without such a heading (a profile written as prose) is returned as it is."""
+    kept: list[str] = []
+    section = "header"
+    for raw in text.split("\n"):
+        heading = _heading(_key(" ".join(raw.split())))
+        section = heading or section
+        if section != "leisure":
+            kept.append(raw)
+    return "\n".join(kept)
 
 
 _OPEN_END = re.compile(r"(?:[,/]|\s(?:de|des|du|la|le|les|et|a|à|en|pour|sur|aux|au|d'|l')|\b\d{5})$", re.IGNORECASE)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from matcher.core.settings import get_settings
-from matcher.cv.draft import CvReader
+from matcher.cv.draft import CvReader, without_leisure
 from matcher.runtime import load_classifier, load_extractor, load_geography, load_taxonomy
 
 TODAY = date(2026, 1, 5)
@@ -159,3 +159,26 @@ def test_the_headline_is_the_title_else_the_first_job(reader: CvReader) -> None:
     untitled = "\n".join(["EXPÉRIENCES", "2019 - 2023 : Aide-soignante — EHPAD Les Glycines", "2015 - 2019 : Agent"])
     assert reader.headline(untitled, today=TODAY) == "Aide-soignante"
     assert reader.headline("") == ""
+
+
+def test_hobbies_are_left_out_of_the_working_text_and_the_sections_after_them_kept() -> None:
+    work = ["Camille Martin", "Comptable", "EXPÉRIENCES", "2019 - 2023 : Comptable — Mairie de Privas"]
+    hobbies = ["Centres d'intérêt", "Guitare, cuisine, bénévole dans une association"]
+    cv = "\n".join([*work, *hobbies, "LANGUES", "Anglais courant"])
+    kept = without_leisure(cv).split("\n")
+    assert "Guitare, cuisine, bénévole dans une association" not in kept and "Centres d'intérêt" not in kept
+    assert kept[:4] == cv.split("\n")[:4] and kept[-2:] == ["LANGUES", "Anglais courant"]
+    assert without_leisure("Loisirs : pêche, vélo\nPermis B").split("\n") == ["Permis B"]
+    prose = "Je suis comptable depuis dix ans.\nJ'aime la cuisine et les loisirs créatifs."
+    assert without_leisure(prose) == prose  # no hobbies heading: the text as it is
+
+
+def test_a_job_named_after_leisure_is_no_heading(reader: CvReader) -> None:
+    """ "Animatrice loisirs" ends like the "Loisirs" heading: read at its start only, it stays a job of the section."""
+    text = _cv("Animatrice loisirs", "2018 - 2021", "Centre social de Privas", "- Encadrer des groupes d'enfants")
+    (experience,) = reader.read(text, today=TODAY).experiences
+    assert (experience.title, experience.employer, experience.years) == (
+        "Animatrice loisirs",
+        "Centre social de Privas",
+        3.0,
+    )
