@@ -21,6 +21,7 @@ from indices.embedded import EmbeddedBackend
 from indices.hybrid import hybrid_search
 from indices.protocol import Document, Filter, GeoDistance, WithinReach
 from matcher.core.progress import Progress
+from matcher.cv.draft import without_leisure
 from matcher.evaluation.benchmark import Benchmark, structured_candidate, structured_offer
 from matcher.indexing.documents import offer_vectors
 from matcher.ranking.features import FEATURES, CandidateView, OfferView, facts_of
@@ -89,6 +90,7 @@ def prepare(rt: Runtime, benchmark: Benchmark, *, progress: Progress | None = No
                 inferer=rt.classifier,
                 extractor=rt.extractor,
                 headline="" if title else rt.cv_reader.headline(text, today=EVALUATION_DAY),
+                skills_text=without_leisure(text),
             )
         candidates[doc_id] = view
         documents.append(Document(doc_id, 1, text, vector, points=list(view.places), reach_km=view.radius_km))

@@ -390,12 +390,20 @@ def offer_view_from_text(
 
 
 def candidate_view_from_text(
-    doc_id: str, title: str, text: str, *, inferer: Inferer, extractor: SkillExtractor, headline: str = ""
+    doc_id: str,
+    title: str,
+    text: str,
+    *,
+    inferer: Inferer,
+    extractor: SkillExtractor,
+    headline: str = "",
+    skills_text: str | None = None,
 ) -> CandidateView:
     """A candidate known only by the text of their profile (in another language than French, nothing inferred).
 
     ``headline``: what the person does where the text has no title (a CV's title line or first job listed, as the CV
-    reader finds it); else the occupation is read from the text's first words."""
+    reader finds it); else the occupation is read from the text's first words. ``skills_text``: the part of the text
+    the skills are read from (a CV without its hobbies), the whole text when not given."""
     french = is_french(f"{title}. {text}")
     named = title or headline
     # A few guesses, each weighed by its confidence, as for a profile that names no occupation: a title read wrong
@@ -409,7 +417,7 @@ def candidate_view_from_text(
         text=f"{title}. {text}".strip(". "),
         occupations=tuple(g.code for g in guesses),
         title_terms=frozenset(analyze(named)),
-        skills=frozenset(extractor.rome_codes(f"{title}. {text}", [g.code for g in guesses]))
+        skills=frozenset(extractor.rome_codes(f"{title}. {skills_text or text}", [g.code for g in guesses]))
         if french
         else frozenset(),
         experience_years=0,

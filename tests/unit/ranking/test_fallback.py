@@ -8,6 +8,7 @@ from datetime import date
 
 from matcher.catalog.candidates import create_candidate
 from matcher.catalog.offers import create_offer
+from matcher.cv.draft import without_leisure
 from matcher.governance import audit
 from matcher.jobs.runner import process_outbox
 from matcher.ranking.features import CandidateView, OfferView, has_structure, pair_facts, retrieval_scores
@@ -181,3 +182,16 @@ def test_a_profile_known_by_its_text_keeps_its_three_likeliest_occupations_with_
     assert profile.occupations == tuple(g.code for g in guesses) and len(profile.occupations) == 3
     assert profile.occupation_confidences == tuple(g.score for g in guesses)
     assert list(profile.occupation_confidences) == sorted(profile.occupation_confidences, reverse=True)
+
+
+def test_a_cv_known_by_its_text_has_no_skill_from_its_hobbies(rt: Runtime) -> None:
+    cv = "\n".join(
+        ["Camille Martin", "Comptable", "COMPÉTENCES", "Gestion comptable", "Loisirs", "Guitare, pâtisserie"]
+    )
+    whole = candidate_view_from_text("c", "", cv, inferer=rt.inferer, extractor=rt.extractor)
+    working = candidate_view_from_text(
+        "c", "", cv, inferer=rt.inferer, extractor=rt.extractor, skills_text=without_leisure(cv)
+    )
+    hobbies = set(rt.extractor.rome_codes("Guitare, pâtisserie", whole.occupations))
+    assert hobbies and hobbies <= whole.skills  # read from the whole text, the hobbies are skills
+    assert not hobbies & working.skills and working.skills  # the working text keeps the trade's, not the hobbies'
