@@ -215,6 +215,9 @@ def _heading(key: str) -> str | None:
     return None
 
 
+_LABELLED_LEISURE = re.compile(rf"(?:{'|'.join(_HEADINGS['leisure'])})[\w' -]{{0,40}}:")
+
+
 def without_leisure(text: str) -> str:
     """The CV's text without its hobbies sections ("Centres d'intérêt", "Loisirs"): what the person does at work.
 
@@ -223,9 +226,10 @@ def without_leisure(text: str) -> str:
     kept: list[str] = []
     section = "header"
     for raw in text.split("\n"):
-        heading = _heading(_key(" ".join(raw.split())))
+        key = _key(" ".join(raw.split()))
+        heading = _heading(key)
         section = heading or section
-        if section != "leisure":
+        if section != "leisure" and not _LABELLED_LEISURE.match(key):  # "Loisirs : …" however long its list
             kept.append(raw)
     return "\n".join(kept)
 

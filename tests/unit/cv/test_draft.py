@@ -169,6 +169,11 @@ def test_hobbies_are_left_out_of_the_working_text_and_the_sections_after_them_ke
     assert "Guitare, cuisine, bénévole dans une association" not in kept and "Centres d'intérêt" not in kept
     assert kept[:4] == cv.split("\n")[:4] and kept[-2:] == ["LANGUES", "Anglais courant"]
     assert without_leisure("Loisirs : pêche, vélo\nPermis B").split("\n") == ["Permis B"]
+    long_list = "Centres d'intérêt et loisirs : cuisine, couture, guitare, randonnée, bénévolat, photographie"
+    assert (
+        without_leisure(f"COMPÉTENCES\nGestion comptable\n{long_list}\nPermis B")
+        == "COMPÉTENCES\nGestion comptable\nPermis B"
+    )
     prose = "Je suis comptable depuis dix ans.\nJ'aime la cuisine et les loisirs créatifs."
     assert without_leisure(prose) == prose  # no hobbies heading: the text as it is
 
