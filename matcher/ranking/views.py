@@ -417,7 +417,9 @@ def candidate_view_from_text(
         text=f"{title}. {text}".strip(". "),
         occupations=tuple(g.code for g in guesses),
         title_terms=frozenset(analyze(named)),
-        skills=frozenset(extractor.rome_codes(f"{title}. {skills_text or text}", [g.code for g in guesses]))
+        skills=frozenset(
+            extractor.rome_codes(f"{title}. {text if skills_text is None else skills_text}", [g.code for g in guesses])
+        )
         if french
         else frozenset(),
         experience_years=0,
