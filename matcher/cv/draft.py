@@ -131,12 +131,12 @@ _NOW = r"(?:aujourd'hui|aujourd hui|ce jour|present|maintenant|en cours|actuelle
 _DASH = r"(?:-|–|—|a|au|jusqu'en|jusqu'a)"
 _RANGE = re.compile(rf"(?:\b(?:de|du|d')\s*)?(?P<start>{_POINT})\s*{_DASH}\s*(?P<end>{_POINT}|{_NOW})")
 _SINCE = re.compile(rf"\bdepuis\s+(?:le\s+|l'|(?:\d{{1,2}}\s+)?)?(?P<start>{_POINT})")
-_HEADINGS = {
-    "experience": ("experience", "parcours", "emplois", "postes occupes", "carriere"),
-    "education": ("formation", "diplome", "etudes", "scolarite", "certifications"),
+_HEADINGS = {  # a heading starts with one of these, after qualifiers only ("Mes", "Autres", "Domaines de")
+    "experience": ("experience", "parcours", "emplois", "postes occupes", "carriere", "stages"),
+    "education": ("formation", "diplome", "etudes", "scolarite", "certifications", "cursus", "parcours scolaire",
+                  "parcours universitaire", "parcours de formation", "niveau d'etudes"),
     "skills": ("competence", "savoir-faire", "savoir faire", "aptitudes", "points forts", "connaissances"),
     "languages": ("langue",),
-    # read at the heading's start only: "Animatrice loisirs" is a job, "Loisirs : lecture, vélo" the hobbies
     "leisure": ("centres d'interet", "loisirs", "interets", "hobbies", "passions", "activites extra",
                 "activites personnelles"),
     "other": ("informations", "divers", "permis", "contact", "coordonnees", "profil", "a propos", "references",
@@ -160,17 +160,28 @@ _LICENCE = re.compile(  # the words in any case, the categories in capitals ("pe
 )
 _LICENCE_ALIASES = {"EC": "CE", "EB": "BE", "ED": "DE"}
 _LICENCE_NOTE = re.compile(rf"\(\s*({_LICENCE_CODES})\s*\)")  # "Permis B et remorque (BE)"
+_STATE = r"diplome d'etat (?:d'|de |du |des )?"  # the health and social work diplomas, at their RNCP level
 _EDUCATION = (  # highest level first: the best diploma named wins
     (EducationLevel.DOCTORAT, r"\bdoctorat\b|\bphd\b|\bbac\s*\+\s*8\b"),
     (EducationLevel.MASTER, r"\bmaster\b|\bmastere\b|\bbac\s*\+\s*5\b|diplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b"),
-    (EducationLevel.LICENCE, r"\blicence\b|\bbachelor\b|\bbac\s*\+\s*3\b|\bbut\b"),
-    (EducationLevel.BAC_2, r"\bbts\b|\bdut\b|\bdeug\b|\bdeust\b|\bbac\s*\+\s*2\b"),
-    (EducationLevel.BAC, r"\bbaccalaureat\b|\bbac\b(?!\s*\+)|\bbp\b|brevet professionnel|brevet de technicien"),
-    (EducationLevel.CAP_BEP, r"\bcap\b|\bbep\b|\bcapa\b|\bbpa\b|titre professionnel"),
+    (
+        EducationLevel.LICENCE,
+        rf"\blicence\b|\bbachelor\b|\bbac\s*\+\s*3\b|\bbut\b|{_STATE}(?:infirmi|educat|assistant"
+        r"\w* de service social|conseiller en economie sociale)|\b(?:deei|dees|deeje|deass|decesf)\b",
+    ),
+    (EducationLevel.BAC_2, r"\bbts\b|\bdut\b|\bdeug\b|\bdeust\b|\bbac\s*\+\s*2\b|\bdejeps\b"),
+    (
+        EducationLevel.BAC,
+        r"\bbaccalaureat\b|\bbac\b(?!\s*\+)|\bbp\b|brevet professionnel|brevet de technicien|"
+        rf"{_STATE}(?:aide[- ]soignant|auxiliaire de puericulture|moniteur|technicien de l'intervention|ambulancier)|"
+        r"\b(?:deas|deap|deme|detisf|bpjeps)\b",
+    ),
+    (EducationLevel.CAP_BEP, rf"\bcap\b|\bbep\b|\bcapa\b|\bbpa\b|titre professionnel|{_STATE}accompagnant|\bdeaes\b"),
     (EducationLevel.NONE, r"sans diplome"),
 )
 _AVAILABLE = re.compile(r"\bdisponib(?:le|ilite)\b[^\n]*", re.IGNORECASE)
 _POSTAL = re.compile(r"\b(?P<code>\d{5})\s+(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
+_POSTAL_AFTER = re.compile(r"(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60}?)\s*\(\s*(?P<code>\d{5})\s*\)")  # Le Teil (07400)
 _CONTACT = re.compile(r"@|\+33|\b0\d(?:[ .]?\d{2}){4}\b|https?://|www\.|linkedin", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-•*·▪◦–]|\u2022)\s*")
 _ORGANISATION = re.compile(
@@ -204,18 +215,39 @@ def _key(text: str) -> str:
     return fold(text.lower()).replace("’", "'").replace("ʼ", "'")
 
 
+_OPEN_END = re.compile(r"(?:[,/]|\s(?:de|des|du|la|le|les|et|a|à|en|pour|sur|aux|au|d'|l')|\b\d{5})$", re.IGNORECASE)
+
+# Words that may come before a heading's own word: "Mes compétences", "Autres expériences", "Domaines de
+# compétences", "Stages et expériences". Any other word makes the line a job or a sentence, not a heading:
+# "Responsable formation", "Chargé de formation", "Animatrice loisirs", "Techniques de formation".
+_QUALIFIERS = {
+    "mes", "mon", "ma", "nos", "notre", "autres", "autre", "principales", "principaux", "principale",
+    "dernieres", "derniers", "quelques", "domaines", "domaine", "synthese", "resume", "savoirs", "atouts",
+    "stages", "et", "de", "des", "du", "d'", "&",
+}  # fmt: skip
+
+
 def _heading(key: str) -> str | None:
-    key = re.sub(r"[^\w' -]+", " ", key).strip()
-    words = key.split()
-    if not words or len(words) > 5 or any(ch.isdigit() for ch in key):
+    """The section a line opens, if it is a heading: a short line, no digits, not a bullet nor an open phrase."""
+    if _BULLET.match(key) or (len(key.split()) > 2 and _OPEN_END.search(key.rstrip(" :"))):
         return None
-    for section, starts in _HEADINGS.items():
-        if any(key.startswith(s) or (section != "leisure" and key.endswith((s, s + "s"))) for s in starts):
-            return section
-    return None
+    key = re.sub(r"[^\w' &-]+", " ", key).strip()
+    if not key or len(key.split()) > 5 or any(ch.isdigit() for ch in key):
+        return None
+    words = key.replace("d'", "d' ").split()
+    best: tuple[int, str] | None = None  # the longest heading word wins: "parcours scolaire" over "parcours"
+    for skip in range(len(words)):
+        rest = " ".join(words[skip:]).replace("d' ", "d'")
+        for section, starts in _HEADINGS.items():
+            for start in starts:
+                if rest.startswith(start) and (best is None or len(start) > best[0]):
+                    best = (len(start), section)
+        if best or words[skip] not in _QUALIFIERS:
+            break
+    return best[1] if best else None
 
 
-_LABELLED_LEISURE = re.compile(rf"(?:{'|'.join(_HEADINGS['leisure'])})[\w' -]{{0,40}}:")
+_LABELLED_LEISURE = re.compile(rf"(?:(?:mes|autres) )?(?:{'|'.join(_HEADINGS['leisure'])})[\w' -]{{0,40}}:")
 
 
 def without_leisure(text: str) -> str:
@@ -232,9 +264,6 @@ def without_leisure(text: str) -> str:
         if section != "leisure" and not _LABELLED_LEISURE.match(key):  # "Loisirs : …" however long its list
             kept.append(raw)
     return "\n".join(kept)
-
-
-_OPEN_END = re.compile(r"(?:[,/]|\s(?:de|des|du|la|le|les|et|a|à|en|pour|sur|aux|au|d'|l')|\b\d{5})$", re.IGNORECASE)
 
 
 def _unwrapped(text: str) -> list[tuple[int, str]]:
@@ -447,13 +476,19 @@ class CvReader:
                 rest = (line.text[:where] + line.text[where + len(matched) :]).strip(" :–—-|,")
             else:
                 rest = ""
-            title_line = line
+            title_line, employer_line = line, None
             if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", rest)) < 3:
                 title_line, rest = self._neighbour_title(lines, position, used)
                 if not rest:
                     continue
+                above = lines[position - 2] if position >= 2 and title_line is lines[position - 1] else None
+                if above is not None and self._titles_an_employer(title_line, above, used, today):
+                    employer_line, title_line, rest = title_line, above, above.text  # title, employer, dates
             used.update({line.number, title_line.number})
             title, employer = _split_title(rest)
+            if employer_line is not None and employer is None:
+                employer = employer_line.text
+                used.add(employer_line.number)
             if employer is None and title_line is not line:  # "Mairie de Privas" on the line after the title
                 nxt = next((x for x in lines if x.number > title_line.number and x.number != line.number), None)
                 if nxt and nxt.number not in used and _ORGANISATION.search(nxt.key) and not _dates(nxt.key, today):
@@ -472,6 +507,20 @@ class CvReader:
                 )
             )
         return out
+
+    @staticmethod
+    def _titles_an_employer(employer: _Line, above: _Line, used: set[int], today: date) -> bool:
+        """Whether ``above`` is a job title over an employer line, the dates below both ("Chargée de formation" /
+        "Centre de gestion de l'Ardèche" / "Depuis mars 2021")."""
+        return (
+            _names_employer_first(employer.text)
+            and above.number not in used
+            and above.section == employer.section
+            and not _BULLET.match(above.text)
+            and len(above.text) < 90
+            and not _names_employer_first(above.text)
+            and _dates(above.key, today) is None
+        )
 
     @staticmethod
     def _neighbour_title(lines: list[_Line], position: int, used: set[int]) -> tuple[_Line, str]:
@@ -564,7 +613,7 @@ class CvReader:
 
     def _commune(self, lines: list[_Line]) -> DraftCommune | None:
         for line in lines:
-            for match in _POSTAL.finditer(line.text):
+            for match in (*_POSTAL.finditer(line.text), *_POSTAL_AFTER.finditer(line.text)):
                 communes = self.geography.resolve(match.group("code"))
                 if not communes:
                     continue

@@ -187,3 +187,64 @@ def test_a_job_named_after_leisure_is_no_heading(reader: CvReader) -> None:
         "Centre social de Privas",
         3.0,
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("Mes compétences", "skills"),
+        ("Domaines de compétences :", "skills"),
+        ("AUTRES EXPÉRIENCES", "experience"),
+        ("Mon parcours", "experience"),
+        ("Parcours scolaire", "education"),
+        ("Mes centres d'intérêt", "leisure"),
+        ("Responsable formation", None),  # a job, not the education heading
+        ("Chargée de formation", None),
+        ("Conseiller langues", None),
+        ("Techniques de formation", None),  # a skill
+        ("- Formation des agents", None),  # a bullet
+        ("Formation du personnel sur la", None),  # a line a PDF cut short
+    ],
+)
+def test_a_heading_starts_with_its_word_after_qualifiers_only(line: str, section: str | None) -> None:
+    from matcher.cv.draft import _heading, _key
+
+    assert _heading(_key(line)) == section
+
+
+def test_title_employer_and_dates_on_three_lines(reader: CvReader) -> None:
+    text = _cv(
+        "Chargée de formation",
+        "Centre de gestion de la fonction publique territoriale de l'Ardèche",
+        "Depuis mars 2021",
+        "- Animation de sessions de formation",
+        "Responsable formation",
+        "Mairie de Montélimar",
+        "2016 - 2021",
+    )
+    first, second = reader.read(text, today=TODAY).experiences
+    assert (first.title, first.employer, first.years) == (
+        "Chargée de formation",
+        "Centre de gestion de la fonction publique territoriale de l'Ardèche",
+        4.8,
+    )
+    assert (second.title, second.employer, second.years) == ("Responsable formation", "Mairie de Montélimar", 5.0)
+
+
+def test_a_commune_written_before_its_postal_code(reader: CvReader) -> None:
+    draft = reader.read("Sophie Marchand\nChargée de formation\nLe Teil (07400) · 06 12 98 44 70")
+    assert draft.commune is not None and (draft.commune.insee, draft.commune.postal_code) == ("07319", "07400")
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ("2016 : Diplôme d'État d'aide-soignant", "niveau_4"),
+        ("Diplôme d’État d’infirmier (2010)", "niveau_6"),
+        ("Diplôme d'État d'accompagnant éducatif et social", "niveau_3"),
+        ("BPJEPS activités aquatiques et de la natation", "niveau_4"),
+    ],
+)
+def test_state_diplomas_at_their_level(reader: CvReader, line: str, level: str) -> None:
+    draft = reader.read(_cv(extra=("FORMATION", line)), today=TODAY)
+    assert draft.education_level is not None and draft.education_level.value.value == level
