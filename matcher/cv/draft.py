@@ -121,14 +121,18 @@ MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "mar": 3, "avril": 4,
     "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
     "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+    # English, for a CV written in it
+    "january": 1, "february": 2, "feb": 2, "march": 3, "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6,
+    "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "october": 10, "november": 11, "december": 12,
 }  # fmt: skip
 _MONTH = (
     r"(?:janvier|janv|jan|fevrier|fevr|fev|mars|mar|avril|avr|mai|juin|juillet|juil|aout|septembre|sept|sep|"
-    r"octobre|oct|novembre|nov|decembre|dec)\.?"
+    r"octobre|oct|novembre|nov|decembre|dec|january|february|feb|march|april|apr|may|june|jun|july|jul|august|aug|"
+    r"september|october|november|december)\.?"
 )
 _POINT = rf"(?:(?:{_MONTH}\s+|(?:0?[1-9]|1[0-2])\s*/\s*)?(?:19|20)\d{{2}})"
-_NOW = r"(?:aujourd'hui|aujourd hui|ce jour|present|maintenant|en cours|actuellement|actuel|auj\.?)"
-_DASH = r"(?:-|–|—|a|au|jusqu'en|jusqu'a)"
+_NOW = r"(?:aujourd'hui|aujourd hui|ce jour|present|maintenant|en cours|actuellement|actuel|auj\.?|current|now|today)"
+_DASH = r"(?:-|–|—|a|au|jusqu'en|jusqu'a|to)"
 _RANGE = re.compile(rf"(?:\b(?:de|du|d')\s*)?(?P<start>{_POINT})\s*{_DASH}\s*(?P<end>{_POINT}|{_NOW})")
 _SINCE = re.compile(rf"\bdepuis\s+(?:le\s+|l'|(?:\d{{1,2}}\s+)?)?(?P<start>{_POINT})")
 _HEADINGS = {  # a heading starts with one of these, after qualifiers only ("Mes", "Autres", "Domaines de")
@@ -142,12 +146,28 @@ _HEADINGS = {  # a heading starts with one of these, after qualifiers only ("Mes
     "other": ("informations", "divers", "permis", "contact", "coordonnees", "profil", "a propos", "references",
               "qualites"),
 }  # fmt: skip
+# A CV in English is read with the same sections. English puts its qualifiers first ("Work experience"), and its
+# job titles may start with a heading's word ("Training officer"): these end the line, or go on with "and …".
+_HEADINGS_EN = {
+    "experience": ("experience", "employment", "employment history", "work history", "career", "internships"),
+    "education": ("education", "qualifications", "training"),
+    "skills": ("skills", "competencies", "expertise"),
+    "languages": ("languages",),
+    "leisure": ("interests", "hobbies"),
+    "other": ("summary", "profile", "about me", "personal details", "contact", "references",
+              "additional information"),
+}  # fmt: skip
 LANGUAGES = {
     "francais": "français", "anglais": "anglais", "espagnol": "espagnol", "allemand": "allemand",
     "italien": "italien", "portugais": "portugais", "arabe": "arabe", "chinois": "chinois", "russe": "russe",
     "neerlandais": "néerlandais", "polonais": "polonais", "roumain": "roumain", "turc": "turc",
     "langue des signes": "langue des signes", "lsf": "langue des signes", "creole": "créole", "breton": "breton",
     "occitan": "occitan", "japonais": "japonais", "vietnamien": "vietnamien", "wolof": "wolof",
+    # English, for a CV written in it
+    "english": "anglais", "french": "français", "spanish": "espagnol", "german": "allemand", "italian": "italien",
+    "portuguese": "portugais", "arabic": "arabe", "chinese": "chinois", "mandarin": "chinois", "russian": "russe",
+    "dutch": "néerlandais", "polish": "polonais", "romanian": "roumain", "turkish": "turc", "japanese": "japonais",
+    "vietnamese": "vietnamien",
 }  # fmt: skip
 _LEVEL_WORDS = re.compile(
     r"\b(?:courant|bilingue|maternelle|natale|notions?|scolaire|intermediaire|debutant|avance|lu|ecrit|parle|"
@@ -163,10 +183,13 @@ _LICENCE_NOTE = re.compile(rf"\(\s*({_LICENCE_CODES})\s*\)")  # "Permis B et rem
 _STATE = r"diplome d'etat (?:d'|de |du |des )?"  # the health and social work diplomas, at their RNCP level
 _EDUCATION = (  # highest level first: the best diploma named wins
     (EducationLevel.DOCTORAT, r"\bdoctorat\b|\bphd\b|\bbac\s*\+\s*8\b"),
-    (EducationLevel.MASTER, r"\bmaster\b|\bmastere\b|\bbac\s*\+\s*5\b|diplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b"),
+    (
+        EducationLevel.MASTER,
+        r"\bmaster\b|\bmastere\b|\bbac\s*\+\s*5\b|diplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b|\bmsc\b",
+    ),
     (
         EducationLevel.LICENCE,
-        rf"\blicence\b|\bbachelor\b|\bbac\s*\+\s*3\b|\bbut\b|{_STATE}(?:infirmi|educat|assistant"
+        rf"\blicence\b|\bbachelor\b|\bbsc\b|\bbac\s*\+\s*3\b|\bbut\b|{_STATE}(?:infirmi|educat|assistant"
         r"\w* de service social|conseiller en economie sociale)|\b(?:deei|dees|deeje|deass|decesf)\b",
     ),
     (EducationLevel.BAC_2, r"\bbts\b|\bdut\b|\bdeug\b|\bdeust\b|\bbac\s*\+\s*2\b|\bdejeps\b"),
@@ -188,11 +211,16 @@ _ORGANISATION = re.compile(
     r"\b(?:mairie|commune|ville|communaute|agglomeration|metropole|departement|conseil|region|centre|"
     r"hopital|ehpad|association|sarl|sas|sa|eurl|societe|entreprise|groupe|syndicat|etablissement|"
     r"college|lycee|ecole|universite|clinique|cabinet|agence|office|service|ccas|sdis|prefecture|chez|"
-    r"intercommunal\w*|france|la poste|sncf)\b"
+    r"intercommunal\w*|france|la poste|sncf|"
+    r"council|ltd|limited|inc|plc|llp|trust|hospital|university|school|authority|agency|nhs)\b"  # English
+)
+_ORGANISATION_LAST = re.compile(  # English names the organisation last: "Leeds City Council", "Acme Ltd"
+    r"\b(?:council|ltd|limited|inc|plc|llp|trust|hospital|university|school|authority|nhs)\.?$"
 )
 _SEPARATORS = (" — ", " – ", " | ", " chez ", " @ ", ", ", " - ")
 IDENTITY_LINES = 15  # the name and the title are read from the first lines only
 TITLE_OPTIONS = 6
+TITLE_WORDS = 16  # ROME's longest job title, one gender; a summary's sentence is longer
 _NAME_PARTICLES = {"de", "du", "des", "le", "la", "van", "von", "da", "di", "del", "ben", "el"}
 _LABELLED_TITLE = re.compile(r"(?:poste recherche|objectif|intitule|metier recherche|emploi recherche)\s*:\s*")
 _NOT_A_TITLE = re.compile(r"(?:curriculum vitae|cv|resume|disponib|ne\b|nee\b|age\b|\d+ ans\b|nationalite)")
@@ -224,6 +252,7 @@ _QUALIFIERS = {
     "mes", "mon", "ma", "nos", "notre", "autres", "autre", "principales", "principaux", "principale",
     "dernieres", "derniers", "quelques", "domaines", "domaine", "synthese", "resume", "savoirs", "atouts",
     "stages", "et", "de", "des", "du", "d'", "&",
+    "my", "other", "key", "core", "relevant", "professional", "work", "technical", "and",
 }  # fmt: skip
 
 
@@ -241,6 +270,10 @@ def _heading(key: str) -> str | None:
         for section, starts in _HEADINGS.items():
             for start in starts:
                 if rest.startswith(start) and (best is None or len(start) > best[0]):
+                    best = (len(start), section)
+        for section, whole in _HEADINGS_EN.items():
+            for start in whole:
+                if re.fullmatch(rf"{start}(?: (?:and|&) .*)?", rest) and (best is None or len(start) > best[0]):
                     best = (len(start), section)
         if best or words[skip] not in _QUALIFIERS:
             break
@@ -336,8 +369,10 @@ def _years(start: date | None, end: date | None, today: date) -> float:
 
 
 def _names_employer_first(text: str) -> bool:
-    """Whether a phrase starts with an organisation ("Centre hospitalier …", "EHPAD …", "La Poste")."""
-    return bool(re.match(rf"(?:l'|la |le |les )?{_ORGANISATION.pattern}", normalize_label(text)))
+    """Whether a phrase names an organisation first ("Centre hospitalier …", "EHPAD …", "La Poste"), or, in
+    English, last ("Leeds City Council")."""
+    label = normalize_label(text)
+    return bool(re.match(rf"(?:l'|la |le |les )?{_ORGANISATION.pattern}", label) or _ORGANISATION_LAST.search(label))
 
 
 def _name_word(word: str) -> bool:
@@ -415,7 +450,10 @@ class CvReader:
             if name is None and self._names_a_person(line):
                 name = DraftText(value=line.text.title() if line.text.isupper() else line.text, source=_source(line))
                 continue
-            if 3 <= len(line.text) <= 160 and not _LICENCE.search(line.text) and not _NOT_A_TITLE.match(line.key):
+            words = len(re.sub(r"\s/\s*\S+", "", line.text).split())  # one gender: "Agent / Agente de …"
+            # a summary's sentence is no title: long, or ending with a full stop
+            short = 3 <= len(line.text) <= 160 and words <= TITLE_WORDS and not (words >= 5 and line.text.endswith("."))
+            if short and not _LICENCE.search(line.text) and not _NOT_A_TITLE.match(line.key):
                 options.append(line)
         return name, self._title(options)
 

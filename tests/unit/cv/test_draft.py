@@ -204,6 +204,9 @@ def test_a_job_named_after_leisure_is_no_heading(reader: CvReader) -> None:
         ("Techniques de formation", None),  # a skill
         ("- Formation des agents", None),  # a bullet
         ("Formation du personnel sur la", None),  # a line a PDF cut short
+        ("Work Experience", "experience"),  # English puts its qualifiers first
+        ("Skills and competencies", "skills"),
+        ("Training officer", None),  # an English job title that starts with a heading's word
     ],
 )
 def test_a_heading_starts_with_its_word_after_qualifiers_only(line: str, section: str | None) -> None:
@@ -248,3 +251,45 @@ def test_a_commune_written_before_its_postal_code(reader: CvReader) -> None:
 def test_state_diplomas_at_their_level(reader: CvReader, line: str, level: str) -> None:
     draft = reader.read(_cv(extra=("FORMATION", line)), today=TODAY)
     assert draft.education_level is not None and draft.education_level.value.value == level
+
+
+def test_a_summary_sentence_is_not_the_title(reader: CvReader) -> None:
+    text = "\n".join(
+        [
+            "Camille Martin",
+            "Dix ans de formation des agents territoriaux, du recueil des besoins au bilan.",
+            "Jardinière paysagiste",
+            *BODY,
+        ]
+    )
+    draft = reader.read(text, today=TODAY)
+    assert draft.title is not None and draft.title.value == "Jardinière paysagiste"
+
+
+def test_a_cv_written_in_english_is_read_with_the_same_sections(reader: CvReader) -> None:
+    text = "\n".join(
+        [
+            "John Smith",
+            "Training Officer",
+            "Summary",
+            "Eight years designing and delivering training for local government staff.",
+            "Work Experience",
+            "Training Officer, Manchester City Council",
+            "March 2019 - Present",
+            "Learning and Development Assistant",
+            "Leeds City Council",
+            "Jan 2015 to Feb 2019",
+            "Education",
+            "2014 BSc Education Studies, University of Leeds",
+            "Languages",
+            "English (native), French (intermediate)",
+        ]
+    )
+    draft = reader.read(text, today=TODAY)
+    assert draft.title is not None and draft.title.value == "Training Officer"
+    assert [(e.title, e.employer, e.years) for e in draft.experiences] == [
+        ("Training Officer", "Manchester City Council", 6.8),
+        ("Learning and Development Assistant", "Leeds City Council", 4.1),
+    ]
+    assert draft.education_level is not None and draft.education_level.value.value == "niveau_6"
+    assert [x.value for x in draft.languages] == ["anglais", "français"]
