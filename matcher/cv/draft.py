@@ -223,6 +223,20 @@ TITLE_OPTIONS = 6
 TITLE_WORDS = 16  # ROME's longest job title, one gender; a summary's sentence is longer
 _NAME_PARTICLES = {"de", "du", "des", "le", "la", "van", "von", "da", "di", "del", "ben", "el"}
 _LABELLED_TITLE = re.compile(r"(?:poste recherche|objectif|intitule|metier recherche|emploi recherche)\s*:\s*")
+# "Objectif : un poste d'assistante administrative", "Recherche un emploi de jardinier": the job is what follows
+_LEAD_IN = re.compile(
+    r"^(?:(?:je\s+)?(?:suis\s+)?(?:[àa] la recherche d['’]|recherche|cherche|souhaite)\s*)?(?:(?:d['’])?une?\s+)?"
+    r"(?:poste|emploi)s?\s+(?:de\s+|d['’]|en tant que\s+|comme\s+)",
+    re.IGNORECASE,
+)
+
+
+def _job_named(text: str) -> str:
+    """The job a title line names, without its lead-in ("Un poste de jardinier" → "jardinier")."""
+    rest = _LEAD_IN.sub("", text.strip(), count=1)
+    return rest[:1].upper() + rest[1:] if len(rest) >= 3 and rest != text.strip() else text.strip()
+
+
 _NOT_A_TITLE = re.compile(r"(?:curriculum vitae|cv|resume|disponib|ne\b|nee\b|age\b|\d+ ans\b|nationalite)")
 
 
@@ -444,7 +458,7 @@ class CvReader:
                 continue
             labelled = _LABELLED_TITLE.match(line.key)
             if labelled:
-                return name, DraftText(value=line.text[labelled.end() :].strip(), source=_source(line))
+                return name, DraftText(value=_job_named(line.text[labelled.end() :]), source=_source(line))
             if _CONTACT.search(line.text) or _POSTAL.search(line.text) or _dates(line.key, date.today()):
                 continue
             if name is None and self._names_a_person(line):
@@ -475,10 +489,10 @@ class CvReader:
         options = options[:TITLE_OPTIONS]
         if not options:
             return None
-        guesses = self.inferer.infer_many([line.text for line in options], k=1, abstain=False)
+        guesses = self.inferer.infer_many([_job_named(line.text) for line in options], k=1, abstain=False)
         confidences = [g[0].score if g else 0.0 for g in guesses]
         best = options[confidences.index(max(confidences))]
-        return DraftText(value=best.text, source=_source(best))
+        return DraftText(value=_job_named(best.text), source=_source(best))
 
     def _occupations(self, draft: Draft, lines: list[_Line]) -> list[DraftOccupation]:
         candidates: list[tuple[str, Source]] = []

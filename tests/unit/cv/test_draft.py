@@ -293,3 +293,13 @@ def test_a_cv_written_in_english_is_read_with_the_same_sections(reader: CvReader
     ]
     assert draft.education_level is not None and draft.education_level.value.value == "niveau_6"
     assert [x.value for x in draft.languages] == ["anglais", "français"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Objectif : un poste de jardinière paysagiste", "Recherche un emploi de jardinière paysagiste"],
+)
+def test_the_title_is_the_job_without_its_lead_in(reader: CvReader, line: str) -> None:
+    draft = reader.read("\n".join(["Camille Martin", line, *BODY]), today=TODAY)
+    assert draft.title is not None and draft.title.value == "Jardinière paysagiste"
+    assert draft.title.source.text == line and draft.occupations[0].code == "A1208"
