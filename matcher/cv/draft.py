@@ -206,7 +206,9 @@ _AVAILABLE = re.compile(r"\bdisponib(?:le|ilite)\b[^\n]*", re.IGNORECASE)
 _POSTAL = re.compile(r"\b(?P<code>\d{5})\s+(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
 _POSTAL_AFTER = re.compile(r"(?P<name>[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60}?)\s*\(\s*(?P<code>\d{5})\s*\)")  # Le Teil (07400)
 _CONTACT = re.compile(r"@|\+33|\b0\d(?:[ .]?\d{2}){4}\b|https?://|www\.|linkedin", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-•*·▪◦–]|\u2022)\s*")
+# Bullets as word processors write them: dashes and dots, arrows and checks, squares and diamonds, Symbol and
+# Wingdings glyphs that PDF text comes out with (private use, U+F0A7 ""), and Word's second level "o".
+_BULLET = re.compile(r"^\s*(?:[-•*·▪◦–—►▸▶➢➤→⇒»✓✔☐☑■□●○◆◇♦❖]|[\uf000-\uf0ff]|o\s+(?=[A-ZÀ-Þ]))\s*")
 _ORGANISATION = re.compile(
     r"\b(?:mairie|commune|ville|communaute|agglomeration|metropole|departement|conseil|region|centre|"
     r"hopital|ehpad|association|sarl|sas|sa|eurl|societe|entreprise|groupe|syndicat|etablissement|"

@@ -303,3 +303,12 @@ def test_the_title_is_the_job_without_its_lead_in(reader: CvReader, line: str) -
     draft = reader.read("\n".join(["Camille Martin", line, *BODY]), today=TODAY)
     assert draft.title is not None and draft.title.value == "Jardinière paysagiste"
     assert draft.title.source.text == line and draft.occupations[0].code == "A1208"
+
+
+@pytest.mark.parametrize("bullet", ["•", "\uf0a7", "➢", "✔", "o"])
+def test_bullets_as_word_processors_write_them(reader: CvReader, bullet: str) -> None:
+    """A bulleted task under its job is no job title: the dates' title is the line above the employer's."""
+    text = _cv("Jardinière", "Mairie de Privas", "2019 - 2023", f"{bullet} Tailler les arbres", "2015 - 2019")
+    experiences = reader.read(text, today=TODAY).experiences
+    assert [(e.title, e.employer) for e in experiences][:1] == [("Jardinière", "Mairie de Privas")]
+    assert all(not e.title.endswith("Tailler les arbres") for e in experiences)
