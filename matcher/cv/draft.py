@@ -240,6 +240,12 @@ def _job_named(text: str) -> str:
 
 
 _NOT_A_TITLE = re.compile(r"(?:curriculum vitae|cv|resume|disponib|ne\b|nee\b|age\b|\d+ ans\b|nationalite)")
+# "Nom : Martin", "Prénom : Julie", "Tél. : …": a form's identity lines (the name is read from them, never a title)
+_LABELLED_IDENTITY = re.compile(
+    r"(?i)\s*(?P<label>nom et pr[ée]nom|pr[ée]nom et nom|pr[ée]nom|nom(?: de famille)?|adresse|t[ée]l[ée]phone|"
+    r"t[ée]l\.?|portable|e-?mail|courriel|date de naissance|situation familiale|nationalit[ée]|[âa]ge)"
+    r"\s*:\s*(?P<value>.*)$"
+)
 
 
 @dataclass
@@ -455,12 +461,21 @@ class CvReader:
     def _identity(self, lines: list[_Line]) -> tuple[DraftText | None, DraftText | None]:
         name: DraftText | None = None
         options: list[_Line] = []
+        parts: list[tuple[str, str, _Line]] = []  # ("prenom", "Julie", its line), ("nom", "Martin", …)
+        title: DraftText | None = None
         for line in lines[:IDENTITY_LINES]:
             if line.section.startswith("heading") or line.section not in ("header", "other"):
                 continue
             labelled = _LABELLED_TITLE.match(line.key)
             if labelled:
-                return name, DraftText(value=_job_named(line.text[labelled.end() :]), source=_source(line))
+                title = DraftText(value=_job_named(line.text[labelled.end() :]), source=_source(line))
+                break
+            identity = _LABELLED_IDENTITY.match(line.text)
+            if identity:
+                label, value = normalize_label(identity.group("label")), identity.group("value").strip()
+                if label.startswith(("nom", "prenom")) and value:
+                    parts.append((label, value, line))
+                continue
             if _CONTACT.search(line.text) or _POSTAL.search(line.text) or _dates(line.key, date.today()):
                 continue
             if name is None and self._names_a_person(line):
@@ -471,7 +486,11 @@ class CvReader:
             short = 3 <= len(line.text) <= 160 and words <= TITLE_WORDS and not (words >= 5 and line.text.endswith("."))
             if short and not _LICENCE.search(line.text) and not _NOT_A_TITLE.match(line.key):
                 options.append(line)
-        return name, self._title(options)
+        if name is None and parts:  # the first name first, whatever order the form asked them in
+            written = sorted(parts, key=lambda part: not part[0].startswith("prenom"))
+            value = " ".join(v.title() if v.isupper() else v for _, v, _ in written)
+            name = DraftText(value=value, source=_source(parts[0][2]))
+        return name, title or self._title(options)
 
     def _names_a_person(self, line: _Line) -> bool:
         """ "Camille Martin", "MARTIN Camille", "Anne de Vries": two to four capitalised words (particles aside), none

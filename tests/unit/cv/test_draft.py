@@ -312,3 +312,22 @@ def test_bullets_as_word_processors_write_them(reader: CvReader, bullet: str) ->
     experiences = reader.read(text, today=TODAY).experiences
     assert [(e.title, e.employer) for e in experiences][:1] == [("Jardinière", "Mairie de Privas")]
     assert all(not e.title.endswith("Tailler les arbres") for e in experiences)
+
+
+def test_a_form_s_identity_lines_give_the_name_and_never_the_title(reader: CvReader) -> None:
+    text = "\n".join(
+        [
+            "CURRICULUM VITAE",
+            "Nom : MARTIN",
+            "Prénom : Julie",
+            "Tél. : 06 12 34 56 78",
+            "Assistante administrative",
+            *BODY,
+        ]
+    )
+    draft = reader.read(text, today=TODAY)
+    assert draft.name is not None and (draft.name.value, draft.name.source.line) == ("Julie Martin", 2)
+    assert draft.title is not None and draft.title.value == "Assistante administrative"
+    labelled = reader.read("Nom : Martin\nPrénom : Julie\nObjectif : un poste de jardinière paysagiste", today=TODAY)
+    assert labelled.name is not None and labelled.name.value == "Julie Martin"
+    assert labelled.title is not None and labelled.title.value == "Jardinière paysagiste"
