@@ -14,7 +14,8 @@ from matcher.cli.common import open_runtime
 
 _LABELS = "dérivées des codes ROME (2 : même métier que l'offre, 1 : métier de mobilité), pas des décisions humaines"
 _TRAINING_LABELS = (
-    f"{_LABELS} ; et des intitulés français étiquetés par ESCO (2 : même métier ESCO, 1 : même groupe CITP)"
+    f"{_LABELS} ; la partie d'entraînement aussi en texte seul, par métier (où que vive la personne) ; et des "
+    "intitulés français étiquetés par ESCO (2 : même métier ESCO, 1 : même groupe CITP)"
 )
 
 

@@ -119,14 +119,22 @@ class Variant:
     confidence: bool = True
     retrieval: bool = True
     esco: bool = True  # training rows labelled by ESCO beside the ROME-labelled ones
+    text: bool = True  # training rows of the train split read as text alone
 
 
 VARIANTS = (
-    Variant("modèle livré (confiance + recherche + ESCO)"),
+    Variant("modèle livré (confiance + recherche + ESCO + texte seul)"),
+    Variant("sans lignes en texte seul", text=False),
     Variant("sans lignes étiquetées par ESCO", esco=False),
     Variant("sans confiance (métier pondéré par rang)", confidence=False),
     Variant("sans caractéristiques de recherche", retrieval=False),
-    Variant("comme avant (ni confiance, ni recherche, ni ESCO)", confidence=False, retrieval=False, esco=False),
+    Variant(
+        "comme avant (ni confiance, ni recherche, ni ESCO, ni texte seul)",
+        confidence=False,
+        retrieval=False,
+        esco=False,
+        text=False,
+    ),
 )
 
 
@@ -139,15 +147,19 @@ def ablation(
     builtin: Benchmark,
     prepared: Prepared,
     esco: tuple[Benchmark, Prepared],
+    text: list[tuple[Benchmark, Prepared]],
     sets: list[Evaluated],
     *,
     variants: tuple[Variant, ...] = VARIANTS,
 ) -> dict[str, dict[str, float]]:
     """Variant -> set name -> full-ranker NDCG@10 (refitted for each variant on the built-in train split and,
-    unless the variant leaves them out, the ESCO-labelled training titles ``esco``)."""
+    unless the variant leaves them out, that split as text alone ``text`` and the ESCO-labelled training titles
+    ``esco``)."""
     out: dict[str, dict[str, float]] = {}
     for variant in variants:
         training = [(builtin, _views(prepared, variant))]
+        if variant.text:
+            training += [(benchmark, _views(views, variant)) for benchmark, views in text]
         if variant.esco:
             training.append((esco[0], _views(esco[1], variant)))
         X, y, groups = stacked_training_set(rt, training)

@@ -1,6 +1,6 @@
-"""Training the ranker: the built-in benchmark's train split (labels derived from ROME codes), French job titles
-labelled by ESCO (another taxonomy, so that ROME's are not the only labels the ranker ever saw) and recruiters'
-decisions.
+"""Training the ranker: the built-in benchmark's train split (labels derived from ROME codes), the same split read
+as text alone (both sides inferred, as on an external set of offers and CVs), French job titles labelled by ESCO
+(another taxonomy, so that ROME's are not the only labels the ranker ever saw) and recruiters' decisions.
 
 Domain code that both ``matcher train`` and the weekly retraining task call. The model's version is
 derived from its content (fitted parameters and training-data hash), so two different models never
@@ -18,7 +18,7 @@ import numpy as np
 
 from matcher.core.progress import Progress
 from matcher.demo.samples import shipped_offers
-from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, build_builtin, load_benchmark
+from matcher.evaluation.benchmark import ESCO_BENCHMARKS, Benchmark, build_builtin, by_trade, load_benchmark
 from matcher.evaluation.harness import METRICS, Prepared, Report, evaluate, prepare, stacked_training_set
 from matcher.evaluation.offdomain import ablation, offdomain_sets
 from matcher.ranking.features import FEATURES
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from matcher.runtime import Runtime
 
 LABELS = (
-    "code-derived: same ROME occupation = 2, ROME mobility neighbour = 1 (built-in benchmark);"
+    "code-derived: same ROME occupation = 2, ROME mobility neighbour = 1 (built-in benchmark; its train split also"
+    " as text alone, graded by trade wherever the person lives);"
     " French ESCO titles: same ESCO occupation = 2, same ISCO unit group = 1 (data/benchmarks/esco-fr-train)"
 )
 # French job titles labelled by ESCO occupations, from ISCO groups no off-domain check asks about.
@@ -53,6 +54,21 @@ def esco_training(rt: Runtime, progress: Progress | None = None) -> tuple[Benchm
     return benchmark, prepare(rt, benchmark, progress=progress)
 
 
+def text_training(
+    rt: Runtime, benchmark: Benchmark, progress: Progress | None = None
+) -> list[tuple[Benchmark, Prepared]]:
+    """The benchmark's train split read as text alone (no structured field: occupations and skills inferred on both
+    sides), graded by trade, prepared; none for a benchmark without the codes to grade it by (an external folder)."""
+    structured = bool(benchmark.corpus) and all(
+        (doc.get("metadata") or {}).get("candidate", {}).get("desired_occupations") for doc in benchmark.corpus.values()
+    )
+    structured = structured and all("offer" in (q.get("metadata") or {}) for q in benchmark.queries.values())
+    if not structured:
+        return []
+    text = by_trade(benchmark, rt.taxonomy, split="train")
+    return [(text, prepare(rt, text, progress=progress))]
+
+
 def fit_ranker(
     rt: Runtime,
     benchmark: Benchmark,
@@ -60,14 +76,18 @@ def fit_ranker(
     *,
     with_feedback: bool = True,
     esco: tuple[Benchmark, Prepared] | None = None,
+    text: list[tuple[Benchmark, Prepared]] | None = None,
 ) -> tuple[AdditiveRanker, np.ndarray, np.ndarray, int]:
-    """The ranker fitted on the benchmark's train split, the ESCO-labelled titles (``esco``: already prepared)
-    and recruiters' decisions (and how many there were).
+    """The ranker fitted on the benchmark's train split, that split as text alone (``text``: already prepared), the
+    ESCO-labelled titles (``esco``: already prepared) and recruiters' decisions (and how many there were).
 
     Pairwise: within each offer's list, better-graded candidates should score above worse ones. Every labelled
-    pair weighs the same, whichever taxonomy labelled it.
+    pair weighs the same, whichever taxonomy labelled it. The text-alone rows teach the weights that hold where
+    every occupation is a guess on both sides, as on an external set of offers and CVs: without them the built-in
+    split's given codes are all it learns from.
     """
-    X, y, groups = stacked_training_set(rt, [(benchmark, prepared), esco or esco_training(rt)])
+    text = text_training(rt, benchmark) if text is None else text
+    X, y, groups = stacked_training_set(rt, [(benchmark, prepared), *text, esco or esco_training(rt)])
     weights = np.ones(len(y))
     decided = 0
     if with_feedback:
@@ -105,8 +125,8 @@ def train(
     """
     data = load_benchmark(benchmark or builtin_folder(rt))
     prepared = prepare(rt, data, progress=progress)
-    esco = esco_training(rt, progress)
-    ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback, esco=esco)
+    esco, text = esco_training(rt, progress), text_training(rt, data, progress)
+    ranker, X, y, decided = fit_ranker(rt, data, prepared, with_feedback=with_feedback, esco=esco, text=text)
     scorer = LearnedScorer(ranker, FEATURES, "candidate")
     report = evaluate(rt, data, prepared, split="test", scorer=scorer, progress=progress)
     metrics: dict[str, Any] = {"split": "test", **report.metrics}
@@ -116,7 +136,7 @@ def train(
         metrics["offdomain"] = [
             [s.name, evaluate(rt, s.benchmark, s.prepared, split=s.split, scorer=scorer).metrics] for s in sets
         ]
-        metrics["ablation"] = [list(item) for item in ablation(rt, data, prepared, esco, sets).items()]
+        metrics["ablation"] = [list(item) for item in ablation(rt, data, prepared, esco, text, sets).items()]
     labels = LABELS
     if decided:
         labels += (

@@ -7,9 +7,13 @@ from pathlib import Path
 
 from matcher.core.models import CandidateIn
 from matcher.evaluation.benchmark import build_builtin, by_trade, load_benchmark
+from matcher.evaluation.harness import grouped_training_set
 from matcher.evaluation.offdomain import ESCO_FR, as_cvs
-from matcher.evaluation.training import ESCO_TRAINING
+from matcher.evaluation.training import ESCO_TRAINING, text_training
+from matcher.ranking.features import FEATURES
 from matcher.runtime import Runtime
+
+TINY = Path(__file__).parents[2] / "data" / "tiny_beir"
 
 
 def test_the_ranker_never_trains_on_an_occupation_the_french_check_asks_about() -> None:
@@ -52,3 +56,17 @@ def test_profiles_written_as_cvs_keep_the_labels_and_read_as_a_cv(rt: Runtime, t
         for experience in profile.experiences:
             assert experience.title in doc["text"]
     assert as_cvs(rt, builtin).corpus == cvs.corpus  # the same CVs every time
+
+
+def test_the_ranker_also_trains_on_the_train_split_read_as_text_alone(rt: Runtime, tmp_path: Path) -> None:
+    """Rows where every occupation is a guess on both sides, graded by trade; never the test split's offers, and
+    none for an external folder that has no codes to grade by."""
+    builtin = load_benchmark(build_builtin(rt, tmp_path / "builtin", candidates=40))
+    ((text, prepared),) = text_training(rt, builtin)
+    assert set(text.qrels) == {"train"} and text.qrels == by_trade(builtin, rt.taxonomy, split="train").qrels
+    assert all(builtin.queries[q]["metadata"]["split"] == "train" for q in text.qrels["train"])
+    assert all(set(doc) <= {"_id", "title", "text"} for doc in text.corpus.values())
+    assert all(view.occupation_source != "offre" for view in prepared.offers.values())  # read from the text
+    X, y, _ = grouped_training_set(rt, text, prepared)
+    assert len(y) > 0 and set(y) <= {0.0, 1.0, 2.0} and X.shape[1] == len(FEATURES)
+    assert text_training(rt, load_benchmark(TINY)) == []
