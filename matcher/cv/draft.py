@@ -224,7 +224,10 @@ IDENTITY_LINES = 15  # the name and the title are read from the first lines only
 TITLE_OPTIONS = 6
 TITLE_WORDS = 16  # ROME's longest job title, one gender; a summary's sentence is longer
 _NAME_PARTICLES = {"de", "du", "des", "le", "la", "van", "von", "da", "di", "del", "ben", "el"}
-_LABELLED_TITLE = re.compile(r"(?:poste recherche|objectif|intitule|metier recherche|emploi recherche)\s*:\s*")
+_LABELLED_TITLE = re.compile(
+    r"(?:(?:poste|emploi|metier|fonction)s?\s+(?:recherche|souhaite|vise)e?s?|objectif(?:\s+professionnel)?|intitule|"
+    r"metier|fonction)\s*:\s*"
+)
 # "Objectif : un poste d'assistante administrative", "Recherche un emploi de jardinier": the job is what follows
 _LEAD_IN = re.compile(
     r"^(?:(?:je\s+)?(?:suis\s+)?(?:[àa] la recherche d['’]|recherche|cherche|souhaite)\s*)?(?:(?:d['’])?une?\s+)?"
@@ -234,9 +237,10 @@ _LEAD_IN = re.compile(
 
 
 def _job_named(text: str) -> str:
-    """The job a title line names, without its lead-in ("Un poste de jardinier" → "jardinier")."""
+    """The job a title line names, without its lead-in, capitalised ("un poste de jardinier" → "Jardinier")."""
     rest = _LEAD_IN.sub("", text.strip(), count=1)
-    return rest[:1].upper() + rest[1:] if len(rest) >= 3 and rest != text.strip() else text.strip()
+    job = rest if len(rest) >= 3 else text.strip()
+    return job[:1].upper() + job[1:]
 
 
 _NOT_A_TITLE = re.compile(r"(?:curriculum vitae|cv|resume|disponib|ne\b|nee\b|age\b|\d+ ans\b|nationalite)")

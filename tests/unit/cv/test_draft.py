@@ -297,7 +297,12 @@ def test_a_cv_written_in_english_is_read_with_the_same_sections(reader: CvReader
 
 @pytest.mark.parametrize(
     "line",
-    ["Objectif : un poste de jardinière paysagiste", "Recherche un emploi de jardinière paysagiste"],
+    [
+        "Objectif : un poste de jardinière paysagiste",
+        "Recherche un emploi de jardinière paysagiste",
+        "Emploi souhaité : jardinière paysagiste",
+        "Métier : Jardinière paysagiste",
+    ],
 )
 def test_the_title_is_the_job_without_its_lead_in(reader: CvReader, line: str) -> None:
     draft = reader.read("\n".join(["Camille Martin", line, *BODY]), today=TODAY)
