@@ -297,10 +297,10 @@ def _heading(key: str) -> str | None:
             for start in starts:
                 if rest.startswith(start) and (best is None or len(start) > best[0]):
                     best = (len(start), section)
+        head = re.split(r" (?:and|&) ", rest, maxsplit=1)[0]  # "skills and competencies": "skills"
         for section, whole in _HEADINGS_EN.items():
-            for start in whole:
-                if re.fullmatch(rf"{start}(?: (?:and|&) .*)?", rest) and (best is None or len(start) > best[0]):
-                    best = (len(start), section)
+            if head in whole and (best is None or len(head) > best[0]):
+                best = (len(head), section)
         if best or words[skip] not in _QUALIFIERS:
             break
     return best[1] if best else None
@@ -591,12 +591,20 @@ class CvReader:
         "Centre de gestion de l'Ardèche" / "Depuis mars 2021")."""
         return (
             _names_employer_first(employer.text)
-            and above.number not in used
             and above.section == employer.section
-            and not _BULLET.match(above.text)
-            and len(above.text) < 90
+            and CvReader._may_title(above, used, today)
             and not _names_employer_first(above.text)
-            and _dates(above.key, today) is None
+        )
+
+    @staticmethod
+    def _may_title(line: _Line, used: set[int], today: date) -> bool:
+        """Whether a line above a job's dates may be its title: not yet read, no heading, bullet or dates, short."""
+        return (
+            line.number not in used
+            and not line.section.startswith("heading")
+            and not _BULLET.match(line.text)
+            and len(line.text) < 90
+            and _dates(line.key, today) is None
         )
 
     @staticmethod
@@ -604,14 +612,7 @@ class CvReader:
         """The title of a date line that holds only dates: the line before it, or else the one after."""
         line = lines[position]
         before = lines[position - 1] if position > 0 else None
-        if (
-            before is not None
-            and before.number not in used
-            and not before.section.startswith("heading")
-            and not _BULLET.match(before.text)
-            and len(before.text) < 90
-            and _dates(before.key, date.today()) is None
-        ):
+        if before is not None and CvReader._may_title(before, used, date.today()):
             return before, before.text
         after = lines[position + 1] if position + 1 < len(lines) else None
         if (
